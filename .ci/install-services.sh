@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Installs and starts the real services the integration suite runs against in CI:
+#   - Mosquitto from Debian (bookworm) on 127.0.0.1:${OUTFALL_CI_MQTT_PORT:-18831}
+#   - PostgreSQL 17 + TimescaleDB (Apache-2 build) from a Debian trixie chroot on 127.0.0.1:${OUTFALL_CI_PG_PORT:-15432}
+# Idempotent: a second run reuses the chroot and only (re)starts what is not running.
+# Prints the environment the tests need as `export` lines on its last lines (eval-able).
+set -euo pipefail
+
+MQTT_PORT=${OUTFALL_CI_MQTT_PORT:-18831}
+PG_PORT=${OUTFALL_CI_PG_PORT:-15432}
+CHROOT=${OUTFALL_CI_CHROOT:-/var/lib/outfall-ci/trixie}
+STATE=${OUTFALL_CI_STATE:-/var/lib/outfall-ci}
+log() { echo "[install-services] $(date +%H:%M:%S) $*" >&2; }
+
+# The Debian archive apt already uses (deb822 or one-line format); debootstrap takes the same one.
+mirror() {
+  local m
+  m=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
+  [ -n "$m" ] || m=$(awk '$1=="deb" && $0 !~ /security/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
+  echo "${m:?no Debian archive configured for apt}"
+}
+
+install_host_packages() {
+  local missing=()
+  for p in mosquitto mosquitto-clients debootstrap; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "apt-get install ${missing[*]}"
+    apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  fi
+}
+
+start_mosquitto() {
+  mkdir -p "$STATE/mosquitto"
+  if pgrep -f "mosquitto -c $STATE/mosquitto/mosquitto.conf" >/dev/null; then return; fi
+  cat >"$STATE/mosquitto/mosquitto.conf" <<CONF
+listener $MQTT_PORT 127.0.0.1
+allow_anonymous true
+persistence true
+persistence_location $STATE/mosquitto/
+max_queued_messages 1000000
+max_inflight_messages 1000
+CONF
+  log "starting mosquitto on $MQTT_PORT"
+  mosquitto -c "$STATE/mosquitto/mosquitto.conf" -d
+  for _ in $(seq 50); do mosquitto_sub -p "$MQTT_PORT" -t '$SYS/broker/version' -C 1 -W 1 >/dev/null 2>&1 && return; sleep 0.2; done
+  log "mosquitto did not come up"; exit 1
+}
+
+build_chroot() {
+  if [ -x "$CHROOT/usr/lib/postgresql/17/bin/postgres" ] && [ -f "$CHROOT/usr/share/postgresql/17/extension/timescaledb.control" ]; then
+    return
+  fi
+  local t0=$SECONDS
+  log "debootstrap trixie into $CHROOT from $(mirror)"
+  mkdir -p "$CHROOT"
+  debootstrap --variant=minbase trixie "$CHROOT" "$(mirror)" >&2
+  # Services must not start inside the chroot during install, and we create our own cluster.
+  printf '#!/bin/sh\nexit 101\n' >"$CHROOT/usr/sbin/policy-rc.d"; chmod +x "$CHROOT/usr/sbin/policy-rc.d"
+  mkdir -p "$CHROOT/etc/postgresql-common"
+  echo "create_main_cluster = false" >"$CHROOT/etc/postgresql-common/createcluster.conf"
+  chroot "$CHROOT" /usr/bin/env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    postgresql-17 postgresql-17-timescaledb >&2
+  log "chroot ready in $((SECONDS - t0)) s"
+}
+
+start_postgres() {
+  local data=/var/lib/outfall-pg
+  if chroot "$CHROOT" su postgres -c "/usr/lib/postgresql/17/bin/pg_ctl -D $data status" >/dev/null 2>&1; then return; fi
+  mountpoint -q "$CHROOT/proc" || mount -t proc proc "$CHROOT/proc"
+  mountpoint -q "$CHROOT/dev" || mount --bind /dev "$CHROOT/dev"
+  if [ ! -f "$CHROOT$data/PG_VERSION" ]; then
+    mkdir -p "$CHROOT$data" && chroot "$CHROOT" chown postgres:postgres "$data"
+    chroot "$CHROOT" su postgres -c "/usr/lib/postgresql/17/bin/initdb -D $data -U postgres --auth=trust -E UTF8 --locale=C.UTF-8" >&2
+    cat >>"$CHROOT$data/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+shared_preload_libraries = 'timescaledb'
+timescaledb.telemetry_level = off
+unix_socket_directories = '/tmp'
+max_connections = 200
+CONF
+  fi
+  log "starting PostgreSQL 17 + TimescaleDB on $PG_PORT"
+  chroot "$CHROOT" su postgres -c "/usr/lib/postgresql/17/bin/pg_ctl -D $data -l $data/server.log -w start" >&2
+}
+
+t0=$SECONDS
+install_host_packages
+start_mosquitto
+build_chroot
+start_postgres
+log "services up in $((SECONDS - t0)) s"
+echo "export OUTFALL_TEST_MQTT_URL=tcp://127.0.0.1:$MQTT_PORT"
+echo "export OUTFALL_TEST_DB_URL=jdbc:postgresql://127.0.0.1:$PG_PORT/postgres"
+echo "export OUTFALL_TEST_DB_USER=postgres"
+echo "export OUTFALL_TEST_DB_PASSWORD="

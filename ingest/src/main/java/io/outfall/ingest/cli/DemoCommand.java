@@ -1,0 +1,85 @@
+package io.outfall.ingest.cli;
+
+import io.outfall.ingest.IngestServer;
+import io.outfall.ingest.config.Setting;
+import io.outfall.ingest.config.Settings;
+import io.outfall.ingest.demo.DemoPlants;
+import io.outfall.ingest.embedded.EmbeddedBroker;
+import io.outfall.ingest.embedded.EmbeddedDatabase;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The whole product on its embedded default: broker, database, ingest and simulated plants. */
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description =
+        "Run Outfall with an embedded MQTT broker, an embedded PostgreSQL and simulated plants.")
+final class DemoCommand implements Callable<Integer> {
+  @Option(
+      names = "--http-port",
+      defaultValue = "8080",
+      description = "HTTP port (default: ${DEFAULT-VALUE})")
+  int httpPort;
+
+  @Option(
+      names = "--mqtt-port",
+      defaultValue = "1883",
+      description = "MQTT port of the embedded broker (default: ${DEFAULT-VALUE})")
+  int mqttPort;
+
+  @Option(
+      names = "--data-dir",
+      defaultValue = ".outfall/demo",
+      description =
+          "where broker, database and plant state live; survives restarts (default: ${DEFAULT-VALUE})")
+  Path dataDir;
+
+  @Option(
+      names = "--period",
+      defaultValue = "10",
+      description = "seconds between a plant's batches (default: ${DEFAULT-VALUE})")
+  int periodSeconds;
+
+  @Option(
+      names = "--backfill-hours",
+      defaultValue = "24",
+      description = "history each plant sends on a fresh data dir (default: ${DEFAULT-VALUE})")
+  int backfillHours;
+
+  @Override
+  public Integer call() throws Exception {
+    Path dir = dataDir.toAbsolutePath();
+    System.out.println("outfall demo: data in " + dir);
+    EmbeddedDatabase db = EmbeddedDatabase.start(dir.resolve("postgres"), 0);
+    EmbeddedBroker broker = EmbeddedBroker.start(dir.resolve("broker"), mqttPort, true);
+    Settings settings =
+        Settings.resolve(null, System.getenv(), Map.of())
+            .with(Setting.DB_URL, db.jdbcUrl("outfall"))
+            .with(Setting.DB_USER, "postgres")
+            .with(Setting.MQTT_URL, broker.url())
+            .with(Setting.MQTT_CLIENT_ID, "outfall-ingest-demo")
+            .with(Setting.HTTP_PORT, httpPort);
+    IngestServer server = IngestServer.start(settings);
+    DemoPlants plants =
+        DemoPlants.start(
+            broker.url(),
+            dir.resolve("plants"),
+            Duration.ofSeconds(periodSeconds),
+            Duration.ofHours(backfillHours));
+    System.out.println();
+    System.out.println("  Outfall is running: http://127.0.0.1:" + server.httpPort() + "/");
+    System.out.println("  health:  http://127.0.0.1:" + server.httpPort() + "/api/health");
+    System.out.println("  metrics: http://127.0.0.1:" + server.httpPort() + "/metrics");
+    System.out.println(
+        "  MQTT:    " + broker.url() + "  (" + plants.size() + " simulated plants publishing)");
+    System.out.println("  Ctrl-C stops; data stays in " + dir);
+    System.out.println();
+    ServeCommand.awaitShutdown(plants, server, broker, db);
+    return 0;
+  }
+}

@@ -1,0 +1,117 @@
+package io.outfall.ingest.demo;
+
+import io.outfall.protocol.PayloadFormat;
+import io.outfall.protocol.Reading;
+import io.outfall.protocol.ReadingsBatch;
+import io.outfall.protocol.ReadingsCodec;
+import io.outfall.protocol.Topics;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttException;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A demo plant: its gateway samples the effluent model every {@code period} and publishes one batch
+ * over MQTT (QoS 1), exactly as a real gateway's readings reach ingest. On its first start it also
+ * backfills recent history so that the charts have something to show. Not the edge gateway: that
+ * one (Modbus, durable buffer) lives in the gateway module.
+ */
+public final class SimulatedPlant implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SimulatedPlant.class);
+  private final String site;
+  private final String gateway;
+  private final String station;
+  private final EffluentModel model;
+  private final Path seqFile;
+  private final MqttAsyncClient client;
+  private final ReadingsCodec codec = new ReadingsCodec();
+  private final ScheduledExecutorService timer;
+  private long seq;
+
+  public SimulatedPlant(
+      String brokerUrl, String site, String station, EffluentModel model, Path stateDir)
+      throws MqttException, IOException {
+    this.site = site;
+    this.gateway = site + "-gw1";
+    this.station = station;
+    this.model = model;
+    Files.createDirectories(stateDir);
+    this.seqFile = stateDir.resolve(gateway + ".seq");
+    this.seq = Files.exists(seqFile) ? Long.parseLong(Files.readString(seqFile).trim()) : 0;
+    this.client = new MqttAsyncClient(brokerUrl, gateway, new MemoryPersistence());
+    this.timer = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "plant-" + site));
+  }
+
+  public void start(Duration period, Duration backfill) throws MqttException {
+    MqttConnectionOptions o = new MqttConnectionOptions();
+    o.setAutomaticReconnect(true);
+    o.setCleanStart(true);
+    client.connect(o).waitForCompletion(10_000);
+    timer.execute(() -> backfill(backfill));
+    long periodMs = period.toMillis();
+    long delay = periodMs - System.currentTimeMillis() % periodMs;
+    timer.scheduleAtFixedRate(this::sample, delay, periodMs, TimeUnit.MILLISECONDS);
+  }
+
+  /** History at one reading per minute, only on a fresh data directory (seq 0). */
+  private void backfill(Duration span) {
+    if (seq > 0 || span.isZero()) return;
+    Instant now = Instant.now();
+    Instant t = now.minus(span).truncatedTo(java.time.temporal.ChronoUnit.MINUTES);
+    List<Reading> pending = new ArrayList<>();
+    for (; t.isBefore(now); t = t.plusSeconds(60)) {
+      pending.addAll(model.readings(station, t));
+      if (pending.size() >= 480) {
+        publish(pending);
+        pending.clear();
+      }
+    }
+    if (!pending.isEmpty()) publish(pending);
+    log.info("{}: backfilled {} of history", station, span);
+  }
+
+  private void sample() {
+    Instant t = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    publish(model.readings(station, t));
+  }
+
+  private void publish(List<Reading> readings) {
+    try {
+      ReadingsBatch batch = new ReadingsBatch(gateway, ++seq, System.currentTimeMillis(), readings);
+      MqttMessage m = new MqttMessage(codec.encode(batch));
+      m.setQos(1);
+      MqttProperties props = new MqttProperties();
+      props.setContentType(PayloadFormat.JSON.contentType());
+      m.setProperties(props);
+      client.publish(Topics.readings(site, gateway), m).waitForCompletion(30_000);
+      Files.writeString(seqFile, Long.toString(seq));
+    } catch (MqttException | IOException e) {
+      log.warn("{}: batch {} not published: {}", gateway, seq, e.getMessage());
+    }
+  }
+
+  @Override
+  public void close() {
+    timer.shutdownNow();
+    try {
+      client.disconnect().waitForCompletion(2_000);
+      client.close();
+    } catch (MqttException e) {
+      log.debug("close: {}", e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,31 @@
+package io.outfall.ingest.intake;
+
+import io.outfall.protocol.RejectReason;
+
+/**
+ * What the intake pipeline reports about itself. One implementation: {@link
+ * MicrometerIntakeMetrics}.
+ */
+public interface IntakeMetrics {
+  /** A message arrived from the broker. */
+  void received(int payloadBytes);
+
+  /** A transaction committed: new rows stored, rows that were already there. */
+  void committed(int messages, int stored, int duplicates, long writeNanos);
+
+  /** Readings refused, by reason (counted once their dead letter is committed). */
+  void rejected(RejectReason reason, int readings);
+
+  /** Time from a message's arrival to the commit of its readings. */
+  void arrivalToCommit(long nanos);
+
+  /** A write attempt failed; transient failures are retried, permanent ones split and park. */
+  void writeFailed(boolean transientFailure);
+
+  /** Live values the gauges read. */
+  void bindQueue(java.util.function.IntSupplier messages, java.util.function.IntSupplier readings);
+
+  void bindConnection(
+      java.util.function.BooleanSupplier brokerConnected,
+      java.util.function.BooleanSupplier databaseUp);
+}

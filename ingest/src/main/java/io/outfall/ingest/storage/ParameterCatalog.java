@@ -1,0 +1,79 @@
+package io.outfall.ingest.storage;
+
+import java.sql.SQLException;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import javax.sql.DataSource;
+
+/** The parameter codes Outfall knows, with their storage ids and canonical units. Immutable. */
+public final class ParameterCatalog {
+
+  /** One parameter of the catalog. */
+  public record Parameter(
+      short id, String code, String unit, String kind, String nameEn, String nameVi) {}
+
+  private final Map<String, Parameter> byCode;
+  private final Map<Short, Parameter> byId = new LinkedHashMap<>();
+
+  public ParameterCatalog(Collection<Parameter> parameters) {
+    this.byCode = new LinkedHashMap<>();
+    for (Parameter p : parameters) {
+      byCode.put(p.code(), p);
+      byId.put(p.id(), p);
+    }
+  }
+
+  public static ParameterCatalog load(DataSource ds) throws SQLException {
+    try (var c = ds.getConnection();
+        var st = c.createStatement();
+        var rs =
+            st.executeQuery(
+                "SELECT id, code, unit, kind, name_en, name_vi FROM parameters ORDER BY id")) {
+      var list = new java.util.ArrayList<Parameter>();
+      while (rs.next()) {
+        list.add(
+            new Parameter(
+                rs.getShort(1),
+                rs.getString(2),
+                rs.getString(3),
+                rs.getString(4),
+                rs.getString(5),
+                rs.getString(6)));
+      }
+      return new ParameterCatalog(list);
+    }
+  }
+
+  public Parameter byCode(String code) {
+    return byCode.get(code);
+  }
+
+  public Parameter byId(short id) {
+    return byId.get(id);
+  }
+
+  public Collection<Parameter> all() {
+    return byCode.values();
+  }
+
+  /**
+   * Whether a unit sent by a gateway means the catalog unit. Gateways write units by hand in their
+   * register maps, so spelling is forgiven (case, "³" for "3", "°C" for "degC", "-" for pH), but a
+   * different unit is not: g/L is not mg/L, and no value is ever converted silently.
+   */
+  public static boolean sameUnit(String catalogUnit, String sent) {
+    return normalize(catalogUnit).equals(normalize(sent));
+  }
+
+  private static String normalize(String unit) {
+    String u = unit.trim().toLowerCase(Locale.ROOT).replace('³', '3').replace(" ", "");
+    return switch (u) {
+      case "°c", "oc", "degc", "celsius" -> "degc";
+      case "-", "ph" -> "ph";
+      case "mpn/100ml", "mpn/100 ml" -> "mpn/100ml";
+      default -> u;
+    };
+  }
+}
