@@ -1,0 +1,105 @@
+package io.outfall.ingest.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A TCP proxy on 127.0.0.1 that a test can cut: {@link #cut()} closes every connection and refuses
+ * new ones, as a database or broker that disappears does; {@link #restore()} listens again on the
+ * same port. Works the same in front of embedded and installed services.
+ */
+public final class TcpProxy implements AutoCloseable {
+  private final String targetHost;
+  private final int targetPort;
+  private final int port;
+  private final List<Socket> open = new CopyOnWriteArrayList<>();
+  private volatile ServerSocket server;
+
+  public TcpProxy(String targetHost, int targetPort) throws IOException {
+    this.targetHost = targetHost;
+    this.targetPort = targetPort;
+    this.port = TestServices.freePort();
+    restore();
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public synchronized void restore() throws IOException {
+    if (server != null) return;
+    ServerSocket s = new ServerSocket();
+    s.setReuseAddress(true);
+    s.bind(new InetSocketAddress("127.0.0.1", port));
+    server = s;
+    Thread accept = new Thread(() -> accept(s), "proxy-accept-" + port);
+    accept.setDaemon(true);
+    accept.start();
+  }
+
+  public synchronized void cut() {
+    ServerSocket s = server;
+    server = null;
+    closeQuietly(s);
+    for (Socket sock : open) closeQuietly(sock);
+    open.clear();
+  }
+
+  private void accept(ServerSocket s) {
+    while (!s.isClosed()) {
+      try {
+        Socket client = s.accept();
+        Socket upstream = new Socket(targetHost, targetPort);
+        open.add(client);
+        open.add(upstream);
+        pump(client, upstream);
+        pump(upstream, client);
+      } catch (IOException e) {
+        // closed by cut(), or the target refused: the client sees its connection drop
+      }
+    }
+  }
+
+  private void pump(Socket from, Socket to) {
+    Thread t =
+        new Thread(
+            () -> {
+              byte[] buf = new byte[64 * 1024];
+              try (InputStream in = from.getInputStream();
+                  OutputStream out = to.getOutputStream()) {
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                  out.write(buf, 0, n);
+                  out.flush();
+                }
+              } catch (IOException e) {
+                // connection cut
+              } finally {
+                closeQuietly(from);
+                closeQuietly(to);
+              }
+            },
+            "proxy-pump");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      if (c != null) c.close();
+    } catch (Exception ignored) {
+      // already closed
+    }
+  }
+
+  @Override
+  public void close() {
+    cut();
+  }
+}

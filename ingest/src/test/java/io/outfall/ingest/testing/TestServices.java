@@ -1,0 +1,156 @@
+package io.outfall.ingest.testing;
+
+import io.outfall.ingest.config.Setting;
+import io.outfall.ingest.config.Settings;
+import io.outfall.ingest.embedded.EmbeddedBroker;
+import io.outfall.ingest.embedded.EmbeddedDatabase;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.DriverManager;
+import java.util.UUID;
+import org.eclipse.paho.mqttv5.client.MqttClient;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+
+/**
+ * The broker and database the integration tests run against: installed services when {@code
+ * OUTFALL_TEST_MQTT_URL} and {@code OUTFALL_TEST_DB_URL} are set (CI, see .ci/run), else an
+ * embedded HiveMQ and an embedded PostgreSQL started once per test JVM. Each test class gets its
+ * own database so that counts are exact.
+ */
+public final class TestServices {
+  private static TestServices instance;
+
+  private final String mqttUrl;
+  private final String adminDbUrl;
+  private final String dbUser;
+  private final String dbPassword;
+  private final boolean external;
+
+  private TestServices(
+      String mqttUrl, String adminDbUrl, String dbUser, String dbPassword, boolean external) {
+    this.mqttUrl = mqttUrl;
+    this.adminDbUrl = adminDbUrl;
+    this.dbUser = dbUser;
+    this.dbPassword = dbPassword;
+    this.external = external;
+  }
+
+  public static synchronized TestServices get() throws Exception {
+    if (instance == null) {
+      String mqtt = System.getenv("OUTFALL_TEST_MQTT_URL");
+      String db = System.getenv("OUTFALL_TEST_DB_URL");
+      if (mqtt != null && db != null) {
+        instance =
+            new TestServices(
+                mqtt,
+                db,
+                env("OUTFALL_TEST_DB_USER", "postgres"),
+                env("OUTFALL_TEST_DB_PASSWORD", ""),
+                true);
+      } else {
+        Path dir = Files.createTempDirectory("outfall-it");
+        EmbeddedDatabase pg = EmbeddedDatabase.start(dir.resolve("pg"), 0);
+        EmbeddedBroker broker = EmbeddedBroker.start(dir.resolve("broker"), freePort(), false);
+        Runtime.getRuntime()
+            .addShutdownHook(
+                new Thread(
+                    () -> {
+                      try {
+                        broker.close();
+                        pg.close();
+                      } catch (Exception ignored) {
+                        // the JVM is going away
+                      }
+                    }));
+        instance = new TestServices(broker.url(), pg.jdbcUrl("postgres"), "postgres", "", false);
+      }
+      System.out.println("[test services] " + instance.describe());
+    }
+    return instance;
+  }
+
+  public String describe() {
+    return (external ? "installed" : "embedded")
+        + " broker "
+        + mqttUrl
+        + ", database "
+        + adminDbUrl;
+  }
+
+  public boolean external() {
+    return external;
+  }
+
+  /** True when CI asked for TimescaleDB, so tests can insist that the hypertable path ran. */
+  public static boolean timescaleExpected() {
+    return "true".equals(System.getenv("OUTFALL_TEST_EXPECT_TIMESCALEDB"));
+  }
+
+  public String mqttUrl() {
+    return mqttUrl;
+  }
+
+  public String dbUser() {
+    return dbUser;
+  }
+
+  public String dbPassword() {
+    return dbPassword;
+  }
+
+  /** A new, empty database; returns its JDBC URL. */
+  public String newDatabase(String prefix) throws Exception {
+    String name = (prefix + "_" + UUID.randomUUID().toString().substring(0, 8)).toLowerCase();
+    try (var c = DriverManager.getConnection(adminDbUrl, dbUser, dbPassword);
+        var st = c.createStatement()) {
+      st.execute("CREATE DATABASE " + name);
+    }
+    URI admin = URI.create(adminDbUrl.substring("jdbc:".length()));
+    return "jdbc:postgresql://" + admin.getHost() + ":" + admin.getPort() + "/" + name;
+  }
+
+  /** Server settings for a test ingest on {@code dbUrl}, with its own client id and share group. */
+  public Settings ingestSettings(String dbUrl, String name) {
+    return Settings.defaults()
+        .with(Setting.DB_URL, dbUrl)
+        .with(Setting.DB_USER, dbUser)
+        .with(Setting.DB_PASSWORD, dbPassword)
+        .with(Setting.MQTT_URL, mqttUrl)
+        .with(Setting.MQTT_CLIENT_ID, "it-" + name)
+        .with(Setting.MQTT_SHARED_GROUP, "it-" + name)
+        .with(Setting.MQTT_SESSION_EXPIRY_SECONDS, 600)
+        .with(Setting.HTTP_HOST, "127.0.0.1")
+        .with(Setting.HTTP_PORT, 0);
+  }
+
+  /** Ends a test ingest's persistent session so the broker stops queueing for it. */
+  public void dropSession(String clientId) {
+    try {
+      MqttClient c = new MqttClient(mqttUrl, clientId, new MemoryPersistence());
+      MqttConnectionOptions o = new MqttConnectionOptions();
+      o.setCleanStart(true);
+      o.setSessionExpiryInterval(0L);
+      c.connect(o);
+      c.disconnect();
+      c.close();
+    } catch (Exception e) {
+      System.out.println("[test services] could not drop session " + clientId + ": " + e);
+    }
+  }
+
+  public static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      s.setReuseAddress(true);
+      return s.getLocalPort();
+    }
+  }
+
+  private static String env(String name, String dflt) {
+    String v = System.getenv(name);
+    return v == null ? dflt : v;
+  }
+}
