@@ -7,7 +7,7 @@ package io.outfall.protocol;
 public enum PayloadFormat {
   /** Human-readable, the default. */
   JSON("application/vnd.outfall.readings.v1+json"),
-  /** The compact form: the same document in CBOR (RFC 8949), about 40% smaller. */
+  /** The compact form: the same document in CBOR (RFC 8949), about a quarter smaller. */
   CBOR("application/vnd.outfall.readings.v1+cbor");
 
   private final String contentType;

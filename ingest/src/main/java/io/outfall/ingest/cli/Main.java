@@ -10,7 +10,12 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "outfall 0.1.0",
     description = "Real-time effluent compliance monitoring for wastewater treatment plants.",
-    subcommands = {DemoCommand.class, ServeCommand.class, SettingsCommand.class})
+    subcommands = {
+      DemoCommand.class,
+      ServeCommand.class,
+      SettingsCommand.class,
+      io.outfall.ingest.bench.BenchCommand.class
+    })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -74,6 +74,10 @@ public final class MqttIntake implements MqttCallback, AutoCloseable {
     o.setAutomaticReconnect(true);
     o.setAutomaticReconnectDelay(1, 10);
     o.setKeepAliveInterval(20);
+    if (options.url().startsWith("tcp://")) {
+      // PUBACKs are tiny and many: without TCP_NODELAY each can wait out a delayed-ACK timer.
+      o.setSocketFactory(new io.outfall.protocol.transport.NoDelaySocketFactory());
+    }
     o.setConnectionTimeout(10);
     if (!options.username().isEmpty()) {
       o.setUserName(options.username());
