@@ -69,6 +69,21 @@ class DatabaseOutageIT {
             .contains("\"database\"")
             .contains("\"down\"");
         long storedDuringOutage = Probe.count(db, services.dbUser(), services.dbPassword(), count);
+        // Backpressure: however long the outage, ingest holds at most the receive maximum (64
+        // messages by default) plus the writer's one transaction; the rest waits in the broker.
+        double maxQueued = 0;
+        while ((System.nanoTime() - cutAt) / 1_000_000 < 28_000) {
+          maxQueued = Math.max(maxQueued, Probe.metric(port, "outfall_ingest_queue_messages"));
+          Thread.sleep(500);
+        }
+        long sentDuringOutage = gateway.sentReadings();
+        assertThat(maxQueued)
+            .as("messages held in memory during the outage")
+            .isPositive()
+            .isLessThanOrEqualTo(64);
+        assertThat(sentDuringOutage / 50)
+            .as("messages the gateway sent meanwhile")
+            .isGreaterThan(64 + 60);
         Thread.sleep(Math.max(0, 30_000 - (System.nanoTime() - cutAt) / 1_000_000));
         long storedAtRestore = Probe.count(db, services.dbUser(), services.dbPassword(), count);
         proxy.restore();
@@ -85,12 +100,13 @@ class DatabaseOutageIT {
             .until(() -> Probe.get(port, "/api/health").status() == 200);
         long stored = Probe.count(db, services.dbUser(), services.dbPassword(), count);
         System.out.printf(
-            "[db outage] %s: sent=%d stored=%d stored_at_cut=%d stored_at_restore=%d outage=30s restore_to_all_stored=%.1fs write_retries=%.0f%n",
+            "[db outage] %s: sent=%d stored=%d stored_at_cut=%d stored_at_restore=%d max_queued_messages=%.0f outage=30s restore_to_all_stored=%.1fs write_retries=%.0f%n",
             services.describe(),
             sent,
             stored,
             storedAtCut,
             storedAtRestore,
+            maxQueued,
             catchUp,
             Probe.metric(port, "outfall_ingest_write_failures_total{kind=\"transient\"}"));
 
