@@ -66,6 +66,11 @@ public final class BenchCommand implements Callable<Integer> {
       description = "messages in flight per gateway (default: ${DEFAULT-VALUE})")
   int window;
 
+  @Option(
+      names = "--mqtt-url",
+      description = "use this broker instead of the embedded HiveMQ (e.g. a local Mosquitto)")
+  String mqttUrl;
+
   @Override
   public Integer call() throws Exception {
     int perGateway = readings / gateways / batch;
@@ -73,19 +78,21 @@ public final class BenchCommand implements Callable<Integer> {
     long base = System.currentTimeMillis() - Duration.ofDays(30).toMillis();
     Path dir = Files.createTempDirectory("outfall-bench");
     try (EmbeddedDatabase pg = EmbeddedDatabase.start(dir.resolve("pg"), 0);
-        EmbeddedBroker broker = EmbeddedBroker.start(dir.resolve("broker"), freePort(), false)) {
+        EmbeddedBroker embedded =
+            mqttUrl == null
+                ? EmbeddedBroker.start(dir.resolve("broker"), freePort(), false)
+                : null) {
+      String url = mqttUrl != null ? mqttUrl : embedded.url();
       System.out.printf(
-          "outfall bench: %,d readings, %d per message, %d gateways, %d in flight each%n",
-          total, batch, gateways, window);
-
-      double mqtt = rate(total, mqttOnly(broker.url(), perGateway, base));
+          "outfall bench: %,d readings, %d per message, %d gateways, %d in flight each, broker %s%n",
+          total, batch, gateways, window, mqttUrl != null ? mqttUrl : "embedded HiveMQ CE");
+      double mqtt = rate(total, mqttOnly(url, perGateway, base));
       System.out.printf(
           "  mqtt only    (publish -> subscriber, nothing stored): %,10.0f readings/s%n", mqtt);
       double storage = rate(total, storageOnly(pg.jdbcUrl("bench_storage"), perGateway, base));
       System.out.printf(
           "  storage only (validate + COPY + insert, no MQTT):     %,10.0f readings/s%n", storage);
-      double pipeline =
-          rate(total, pipeline(broker.url(), pg.jdbcUrl("bench_pipeline"), perGateway, base));
+      double pipeline = rate(total, pipeline(url, pg.jdbcUrl("bench_pipeline"), perGateway, base));
       System.out.printf(
           "  pipeline     (publish -> validate -> stored -> ack):   %,10.0f readings/s%n",
           pipeline);

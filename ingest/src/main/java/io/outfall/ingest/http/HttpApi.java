@@ -6,6 +6,7 @@ import io.outfall.ingest.storage.ParameterCatalog;
 import io.outfall.ingest.storage.ReadingQueries;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -18,6 +19,7 @@ import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 import org.slf4j.Logger;
@@ -45,6 +47,8 @@ public final class HttpApi {
   private final ParameterCatalog catalog;
   private final PrometheusMeterRegistry registry;
   private final HealthSources health;
+  private final WorkerExecutor queryWorkers;
+  private final WorkerExecutor metricsWorker;
 
   public HttpApi(
       Vertx vertx,
@@ -58,6 +62,9 @@ public final class HttpApi {
     this.catalog = catalog;
     this.registry = registry;
     this.health = health;
+    this.queryWorkers =
+        vertx.createSharedWorkerExecutor("outfall-api-queries", 8, 60, TimeUnit.SECONDS);
+    this.metricsWorker = vertx.createSharedWorkerExecutor("outfall-metrics-scrape", 1);
   }
 
   public Router router() {
@@ -90,11 +97,11 @@ public final class HttpApi {
   }
 
   private void health(RoutingContext ctx) {
-    blocking(database::reachable)
+    // Only in-memory state, so that it answers at once even while the database is down.
+    Future.succeededFuture(database.reachable())
         .onComplete(
             ar -> {
-              boolean db =
-                  ar.succeeded() && ar.result() && health.writerDatabaseUp().getAsBoolean();
+              boolean db = ar.result() && health.writerDatabaseUp().getAsBoolean();
               boolean broker = health.brokerConnected().getAsBoolean();
               boolean up = db && broker;
               var body =
@@ -261,7 +268,8 @@ public final class HttpApi {
   }
 
   private void metrics(RoutingContext ctx) {
-    blocking(registry::scrape)
+    metricsWorker
+        .executeBlocking(registry::scrape, false)
         .onSuccess(
             text ->
                 ctx.response()

@@ -32,10 +32,23 @@ public final class Database implements AutoCloseable {
 
   private final HikariDataSource pool;
   private final Engine engine;
+  private final java.util.concurrent.ScheduledExecutorService checker;
+  private volatile boolean reachable = true;
 
   private Database(HikariDataSource pool, Engine engine) {
     this.pool = pool;
     this.engine = engine;
+    // Health is checked in the background and read from memory: a health request or a metrics
+    // scrape must answer at once, above all while the database is down and a check takes seconds.
+    this.checker =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "outfall-db-check");
+              t.setDaemon(true);
+              return t;
+            });
+    checker.scheduleWithFixedDelay(
+        () -> reachable = check(), 2, 2, java.util.concurrent.TimeUnit.SECONDS);
   }
 
   /**
@@ -106,17 +119,22 @@ public final class Database implements AutoCloseable {
     return engine;
   }
 
-  /** True when a connection can be had and answers within two seconds. */
+  /** Whether the last background check (every 2 s) got a working connection. Never blocks. */
   public boolean reachable() {
+    return reachable;
+  }
+
+  private boolean check() {
     try (Connection c = pool.getConnection()) {
       return c.isValid(2);
-    } catch (SQLException e) {
+    } catch (SQLException | RuntimeException e) {
       return false;
     }
   }
 
   @Override
   public void close() {
+    checker.shutdownNow();
     pool.close();
   }
 }

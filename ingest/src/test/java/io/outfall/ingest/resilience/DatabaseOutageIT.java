@@ -69,18 +69,17 @@ class DatabaseOutageIT {
             .contains("\"database\"")
             .contains("\"down\"");
         long storedDuringOutage = Probe.count(db, services.dbUser(), services.dbPassword(), count);
-        // Backpressure: however long the outage, ingest holds at most the receive maximum (64
-        // messages by default) plus the writer's one transaction; the rest waits in the broker.
+        // Backpressure: however long the outage, ingest holds at most the MQTT receive maximum
+        // (64 messages by default); the rest waits in the broker. (Mosquitto fills that window;
+        // HiveMQ CE sends a shared-subscription member nothing more while it has messages in
+        // flight.)
         double maxQueued = 0;
         while ((System.nanoTime() - cutAt) / 1_000_000 < 28_000) {
           maxQueued = Math.max(maxQueued, Probe.metric(port, "outfall_ingest_queue_messages"));
           Thread.sleep(500);
         }
         long sentDuringOutage = gateway.sentReadings();
-        assertThat(maxQueued)
-            .as("messages held in memory during the outage")
-            .isPositive()
-            .isLessThanOrEqualTo(64);
+        assertThat(maxQueued).as("messages held in memory during the outage").isBetween(0.0, 64.0);
         assertThat(sentDuringOutage / 50)
             .as("messages the gateway sent meanwhile")
             .isGreaterThan(64 + 60);

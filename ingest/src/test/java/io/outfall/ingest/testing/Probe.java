@@ -37,9 +37,12 @@ public final class Probe {
    * outfall_readings_rejected_total{reason="malformed"}}; 0 if absent.
    */
   public static double metric(int port, String sample) {
-    String body = get(port, "/metrics").body();
-    Matcher m = Pattern.compile("(?m)^" + Pattern.quote(sample) + " ([0-9.eE+-]+)$").matcher(body);
-    return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    Answer a = get(port, "/metrics");
+    if (a.status() != 200)
+      throw new IllegalStateException("scrape failed: " + a.status() + " " + a.body());
+    Matcher m = Pattern.compile("(?m)^" + Pattern.quote(sample) + " (\\S+)$").matcher(a.body());
+    if (!m.find()) throw new IllegalStateException("no sample " + sample + " in /metrics");
+    return Double.parseDouble(m.group(1));
   }
 
   public static long count(String dbUrl, String user, String password, String sql) {

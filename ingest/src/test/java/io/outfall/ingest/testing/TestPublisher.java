@@ -76,6 +76,27 @@ public final class TestPublisher implements AutoCloseable {
     client.publish(topic, m);
   }
 
+  /** Publishes all batches with many in flight at once, as a gateway draining a backlog does. */
+  public void publishBurst(List<ReadingsBatch> batches) throws Exception {
+    var async =
+        new org.eclipse.paho.mqttv5.client.MqttAsyncClient(
+            client.getServerURI(),
+            gateway + "-burst-" + System.nanoTime(),
+            new MemoryPersistence());
+    async.connect(new MqttConnectionOptions()).waitForCompletion(10_000);
+    List<org.eclipse.paho.mqttv5.client.IMqttToken> tokens = new ArrayList<>();
+    for (ReadingsBatch b : batches) {
+      MqttMessage m = new MqttMessage(codec.encode(b));
+      m.setQos(1);
+      tokens.add(async.publish(Topics.readings(site, gateway), m));
+      if (tokens.size() % 100 == 0) tokens.get(tokens.size() - 100).waitForCompletion(10_000);
+    }
+    for (var t : tokens) t.waitForCompletion(10_000);
+    for (ReadingsBatch b : batches) sentReadings += b.readings().size();
+    async.disconnect().waitForCompletion(5_000);
+    async.close();
+  }
+
   /** Readings the broker acknowledged (PUBACK) so far. */
   public long sentReadings() {
     return sentReadings;
