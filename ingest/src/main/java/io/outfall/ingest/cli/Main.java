@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       ServeCommand.class,
       SettingsCommand.class,
+      CheckCommand.class,
       io.outfall.ingest.bench.BenchCommand.class
     })
 public final class Main implements Runnable {

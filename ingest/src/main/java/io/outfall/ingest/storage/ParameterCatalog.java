@@ -3,7 +3,6 @@ package io.outfall.ingest.storage;
 import java.sql.SQLException;
 import java.util.Collection;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import javax.sql.DataSource;
 
@@ -59,21 +58,10 @@ public final class ParameterCatalog {
   }
 
   /**
-   * Whether a unit sent by a gateway means the catalog unit. Gateways write units by hand in their
-   * register maps, so spelling is forgiven (case, "³" for "3", "°C" for "degC", "-" for pH), but a
-   * different unit is not: g/L is not mg/L, and no value is ever converted silently.
+   * Whether a unit sent by a gateway means the catalog unit (see {@link
+   * io.outfall.protocol.Units}).
    */
   public static boolean sameUnit(String catalogUnit, String sent) {
-    return normalize(catalogUnit).equals(normalize(sent));
-  }
-
-  private static String normalize(String unit) {
-    String u = unit.trim().toLowerCase(Locale.ROOT).replace('³', '3').replace(" ", "");
-    return switch (u) {
-      case "°c", "oc", "degc", "celsius" -> "degc";
-      case "-", "ph" -> "ph";
-      case "mpn/100ml", "mpn/100 ml" -> "mpn/100ml";
-      default -> u;
-    };
+    return io.outfall.protocol.Units.same(catalogUnit, sent);
   }
 }
