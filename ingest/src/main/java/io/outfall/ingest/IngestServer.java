@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.outfall.ingest.alerting.Alerting;
 import io.outfall.ingest.config.Setting;
 import io.outfall.ingest.config.Settings;
 import io.outfall.ingest.http.HttpApi;
@@ -38,14 +39,21 @@ public final class IngestServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(IngestServer.class);
 
   private final Database database;
+  private final Alerting alerting;
   private final ReadingWriter writer;
   private final MqttIntake intake;
   private final Vertx vertx;
   private final HttpServer http;
 
   private IngestServer(
-      Database database, ReadingWriter writer, MqttIntake intake, Vertx vertx, HttpServer http) {
+      Database database,
+      Alerting alerting,
+      ReadingWriter writer,
+      MqttIntake intake,
+      Vertx vertx,
+      HttpServer http) {
     this.database = database;
+    this.alerting = alerting;
     this.writer = writer;
     this.intake = intake;
     this.vertx = vertx;
@@ -80,7 +88,8 @@ public final class IngestServer implements AutoCloseable {
             metrics,
             receiveMaximum + 16,
             s.getInt(Setting.INGEST_BATCH_MAX_READINGS),
-            s.getInt(Setting.INGEST_LINGER_MS));
+            s.getInt(Setting.INGEST_LINGER_MS),
+            Boolean.parseBoolean(s.get(Setting.ALERTS_ENABLED)));
     writer.start();
     BatchValidator validator =
         new BatchValidator(
@@ -118,6 +127,10 @@ public final class IngestServer implements AutoCloseable {
                     .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
             .withMetrics(new MicrometerMetricsFactory(registry))
             .build();
+    Alerting alerting =
+        Boolean.parseBoolean(s.get(Setting.ALERTS_ENABLED))
+            ? Alerting.start(s, database, catalog, vertx)
+            : null;
     HttpApi api =
         new HttpApi(
             vertx,
@@ -125,7 +138,8 @@ public final class IngestServer implements AutoCloseable {
             catalog,
             registry,
             new HttpApi.HealthSources(
-                intake::connected, intake.url(), writer::databaseUp, writer::queuedMessages));
+                intake::connected, intake.url(), writer::databaseUp, writer::queuedMessages),
+            alerting == null ? r -> {} : alerting::mount);
     HttpServer http =
         vertx
             .createHttpServer()
@@ -134,7 +148,7 @@ public final class IngestServer implements AutoCloseable {
             .await();
     log.info("HTTP on port {}", http.actualPort());
     intake.start();
-    return new IngestServer(database, writer, intake, vertx, http);
+    return new IngestServer(database, alerting, writer, intake, vertx, http);
   }
 
   public int httpPort() {
@@ -154,6 +168,7 @@ public final class IngestServer implements AutoCloseable {
     intake.pause();
     writer.close();
     intake.close();
+    if (alerting != null) alerting.close();
     vertx.close().await();
     database.close();
   }

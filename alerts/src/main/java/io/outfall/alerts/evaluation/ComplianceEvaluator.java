@@ -125,6 +125,19 @@ public final class ComplianceEvaluator {
     }
   }
 
+  /** Every episode going on now (to reconcile a store with the evaluator's state). */
+  public java.util.List<Episode> openEpisodes() {
+    java.util.List<Episode> out = new java.util.ArrayList<>();
+    if (stale != null) out.add(stale);
+    for (Series s : series.values()) {
+      for (Episode e :
+          new Episode[] {s.breach, s.warning, s.flat, s.fault, s.impossible, s.incomplete}) {
+        if (e != null) out.add(e);
+      }
+    }
+    return out;
+  }
+
   /** End of the data (offline): closes every open window; episodes still going stay open. */
   public void finish() {
     for (Series s : series.values()) {
@@ -209,6 +222,9 @@ public final class ComplianceEvaluator {
       }
       if (mean != null && factor == null && limit instanceof Limit.Maximum m)
         factor = mean / m.max();
+      // The breach episode opens before its window is reported, so that a store can attach the
+      // window's details to the alert it just opened.
+      trackBreach(verdict, limit, mean, end);
       listener.window(
           new WindowResult(
               permits.station(),
@@ -223,7 +239,6 @@ public final class ComplianceEvaluator {
               factor,
               band,
               entry == null ? null : entry.derivation()));
-      trackBreach(verdict, limit, mean, end);
       if (complete && entry != null) trackCompleteness(end);
       windowStart = end;
       sum = 0;

@@ -40,6 +40,19 @@ public record EvaluationSettings(
         Duration.ofMinutes(2));
   }
 
+  public EvaluationSettings withWindowGrace(Duration grace) {
+    return new EvaluationSettings(
+        approachRatio,
+        debounceReadings,
+        hysteresis,
+        staleAfter,
+        flatLineAfter,
+        faultAfter,
+        minCompleteness,
+        samplingPeriod,
+        grace);
+  }
+
   public EvaluationSettings withSamplingPeriod(Duration period) {
     return new EvaluationSettings(
         approachRatio,

@@ -136,7 +136,13 @@ public final class BenchCommand implements Callable<Integer> {
               Duration.ofMinutes(5));
       ReadingWriter writer =
           new ReadingWriter(
-              db.dataSource(), new StationDirectory(), metrics, window * gateways + 16, 20_000, 25);
+              db.dataSource(),
+              new StationDirectory(),
+              metrics,
+              window * gateways + 16,
+              20_000,
+              25,
+              true);
       writer.start();
       // Encode first so that the storage baseline does not pay for the publisher's encoding.
       List<Delivery> deliveries = new ArrayList<>();

@@ -25,7 +25,10 @@ public enum Setting {
       "db.url", "jdbc:postgresql://127.0.0.1:5432/outfall", "JDBC URL of PostgreSQL/TimescaleDB"),
   DB_USER("db.user", "outfall", "database user"),
   DB_PASSWORD("db.password", "", "database password"),
-  DB_POOL_SIZE("db.pool-size", "6", "connections in the pool (writer + API queries)"),
+  DB_POOL_SIZE(
+      "db.pool-size",
+      "10",
+      "connections in the pool (writer, compliance engine, notifications, API)"),
 
   INGEST_BATCH_MAX_READINGS(
       "ingest.batch-max-readings", "20000", "most readings written in one transaction"),
@@ -35,7 +38,34 @@ public enum Setting {
   INGEST_MAX_FUTURE_SECONDS(
       "ingest.max-future-seconds",
       "300",
-      "readings further in the future are refused (clock skew)");
+      "readings further in the future are refused (clock skew)"),
+
+  ALERTS_ENABLED("alerts.enabled", "true", "evaluate stations with a permit and raise alerts"),
+  ALERTS_PERMITS_DIR(
+      "alerts.permits-dir", "", "permit YAML files imported at start (new versions only)"),
+  ALERTS_STANDARDS_DIR(
+      "alerts.standards-dir", "", "extra standard files (*.yaml) besides the shipped ones"),
+  ALERTS_WINDOW_GRACE_SECONDS(
+      "alerts.window-grace-seconds",
+      "120",
+      "how long late readings are awaited before a window is judged"),
+  ALERTS_ESCALATE_AFTER_MINUTES(
+      "alerts.escalate-after-minutes", "60", "a breach not acknowledged by then is escalated"),
+  ALERTS_NOTIFY(
+      "alerts.notify",
+      "compliance,data_quality",
+      "alert families that notify: compliance, warning, data_quality"),
+  ALERTS_PUBLIC_URL(
+      "alerts.public-url", "http://127.0.0.1:8080", "base URL used in links in notifications"),
+  ALERTS_SMTP_HOST("alerts.smtp-host", "", "SMTP server for e-mail alerts (empty: no e-mail)"),
+  ALERTS_SMTP_PORT("alerts.smtp-port", "25", "SMTP port"),
+  ALERTS_EMAIL_FROM("alerts.email-from", "outfall@localhost", "sender of alert e-mails"),
+  ALERTS_EMAIL_TO("alerts.email-to", "", "recipients of alert e-mails, comma-separated"),
+  ALERTS_WEBHOOK_URL(
+      "alerts.webhook-url", "", "URL that receives signed JSON alerts (empty: none)"),
+  ALERTS_WEBHOOK_SECRET("alerts.webhook-secret", "", "HMAC-SHA256 key for the webhook signature"),
+  ALERTS_ALERTMANAGER_URL(
+      "alerts.alertmanager-url", "", "Prometheus Alertmanager base URL (empty: none)");
 
   private final String key;
   private final String defaultValue;

@@ -1,19 +1,19 @@
 package io.outfall.ingest.http;
 
 /** A request the API refuses, with the HTTP status and a message that says what to fix. */
-final class ApiError extends RuntimeException {
+public final class ApiError extends RuntimeException {
   final int status;
 
-  ApiError(int status, String message) {
+  public ApiError(int status, String message) {
     super(message, null, false, false);
     this.status = status;
   }
 
-  static ApiError badRequest(String message) {
+  public static ApiError badRequest(String message) {
     return new ApiError(400, message);
   }
 
-  static ApiError notFound(String message) {
+  public static ApiError notFound(String message) {
     return new ApiError(404, message);
   }
 }

@@ -47,6 +47,7 @@ public final class HttpApi {
   private final ParameterCatalog catalog;
   private final PrometheusMeterRegistry registry;
   private final HealthSources health;
+  private final java.util.function.Consumer<Router> extraRoutes;
   private final WorkerExecutor queryWorkers;
   private final WorkerExecutor metricsWorker;
 
@@ -55,13 +56,15 @@ public final class HttpApi {
       Database database,
       ParameterCatalog catalog,
       PrometheusMeterRegistry registry,
-      HealthSources health) {
+      HealthSources health,
+      java.util.function.Consumer<Router> extraRoutes) {
     this.vertx = vertx;
     this.database = database;
     this.queries = new ReadingQueries(database.dataSource());
     this.catalog = catalog;
     this.registry = registry;
     this.health = health;
+    this.extraRoutes = extraRoutes;
     this.queryWorkers =
         vertx.createSharedWorkerExecutor("outfall-api-queries", 8, 60, TimeUnit.SECONDS);
     this.metricsWorker = vertx.createSharedWorkerExecutor("outfall-metrics-scrape", 1);
@@ -80,6 +83,7 @@ public final class HttpApi {
                     .putHeader("content-type", "application/yaml")
                     .sendFile("api/openapi.yaml"));
     r.get("/metrics").handler(this::metrics);
+    extraRoutes.accept(r);
     r.route("/api/*")
         .handler(
             ctx ->

@@ -9,10 +9,10 @@ import java.time.ZoneId;
 import java.util.Locale;
 
 /** Parsing of query parameters, each failure a 400 naming the parameter and the expected form. */
-final class QueryParams {
+public final class QueryParams {
   private QueryParams() {}
 
-  static int intParam(RoutingContext ctx, String name, int dflt, int min, int max) {
+  public static int intParam(RoutingContext ctx, String name, int dflt, int min, int max) {
     String v = ctx.request().getParam(name);
     if (v == null || v.isBlank()) return dflt;
     try {
@@ -28,7 +28,7 @@ final class QueryParams {
   /**
    * ISO-8601 with an offset ({@code 2026-11-24T08:00:00+07:00}, {@code …Z}) or epoch milliseconds.
    */
-  static Instant instant(RoutingContext ctx, String name, Instant dflt) {
+  public static Instant instant(RoutingContext ctx, String name, Instant dflt) {
     String v = ctx.request().getParam(name);
     if (v == null || v.isBlank()) return dflt;
     v = v.trim();

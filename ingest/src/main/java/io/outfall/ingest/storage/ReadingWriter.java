@@ -49,6 +49,13 @@ public final class ReadingWriter implements AutoCloseable {
       "INSERT INTO readings (station_id, parameter_id, ts, value, status)"
           + " SELECT station_id, parameter_id, timestamptz 'epoch' + ts_ms * interval '1 millisecond',"
           + " value, status FROM staging_readings ON CONFLICT DO NOTHING";
+  // Readings that are new (not replays) also enter the compliance engine's queue, in the same
+  // statement and transaction: the engine sees each stored reading exactly once.
+  private static final String MERGE_AND_ENQUEUE =
+      "WITH ins AS ("
+          + MERGE
+          + " RETURNING station_id, parameter_id, ts, value, status)"
+          + " INSERT INTO evaluation_queue (station_id, parameter_id, ts, value, status) SELECT * FROM ins";
   private static final String PARK =
       "INSERT INTO dead_letters (topic, gateway, seq, reason, detail, rejected_readings, payload,"
           + " payload_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (topic, payload_sha256) DO NOTHING";
@@ -56,6 +63,7 @@ public final class ReadingWriter implements AutoCloseable {
   private final DataSource dataSource;
   private final StationDirectory stations;
   private final IntakeMetrics metrics;
+  private final boolean enqueueForEvaluation;
   private final int maxReadings;
   private final long lingerNanos;
   private final BlockingQueue<Inbound> queue;
@@ -70,8 +78,10 @@ public final class ReadingWriter implements AutoCloseable {
       IntakeMetrics metrics,
       int queueCapacity,
       int maxReadings,
-      long lingerMillis) {
+      long lingerMillis,
+      boolean enqueueForEvaluation) {
     this.dataSource = dataSource;
+    this.enqueueForEvaluation = enqueueForEvaluation;
     this.stations = stations;
     this.metrics = metrics;
     this.maxReadings = maxReadings;
@@ -198,7 +208,11 @@ public final class ReadingWriter implements AutoCloseable {
           }
           copy(c, batch, ids);
           try (var st = c.createStatement()) {
-            inserted = st.executeUpdate(MERGE);
+            inserted = st.executeUpdate(enqueueForEvaluation ? MERGE_AND_ENQUEUE : MERGE);
+            if (enqueueForEvaluation && inserted > 0) {
+              st.execute(
+                  "NOTIFY outfall_evaluation"); // delivered at commit, to whichever ingest leads
+            }
           }
         }
         park(c, batch);

@@ -1,0 +1,251 @@
+package io.outfall.ingest.alerting;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.ServerSetup;
+import io.outfall.ingest.IngestServer;
+import io.outfall.ingest.config.Setting;
+import io.outfall.ingest.testing.Probe;
+import io.outfall.ingest.testing.TestPublisher;
+import io.outfall.ingest.testing.TestServices;
+import io.outfall.protocol.DeviceStatus;
+import io.outfall.protocol.Reading;
+import io.outfall.protocol.ReadingsBatch;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import jakarta.mail.internet.MimeMessage;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Breach to notification and back, on the real broker and database: readings published over MQTT
+ * break a permit, the alert appears in the API, an e-mail reaches the SMTP server (GreenMail) and a
+ * signed webhook its receiver; acknowledging and recovery close the loop; an SMTP outage delays an
+ * e-mail but loses none.
+ */
+class AlertingIT {
+  static final String STATION = "IT-ALERT-OUT";
+  static final String PERMIT =
+      "station: IT-ALERT-OUT\nstandard: QCVN 40:2011/BTNMT\ncolumn: B\nkq: 1\nkf: 1\nparameters: [COD]\naveraging: PT10S\n";
+  static TestServices services;
+  static IngestServer server;
+  static GreenMail smtp;
+  static int smtpPort;
+  static WebhookReceiver webhook;
+  static TestPublisher gateway;
+  static final HttpClient http = HttpClient.newHttpClient();
+
+  /**
+   * The permit averages over 10-second windows so that the test runs on live time: a window is
+   * judged one second (the grace) after it ends, exactly as an hourly window is in a plant.
+   */
+  static final long WINDOW_MS = 10_000;
+
+  @BeforeAll
+  static void start() throws Exception {
+    services = TestServices.get();
+    smtpPort = TestServices.freePort();
+    smtp = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", "smtp"));
+    smtp.start();
+    webhook = new WebhookReceiver("s3cret");
+    String db = services.newDatabase("alerting");
+    server =
+        IngestServer.start(
+            services
+                .ingestSettings(db, "alerting")
+                .with(Setting.ALERTS_WINDOW_GRACE_SECONDS, 1)
+                .with(
+                    Setting.ALERTS_NOTIFY,
+                    "compliance") // the sparse test data also opens data-quality alerts
+                .with(Setting.ALERTS_SMTP_HOST, "127.0.0.1")
+                .with(Setting.ALERTS_SMTP_PORT, smtpPort)
+                .with(Setting.ALERTS_EMAIL_TO, "moitruong@hanoi.example")
+                .with(Setting.ALERTS_WEBHOOK_URL, webhook.url())
+                .with(Setting.ALERTS_WEBHOOK_SECRET, "s3cret"));
+    gateway = new TestPublisher(services.mqttUrl(), "it-alert", "it-alert-gw");
+    var put = send("PUT", "/api/permits/" + STATION + "?comment=test+permit", PERMIT, "text/yaml");
+    assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    gateway.close();
+    server.close();
+    smtp.stop();
+    webhook.close();
+    services.dropSession("it-alerting");
+  }
+
+  static HttpResponse<String> send(String method, String path, String body, String type)
+      throws Exception {
+    var b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.httpPort() + path))
+            .header("X-Outfall-User", "inspector.lan")
+            .header("content-type", type);
+    b.method(
+        method,
+        body == null
+            ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(body));
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /**
+   * Ten COD readings, one per second, filling the next whole window (which starts at most ten
+   * seconds from now; readings a little ahead of the clock are accepted). Returns its start.
+   */
+  static Instant publishWindow(double value) throws Exception {
+    long start = Math.floorDiv(System.currentTimeMillis(), WINDOW_MS) * WINDOW_MS + WINDOW_MS;
+    List<Reading> readings = new ArrayList<>();
+    for (int i = 0; i < 10; i++)
+      readings.add(
+          new Reading(STATION, "COD", start + 1000L * i, value, "mg/L", DeviceStatus.MEASURING));
+    gateway.publish(
+        new ReadingsBatch("it-alert-gw", System.nanoTime(), System.currentTimeMillis(), readings));
+    return Instant.ofEpochMilli(start);
+  }
+
+  /**
+   * Breach alerts of the station in a state (stale and low-completeness alerts open too: old,
+   * sparse data).
+   */
+  static JsonArray alerts(String state) {
+    return new JsonObject(
+            Probe.get(
+                    server.httpPort(),
+                    "/api/alerts?station=" + STATION + "&kind=breach&state=" + state)
+                .body())
+        .getJsonArray("items");
+  }
+
+  @Test
+  void breachNotifiesAndTheLoopCloses() throws Exception {
+    // A window of COD at 300 mg/L, twice the limit of 150.
+    Instant first = publishWindow(300);
+    await().atMost(Duration.ofSeconds(30)).until(() -> alerts("active").size() == 1);
+    JsonObject alert = alerts("active").getJsonObject(0);
+    assertThat(alert.getString("kind")).isEqualTo("breach");
+    assertThat(alert.getString("state")).isEqualTo("open");
+    assertThat(alert.getDouble("value")).isEqualTo(300.0);
+    assertThat(alert.getString("limit")).isEqualTo("150.0");
+    assertThat(alert.getDouble("factor")).isEqualTo(2.0);
+    assertThat(alert.getString("band")).isEqualTo("4");
+    assertThat(alert.getString("window_start")).isEqualTo(first.toString());
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> smtp.getReceivedMessages().length == 1);
+    MimeMessage mail = smtp.getReceivedMessages()[0];
+    assertThat(mail.getSubject())
+        .contains("vượt quy chuẩn xả thải")
+        .contains("discharge standard breached")
+        .contains(STATION)
+        .contains("COD");
+    String body = (String) mail.getContent();
+    assertThat(body)
+        .contains("Trạm quan trắc: " + STATION)
+        .contains("Số lần vượt: 2.00 lần")
+        .contains("Station: " + STATION)
+        .contains("Parameter: COD")
+        .contains("Mean value: 300.0 mg/L")
+        .contains("Limit (Cmax): 150.0 mg/L")
+        .contains("Exceedance factor: 2.00×")
+        .contains("Band (Decree 45/2022): 4")
+        .contains("(GMT+7)");
+    await().atMost(Duration.ofSeconds(30)).until(() -> webhook.received.size() == 1);
+    assertThat(webhook.received.get(0).signatureValid()).isTrue();
+    JsonObject hook = new JsonObject(webhook.received.get(0).body());
+    assertThat(hook.getString("event")).isEqualTo("opened");
+    assertThat(hook.getString("band")).isEqualTo("4");
+    assertThat(hook.getString("site")).isEqualTo("it-alert");
+
+    // Acknowledge: the alert stays until the effluent complies, but nobody escalates it.
+    long id = alert.getLong("id");
+    var ack =
+        send(
+            "POST",
+            "/api/alerts/" + id + "/acknowledge",
+            "{\"comment\":\"operator dosing more coagulant\"}",
+            "application/json");
+    assertThat(ack.statusCode()).isEqualTo(200);
+    assertThat(new JsonObject(ack.body()).getString("acknowledged_by")).isEqualTo("inspector.lan");
+    assertThat(
+            send("POST", "/api/alerts/" + id + "/acknowledge", "{}", "application/json")
+                .statusCode())
+        .isEqualTo(409);
+
+    // Recovery: a window at 100 mg/L, clearly below 150 (the empty windows between have no
+    // verdict and neither prolong nor end the breach).
+    publishWindow(100);
+    await().atMost(Duration.ofSeconds(30)).until(() -> alerts("resolved").size() == 1);
+    await().atMost(Duration.ofSeconds(30)).until(() -> smtp.getReceivedMessages().length == 2);
+    assertThat(smtp.getReceivedMessages()[1].getSubject()).contains("Resolved").contains("Đã hết");
+    JsonObject history = new JsonObject(Probe.get(server.httpPort(), "/api/alerts/" + id).body());
+    assertThat(
+            history.getJsonArray("events").stream()
+                .map(e -> ((JsonObject) e).getString("event"))
+                .toList())
+        .containsExactly("opened", "acknowledged", "resolved");
+
+    // Notifier outage: the SMTP server is down when the next breach opens; the e-mail waits in the
+    // outbox.
+    smtp.stop();
+    publishWindow(400);
+    await().atMost(Duration.ofSeconds(30)).until(() -> alerts("active").size() == 1);
+    long second = alerts("active").getJsonObject(0).getLong("id");
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> {
+              JsonObject a =
+                  new JsonObject(Probe.get(server.httpPort(), "/api/alerts/" + second).body());
+              return a.getJsonArray("notifications").stream()
+                  .map(n -> (JsonObject) n)
+                  .anyMatch(
+                      n ->
+                          n.getString("channel").equals("email")
+                              && n.getInteger("attempts") >= 1
+                              && n.getString("delivered_at") == null);
+            });
+    // The breach ends while SMTP is still down: its e-mail joins the first in the outbox.
+    publishWindow(100);
+    await().atMost(Duration.ofSeconds(30)).until(() -> alerts("resolved").size() == 2);
+    smtp = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", "smtp"));
+    smtp.start();
+    // Both e-mails waited out the outage and both arrive.
+    await().atMost(Duration.ofSeconds(60)).until(() -> smtp.getReceivedMessages().length == 2);
+    List<String> subjects = new ArrayList<>();
+    for (MimeMessage m : smtp.getReceivedMessages()) subjects.add(m.getSubject());
+    assertThat(subjects)
+        .anyMatch(t -> t.contains("Cảnh báo") && t.contains("mức 4")); // 400 / 150 = 2.67
+    assertThat(subjects).anyMatch(t -> t.contains("Đã hết") && t.contains("Resolved"));
+    JsonObject delayed =
+        new JsonObject(Probe.get(server.httpPort(), "/api/alerts/" + second).body());
+    List<JsonObject> emails =
+        delayed.getJsonArray("notifications").stream()
+            .map(n -> (JsonObject) n)
+            .filter(n -> n.getString("channel").equals("email"))
+            .toList();
+    assertThat(emails).hasSize(2).allMatch(n -> n.getString("delivered_at") != null);
+    assertThat(
+            emails.stream()
+                .filter(n -> n.getString("event").equals("opened"))
+                .findFirst()
+                .orElseThrow()
+                .getInteger("attempts"))
+        .as("failed while SMTP was down, then delivered")
+        .isGreaterThanOrEqualTo(2);
+    // Webhooks were never down: opened and resolved, twice, every one correctly signed.
+    await().atMost(Duration.ofSeconds(30)).until(() -> webhook.received.size() == 4);
+    assertThat(webhook.received).allMatch(WebhookReceiver.Received::signatureValid);
+  }
+}
