@@ -2,6 +2,7 @@
 # Installs and starts the real services the integration suite runs against in CI:
 #   - Mosquitto from Debian (bookworm) on 127.0.0.1:${OUTFALL_CI_MQTT_PORT:-18831}
 #   - PostgreSQL 17 + TimescaleDB (Apache-2 build) from a Debian trixie chroot on 127.0.0.1:${OUTFALL_CI_PG_PORT:-15432}
+#   - Prometheus Alertmanager from Debian (prometheus-alertmanager); the tests start their own instances
 # Idempotent: a second run reuses the chroot and only (re)starts what is not running.
 # Prints the environment the tests need as `export` lines on its last lines (eval-able).
 set -euo pipefail
@@ -22,7 +23,7 @@ mirror() {
 
 install_host_packages() {
   local missing=()
-  for p in mosquitto mosquitto-clients debootstrap; do
+  for p in mosquitto mosquitto-clients debootstrap prometheus-alertmanager; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
   done
   if [ ${#missing[@]} -gt 0 ]; then
@@ -97,3 +98,4 @@ echo "export OUTFALL_TEST_MQTT_URL=tcp://127.0.0.1:$MQTT_PORT"
 echo "export OUTFALL_TEST_DB_URL=jdbc:postgresql://127.0.0.1:$PG_PORT/postgres"
 echo "export OUTFALL_TEST_DB_USER=postgres"
 echo "export OUTFALL_TEST_DB_PASSWORD="
+echo "export OUTFALL_TEST_REQUIRE_ALERTMANAGER=true"

@@ -22,6 +22,7 @@ import io.outfall.ingest.storage.StationDirectory;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
+import io.vertx.ext.web.Router;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.net.InetAddress;
@@ -44,6 +45,7 @@ public final class IngestServer implements AutoCloseable {
   private final MqttIntake intake;
   private final Vertx vertx;
   private final HttpServer http;
+  private final Router router;
 
   private IngestServer(
       Database database,
@@ -51,13 +53,15 @@ public final class IngestServer implements AutoCloseable {
       ReadingWriter writer,
       MqttIntake intake,
       Vertx vertx,
-      HttpServer http) {
+      HttpServer http,
+      Router router) {
     this.database = database;
     this.alerting = alerting;
     this.writer = writer;
     this.intake = intake;
     this.vertx = vertx;
     this.http = http;
+    this.router = router;
   }
 
   /** Starts everything; blocks until the HTTP port is bound and the broker connected. */
@@ -140,19 +144,29 @@ public final class IngestServer implements AutoCloseable {
             new HttpApi.HealthSources(
                 intake::connected, intake.url(), writer::databaseUp, writer::queuedMessages),
             alerting == null ? r -> {} : alerting::mount);
+    Router router = api.router();
     HttpServer http =
         vertx
             .createHttpServer()
-            .requestHandler(api.router())
+            .requestHandler(router)
             .listen(s.getInt(Setting.HTTP_PORT), s.get(Setting.HTTP_HOST))
             .await();
     log.info("HTTP on port {}", http.actualPort());
     intake.start();
-    return new IngestServer(database, alerting, writer, intake, vertx, http);
+    return new IngestServer(database, alerting, writer, intake, vertx, http, router);
   }
 
   public int httpPort() {
     return http.actualPort();
+  }
+
+  /** The paths the HTTP API answers, OpenAPI style ({@code /api/alerts/{id}}), for its document. */
+  public java.util.SortedSet<String> apiPaths() {
+    java.util.SortedSet<String> paths = new java.util.TreeSet<>();
+    for (var route : router.getRoutes())
+      if (route.methods() != null && route.getPath() != null)
+        paths.add(route.getPath().replaceAll(":([A-Za-z_]+)", "{$1}"));
+    return paths;
   }
 
   public Database database() {

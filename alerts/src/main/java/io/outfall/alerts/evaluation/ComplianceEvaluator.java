@@ -62,6 +62,11 @@ public final class ComplianceEvaluator {
     this.listener = listener;
   }
 
+  /** The time of the latest reading seen, or null before the first. */
+  public Instant lastSeen() {
+    return lastSeen;
+  }
+
   /** Readings refused for arriving after their window had closed. */
   public long lateReadings() {
     return late;

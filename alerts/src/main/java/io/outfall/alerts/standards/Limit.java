@@ -17,7 +17,15 @@ public sealed interface Limit {
   record Maximum(double max) implements Limit {
     @Override
     public Limit times(double coefficient) {
-      return new Maximum(max * coefficient);
+      // Decimal arithmetic to 10 significant digits (far more than any C, Kq, Kf or K has): 150 ×
+      // 0.9 × 1.1 is 148.5 as the regulation computes it, not 148.50000000000003, which would
+      // print in reports and shift a verdict at the boundary.
+      return new Maximum(
+          java.math.BigDecimal.valueOf(max)
+              .multiply(java.math.BigDecimal.valueOf(coefficient))
+              .round(new java.math.MathContext(10))
+              .stripTrailingZeros()
+              .doubleValue());
     }
 
     @Override

@@ -53,6 +53,15 @@ class EffectiveLimitsTest {
   }
 
   @Test
+  void limitsAreComputedInDecimalsAsTheRegulationWritesThem() throws Exception {
+    var l = resolve("station: S\nstandard: QCVN 40:2011/BTNMT\ncolumn: B\nkq: 0.9\nkf: 1.1\n");
+    // In binary floating point these are 148.50000000000003 and 99.00000000000001.
+    assertThat(max(l, "COD")).isEqualTo(148.5);
+    assertThat(max(l, "TSS")).isEqualTo(99.0);
+    assertThat(max(l, "NH4_N")).isEqualTo(9.9);
+  }
+
+  @Test
   void parametersOutsideTheFormulaAreNeverMultiplied() throws Exception {
     var l = resolve("station: S\nstandard: QCVN 40:2011/BTNMT\ncolumn: B\nkq: 1.2\nkf: 1.2\n");
     assertThat(l.get("pH").limit()).isEqualTo(new Limit.Range(5.5, 9));

@@ -64,6 +64,7 @@ public final class AlertStore {
     }
     if (id != null) {
       event(c, id, "opened", "outfall", e.detail());
+      announce(c, id, "opened", e, e.start());
       if (!silenced) notify(c, id, family, "opened");
     }
     return id;
@@ -85,6 +86,7 @@ public final class AlertStore {
         if (!rs.next()) return null;
         long id = rs.getLong(1);
         event(c, id, "resolved", "outfall", null);
+        announce(c, id, "resolved", e, e.end());
         if (!rs.getBoolean(3)) notify(c, id, rs.getString(2), "resolved");
         return id;
       }
@@ -143,6 +145,26 @@ public final class AlertStore {
     return n;
   }
 
+  /**
+   * Queues a fresh copy of every firing alert for Alertmanager when its last one is older than
+   * {@code every}: Alertmanager resolves an alert by itself at its {@code endsAt} (an hour after it
+   * was sent), so an alert still going on must be re-sent before then. Returns how many were
+   * queued.
+   */
+  public int resendFiring(Connection c, Duration every) throws SQLException {
+    if (!channels.contains("alertmanager")) return 0;
+    try (var ps =
+        c.prepareStatement(
+            "INSERT INTO notification_outbox (alert_id, event, channel)"
+                + " SELECT a.id, 'refresh', 'alertmanager' FROM alerts a WHERE a.state <> 'resolved' AND NOT a.silenced"
+                + " AND a.family = ANY (?) AND NOT EXISTS (SELECT 1 FROM notification_outbox o WHERE o.alert_id = a.id"
+                + " AND o.channel = 'alertmanager' AND (o.delivered_at IS NULL OR o.delivered_at > now() - ? * interval '1 second'))")) {
+      ps.setArray(1, c.createArrayOf("text", notifyFamilies.toArray()));
+      ps.setLong(2, every.toSeconds());
+      return ps.executeUpdate();
+    }
+  }
+
   static String limitText(Limit l) {
     Object j = CheckReport.json(l);
     return j == null
@@ -183,6 +205,27 @@ public final class AlertStore {
       ps.setString(3, actor);
       ps.setString(4, detail);
       ps.executeUpdate();
+    }
+  }
+
+  /**
+   * Tells listeners on {@code outfall_alerts} (live pages, the latency benchmark) about an alert
+   * change; PostgreSQL delivers it when the transaction commits, i.e. when the change is visible.
+   */
+  private static void announce(Connection c, long id, String event, Episode e, Instant at)
+      throws SQLException {
+    try (var ps = c.prepareStatement("SELECT pg_notify('outfall_alerts', ?)")) {
+      ps.setString(
+          1,
+          new io.vertx.core.json.JsonObject()
+              .put("id", id)
+              .put("event", event)
+              .put("station", e.station())
+              .put("parameter", e.parameter())
+              .put("kind", e.kind().label())
+              .put("at", at.toEpochMilli())
+              .encode());
+      ps.execute();
     }
   }
 

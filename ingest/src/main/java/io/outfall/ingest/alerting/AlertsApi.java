@@ -120,40 +120,48 @@ public final class AlertsApi {
                 alert = alert(rs);
               }
             }
-            JsonArray events = new JsonArray();
-            try (var ps =
-                c.prepareStatement(
-                    "SELECT at, event, actor, detail FROM alert_events WHERE alert_id = ? ORDER BY at, id")) {
-              ps.setLong(1, id);
-              try (var rs = ps.executeQuery()) {
-                while (rs.next())
-                  events.add(
-                      new JsonObject()
-                          .put("at", rs.getTimestamp(1).toInstant())
-                          .put("event", rs.getString(2))
-                          .put("actor", rs.getString(3))
-                          .put("detail", rs.getString(4)));
-              }
-            }
-            JsonArray notifications = new JsonArray();
-            try (var ps =
-                c.prepareStatement(
-                    "SELECT event, channel, attempts, delivered_at, last_error FROM notification_outbox WHERE alert_id = ? ORDER BY id")) {
-              ps.setLong(1, id);
-              try (var rs = ps.executeQuery()) {
-                while (rs.next())
-                  notifications.add(
-                      new JsonObject()
-                          .put("event", rs.getString(1))
-                          .put("channel", rs.getString(2))
-                          .put("attempts", rs.getInt(3))
-                          .put("delivered_at", instant(rs.getTimestamp(4)))
-                          .put("last_error", rs.getString(5)));
-              }
-            }
+            JsonArray events =
+                rows(
+                    c,
+                    "SELECT at, event, actor, detail FROM alert_events WHERE alert_id = ? ORDER BY at, id",
+                    id,
+                    rs ->
+                        new JsonObject()
+                            .put("at", rs.getTimestamp(1).toInstant())
+                            .put("event", rs.getString(2))
+                            .put("actor", rs.getString(3))
+                            .put("detail", rs.getString(4)));
+            JsonArray notifications =
+                rows(
+                    c,
+                    "SELECT event, channel, attempts, delivered_at, last_error FROM notification_outbox WHERE alert_id = ? ORDER BY id",
+                    id,
+                    rs ->
+                        new JsonObject()
+                            .put("event", rs.getString(1))
+                            .put("channel", rs.getString(2))
+                            .put("attempts", rs.getInt(3))
+                            .put("delivered_at", instant(rs.getTimestamp(4)))
+                            .put("last_error", rs.getString(5)));
             return alert.put("events", events).put("notifications", notifications);
           }
         });
+  }
+
+  private interface Row {
+    JsonObject of(java.sql.ResultSet rs) throws SQLException;
+  }
+
+  /** The rows of a query keyed by one id, as JSON. */
+  private static JsonArray rows(Connection c, String sql, long id, Row row) throws SQLException {
+    JsonArray out = new JsonArray();
+    try (var ps = c.prepareStatement(sql)) {
+      ps.setLong(1, id);
+      try (var rs = ps.executeQuery()) {
+        while (rs.next()) out.add(row.of(rs));
+      }
+    }
+    return out;
   }
 
   private void acknowledge(RoutingContext ctx) {
@@ -260,7 +268,9 @@ public final class AlertsApi {
           try (Connection c = ds.getConnection();
               var ps =
                   c.prepareStatement(
-                      "UPDATE silences SET ends_at = greatest(starts_at + interval '1 second', now()) WHERE id = ? AND ends_at > now()"
+                      "UPDATE silences SET ends_at = now(), starts_at = least(starts_at, now() - interval '1 millisecond')"
+                          // a silence that has not begun yet is cancelled: it keeps a 1 ms span
+                          + " WHERE id = ? AND ends_at > now()"
                           + " RETURNING id, station, parameter, kind, starts_at, ends_at, reason, created_by, created_at")) {
             ps.setLong(1, id);
             try (var rs = ps.executeQuery()) {

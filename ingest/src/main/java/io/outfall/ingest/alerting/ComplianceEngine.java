@@ -47,6 +47,8 @@ public final class ComplianceEngine implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ComplianceEngine.class);
   private static final long LOCK = 0x6f757466616c6cL; // "outfall"
   private static final Duration REPLAY = Duration.ofHours(3);
+  // Alertmanager forgets a firing alert an hour after it was last sent (its endsAt).
+  private static final Duration RESEND = Duration.ofMinutes(20);
 
   private final DataSource ds;
   private final PermitStore permits;
@@ -59,6 +61,8 @@ public final class ComplianceEngine implements AutoCloseable {
   private final Thread thread;
   private final Map<String, Evaluated> stations = new HashMap<>();
   private final Map<Integer, String> stationCodes = new HashMap<>();
+  // When (System.nanoTime) the engine last judged a reading of each station.
+  private final Map<String, Long> lastArrival = new HashMap<>();
   private volatile boolean running = true;
   private volatile boolean leader;
   private long lateReported;
@@ -151,6 +155,7 @@ public final class ComplianceEngine implements AutoCloseable {
   /** Builds every evaluator from recent history and makes the open alerts agree with it. */
   private void rebuild() throws SQLException {
     stations.clear();
+    lastArrival.clear();
     try (Connection c = ds.getConnection()) {
       c.setAutoCommit(false);
       // One snapshot for the replay and for emptying the queue: what is replayed is exactly what
@@ -272,13 +277,16 @@ public final class ComplianceEngine implements AutoCloseable {
           }
         }
         readings.sort(Comparator.comparingLong(Reading::timestampMs));
+        long arrived = System.nanoTime();
         for (Reading r : readings) {
           Evaluated ev = stations.get(r.station());
           ev.sink().connection = c;
           feed(ev.evaluator(), r);
+          lastArrival.put(r.station(), arrived);
         }
         c.commit();
       } catch (SQLException | RuntimeException e) {
+        if (!running) return; // shutting down: the interrupted statement is not a failure
         // The evaluators moved on but the transaction did not: start again from storage.
         log.warn("compliance engine: batch failed ({}); rebuilding", e.toString());
         rebuild();
@@ -292,13 +300,14 @@ public final class ComplianceEngine implements AutoCloseable {
   private void tick(Instant now) throws SQLException {
     try (Connection c = ds.getConnection()) {
       c.setAutoCommit(false);
-      for (Evaluated ev : stations.values()) {
+      for (var e : stations.entrySet()) {
+        Evaluated ev = e.getValue();
         ev.sink().connection = c;
-        ev.evaluator().advanceTo(now);
+        ev.evaluator().advanceTo(clock(e.getKey(), ev.evaluator(), now));
       }
-      int escalated = alerts.escalate(c, escalateAfter);
+      int queued = alerts.escalate(c, escalateAfter) + alerts.resendFiring(c, RESEND);
       c.commit();
-      if (escalated > 0) onCommit.run();
+      if (queued > 0) onCommit.run();
     }
     long late = stations.values().stream().mapToLong(e -> e.evaluator().lateReadings()).sum();
     if (late > lateReported) {
@@ -307,6 +316,22 @@ public final class ComplianceEngine implements AutoCloseable {
           late - lateReported);
       lateReported = late;
     }
+  }
+
+  /**
+   * The time a station is judged at. While its readings are arriving it is the station's own time
+   * (its latest reading): a gateway sending a backlog hours old closes its windows as the backlog
+   * goes, where the wall clock would close them all before the backlog arrived and count every
+   * backlog reading as late. Once nothing has arrived for the grace period, the wall clock takes
+   * over, which is how a station that went quiet gets its windows judged and is noticed as stale.
+   */
+  private Instant clock(String station, ComplianceEvaluator evaluator, Instant now) {
+    Long arrived = lastArrival.get(station);
+    Instant seen = evaluator.lastSeen();
+    if (arrived == null
+        || seen == null
+        || System.nanoTime() - arrived >= settings.windowGrace().toNanos()) return now;
+    return seen.isAfter(now) ? now : seen;
   }
 
   private boolean permitsChanged() throws SQLException {

@@ -63,7 +63,8 @@ final class DemoCommand implements Callable<Integer> {
             .with(Setting.DB_USER, "postgres")
             .with(Setting.MQTT_URL, broker.url())
             .with(Setting.MQTT_CLIENT_ID, "outfall-ingest-demo")
-            .with(Setting.HTTP_PORT, httpPort);
+            .with(Setting.HTTP_PORT, httpPort)
+            .with(Setting.ALERTS_PERMITS_DIR, demoPermits(dir.resolve("permits")).toString());
     IngestServer server = IngestServer.start(settings);
     DemoPlants plants =
         DemoPlants.start(
@@ -76,10 +77,35 @@ final class DemoCommand implements Callable<Integer> {
     System.out.println("  health:  http://127.0.0.1:" + server.httpPort() + "/api/health");
     System.out.println("  metrics: http://127.0.0.1:" + server.httpPort() + "/metrics");
     System.out.println(
+        "  alerts:  http://127.0.0.1:"
+            + server.httpPort()
+            + "/api/alerts  (permits in "
+            + dir.resolve("permits")
+            + ")");
+    System.out.println(
         "  MQTT:    " + broker.url() + "  (" + plants.size() + " simulated plants publishing)");
     System.out.println("  Ctrl-C stops; data stays in " + dir);
     System.out.println();
     ServeCommand.awaitShutdown(plants, server, broker, db);
     return 0;
+  }
+
+  /**
+   * The demo plants' permits (QCVN 40:2011 column B, coefficients given or derived), written where
+   * a user can read and edit them; a changed file becomes a new permit version at the next start.
+   */
+  private static java.nio.file.Path demoPermits(java.nio.file.Path dir) throws java.io.IOException {
+    java.nio.file.Files.createDirectories(dir);
+    for (String station :
+        new String[] {"PHUNGHIA-OUT", "VANPHUC-OUT", "BATTRANG-OUT", "PHUNGXA-OUT"}) {
+      java.nio.file.Path file = dir.resolve(station + ".yaml");
+      if (java.nio.file.Files.exists(file)) continue;
+      try (var in =
+          DemoCommand.class.getResourceAsStream(
+              "/io/outfall/ingest/demo/permits/" + station + ".yaml")) {
+        java.nio.file.Files.copy(in, file);
+      }
+    }
+    return dir;
   }
 }

@@ -7,19 +7,10 @@ import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
 import io.outfall.ingest.IngestServer;
 import io.outfall.ingest.config.Setting;
-import io.outfall.ingest.testing.Probe;
 import io.outfall.ingest.testing.TestPublisher;
 import io.outfall.ingest.testing.TestServices;
-import io.outfall.protocol.DeviceStatus;
-import io.outfall.protocol.Reading;
-import io.outfall.protocol.ReadingsBatch;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import jakarta.mail.internet.MimeMessage;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -36,21 +27,14 @@ import org.junit.jupiter.api.Test;
  */
 class AlertingIT {
   static final String STATION = "IT-ALERT-OUT";
-  static final String PERMIT =
-      "station: IT-ALERT-OUT\nstandard: QCVN 40:2011/BTNMT\ncolumn: B\nkq: 1\nkf: 1\nparameters: [COD]\naveraging: PT10S\n";
   static TestServices services;
   static IngestServer server;
   static GreenMail smtp;
   static int smtpPort;
   static WebhookReceiver webhook;
   static TestPublisher gateway;
-  static final HttpClient http = HttpClient.newHttpClient();
 
-  /**
-   * The permit averages over 10-second windows so that the test runs on live time: a window is
-   * judged one second (the grace) after it ends, exactly as an hourly window is in a plant.
-   */
-  static final long WINDOW_MS = 10_000;
+  static PermitWindows cod;
 
   @BeforeAll
   static void start() throws Exception {
@@ -74,8 +58,8 @@ class AlertingIT {
                 .with(Setting.ALERTS_WEBHOOK_URL, webhook.url())
                 .with(Setting.ALERTS_WEBHOOK_SECRET, "s3cret"));
     gateway = new TestPublisher(services.mqttUrl(), "it-alert", "it-alert-gw");
-    var put = send("PUT", "/api/permits/" + STATION + "?comment=test+permit", PERMIT, "text/yaml");
-    assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+    cod = new PermitWindows(STATION, gateway, server.httpPort());
+    cod.install();
   }
 
   @AfterAll
@@ -87,54 +71,12 @@ class AlertingIT {
     services.dropSession("it-alerting");
   }
 
-  static HttpResponse<String> send(String method, String path, String body, String type)
-      throws Exception {
-    var b =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.httpPort() + path))
-            .header("X-Outfall-User", "inspector.lan")
-            .header("content-type", type);
-    b.method(
-        method,
-        body == null
-            ? HttpRequest.BodyPublishers.noBody()
-            : HttpRequest.BodyPublishers.ofString(body));
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  /**
-   * Ten COD readings, one per second, filling the next whole window (which starts at most ten
-   * seconds from now; readings a little ahead of the clock are accepted). Returns its start.
-   */
-  static Instant publishWindow(double value) throws Exception {
-    long start = Math.floorDiv(System.currentTimeMillis(), WINDOW_MS) * WINDOW_MS + WINDOW_MS;
-    List<Reading> readings = new ArrayList<>();
-    for (int i = 0; i < 10; i++)
-      readings.add(
-          new Reading(STATION, "COD", start + 1000L * i, value, "mg/L", DeviceStatus.MEASURING));
-    gateway.publish(
-        new ReadingsBatch("it-alert-gw", System.nanoTime(), System.currentTimeMillis(), readings));
-    return Instant.ofEpochMilli(start);
-  }
-
-  /**
-   * Breach alerts of the station in a state (stale and low-completeness alerts open too: old,
-   * sparse data).
-   */
-  static JsonArray alerts(String state) {
-    return new JsonObject(
-            Probe.get(
-                    server.httpPort(),
-                    "/api/alerts?station=" + STATION + "&kind=breach&state=" + state)
-                .body())
-        .getJsonArray("items");
-  }
-
   @Test
   void breachNotifiesAndTheLoopCloses() throws Exception {
     // A window of COD at 300 mg/L, twice the limit of 150.
-    Instant first = publishWindow(300);
-    await().atMost(Duration.ofSeconds(30)).until(() -> alerts("active").size() == 1);
-    JsonObject alert = alerts("active").getJsonObject(0);
+    Instant first = cod.publishWindow(300);
+    await().atMost(Duration.ofSeconds(30)).until(() -> cod.breaches("active").size() == 1);
+    JsonObject alert = cod.breaches("active").getJsonObject(0);
     assertThat(alert.getString("kind")).isEqualTo("breach");
     assertThat(alert.getString("state")).isEqualTo("open");
     assertThat(alert.getDouble("value")).isEqualTo(300.0);
@@ -171,7 +113,7 @@ class AlertingIT {
     // Acknowledge: the alert stays until the effluent complies, but nobody escalates it.
     long id = alert.getLong("id");
     var ack =
-        send(
+        cod.send(
             "POST",
             "/api/alerts/" + id + "/acknowledge",
             "{\"comment\":\"operator dosing more coagulant\"}",
@@ -179,17 +121,17 @@ class AlertingIT {
     assertThat(ack.statusCode()).isEqualTo(200);
     assertThat(new JsonObject(ack.body()).getString("acknowledged_by")).isEqualTo("inspector.lan");
     assertThat(
-            send("POST", "/api/alerts/" + id + "/acknowledge", "{}", "application/json")
+            cod.send("POST", "/api/alerts/" + id + "/acknowledge", "{}", "application/json")
                 .statusCode())
         .isEqualTo(409);
 
     // Recovery: a window at 100 mg/L, clearly below 150 (the empty windows between have no
     // verdict and neither prolong nor end the breach).
-    publishWindow(100);
-    await().atMost(Duration.ofSeconds(30)).until(() -> alerts("resolved").size() == 1);
+    cod.publishWindow(100);
+    await().atMost(Duration.ofSeconds(30)).until(() -> cod.breaches("resolved").size() == 1);
     await().atMost(Duration.ofSeconds(30)).until(() -> smtp.getReceivedMessages().length == 2);
     assertThat(smtp.getReceivedMessages()[1].getSubject()).contains("Resolved").contains("Đã hết");
-    JsonObject history = new JsonObject(Probe.get(server.httpPort(), "/api/alerts/" + id).body());
+    JsonObject history = cod.alert(id);
     assertThat(
             history.getJsonArray("events").stream()
                 .map(e -> ((JsonObject) e).getString("event"))
@@ -199,15 +141,14 @@ class AlertingIT {
     // Notifier outage: the SMTP server is down when the next breach opens; the e-mail waits in the
     // outbox.
     smtp.stop();
-    publishWindow(400);
-    await().atMost(Duration.ofSeconds(30)).until(() -> alerts("active").size() == 1);
-    long second = alerts("active").getJsonObject(0).getLong("id");
+    cod.publishWindow(400);
+    await().atMost(Duration.ofSeconds(30)).until(() -> cod.breaches("active").size() == 1);
+    long second = cod.breaches("active").getJsonObject(0).getLong("id");
     await()
         .atMost(Duration.ofSeconds(30))
         .until(
             () -> {
-              JsonObject a =
-                  new JsonObject(Probe.get(server.httpPort(), "/api/alerts/" + second).body());
+              JsonObject a = cod.alert(second);
               return a.getJsonArray("notifications").stream()
                   .map(n -> (JsonObject) n)
                   .anyMatch(
@@ -217,8 +158,8 @@ class AlertingIT {
                               && n.getString("delivered_at") == null);
             });
     // The breach ends while SMTP is still down: its e-mail joins the first in the outbox.
-    publishWindow(100);
-    await().atMost(Duration.ofSeconds(30)).until(() -> alerts("resolved").size() == 2);
+    cod.publishWindow(100);
+    await().atMost(Duration.ofSeconds(30)).until(() -> cod.breaches("resolved").size() == 2);
     smtp = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", "smtp"));
     smtp.start();
     // Both e-mails waited out the outage and both arrive.
@@ -228,8 +169,7 @@ class AlertingIT {
     assertThat(subjects)
         .anyMatch(t -> t.contains("Cảnh báo") && t.contains("mức 4")); // 400 / 150 = 2.67
     assertThat(subjects).anyMatch(t -> t.contains("Đã hết") && t.contains("Resolved"));
-    JsonObject delayed =
-        new JsonObject(Probe.get(server.httpPort(), "/api/alerts/" + second).body());
+    JsonObject delayed = cod.alert(second);
     List<JsonObject> emails =
         delayed.getJsonArray("notifications").stream()
             .map(n -> (JsonObject) n)
@@ -247,5 +187,46 @@ class AlertingIT {
     // Webhooks were never down: opened and resolved, twice, every one correctly signed.
     await().atMost(Duration.ofSeconds(30)).until(() -> webhook.received.size() == 4);
     assertThat(webhook.received).allMatch(WebhookReceiver.Received::signatureValid);
+  }
+
+  @Test
+  void silencesAreCreatedListedAndEndedThroughTheApi() throws Exception {
+    var missingReason =
+        cod.send(
+            "POST",
+            "/api/silences",
+            "{\"station\":\"" + STATION + "\",\"ends_at\":\"2099-01-01T00:00:00+07:00\"}",
+            "application/json");
+    assertThat(missingReason.statusCode()).isEqualTo(400);
+    assertThat(missingReason.body()).contains("reason is required");
+    var backwards =
+        cod.send(
+            "POST",
+            "/api/silences",
+            "{\"starts_at\":\"2099-01-02T00:00:00+07:00\",\"ends_at\":\"2099-01-01T00:00:00+07:00\","
+                + "\"reason\":\"x\"}",
+            "application/json");
+    assertThat(backwards.statusCode()).isEqualTo(400);
+    assertThat(backwards.body()).contains("ends_at must be after starts_at");
+
+    var created =
+        cod.send(
+            "POST",
+            "/api/silences",
+            "{\"station\":\"OTHER-OUT\",\"parameter\":\"COD\",\"ends_at\":\"2099-01-01T00:00:00+07:00\","
+                + "\"reason\":\"planned COD analyzer calibration\"}",
+            "application/json");
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    JsonObject silence = new JsonObject(created.body());
+    assertThat(silence.getString("created_by")).isEqualTo("inspector.lan");
+    long id = silence.getLong("id");
+    String listed = cod.send("GET", "/api/silences", null, "application/json").body();
+    assertThat(listed).contains("planned COD analyzer calibration");
+    assertThat(cod.send("DELETE", "/api/silences/" + id, null, "application/json").statusCode())
+        .isEqualTo(200);
+    assertThat(cod.send("GET", "/api/silences", null, "application/json").body())
+        .doesNotContain("\"id\":" + id + ",");
+    assertThat(cod.send("DELETE", "/api/silences/" + id, null, "application/json").statusCode())
+        .isEqualTo(404);
   }
 }
