@@ -174,6 +174,10 @@ public final class BenchCommand implements Callable<Integer> {
             .with(Setting.DB_USER, "postgres")
             .with(Setting.MQTT_URL, url)
             .with(Setting.MQTT_CLIENT_ID, "bench-ingest")
+            // Its own share group and no session left behind: on a broker that outlives the run
+            // (--mqtt-url), a leftover session in a production group would be given its share.
+            .with(Setting.MQTT_SHARED_GROUP, "bench-ingest-" + ProcessHandle.current().pid())
+            .with(Setting.MQTT_SESSION_EXPIRY_SECONDS, 0)
             .with(Setting.MQTT_RECEIVE_MAXIMUM, window * gateways)
             .with(Setting.HTTP_HOST, "127.0.0.1")
             .with(Setting.HTTP_PORT, 0);
@@ -204,36 +208,38 @@ public final class BenchCommand implements Callable<Integer> {
     CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
   }
 
+  /** A Paho callback that only cares about arriving messages. */
+  interface Callback extends org.eclipse.paho.mqttv5.client.MqttCallback {
+    @Override
+    default void disconnected(org.eclipse.paho.mqttv5.client.MqttDisconnectResponse r) {}
+
+    @Override
+    default void mqttErrorOccurred(org.eclipse.paho.mqttv5.common.MqttException e) {}
+
+    @Override
+    default void deliveryComplete(org.eclipse.paho.mqttv5.client.IMqttToken token) {}
+
+    @Override
+    default void connectComplete(boolean reconnect, String serverURI) {}
+
+    @Override
+    default void authPacketArrived(
+        int reasonCode, org.eclipse.paho.mqttv5.common.packet.MqttProperties properties) {}
+  }
+
   /** Counts readings by message; PUBACK goes out automatically after each callback. */
-  private record CountingCallback(AtomicLong received, int batch)
-      implements org.eclipse.paho.mqttv5.client.MqttCallback {
+  private record CountingCallback(AtomicLong received, int batch) implements Callback {
     @Override
     public void messageArrived(String topic, org.eclipse.paho.mqttv5.common.MqttMessage message) {
       received.addAndGet(batch);
     }
-
-    @Override
-    public void disconnected(org.eclipse.paho.mqttv5.client.MqttDisconnectResponse r) {}
-
-    @Override
-    public void mqttErrorOccurred(org.eclipse.paho.mqttv5.common.MqttException e) {}
-
-    @Override
-    public void deliveryComplete(org.eclipse.paho.mqttv5.client.IMqttToken token) {}
-
-    @Override
-    public void connectComplete(boolean reconnect, String serverURI) {}
-
-    @Override
-    public void authPacketArrived(
-        int reasonCode, org.eclipse.paho.mqttv5.common.packet.MqttProperties properties) {}
   }
 
   private static double rate(long readings, long nanos) {
     return readings / (nanos / 1e9);
   }
 
-  private static int freePort() throws java.io.IOException {
+  static int freePort() throws java.io.IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     }

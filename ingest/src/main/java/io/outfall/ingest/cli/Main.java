@@ -15,7 +15,8 @@ import picocli.CommandLine.Command;
       ServeCommand.class,
       SettingsCommand.class,
       CheckCommand.class,
-      io.outfall.ingest.bench.BenchCommand.class
+      io.outfall.ingest.bench.BenchCommand.class,
+      io.outfall.ingest.bench.AlertLatencyBench.class
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

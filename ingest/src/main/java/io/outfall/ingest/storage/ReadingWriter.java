@@ -60,6 +60,8 @@ public final class ReadingWriter implements AutoCloseable {
       "INSERT INTO dead_letters (topic, gateway, seq, reason, detail, rejected_readings, payload,"
           + " payload_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (topic, payload_sha256) DO NOTHING";
 
+  private static final long IDLE_GAP_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+
   private final DataSource dataSource;
   private final StationDirectory stations;
   private final IntakeMetrics metrics;
@@ -134,11 +136,16 @@ public final class ReadingWriter implements AutoCloseable {
     }
   }
 
-  /** Gathers more messages until the transaction is full or the linger time has passed. */
+  /**
+   * Gathers more messages until the transaction is full, the linger time has passed, or no message
+   * came for {@link #IDLE_GAP_NANOS}. The gap rule keeps latency low at steady rates (a burst of
+   * gateways publishing together becomes one transaction, and then nothing waits for messages that
+   * are not coming), while a backlog, which arrives without gaps, still fills whole transactions.
+   */
   private void fill(List<Inbound> batch, int readings) throws InterruptedException {
     long deadline = System.nanoTime() + lingerNanos;
     while (readings < maxReadings) {
-      long wait = deadline - System.nanoTime();
+      long wait = Math.min(deadline - System.nanoTime(), IDLE_GAP_NANOS);
       Inbound next = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
       if (next == null) {
         return;
