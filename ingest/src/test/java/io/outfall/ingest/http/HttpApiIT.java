@@ -163,4 +163,57 @@ class HttpApiIT {
         .contains("jvm_memory_used_bytes")
         .contains("vertx_http_server_requests_total");
   }
+
+  static java.net.http.HttpResponse<String> putPermit(String station, String yaml, String user)
+      throws Exception {
+    return java.net.http.HttpClient.newHttpClient()
+        .send(
+            java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(
+                        "http://127.0.0.1:"
+                            + port
+                            + "/api/permits/"
+                            + station
+                            + "?comment=by+"
+                            + user))
+                .header("X-Outfall-User", user)
+                .header("content-type", "text/yaml")
+                .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(yaml))
+                .build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void permitChangesAreValidatedVersionedAndAudited() throws Exception {
+    String station = "IT-PERMIT-OUT";
+    String base = "station: " + station + "\nstandard: QCVN 40:2011/BTNMT\ncolumn: B\n";
+    var looser = putPermit(station, base + "kq: 1\nkf: 1\nlimits: {COD: 500}\n", "engineer.a");
+    assertThat(looser.statusCode()).isEqualTo(400);
+    assertThat(looser.body()).contains("COD");
+    var wrongStation = putPermit("IT-OTHER-OUT", base + "kq: 1\nkf: 1\n", "engineer.a");
+    assertThat(wrongStation.statusCode()).isEqualTo(400);
+    assertThat(wrongStation.body()).contains("not 'IT-OTHER-OUT'");
+
+    assertThat(putPermit(station, base + "kq: 1\nkf: 1\n", "engineer.a").statusCode())
+        .isEqualTo(200);
+    var same = new JsonObject(putPermit(station, base + "kq: 1\nkf: 1\n", "engineer.b").body());
+    assertThat(same.getInteger("version")).as("an unchanged permit is no new version").isEqualTo(1);
+    var second = new JsonObject(putPermit(station, base + "kq: 0.9\nkf: 1\n", "engineer.b").body());
+    assertThat(second.getInteger("version")).isEqualTo(2);
+
+    JsonObject permit = new JsonObject(Probe.get(port, "/api/permits/" + station).body());
+    assertThat(permit.getInteger("version")).isEqualTo(2);
+    assertThat(permit.getString("document")).contains("kq: 0.9");
+    assertThat(
+            permit.getJsonArray("history").stream()
+                .map(
+                    v ->
+                        ((JsonObject) v).getString("changed_by")
+                            + " "
+                            + ((JsonObject) v).getString("comment"))
+                .toList())
+        .containsExactlyInAnyOrder("engineer.a by engineer.a", "engineer.b by engineer.b");
+    assertThat(Probe.get(port, "/api/permits/NO-SUCH-OUT").status()).isEqualTo(404);
+    assertThat(Probe.get(port, "/api/permits").body()).contains(station);
+  }
 }
