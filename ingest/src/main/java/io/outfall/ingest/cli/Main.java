@@ -15,6 +15,8 @@ import picocli.CommandLine.Command;
       ServeCommand.class,
       SettingsCommand.class,
       CheckCommand.class,
+      GatewayCommand.class,
+      SimulatePlantCommand.class,
       io.outfall.ingest.bench.BenchCommand.class,
       io.outfall.ingest.bench.AlertLatencyBench.class
     })

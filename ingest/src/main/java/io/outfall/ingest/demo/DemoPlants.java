@@ -1,5 +1,6 @@
 package io.outfall.ingest.demo;
 
+import io.outfall.gateway.simulator.EffluentModel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

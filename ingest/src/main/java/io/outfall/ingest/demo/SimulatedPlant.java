@@ -1,5 +1,6 @@
 package io.outfall.ingest.demo;
 
+import io.outfall.gateway.simulator.EffluentModel;
 import io.outfall.protocol.PayloadFormat;
 import io.outfall.protocol.Reading;
 import io.outfall.protocol.ReadingsBatch;

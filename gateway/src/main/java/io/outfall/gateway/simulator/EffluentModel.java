@@ -1,4 +1,4 @@
-package io.outfall.ingest.demo;
+package io.outfall.gateway.simulator;
 
 import io.outfall.protocol.DeviceStatus;
 import io.outfall.protocol.Reading;

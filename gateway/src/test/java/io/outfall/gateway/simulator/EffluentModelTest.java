@@ -1,4 +1,4 @@
-package io.outfall.ingest.demo;
+package io.outfall.gateway.simulator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

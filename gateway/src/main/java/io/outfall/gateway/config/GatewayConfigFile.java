@@ -1,0 +1,218 @@
+package io.outfall.gateway.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.outfall.gateway.config.GatewayConfig.Buffer;
+import io.outfall.gateway.config.GatewayConfig.Device;
+import io.outfall.gateway.config.GatewayConfig.Mqtt;
+import io.outfall.gateway.config.GatewayConfig.Point;
+import io.outfall.gateway.config.GatewayConfig.RegisterType;
+import io.outfall.gateway.config.GatewayConfig.WordOrder;
+import io.outfall.protocol.Topics;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Reads a gateway configuration from YAML. Every error names the path of the bad field ({@code
+ * devices[0].points[2].register}) and what was expected.
+ *
+ * <pre>
+ * version: "2026-11-25.1"
+ * gateway: gw-phunghia
+ * site: hn-phu-nghia
+ * mqtt: {url: tcp://broker:1883, username: gw-phunghia, password: secret,
+ *        batch_max_readings: 500, batch_max_delay: 5s, max_batches_per_second: 20}
+ * buffer: {path: /var/lib/outfall-gateway/buffer.db, max_readings: 10000000}
+ * devices:
+ *   - name: outlet-analyzers
+ *     host: 192.168.1.20
+ *     port: 502
+ *     unit_id: 1
+ *     station: PHUNGHIA-OUT
+ *     period: 10s
+ *     timeout: 2s
+ *     retries: 2
+ *     points:
+ *       - {parameter: COD, unit: mg/L, register: 10, type: float32, word_order: big, status_register: 105}
+ *       - {parameter: energy, unit: kWh, register: 16, type: uint32, scale: 0.1}
+ * </pre>
+ */
+public final class GatewayConfigFile {
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  private GatewayConfigFile() {}
+
+  public static GatewayConfig read(Path file) throws IOException {
+    return parse(Files.readString(file));
+  }
+
+  public static GatewayConfig parse(String yaml) {
+    JsonNode root;
+    try {
+      root = YAML.readTree(yaml);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("not YAML: " + e.getMessage());
+    }
+    if (root == null || !root.isObject())
+      throw new IllegalArgumentException("the configuration must be a YAML mapping");
+    String gateway = id(root, "gateway");
+    String site = id(root, "site");
+    JsonNode m = object(root, "mqtt");
+    Mqtt mqtt =
+        new Mqtt(
+            text(m, "url", "mqtt.url"),
+            optionalText(m, "username"),
+            optionalText(m, "password"),
+            integer(m, "batch_max_readings", "mqtt.batch_max_readings", 500, 1, 10_000),
+            duration(m, "batch_max_delay", "mqtt.batch_max_delay", Duration.ofSeconds(5)),
+            integer(m, "max_batches_per_second", "mqtt.max_batches_per_second", 20, 1, 10_000));
+    JsonNode b = object(root, "buffer");
+    Buffer buffer =
+        new Buffer(
+            Path.of(text(b, "path", "buffer.path")),
+            integer(b, "max_readings", "buffer.max_readings", 10_000_000, 1000, Integer.MAX_VALUE),
+            !b.has("fsync") || b.get("fsync").asBoolean());
+    JsonNode ds = root.get("devices");
+    if (ds == null || !ds.isArray() || ds.isEmpty())
+      throw new IllegalArgumentException("devices: at least one device is required");
+    List<Device> devices = new ArrayList<>();
+    for (int i = 0; i < ds.size(); i++) devices.add(device(ds.get(i), "devices[" + i + "]"));
+    return new GatewayConfig(
+        root.has("version") ? root.get("version").asText() : "unversioned",
+        gateway,
+        site,
+        mqtt,
+        buffer,
+        List.copyOf(devices));
+  }
+
+  private static Device device(JsonNode d, String at) {
+    JsonNode ps = d.get("points");
+    if (ps == null || !ps.isArray() || ps.isEmpty())
+      throw new IllegalArgumentException(at + ".points: at least one point is required");
+    List<Point> points = new ArrayList<>();
+    for (int i = 0; i < ps.size(); i++) points.add(point(ps.get(i), at + ".points[" + i + "]"));
+    return new Device(
+        text(d, "name", at + ".name"),
+        text(d, "host", at + ".host"),
+        integer(d, "port", at + ".port", 502, 1, 65535),
+        integer(d, "unit_id", at + ".unit_id", 1, 0, 255),
+        text(d, "station", at + ".station"),
+        duration(d, "period", at + ".period", Duration.ofSeconds(10)),
+        duration(d, "timeout", at + ".timeout", Duration.ofSeconds(2)),
+        integer(d, "retries", at + ".retries", 2, 0, 10),
+        List.copyOf(points));
+  }
+
+  private static Point point(JsonNode p, String at) {
+    RegisterType type = choice(RegisterType.class, p, "type", at + ".type", RegisterType.FLOAT32);
+    return new Point(
+        text(p, "parameter", at + ".parameter"),
+        text(p, "unit", at + ".unit"),
+        integer(p, "register", at + ".register", -1, 0, 65535 - type.registers + 1),
+        type,
+        choice(WordOrder.class, p, "word_order", at + ".word_order", WordOrder.BIG),
+        number(p, "scale", at + ".scale", 1.0),
+        number(p, "offset", at + ".offset", 0.0),
+        integer(p, "status_register", at + ".status_register", -1, -1, 65535));
+  }
+
+  private static String id(JsonNode n, String field) {
+    String v = text(n, field, field);
+    if (!Topics.isValidId(v))
+      throw new IllegalArgumentException(
+          field + ": letters, digits, '-' and '_' only (1–64), got '" + v + "'");
+    return v;
+  }
+
+  private static JsonNode object(JsonNode n, String field) {
+    JsonNode v = n.get(field);
+    if (v == null || !v.isObject())
+      throw new IllegalArgumentException(field + ": a mapping is required");
+    return v;
+  }
+
+  private static String text(JsonNode n, String field, String at) {
+    JsonNode v = n.get(field);
+    if (v == null || !v.isValueNode() || v.asText().isBlank())
+      throw new IllegalArgumentException(at + ": is required");
+    return v.asText();
+  }
+
+  private static String optionalText(JsonNode n, String field) {
+    JsonNode v = n.get(field);
+    return v == null || v.isNull() ? null : v.asText();
+  }
+
+  private static int integer(JsonNode n, String field, String at, int dflt, int min, int max) {
+    JsonNode v = n.get(field);
+    if (v == null) {
+      if (dflt < min) throw new IllegalArgumentException(at + ": is required");
+      return dflt;
+    }
+    if (!v.canConvertToInt() || !v.isIntegralNumber() || v.asInt() < min || v.asInt() > max)
+      throw new IllegalArgumentException(
+          at
+              + ": a whole number from "
+              + min
+              + " to "
+              + max
+              + " is required, got '"
+              + v.asText()
+              + "'");
+    return v.asInt();
+  }
+
+  private static double number(JsonNode n, String field, String at, double dflt) {
+    JsonNode v = n.get(field);
+    if (v == null) return dflt;
+    if (!v.isNumber() || !Double.isFinite(v.asDouble()))
+      throw new IllegalArgumentException(at + ": a number is required, got '" + v.asText() + "'");
+    return v.asDouble();
+  }
+
+  private static Duration duration(JsonNode n, String field, String at, Duration dflt) {
+    JsonNode v = n.get(field);
+    if (v == null) return dflt;
+    String s = v.asText().trim().toLowerCase(Locale.ROOT);
+    try {
+      Duration d;
+      if (s.endsWith("ms")) d = Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
+      else if (s.endsWith("s"))
+        d = Duration.ofSeconds(Long.parseLong(s.substring(0, s.length() - 1)));
+      else if (s.endsWith("m"))
+        d = Duration.ofMinutes(Long.parseLong(s.substring(0, s.length() - 1)));
+      else d = Duration.parse(v.asText().trim());
+      if (d.isNegative() || d.isZero()) throw new IllegalArgumentException();
+      return d;
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(
+          at + ": a duration such as 500ms, 10s or 5m is required, got '" + v.asText() + "'");
+    }
+  }
+
+  private static <E extends Enum<E>> E choice(
+      Class<E> type, JsonNode n, String field, String at, E dflt) {
+    JsonNode v = n.get(field);
+    if (v == null) return dflt;
+    try {
+      return Enum.valueOf(type, v.asText().trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          at
+              + ": one of "
+              + java.util.Arrays.stream(type.getEnumConstants())
+                  .map(c -> c.name().toLowerCase(Locale.ROOT))
+                  .toList()
+              + " is required, got '"
+              + v.asText()
+              + "'");
+    }
+  }
+}

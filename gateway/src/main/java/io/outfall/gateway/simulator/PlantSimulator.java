@@ -1,0 +1,100 @@
+package io.outfall.gateway.simulator;
+
+import com.ghgande.j2mod.modbus.procimg.SimpleProcessImage;
+import com.ghgande.j2mod.modbus.procimg.SimpleRegister;
+import com.ghgande.j2mod.modbus.slave.ModbusSlave;
+import com.ghgande.j2mod.modbus.slave.ModbusSlaveFactory;
+import io.outfall.gateway.config.GatewayConfig.WordOrder;
+import io.outfall.gateway.modbus.RegisterDecoder;
+import io.outfall.protocol.DeviceStatus;
+import io.outfall.protocol.Reading;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A plant's analyzers and meters behind one Modbus TCP slave (unit 1), their values from an {@link
+ * EffluentModel}, refreshed every second. The register map, which a gateway configuration mirrors:
+ *
+ * <ul>
+ *   <li>holding registers {@code 2i, 2i+1}: parameter {@code i} of {@link EffluentModel#PARAMETERS}
+ *       as float32, high word first (COD is {@code 10}).
+ *   <li>holding register {@code 100 + i}: that parameter's analyzer status, 0 measuring, 1
+ *       calibrating, 2 fault.
+ *   <li>holding registers {@code 16, 17}: energy meter, kWh, float32 (cumulative); {@code 18, 19}:
+ *       coagulant dosing, kg, float32 (cumulative).
+ * </ul>
+ */
+public final class PlantSimulator implements AutoCloseable {
+  public static final int ENERGY_REGISTER = 16;
+  public static final int CHEMICAL_REGISTER = 18;
+  public static final int STATUS_BASE = 100;
+
+  private final String station;
+  private final EffluentModel model;
+  private final SimpleProcessImage image = new SimpleProcessImage(1);
+  private final ModbusSlave slave;
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "plant-simulator");
+            t.setDaemon(true);
+            return t;
+          });
+  private double energyKwh;
+  private double chemicalKg;
+  private Instant last;
+
+  public PlantSimulator(String station, EffluentModel model, int port) throws Exception {
+    this.station = station;
+    this.model = model;
+    for (int i = 0; i < 128; i++) image.addRegister(new SimpleRegister(0));
+    update();
+    this.slave = ModbusSlaveFactory.createTCPSlave(port, 4);
+    slave.addProcessImage(1, image);
+    slave.open();
+    timer.scheduleAtFixedRate(this::update, 1, 1, TimeUnit.SECONDS);
+  }
+
+  private synchronized void update() {
+    Instant now = Instant.now();
+    List<Reading> readings = model.readings(station, now);
+    double flow = 0;
+    for (int i = 0; i < readings.size(); i++) {
+      Reading r = readings.get(i);
+      setFloat(2 * i, (float) r.value());
+      image.getRegister(STATUS_BASE + i).setValue(statusWord(r.status()));
+      if (r.parameter().equals("flow_out")) flow = r.value();
+    }
+    if (last != null) {
+      double hours = (now.toEpochMilli() - last.toEpochMilli()) / 3_600_000.0;
+      energyKwh += flow * 0.45 * hours; // ~0.45 kWh per m³ treated
+      chemicalKg += flow * 0.06 * hours; // ~60 g of coagulant per m³
+    }
+    last = now;
+    setFloat(ENERGY_REGISTER, (float) energyKwh);
+    setFloat(CHEMICAL_REGISTER, (float) chemicalKg);
+  }
+
+  private void setFloat(int register, float value) {
+    int[] w = RegisterDecoder.encodeFloat32(value, WordOrder.BIG);
+    image.getRegister(register).setValue(w[0]);
+    image.getRegister(register + 1).setValue(w[1]);
+  }
+
+  private static int statusWord(DeviceStatus s) {
+    return switch (s) {
+      case MEASURING -> 0;
+      case CALIBRATING -> 1;
+      case FAULT -> 2;
+    };
+  }
+
+  @Override
+  public void close() {
+    timer.shutdownNow();
+    slave.close();
+  }
+}

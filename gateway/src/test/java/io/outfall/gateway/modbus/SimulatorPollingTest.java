@@ -1,0 +1,99 @@
+package io.outfall.gateway.modbus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.outfall.gateway.config.GatewayConfig.Device;
+import io.outfall.gateway.config.GatewayConfig.Point;
+import io.outfall.gateway.config.GatewayConfig.RegisterType;
+import io.outfall.gateway.config.GatewayConfig.WordOrder;
+import io.outfall.gateway.simulator.EffluentModel;
+import io.outfall.gateway.simulator.PlantSimulator;
+import io.outfall.protocol.Reading;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The real Modbus TCP path: the plant simulator's slave, polled by the gateway's poller. */
+class SimulatorPollingTest {
+  static int freePort() throws Exception {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  static Device device(int port) {
+    List<Point> points = new ArrayList<>();
+    for (int i = 0; i < EffluentModel.PARAMETERS.size(); i++)
+      points.add(
+          new Point(
+              EffluentModel.PARAMETERS.get(i),
+              "x",
+              2 * i,
+              RegisterType.FLOAT32,
+              WordOrder.BIG,
+              1,
+              0,
+              PlantSimulator.STATUS_BASE + i));
+    points.add(
+        new Point(
+            "energy",
+            "kWh",
+            PlantSimulator.ENERGY_REGISTER,
+            RegisterType.FLOAT32,
+            WordOrder.BIG,
+            1,
+            0,
+            -1));
+    return new Device(
+        "outlet",
+        "127.0.0.1",
+        port,
+        1,
+        "SIM-OUT",
+        Duration.ofSeconds(1),
+        Duration.ofMillis(500),
+        1,
+        points);
+  }
+
+  @Test
+  void pollsDecodedValuesAndStatusesFromTheSimulator() throws Exception {
+    int port = freePort();
+    var model = new EffluentModel(new EffluentModel.Profile(160, 55, 35, 4.5, 7.2, 30, false), 1);
+    List<Reading> got = new ArrayList<>();
+    try (PlantSimulator sim = new PlantSimulator("SIM-OUT", model, port);
+        DevicePoller poller = new DevicePoller(device(port), got::addAll)) {
+      poller.poll();
+      assertThat(got).hasSize(9);
+      Reading cod = got.stream().filter(r -> r.parameter().equals("COD")).findFirst().orElseThrow();
+      assertThat(cod.station()).isEqualTo("SIM-OUT");
+      assertThat(cod.value()).isBetween(5.0, 400.0);
+      Reading ph = got.stream().filter(r -> r.parameter().equals("pH")).findFirst().orElseThrow();
+      assertThat(ph.value()).isBetween(5.0, 9.0);
+      assertThat(poller.consecutiveFailures()).isZero();
+    }
+  }
+
+  @Test
+  void aDeviceThatStopsAnsweringComesBackByItself() throws Exception {
+    int port = freePort();
+    var model = new EffluentModel(new EffluentModel.Profile(160, 55, 35, 4.5, 7.2, 30, false), 1);
+    List<Reading> got = new ArrayList<>();
+    try (DevicePoller poller = new DevicePoller(device(port), got::addAll)) {
+      PlantSimulator sim = new PlantSimulator("SIM-OUT", model, port);
+      poller.poll();
+      sim.close(); // the analyzer goes away
+      poller.poll();
+      poller.poll();
+      assertThat(poller.consecutiveFailures()).isEqualTo(2);
+      assertThat(got).as("no readings invented while it was away").hasSize(9);
+      try (PlantSimulator back = new PlantSimulator("SIM-OUT", model, port)) {
+        poller.poll();
+        assertThat(poller.consecutiveFailures()).isZero();
+        assertThat(got).hasSize(18);
+      }
+    }
+  }
+}
