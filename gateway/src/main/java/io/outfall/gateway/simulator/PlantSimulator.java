@@ -34,7 +34,24 @@ public final class PlantSimulator implements AutoCloseable {
 
   private final String station;
   private final EffluentModel model;
-  private final SimpleProcessImage image = new SimpleProcessImage(1);
+  private final java.util.concurrent.atomic.AtomicLong pollsAnswered =
+      new java.util.concurrent.atomic.AtomicLong();
+  private volatile boolean answering = true;
+  // Counts the polls it answered (a poll reads from register 0 first), so that a drill can compare
+  // what the plant gave out with what reached the database. While paused it refuses new polls.
+  private final SimpleProcessImage image =
+      new SimpleProcessImage(1) {
+        @Override
+        public synchronized com.ghgande.j2mod.modbus.procimg.Register[] getRegisterRange(
+            int offset, int count) {
+          if (offset == 0) {
+            if (!answering)
+              throw new com.ghgande.j2mod.modbus.procimg.IllegalAddressException("paused");
+            pollsAnswered.incrementAndGet();
+          }
+          return super.getRegisterRange(offset, count);
+        }
+      };
   private final ModbusSlave slave;
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(
@@ -90,6 +107,16 @@ public final class PlantSimulator implements AutoCloseable {
       case CALIBRATING -> 1;
       case FAULT -> 2;
     };
+  }
+
+  /** Polls answered so far (reads that started at register 0). */
+  public long pollsAnswered() {
+    return pollsAnswered.get();
+  }
+
+  /** Refuses new polls from now on (a poll already half-read still completes). */
+  public void pause() {
+    answering = false;
   }
 
   @Override

@@ -64,7 +64,7 @@ public final class Uplink implements AutoCloseable {
   public void start() throws Exception {
     MqttConnectionOptions o = new MqttConnectionOptions();
     o.setAutomaticReconnect(true);
-    o.setAutomaticReconnectDelay(1, 30);
+    o.setAutomaticReconnectDelay(1, 10);
     o.setCleanStart(true); // the buffer is the session: unacknowledged batches are resent from it
     o.setConnectionTimeout(10);
     o.setSocketFactory(new NoDelaySocketFactory());

@@ -10,12 +10,14 @@ import java.nio.file.Path;
  * default test run. Production uses an external broker (Mosquitto, EMQX, HiveMQ) by configuration.
  */
 public final class EmbeddedBroker implements AutoCloseable {
-  private final EmbeddedHiveMQ hivemq;
+  private final Path dir;
   private final int port;
+  private EmbeddedHiveMQ hivemq;
 
-  private EmbeddedBroker(EmbeddedHiveMQ hivemq, int port) {
-    this.hivemq = hivemq;
+  private EmbeddedBroker(Path dir, int port, EmbeddedHiveMQ hivemq) {
+    this.dir = dir;
     this.port = port;
+    this.hivemq = hivemq;
   }
 
   /**
@@ -45,14 +47,18 @@ public final class EmbeddedBroker implements AutoCloseable {
         </hivemq>
         """
             .formatted(port, persistent ? "file" : "in-memory"));
+    return new EmbeddedBroker(dir, port, launch(dir));
+  }
+
+  private static EmbeddedHiveMQ launch(Path dir) {
     EmbeddedHiveMQ hivemq =
         EmbeddedHiveMQ.builder()
-            .withConfigurationFolder(conf)
-            .withDataFolder(data)
-            .withExtensionsFolder(extensions)
+            .withConfigurationFolder(dir.resolve("conf"))
+            .withDataFolder(dir.resolve("data"))
+            .withExtensionsFolder(dir.resolve("extensions"))
             .build();
     hivemq.start().join();
-    return new EmbeddedBroker(hivemq, port);
+    return hivemq;
   }
 
   public String url() {
@@ -63,8 +69,22 @@ public final class EmbeddedBroker implements AutoCloseable {
     return port;
   }
 
+  /** Stops serving (an outage); with persistence, sessions and queues stay in its data folder. */
+  public synchronized void stop() throws Exception {
+    hivemq.stop().join();
+    hivemq.close();
+  }
+
+  /**
+   * Serves again after {@link #stop}, from the same folders. A new broker instance: an embedded
+   * HiveMQ CE cannot be started twice (its metrics registry refuses the second start).
+   */
+  public synchronized void resume() {
+    hivemq = launch(dir);
+  }
+
   @Override
-  public void close() throws Exception {
+  public synchronized void close() throws Exception {
     hivemq.stop().join();
     hivemq.close();
   }

@@ -9,6 +9,7 @@ import io.outfall.gateway.config.GatewayConfigFile;
 import io.outfall.gateway.simulator.EffluentModel;
 import io.outfall.gateway.simulator.PlantSimulator;
 import io.outfall.ingest.IngestServer;
+import io.outfall.ingest.drill.GatewayOutageDrill;
 import io.outfall.ingest.testing.Probe;
 import io.outfall.ingest.testing.TcpProxy;
 import io.outfall.ingest.testing.TestServices;
@@ -37,7 +38,10 @@ class GatewayIT {
     try (IngestServer server = IngestServer.start(services.ingestSettings(db, "gateway"));
         PlantSimulator plant = new PlantSimulator(STATION, model, modbusPort);
         TcpProxy link = new TcpProxy(broker.getHost(), broker.getPort())) {
-      GatewayConfig config = GatewayConfigFile.parse(config(link.port(), modbusPort, dir));
+      GatewayConfig config =
+          GatewayConfigFile.parse(
+              GatewayOutageDrill.simulatedPlantGateway(
+                  "gw-it", "it-gateway", STATION, link.port(), modbusPort, dir));
       Gateway first = Gateway.start(config);
       await().atMost(Duration.ofSeconds(30)).until(() -> stored(server, db) >= 18);
 
@@ -83,45 +87,5 @@ class GatewayIT {
         "SELECT count(*) FROM readings r JOIN stations st ON st.id = r.station_id WHERE st.code = '"
             + STATION
             + "'");
-  }
-
-  private static String config(int mqttPort, int modbusPort, Path dir) {
-    StringBuilder points = new StringBuilder();
-    for (int i = 0; i < EffluentModel.PARAMETERS.size(); i++) {
-      String p = EffluentModel.PARAMETERS.get(i);
-      String unit =
-          switch (p) {
-            case "flow_in", "flow_out" -> "m3/h";
-            case "temperature" -> "degC";
-            case "pH" -> "pH";
-            case "colour" -> "Pt-Co";
-            default -> "mg/L";
-          };
-      points.append(
-          String.format(
-              "      - {parameter: %s, unit: %s, register: %d, status_register: %d}%n",
-              p, unit, 2 * i, PlantSimulator.STATUS_BASE + i));
-    }
-    points.append(
-        String.format(
-            "      - {parameter: energy, unit: kWh, register: %d}%n",
-            PlantSimulator.ENERGY_REGISTER));
-    return """
-        version: it-1
-        gateway: gw-it
-        site: it-gateway
-        mqtt: {url: "tcp://127.0.0.1:%d", batch_max_readings: 45, batch_max_delay: 1s}
-        buffer: {path: "%s"}
-        devices:
-          - name: outlet
-            host: 127.0.0.1
-            port: %d
-            station: %s
-            period: 1s
-            timeout: 500ms
-            retries: 1
-            points:
-        %s"""
-        .formatted(mqttPort, dir.resolve("buffer.db"), modbusPort, STATION, points);
   }
 }

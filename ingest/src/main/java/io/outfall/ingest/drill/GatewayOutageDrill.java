@@ -1,0 +1,221 @@
+package io.outfall.ingest.drill;
+
+import io.outfall.gateway.simulator.EffluentModel;
+import io.outfall.gateway.simulator.PlantSimulator;
+import io.outfall.ingest.IngestServer;
+import io.outfall.ingest.config.Setting;
+import io.outfall.ingest.config.Settings;
+import io.outfall.ingest.embedded.EmbeddedBroker;
+import io.outfall.ingest.embedded.EmbeddedDatabase;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The gateway outage drill: a simulated plant, a gateway in its own process, a real broker and
+ * ingest with storage. The broker stops; during its outage the gateway is killed with SIGKILL and
+ * started again; the broker comes back; the backlog drains. The verdict compares what the plant's
+ * analyzers gave out (polls the simulator answered × points per poll) with what the database holds.
+ */
+@Command(
+    name = "gateway-outage",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Stop the broker, SIGKILL and restart the gateway during the outage, restore, and count.",
+      "Last line: sent=N stored=N duplicates=N lost=N; exit 0 only when nothing was lost or duplicated."
+    })
+public final class GatewayOutageDrill implements Callable<Integer> {
+  private static final String STATION = "DRILL-OUT";
+  private static final int POINTS = EffluentModel.PARAMETERS.size() + 1; // + the energy meter
+
+  @Option(names = "--before", defaultValue = "15", description = "seconds of normal running first")
+  int before;
+
+  @Option(names = "--outage", defaultValue = "30", description = "seconds the broker is down")
+  int outage;
+
+  @Option(
+      names = "--after",
+      defaultValue = "10",
+      description = "seconds of polling after it returns")
+  int after;
+
+  @Override
+  public Integer call() throws Exception {
+    Path dir = Files.createTempDirectory("outfall-drill-gateway");
+    int mqttPort = freePort();
+    int modbusPort = freePort();
+    try (EmbeddedDatabase pg = EmbeddedDatabase.start(dir.resolve("pg"), 0);
+        EmbeddedBroker broker = EmbeddedBroker.start(dir.resolve("broker"), mqttPort, true)) {
+      String jdbc = pg.jdbcUrl("drill");
+      Settings settings =
+          Settings.defaults()
+              .with(Setting.DB_URL, jdbc)
+              .with(Setting.DB_USER, "postgres")
+              .with(Setting.MQTT_URL, broker.url())
+              .with(Setting.MQTT_CLIENT_ID, "drill-ingest")
+              .with(Setting.HTTP_HOST, "127.0.0.1")
+              .with(Setting.HTTP_PORT, 0)
+              .with(Setting.ALERTS_ENABLED, false);
+      Path config = dir.resolve("gateway.yaml");
+      Files.writeString(
+          config,
+          simulatedPlantGateway(
+              "gw-drill", "drill", STATION, mqttPort, modbusPort, dir.resolve("gateway")));
+      try (IngestServer server = IngestServer.start(settings);
+          PlantSimulator plant =
+              new PlantSimulator(
+                  STATION,
+                  new EffluentModel(
+                      new EffluentModel.Profile(160, 55, 35, 4.5, 7.2, 30, false), 11),
+                  modbusPort)) {
+        Process gateway = startGateway(config, dir.resolve("gateway-1.log"));
+        step("running normally for %d s", before);
+        Thread.sleep(before * 1000L);
+        step("broker stops (stored so far: %d)", stored(jdbc));
+        broker.stop();
+        Thread.sleep(outage * 500L);
+        step("gateway killed with SIGKILL during the outage, then started again");
+        gateway.destroyForcibly().waitFor();
+        gateway = startGateway(config, dir.resolve("gateway-2.log"));
+        Thread.sleep(outage * 500L);
+        step("broker back after %d s", outage);
+        broker.resume();
+        long back = System.nanoTime();
+        long caughtUp = -1;
+        while (System.nanoTime() - back < Math.max(after, 1) * 1_000_000_000L || caughtUp < 0) {
+          // Caught up: the database is within two polls of what the plant has given out.
+          if (caughtUp < 0 && stored(jdbc) >= (plant.pollsAnswered() - 2) * POINTS)
+            caughtUp = System.nanoTime() - back;
+          if (System.nanoTime() - back > 120_000_000_000L) break;
+          Thread.sleep(200);
+        }
+        step(
+            caughtUp < 0
+                ? "backlog not caught up within 120 s"
+                : String.format(
+                    "backlog caught up %.1f s after the broker returned", caughtUp / 1e9));
+        plant.pause(); // from here on the plant's count is final
+        long sent = plant.pollsAnswered() * POINTS;
+        step("plant stops answering after %d polls (%d readings); draining", sent / POINTS, sent);
+        long deadline = System.nanoTime() + 180_000_000_000L;
+        long stored = stored(jdbc);
+        long stableSince = System.nanoTime();
+        while (System.nanoTime() < deadline
+            && (stored < sent || System.nanoTime() - stableSince < 5e9)) {
+          Thread.sleep(500);
+          long now = stored(jdbc);
+          if (now != stored) stableSince = System.nanoTime();
+          stored = now;
+        }
+        gateway.destroy();
+        gateway.waitFor();
+        long rows = count(jdbc, "SELECT count(*) FROM readings");
+        long distinct =
+            count(
+                jdbc,
+                "SELECT count(*) FROM (SELECT DISTINCT station_id, parameter_id, ts FROM readings) d");
+        long duplicates = rows - distinct;
+        long lost = Math.max(0, sent - stored);
+        System.out.printf(
+            "sent=%d stored=%d duplicates=%d lost=%d%n", sent, stored, duplicates, lost);
+        return lost == 0 && duplicates == 0 && stored == sent ? 0 : 1;
+      }
+    }
+  }
+
+  private static Process startGateway(Path config, Path log) throws Exception {
+    String java = ProcessHandle.current().info().command().orElse("java");
+    List<String> cmd = new ArrayList<>();
+    cmd.add(java);
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add("io.outfall.ingest.cli.Main");
+    cmd.add("gateway");
+    cmd.add("--config");
+    cmd.add(config.toString());
+    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+  }
+
+  /**
+   * The configuration of a gateway polling a {@link PlantSimulator} every second: its eight
+   * parameters with their status registers, and the energy meter.
+   */
+  public static String simulatedPlantGateway(
+      String gateway, String site, String station, int mqttPort, int modbusPort, Path dir) {
+    StringBuilder points = new StringBuilder();
+    for (int i = 0; i < EffluentModel.PARAMETERS.size(); i++) {
+      String p = EffluentModel.PARAMETERS.get(i);
+      points.append(
+          String.format(
+              "      - {parameter: %s, unit: %s, register: %d, status_register: %d}%n",
+              p, unit(p), 2 * i, PlantSimulator.STATUS_BASE + i));
+    }
+    points.append(
+        String.format(
+            "      - {parameter: energy, unit: kWh, register: %d}%n",
+            PlantSimulator.ENERGY_REGISTER));
+    return """
+        version: simulated-1
+        gateway: %s
+        site: %s
+        mqtt: {url: "tcp://127.0.0.1:%d", batch_max_readings: 100, batch_max_delay: 1s}
+        buffer: {path: "%s"}
+        devices:
+          - name: outlet
+            host: 127.0.0.1
+            port: %d
+            station: %s
+            period: 1s
+            timeout: 500ms
+            retries: 1
+            points:
+        %s"""
+        .formatted(gateway, site, mqttPort, dir.resolve("buffer.db"), modbusPort, station, points);
+  }
+
+  /** The catalog unit of each simulated parameter. */
+  public static String unit(String parameter) {
+    return switch (parameter) {
+      case "flow_in", "flow_out" -> "m3/h";
+      case "temperature" -> "degC";
+      case "pH" -> "pH";
+      case "colour" -> "Pt-Co";
+      default -> "mg/L";
+    };
+  }
+
+  private static long stored(String jdbc) throws Exception {
+    return count(
+        jdbc,
+        "SELECT count(*) FROM readings r JOIN stations s ON s.id = r.station_id WHERE s.code = '"
+            + STATION
+            + "'");
+  }
+
+  private static long count(String jdbc, String sql) throws Exception {
+    try (Connection c = DriverManager.getConnection(jdbc, "postgres", "");
+        var st = c.createStatement();
+        var rs = st.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  private static void step(String format, Object... args) {
+    System.out.printf("[drill] " + format + "%n", args);
+  }
+
+  private static int freePort() throws java.io.IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}
