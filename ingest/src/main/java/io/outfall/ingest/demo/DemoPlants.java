@@ -1,71 +1,106 @@
 package io.outfall.ingest.demo;
 
+import io.outfall.gateway.Gateway;
+import io.outfall.gateway.config.GatewayConfigFile;
 import io.outfall.gateway.simulator.EffluentModel;
+import io.outfall.gateway.simulator.PlantSimulator;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The demo's plants: four Hanoi clusters with different effluent. */
+/**
+ * The demo's plants: four Hanoi clusters with different effluent. Each is a plant simulator serving
+ * its analyzers over Modbus TCP and a gateway polling it and publishing through the broker, the
+ * path a real plant takes; on a fresh data directory each also sends a day of history.
+ */
 public final class DemoPlants implements AutoCloseable {
-  private final List<SimulatedPlant> plants;
+  private final List<AutoCloseable> parts; // closed in reverse: gateways before their simulators
+  private final int size;
 
-  private DemoPlants(List<SimulatedPlant> plants) {
-    this.plants = plants;
+  private DemoPlants(List<AutoCloseable> parts, int size) {
+    this.parts = parts;
+    this.size = size;
   }
 
   public static DemoPlants start(
       String brokerUrl, Path stateDir, Duration period, Duration backfill) throws Exception {
-    List<SimulatedPlant> plants = new ArrayList<>();
+    List<Plant> plants = new ArrayList<>();
     // site, station, flow m3/h, COD, TSS, NH4_N, pH, colour, flaky NH4 analyzer
     plants.add(
-        plant(
-            brokerUrl,
-            stateDir,
+        new Plant(
             "hn-phu-nghia",
             "PHUNGHIA-OUT",
             new EffluentModel.Profile(160, 55, 35, 4.5, 7.2, 30, false),
             1));
     plants.add(
-        plant(
-            brokerUrl,
-            stateDir,
+        new Plant(
             "hn-van-phuc",
             "VANPHUC-OUT",
             new EffluentModel.Profile(60, 85, 40, 6.0, 7.6, 90, false),
             2));
     plants.add(
-        plant(
-            brokerUrl,
-            stateDir,
+        new Plant(
             "hn-bat-trang",
             "BATTRANG-OUT",
             new EffluentModel.Profile(90, 45, 60, 3.0, 7.0, 20, true),
             3));
     plants.add(
-        plant(
-            brokerUrl,
-            stateDir,
+        new Plant(
             "hn-phung-xa",
             "PHUNGXA-OUT",
             new EffluentModel.Profile(120, 60, 45, 5.0, 6.9, 25, false),
             4));
-    for (SimulatedPlant p : plants) p.start(period, backfill);
-    return new DemoPlants(plants);
+    List<AutoCloseable> parts = new ArrayList<>();
+    try {
+      for (Plant p : plants) {
+        EffluentModel model = new EffluentModel(p.profile(), p.seed());
+        HistoryPublisher history =
+            new HistoryPublisher(brokerUrl, p.site(), p.station(), model, stateDir);
+        parts.add(history);
+        history.start(backfill);
+        int modbusPort = freePort();
+        parts.add(new PlantSimulator(p.station(), model, modbusPort));
+        String gateway = p.site() + "-gw1";
+        parts.add(
+            Gateway.start(
+                GatewayConfigFile.parse(
+                    PlantGateways.config(
+                        gateway,
+                        p.site(),
+                        p.station(),
+                        brokerUrl,
+                        modbusPort,
+                        period,
+                        stateDir.resolve(gateway)))));
+      }
+    } catch (Exception e) {
+      new DemoPlants(parts, 0).close();
+      throw e;
+    }
+    return new DemoPlants(parts, plants.size());
   }
 
-  private static SimulatedPlant plant(
-      String url, Path dir, String site, String station, EffluentModel.Profile profile, long seed)
-      throws Exception {
-    return new SimulatedPlant(url, site, station, new EffluentModel(profile, seed), dir);
+  private record Plant(String site, String station, EffluentModel.Profile profile, long seed) {}
+
+  private static int freePort() throws java.io.IOException {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      return s.getLocalPort();
+    }
   }
 
   public int size() {
-    return plants.size();
+    return size;
   }
 
   @Override
   public void close() {
-    plants.forEach(SimulatedPlant::close);
+    for (int i = parts.size() - 1; i >= 0; i--) {
+      try {
+        parts.get(i).close();
+      } catch (Exception e) {
+        System.err.println("while stopping the demo plants: " + e);
+      }
+    }
   }
 }

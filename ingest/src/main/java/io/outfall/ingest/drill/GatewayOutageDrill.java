@@ -5,6 +5,7 @@ import io.outfall.gateway.simulator.PlantSimulator;
 import io.outfall.ingest.IngestServer;
 import io.outfall.ingest.config.Setting;
 import io.outfall.ingest.config.Settings;
+import io.outfall.ingest.demo.PlantGateways;
 import io.outfall.ingest.embedded.EmbeddedBroker;
 import io.outfall.ingest.embedded.EmbeddedDatabase;
 import java.net.ServerSocket;
@@ -12,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -33,7 +35,7 @@ import picocli.CommandLine.Option;
     })
 public final class GatewayOutageDrill implements Callable<Integer> {
   private static final String STATION = "DRILL-OUT";
-  private static final int POINTS = EffluentModel.PARAMETERS.size() + 1; // + the energy meter
+  private static final int POINTS = PlantGateways.POINTS;
 
   @Option(names = "--before", defaultValue = "15", description = "seconds of normal running first")
   int before;
@@ -67,8 +69,14 @@ public final class GatewayOutageDrill implements Callable<Integer> {
       Path config = dir.resolve("gateway.yaml");
       Files.writeString(
           config,
-          simulatedPlantGateway(
-              "gw-drill", "drill", STATION, mqttPort, modbusPort, dir.resolve("gateway")));
+          PlantGateways.config(
+              "gw-drill",
+              "drill",
+              STATION,
+              "tcp://127.0.0.1:" + mqttPort,
+              modbusPort,
+              Duration.ofSeconds(1),
+              dir.resolve("gateway")));
       try (IngestServer server = IngestServer.start(settings);
           PlantSimulator plant =
               new PlantSimulator(
@@ -142,54 +150,6 @@ public final class GatewayOutageDrill implements Callable<Integer> {
     cmd.add("--config");
     cmd.add(config.toString());
     return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-  }
-
-  /**
-   * The configuration of a gateway polling a {@link PlantSimulator} every second: its eight
-   * parameters with their status registers, and the energy meter.
-   */
-  public static String simulatedPlantGateway(
-      String gateway, String site, String station, int mqttPort, int modbusPort, Path dir) {
-    StringBuilder points = new StringBuilder();
-    for (int i = 0; i < EffluentModel.PARAMETERS.size(); i++) {
-      String p = EffluentModel.PARAMETERS.get(i);
-      points.append(
-          String.format(
-              "      - {parameter: %s, unit: %s, register: %d, status_register: %d}%n",
-              p, unit(p), 2 * i, PlantSimulator.STATUS_BASE + i));
-    }
-    points.append(
-        String.format(
-            "      - {parameter: energy, unit: kWh, register: %d}%n",
-            PlantSimulator.ENERGY_REGISTER));
-    return """
-        version: simulated-1
-        gateway: %s
-        site: %s
-        mqtt: {url: "tcp://127.0.0.1:%d", batch_max_readings: 100, batch_max_delay: 1s}
-        buffer: {path: "%s"}
-        devices:
-          - name: outlet
-            host: 127.0.0.1
-            port: %d
-            station: %s
-            period: 1s
-            timeout: 500ms
-            retries: 1
-            points:
-        %s"""
-        .formatted(gateway, site, mqttPort, dir.resolve("buffer.db"), modbusPort, station, points);
-  }
-
-  /** The catalog unit of each simulated parameter. */
-  public static String unit(String parameter) {
-    return switch (parameter) {
-      case "flow_in", "flow_out" -> "m3/h";
-      case "temperature" -> "degC";
-      case "pH" -> "pH";
-      case "colour" -> "Pt-Co";
-      default -> "mg/L";
-    };
   }
 
   private static long stored(String jdbc) throws Exception {

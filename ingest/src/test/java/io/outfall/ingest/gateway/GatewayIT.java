@@ -9,7 +9,7 @@ import io.outfall.gateway.config.GatewayConfigFile;
 import io.outfall.gateway.simulator.EffluentModel;
 import io.outfall.gateway.simulator.PlantSimulator;
 import io.outfall.ingest.IngestServer;
-import io.outfall.ingest.drill.GatewayOutageDrill;
+import io.outfall.ingest.demo.PlantGateways;
 import io.outfall.ingest.testing.Probe;
 import io.outfall.ingest.testing.TcpProxy;
 import io.outfall.ingest.testing.TestServices;
@@ -40,8 +40,14 @@ class GatewayIT {
         TcpProxy link = new TcpProxy(broker.getHost(), broker.getPort())) {
       GatewayConfig config =
           GatewayConfigFile.parse(
-              GatewayOutageDrill.simulatedPlantGateway(
-                  "gw-it", "it-gateway", STATION, link.port(), modbusPort, dir));
+              PlantGateways.config(
+                  "gw-it",
+                  "it-gateway",
+                  STATION,
+                  "tcp://127.0.0.1:" + link.port(),
+                  modbusPort,
+                  Duration.ofSeconds(1),
+                  dir));
       Gateway first = Gateway.start(config);
       await().atMost(Duration.ofSeconds(30)).until(() -> stored(server, db) >= 18);
 

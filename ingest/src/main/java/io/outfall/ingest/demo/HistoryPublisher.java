@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
@@ -26,13 +25,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A demo plant: its gateway samples the effluent model every {@code period} and publishes one batch
- * over MQTT (QoS 1), exactly as a real gateway's readings reach ingest. On its first start it also
- * backfills recent history so that the charts have something to show. Not the edge gateway: that
- * one (Modbus, durable buffer) lives in the gateway module.
+ * Sends a demo plant's recent history (one reading a minute from its effluent model) straight over
+ * MQTT on its first start, so that charts and compliance history have something to show. The live
+ * readings take the real path instead: plant simulator → Modbus → gateway → MQTT.
  */
-public final class SimulatedPlant implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(SimulatedPlant.class);
+public final class HistoryPublisher implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(HistoryPublisher.class);
   private final String site;
   private final String gateway;
   private final String station;
@@ -43,11 +41,11 @@ public final class SimulatedPlant implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private long seq;
 
-  public SimulatedPlant(
+  public HistoryPublisher(
       String brokerUrl, String site, String station, EffluentModel model, Path stateDir)
       throws MqttException, IOException {
     this.site = site;
-    this.gateway = site + "-gw1";
+    this.gateway = site + "-history";
     this.station = station;
     this.model = model;
     Files.createDirectories(stateDir);
@@ -57,15 +55,12 @@ public final class SimulatedPlant implements AutoCloseable {
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "plant-" + site));
   }
 
-  public void start(Duration period, Duration backfill) throws MqttException {
+  public void start(Duration backfill) throws MqttException {
     MqttConnectionOptions o = new MqttConnectionOptions();
     o.setAutomaticReconnect(true);
     o.setCleanStart(true);
     client.connect(o).waitForCompletion(10_000);
     timer.execute(() -> backfill(backfill));
-    long periodMs = period.toMillis();
-    long delay = periodMs - System.currentTimeMillis() % periodMs;
-    timer.scheduleAtFixedRate(this::sample, delay, periodMs, TimeUnit.MILLISECONDS);
   }
 
   /** History at one reading per minute, only on a fresh data directory (seq 0). */
@@ -83,11 +78,6 @@ public final class SimulatedPlant implements AutoCloseable {
     }
     if (!pending.isEmpty()) publish(pending);
     log.info("{}: backfilled {} of history", station, span);
-  }
-
-  private void sample() {
-    Instant t = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
-    publish(model.readings(station, t));
   }
 
   private void publish(List<Reading> readings) {

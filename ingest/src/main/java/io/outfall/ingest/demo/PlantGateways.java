@@ -1,0 +1,76 @@
+package io.outfall.ingest.demo;
+
+import io.outfall.gateway.simulator.EffluentModel;
+import io.outfall.gateway.simulator.PlantSimulator;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** Gateway configurations for simulated plants (the demo and the drills). */
+public final class PlantGateways {
+  private PlantGateways() {}
+
+  /** Points per poll of a simulated plant: its eight parameters and the energy meter. */
+  public static final int POINTS = EffluentModel.PARAMETERS.size() + 1;
+
+  /**
+   * A gateway polling a {@link PlantSimulator} on {@code modbusPort} every {@code period}: the
+   * eight parameters with their status registers, and the energy meter.
+   */
+  public static String config(
+      String gateway,
+      String site,
+      String station,
+      String mqttUrl,
+      int modbusPort,
+      Duration period,
+      Path bufferDir) {
+    StringBuilder points = new StringBuilder();
+    for (int i = 0; i < EffluentModel.PARAMETERS.size(); i++) {
+      String p = EffluentModel.PARAMETERS.get(i);
+      points.append(
+          String.format(
+              "      - {parameter: %s, unit: %s, register: %d, status_register: %d}%n",
+              p, unit(p), 2 * i, PlantSimulator.STATUS_BASE + i));
+    }
+    points.append(
+        String.format(
+            "      - {parameter: energy, unit: kWh, register: %d}%n",
+            PlantSimulator.ENERGY_REGISTER));
+    return """
+        version: simulated-1
+        gateway: %s
+        site: %s
+        mqtt: {url: "%s", batch_max_readings: 100, batch_max_delay: 1s}
+        buffer: {path: "%s"}
+        devices:
+          - name: outlet
+            host: 127.0.0.1
+            port: %d
+            station: %s
+            period: %dms
+            timeout: 500ms
+            retries: 1
+            points:
+        %s"""
+        .formatted(
+            gateway,
+            site,
+            mqttUrl,
+            bufferDir.resolve("buffer.db"),
+            modbusPort,
+            station,
+            period.toMillis(),
+            points);
+  }
+
+  /** The catalog unit of each simulated parameter. */
+  static String unit(String parameter) {
+    return switch (parameter) {
+      case "flow_in", "flow_out" -> "m3/h";
+      case "temperature" -> "degC";
+      case "pH" -> "pH";
+      case "colour" -> "Pt-Co";
+      default -> "mg/L";
+    };
+  }
+}
