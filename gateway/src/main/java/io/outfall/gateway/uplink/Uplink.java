@@ -67,7 +67,10 @@ public final class Uplink implements AutoCloseable {
     o.setAutomaticReconnectDelay(1, 10);
     o.setCleanStart(true); // the buffer is the session: unacknowledged batches are resent from it
     o.setConnectionTimeout(10);
-    o.setSocketFactory(new NoDelaySocketFactory());
+    if (config.mqtt().url().startsWith("tcp://")) {
+      // Only for plain TCP: an ssl:// URL needs Paho's TLS socket factory (the JVM's trust store).
+      o.setSocketFactory(new NoDelaySocketFactory());
+    }
     if (config.mqtt().username() != null) o.setUserName(config.mqtt().username());
     if (config.mqtt().password() != null)
       o.setPassword(config.mqtt().password().getBytes(StandardCharsets.UTF_8));
