@@ -105,23 +105,12 @@ public final class AlertLatencyBench implements Callable<Integer> {
     try (EmbeddedDatabase pg = EmbeddedDatabase.start(dir.resolve("pg"), 0);
         EmbeddedBroker embedded =
             mqttUrl == null
-                ? EmbeddedBroker.start(dir.resolve("broker"), BenchCommand.freePort(), false)
+                ? EmbeddedBroker.start(dir.resolve("broker"), EmbeddedBroker.freePort(), false)
                 : null) {
       String url = mqttUrl != null ? mqttUrl : embedded.url();
       String jdbc = pg.jdbcUrl("bench_alerts");
       Settings settings =
-          Settings.defaults()
-              .with(Setting.DB_URL, jdbc)
-              .with(Setting.DB_USER, "postgres")
-              .with(Setting.MQTT_URL, url)
-              .with(Setting.MQTT_CLIENT_ID, "bench-alerts-ingest")
-              // Its own share group and no session left behind: on a broker that outlives the run
-              // (--mqtt-url), a leftover session in a production group would be given its share.
-              .with(
-                  Setting.MQTT_SHARED_GROUP, "bench-alerts-ingest-" + ProcessHandle.current().pid())
-              .with(Setting.MQTT_SESSION_EXPIRY_SECONDS, 0)
-              .with(Setting.HTTP_HOST, "127.0.0.1")
-              .with(Setting.HTTP_PORT, 0)
+          BenchCommand.benchIngest(jdbc, url, "bench-alerts-ingest")
               .with(Setting.ALERTS_PERMITS_DIR, permits.toString());
       System.out.printf(
           "outfall bench-alerts: %,d readings/s (%d gateways x %d stations x %d parameters every"

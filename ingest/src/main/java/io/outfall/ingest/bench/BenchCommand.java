@@ -15,7 +15,6 @@ import io.outfall.ingest.storage.ReadingQueries;
 import io.outfall.ingest.storage.ReadingWriter;
 import io.outfall.ingest.storage.StationDirectory;
 import io.outfall.protocol.Topics;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -80,7 +79,7 @@ public final class BenchCommand implements Callable<Integer> {
     try (EmbeddedDatabase pg = EmbeddedDatabase.start(dir.resolve("pg"), 0);
         EmbeddedBroker embedded =
             mqttUrl == null
-                ? EmbeddedBroker.start(dir.resolve("broker"), freePort(), false)
+                ? EmbeddedBroker.start(dir.resolve("broker"), EmbeddedBroker.freePort(), false)
                 : null) {
       String url = mqttUrl != null ? mqttUrl : embedded.url();
       System.out.printf(
@@ -169,18 +168,8 @@ public final class BenchCommand implements Callable<Integer> {
 
   private long pipeline(String url, String jdbcUrl, int perGateway, long base) throws Exception {
     Settings s =
-        Settings.defaults()
-            .with(Setting.DB_URL, jdbcUrl)
-            .with(Setting.DB_USER, "postgres")
-            .with(Setting.MQTT_URL, url)
-            .with(Setting.MQTT_CLIENT_ID, "bench-ingest")
-            // Its own share group and no session left behind: on a broker that outlives the run
-            // (--mqtt-url), a leftover session in a production group would be given its share.
-            .with(Setting.MQTT_SHARED_GROUP, "bench-ingest-" + ProcessHandle.current().pid())
-            .with(Setting.MQTT_SESSION_EXPIRY_SECONDS, 0)
-            .with(Setting.MQTT_RECEIVE_MAXIMUM, window * gateways)
-            .with(Setting.HTTP_HOST, "127.0.0.1")
-            .with(Setting.HTTP_PORT, 0);
+        benchIngest(jdbcUrl, url, "bench-ingest")
+            .with(Setting.MQTT_RECEIVE_MAXIMUM, window * gateways);
     try (IngestServer server = IngestServer.start(s)) {
       ReadingQueries q = new ReadingQueries(server.database().dataSource());
       long start = System.nanoTime();
@@ -206,6 +195,21 @@ public final class BenchCommand implements Callable<Integer> {
               }));
     }
     CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
+  }
+
+  /** An ingest for one benchmark run, on the embedded database, with HTTP on a free port. */
+  static Settings benchIngest(String jdbcUrl, String mqttUrl, String clientId) {
+    return Settings.defaults()
+        .with(Setting.DB_URL, jdbcUrl)
+        .with(Setting.DB_USER, "postgres")
+        .with(Setting.MQTT_URL, mqttUrl)
+        .with(Setting.MQTT_CLIENT_ID, clientId)
+        // Its own share group and no session left behind: on a broker that outlives the run
+        // (--mqtt-url), a leftover session in a production group would be given its share.
+        .with(Setting.MQTT_SHARED_GROUP, clientId + "-" + ProcessHandle.current().pid())
+        .with(Setting.MQTT_SESSION_EXPIRY_SECONDS, 0)
+        .with(Setting.HTTP_HOST, "127.0.0.1")
+        .with(Setting.HTTP_PORT, 0);
   }
 
   /** A Paho callback that only cares about arriving messages. */
@@ -237,11 +241,5 @@ public final class BenchCommand implements Callable<Integer> {
 
   private static double rate(long readings, long nanos) {
     return readings / (nanos / 1e9);
-  }
-
-  static int freePort() throws java.io.IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 }

@@ -4,6 +4,7 @@ import io.outfall.gateway.Gateway;
 import io.outfall.gateway.config.GatewayConfigFile;
 import io.outfall.gateway.simulator.EffluentModel;
 import io.outfall.gateway.simulator.PlantSimulator;
+import io.outfall.ingest.embedded.EmbeddedBroker;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -59,7 +60,7 @@ public final class DemoPlants implements AutoCloseable {
             new HistoryPublisher(brokerUrl, p.site(), p.station(), model, stateDir);
         parts.add(history);
         history.start(backfill);
-        int modbusPort = freePort();
+        int modbusPort = EmbeddedBroker.freePort();
         parts.add(new PlantSimulator(p.station(), model, modbusPort));
         String gateway = p.site() + "-gw1";
         parts.add(
@@ -82,12 +83,6 @@ public final class DemoPlants implements AutoCloseable {
   }
 
   private record Plant(String site, String station, EffluentModel.Profile profile, long seed) {}
-
-  private static int freePort() throws java.io.IOException {
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
 
   public int size() {
     return size;

@@ -8,7 +8,6 @@ import io.outfall.ingest.config.Settings;
 import io.outfall.ingest.demo.PlantGateways;
 import io.outfall.ingest.embedded.EmbeddedBroker;
 import io.outfall.ingest.embedded.EmbeddedDatabase;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -52,8 +51,8 @@ public final class GatewayOutageDrill implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Path dir = Files.createTempDirectory("outfall-drill-gateway");
-    int mqttPort = freePort();
-    int modbusPort = freePort();
+    int mqttPort = EmbeddedBroker.freePort();
+    int modbusPort = EmbeddedBroker.freePort();
     try (EmbeddedDatabase pg = EmbeddedDatabase.start(dir.resolve("pg"), 0);
         EmbeddedBroker broker = EmbeddedBroker.start(dir.resolve("broker"), mqttPort, true)) {
       String jdbc = pg.jdbcUrl("drill");
@@ -171,11 +170,5 @@ public final class GatewayOutageDrill implements Callable<Integer> {
 
   private static void step(String format, Object... args) {
     System.out.printf("[drill] " + format + "%n", args);
-  }
-
-  private static int freePort() throws java.io.IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 }

@@ -61,6 +61,14 @@ public final class EmbeddedBroker implements AutoCloseable {
     return hivemq;
   }
 
+  /** A TCP port free on this machine now, for an embedded service or a simulator to listen on. */
+  public static int freePort() throws IOException {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      s.setReuseAddress(true);
+      return s.getLocalPort();
+    }
+  }
+
   public String url() {
     return "tcp://127.0.0.1:" + port;
   }

@@ -49,7 +49,7 @@ class GatewayIT {
                   Duration.ofSeconds(1),
                   dir));
       Gateway first = Gateway.start(config);
-      await().atMost(Duration.ofSeconds(30)).until(() -> stored(server, db) >= 18);
+      await().atMost(Duration.ofSeconds(30)).until(() -> stored(services, db) >= 18);
 
       // The link drops; polling goes on into the buffer.
       link.cut();
@@ -70,22 +70,16 @@ class GatewayIT {
       second.close(); // stop polling so that the count is final
       long polled = polledByFirst + second.status().polled();
       long sent = sentByFirst + second.status().sent();
-      await().atMost(Duration.ofSeconds(30)).until(() -> stored(server, db) == polled);
+      await().atMost(Duration.ofSeconds(30)).until(() -> stored(services, db) == polled);
       System.out.printf(
           "[gateway outage] polled=%d sent=%d stored=%d resent=%d lost=%d%n",
-          polled, sent, stored(server, db), sent - polled, polled - stored(server, db));
-      assertThat(stored(server, db)).isEqualTo(polled);
+          polled, sent, stored(services, db), sent - polled, polled - stored(services, db));
+      assertThat(stored(services, db)).isEqualTo(polled);
       assertThat(sent).as("every reading sent at least once").isGreaterThanOrEqualTo(polled);
     }
   }
 
-  private static long stored(IngestServer server, String db) {
-    TestServices s;
-    try {
-      s = TestServices.get();
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+  private static long stored(TestServices s, String db) {
     return Probe.count(
         db,
         s.dbUser(),

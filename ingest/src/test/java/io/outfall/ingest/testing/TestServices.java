@@ -5,7 +5,6 @@ import io.outfall.ingest.config.Settings;
 import io.outfall.ingest.embedded.EmbeddedBroker;
 import io.outfall.ingest.embedded.EmbeddedDatabase;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -143,10 +142,7 @@ public final class TestServices {
   }
 
   public static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      s.setReuseAddress(true);
-      return s.getLocalPort();
-    }
+    return io.outfall.ingest.embedded.EmbeddedBroker.freePort();
   }
 
   private static String env(String name, String dflt) {
