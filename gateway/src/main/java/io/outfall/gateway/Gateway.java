@@ -1,13 +1,23 @@
 package io.outfall.gateway;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import io.outfall.gateway.buffer.ReadingBuffer;
 import io.outfall.gateway.config.GatewayConfig;
-import io.outfall.gateway.modbus.DevicePoller;
+import io.outfall.gateway.modbus.Pollers;
+import io.outfall.gateway.remote.RemoteConfig;
 import io.outfall.gateway.uplink.Uplink;
 import io.outfall.protocol.Reading;
+import io.outfall.protocol.config.ConfigAck;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,54 +25,59 @@ import org.slf4j.LoggerFactory;
 /**
  * One plant's gateway: pollers write every reading to the durable buffer, the uplink sends what the
  * buffer holds. The two halves meet only in the buffer, so a broker outage never stops polling and
- * a device outage never stops draining.
+ * a device outage never stops draining. Remote configurations switch the pollers (and the uplink's
+ * batching), never the buffer.
  */
-public final class Gateway implements AutoCloseable {
+public final class Gateway implements AutoCloseable, Uplink.Host {
   private static final Logger log = LoggerFactory.getLogger(Gateway.class);
-  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
-      new com.fasterxml.jackson.databind.ObjectMapper();
+  private static final ObjectMapper JSON =
+      new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
 
-  private final GatewayConfig config;
+  /** How often the status file and the retained status message are refreshed. */
+  private static final long STATUS_EVERY_MS = 5_000;
+
+  private final GatewayConfig local;
   private final ReadingBuffer buffer;
   private final Uplink uplink;
-  private final List<DevicePoller> pollers = new ArrayList<>();
+  private final Pollers pollers;
+  private final RemoteConfig remote;
   private final AtomicLong polled = new AtomicLong();
   private final AtomicLong bufferFailures = new AtomicLong();
-  private final java.util.concurrent.ScheduledExecutorService statusWriter =
-      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+  private final ScheduledExecutorService statusWriter =
+      Executors.newSingleThreadScheduledExecutor(
           r -> {
             Thread t = new Thread(r, "gateway-status");
             t.setDaemon(true);
             return t;
           });
 
-  private Gateway(GatewayConfig config, ReadingBuffer buffer, Uplink uplink) {
-    this.config = config;
-    this.buffer = buffer;
-    this.uplink = uplink;
+  private Gateway(GatewayConfig local) throws Exception {
+    this.local = local;
+    this.buffer =
+        new ReadingBuffer(
+            local.buffer().path(),
+            local.buffer().maxReadings(),
+            local.buffer().maxBytes(),
+            local.buffer().fsyncEveryWrite());
+    this.uplink = new Uplink(local, buffer, this);
+    this.pollers = new Pollers(this::store);
+    this.remote =
+        new RemoteConfig(local, dataDir(local), pollers, uplink::reconfigure, this::acknowledge);
   }
 
-  public static Gateway start(GatewayConfig config) throws Exception {
-    ReadingBuffer buffer =
-        new ReadingBuffer(
-            config.buffer().path(),
-            config.buffer().maxReadings(),
-            config.buffer().fsyncEveryWrite());
-    Gateway g = new Gateway(config, buffer, new Uplink(config, buffer));
+  /** Starts polling and publishing; offline at start is fine (the buffer fills). */
+  public static Gateway start(GatewayConfig local) throws Exception {
+    Gateway g = new Gateway(local);
+    g.remote.start();
     g.uplink.start();
-    for (GatewayConfig.Device d : config.devices()) {
-      DevicePoller p = new DevicePoller(d, g::store);
-      g.pollers.add(p);
-      p.start();
-    }
     g.statusWriter.scheduleWithFixedDelay(
-        g::writeStatus, 0, 5, java.util.concurrent.TimeUnit.SECONDS);
+        g::refreshStatus, 0, STATUS_EVERY_MS, TimeUnit.MILLISECONDS);
     log.info(
         "gateway {} ({} devices, config {}): {} readings buffered from before",
-        config.gateway(),
-        config.devices().size(),
-        config.version(),
-        buffer.depth());
+        local.gateway(),
+        g.remote.active().devices().size(),
+        g.remote.active().version(),
+        g.buffer.depth());
     return g;
   }
 
@@ -73,73 +88,129 @@ public final class Gateway implements AutoCloseable {
       polled.addAndGet(readings.size());
       uplink.wakeUp();
     } catch (SQLException e) {
-      // The disk is the one thing a gateway cannot work around; say so loudly and keep polling.
+      // Even dropping the oldest did not make room: say so loudly and keep polling.
       bufferFailures.incrementAndGet();
       log.error("gateway: {} readings not buffered: {}", readings.size(), e.toString());
     }
   }
 
-  /** What `outfall gateway status` and the local page show. */
+  private void acknowledge(ConfigAck ack) {
+    uplink.acknowledge(ack.encode());
+  }
+
+  @Override
+  public void configArrived(byte[] payload) {
+    remote.arrived(payload);
+  }
+
+  @Override
+  public byte[] status(String state) {
+    try {
+      return JSON.writeValueAsBytes(new Message(state, System.currentTimeMillis(), status()));
+    } catch (IOException e) {
+      throw new IllegalStateException("status is plain data", e);
+    }
+  }
+
+  /** The retained status message: online/offline, the gateway's clock, and its figures. */
+  record Message(String state, long clockMs, Status status) {}
+
+  /** What `outfall gateway status`, the status message and the local page show. */
   public record Status(
       String gateway,
+      String site,
       String configVersion,
+      String configHash,
+      ConfigAck lastConfigAck,
       boolean connected,
       long buffered,
       long dropped,
+      long lastDropMs,
+      long bufferFailures,
       long polled,
       long sent,
+      long backlogSent,
+      long unacknowledgedBatches,
       long lastPublishMs,
+      long heapUsedBytes,
+      long heapMaxBytes,
       List<DeviceHealth> devices) {}
 
   public record DeviceHealth(
-      String name, long polls, long failures, int consecutiveFailures, long lastSuccessMs) {}
+      String name,
+      String station,
+      long polls,
+      long failures,
+      int consecutiveFailures,
+      long lastSuccessMs,
+      String lastError) {}
 
   public Status status() {
+    GatewayConfig active = remote.active();
     return new Status(
-        config.gateway(),
-        config.version(),
+        local.gateway(),
+        local.site(),
+        active.version(),
+        remote.activeHash(),
+        remote.lastAck(),
         uplink.connected(),
         buffer.depth(),
         buffer.dropped(),
+        buffer.lastDropMs(),
+        bufferFailures.get(),
         polled.get(),
         uplink.readingsSent(),
+        uplink.backlogSent(),
+        uplink.unacknowledgedBatches(),
         uplink.lastPublishMs(),
-        pollers.stream()
+        Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory(),
+        Runtime.getRuntime().maxMemory(),
+        pollers.all().stream()
             .map(
                 p ->
                     new DeviceHealth(
                         p.name(),
+                        p.device().station(),
                         p.polls(),
                         p.failures(),
                         p.consecutiveFailures(),
-                        p.lastSuccessMs()))
+                        p.lastSuccessMs(),
+                        p.consecutiveFailures() == 0 ? null : p.lastError()))
             .toList());
   }
 
-  /** Where the gateway keeps its status for `outfall gateway status`: beside the buffer. */
-  public static java.nio.file.Path statusFile(GatewayConfig config) {
-    return config.buffer().path().toAbsolutePath().resolveSibling("status.json");
+  /** The configuration running now (the local file's, or the last one applied remotely). */
+  public GatewayConfig activeConfig() {
+    return remote.active();
   }
 
-  private void writeStatus() {
+  /** Where the gateway keeps its buffer, status and configuration files. */
+  public static Path dataDir(GatewayConfig config) {
+    return config.buffer().path().toAbsolutePath().getParent();
+  }
+
+  /** Where the gateway keeps its status for `outfall gateway status`: beside the buffer. */
+  public static Path statusFile(GatewayConfig config) {
+    return dataDir(config).resolve("status.json");
+  }
+
+  private void refreshStatus() {
     try {
-      java.nio.file.Path file = statusFile(config);
-      java.nio.file.Path tmp = file.resolveSibling("status.json.tmp");
+      Path file = statusFile(local);
+      Path tmp = file.resolveSibling("status.json.tmp");
       JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), status());
-      java.nio.file.Files.move(
-          tmp,
-          file,
-          java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    } catch (java.io.IOException | RuntimeException e) {
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException | RuntimeException e) {
       log.warn("gateway: status not written: {}", e.toString());
     }
+    uplink.publishStatus();
   }
 
   @Override
   public void close() throws Exception {
     statusWriter.shutdownNow();
-    for (DevicePoller p : pollers) p.close();
+    remote.close();
+    pollers.close();
     uplink.close();
     buffer.close();
   }

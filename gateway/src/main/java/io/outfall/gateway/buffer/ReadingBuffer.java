@@ -18,19 +18,30 @@ import java.util.List;
  * default) each append is on disk when it returns, so a power cut loses nothing that was polled;
  * off, a power cut may lose the last second or so of appends (a process crash still loses nothing).
  *
- * <p>Bounded: past {@code maxReadings} the oldest readings are dropped and counted, so a
- * months-long outage costs the oldest data, never the newest, and never the disk.
+ * <p>Bounded: past {@code maxReadings}, past {@code maxBytes} (SQLite's {@code max_page_count}), or
+ * when the disk itself is full, the oldest readings are dropped and counted, so a months-long
+ * outage costs the oldest data, never the newest, and never a crash.
  */
 public final class ReadingBuffer implements AutoCloseable {
   /** A buffered reading and its position, to delete it once it was acknowledged. */
   public record Buffered(long id, Reading reading) {}
 
+  // SQLite's result code for "database or disk is full" (SQLITE_FULL).
+  private static final int SQLITE_FULL = 13;
+
   private final Connection c;
   private final long maxReadings;
   private long depth;
   private long dropped;
+  private long lastDropMs;
+  private long lastId;
 
   public ReadingBuffer(Path file, long maxReadings, boolean fsync) throws SQLException {
+    this(file, maxReadings, Long.MAX_VALUE, fsync);
+  }
+
+  public ReadingBuffer(Path file, long maxReadings, long maxBytes, boolean fsync)
+      throws SQLException {
     try {
       Files.createDirectories(file.toAbsolutePath().getParent());
     } catch (java.io.IOException e) {
@@ -41,25 +52,73 @@ public final class ReadingBuffer implements AutoCloseable {
     try (var st = c.createStatement()) {
       st.execute("PRAGMA journal_mode=WAL");
       st.execute("PRAGMA synchronous=" + (fsync ? "FULL" : "NORMAL"));
+      if (maxBytes != Long.MAX_VALUE) {
+        long pageSize;
+        try (var rs = st.executeQuery("PRAGMA page_size")) {
+          pageSize = rs.next() ? rs.getLong(1) : 4096;
+        }
+        st.execute("PRAGMA max_page_count=" + Math.max(64, maxBytes / pageSize));
+      }
       st.execute(
           "CREATE TABLE IF NOT EXISTS readings (id INTEGER PRIMARY KEY AUTOINCREMENT, station TEXT NOT NULL,"
               + " parameter TEXT NOT NULL, ts INTEGER NOT NULL, value REAL NOT NULL, unit TEXT NOT NULL, status INTEGER NOT NULL)");
       st.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
       st.execute("INSERT OR IGNORE INTO meta VALUES ('seq', 0), ('dropped', 0)");
-      try (var rs = st.executeQuery("SELECT count(*) FROM readings")) {
-        depth = rs.next() ? rs.getLong(1) : 0;
+      try (var rs = st.executeQuery("SELECT count(*), coalesce(max(id), 0) FROM readings")) {
+        rs.next();
+        depth = rs.getLong(1);
+        lastId = rs.getLong(2);
       }
       dropped = meta("dropped");
     }
     c.setAutoCommit(false);
   }
 
-  /** Stores polled readings; drops the oldest beyond the bound. */
+  /**
+   * Stores polled readings; drops the oldest beyond the bound. When SQLite reports the database or
+   * the disk full, drops the oldest readings (twice as many each time) until the new ones fit:
+   * deleted pages are reused, so the file stops growing instead of the gateway stopping.
+   */
   public synchronized void append(List<Reading> readings) throws SQLException {
     if (readings.isEmpty()) return;
+    long room = Math.max(readings.size(), 1000);
+    for (int attempt = 0; ; attempt++) {
+      try {
+        insert(readings);
+        long over = depth + readings.size() - maxReadings;
+        long freed = over > 0 ? dropOldest(over) : 0;
+        c.commit();
+        depth += readings.size() - freed;
+        return;
+      } catch (SQLException e) {
+        rollback(); // SQLite may have rolled back already on SQLITE_FULL
+        dropped = meta("dropped"); // undo a drop counted in the rolled-back transaction
+        if (e.getErrorCode() != SQLITE_FULL || attempt >= 8 || depth == 0) throw e;
+        long freed = dropOldest(room);
+        c.commit();
+        depth -= freed;
+        room *= 2;
+      }
+    }
+  }
+
+  private void rollback() throws SQLException {
+    try {
+      c.rollback();
+    } catch (SQLException alreadyRolledBack) {
+      // "cannot rollback - no transaction is active": SQLite undid it itself, and the driver did
+      // not open the next one as it does after a rollback of its own: open it here.
+      try (var st = c.createStatement()) {
+        st.execute("BEGIN");
+      }
+    }
+  }
+
+  private void insert(List<Reading> readings) throws SQLException {
     try (var ps =
         c.prepareStatement(
-            "INSERT INTO readings (station, parameter, ts, value, unit, status) VALUES (?, ?, ?, ?, ?, ?)")) {
+            "INSERT INTO readings (station, parameter, ts, value, unit, status) VALUES (?, ?, ?, ?, ?, ?)",
+            java.sql.Statement.NO_GENERATED_KEYS)) {
       for (Reading r : readings) {
         ps.setString(1, r.station());
         ps.setString(2, r.parameter());
@@ -71,30 +130,46 @@ public final class ReadingBuffer implements AutoCloseable {
       }
       ps.executeBatch();
     }
-    long over = depth + readings.size() - maxReadings;
-    if (over > 0) {
-      try (var ps =
-          c.prepareStatement(
-              "DELETE FROM readings WHERE id IN (SELECT id FROM readings ORDER BY id LIMIT ?)")) {
-        ps.setLong(1, over);
-        over = ps.executeUpdate();
-      }
-      setMeta("dropped", dropped + over);
-    } else {
-      over = 0;
+    try (var st = c.createStatement();
+        var rs = st.executeQuery("SELECT last_insert_rowid()")) {
+      rs.next();
+      lastId = rs.getLong(1);
     }
-    c.commit();
-    depth += readings.size() - over;
-    dropped += over;
+  }
+
+  /** Deletes the {@code n} oldest readings in the open transaction; counts them as dropped. */
+  private long dropOldest(long n) throws SQLException {
+    long freed;
+    try (var ps =
+        c.prepareStatement(
+            "DELETE FROM readings WHERE id IN (SELECT id FROM readings ORDER BY id LIMIT ?)")) {
+      ps.setLong(1, n);
+      freed = ps.executeUpdate();
+    }
+    setMeta("dropped", dropped + freed);
+    dropped += freed;
+    lastDropMs = System.currentTimeMillis();
+    return freed;
   }
 
   /** Up to {@code limit} of the oldest readings. */
-  public synchronized List<Buffered> oldest(int limit) throws SQLException {
+  public List<Buffered> oldest(int limit) throws SQLException {
+    return oldest(limit, 0, Long.MAX_VALUE);
+  }
+
+  /**
+   * Up to {@code limit} of the oldest readings whose position is in {@code [fromId, toId]}: the
+   * uplink reads live readings and the backlog as two ranges split at a position.
+   */
+  public synchronized List<Buffered> oldest(int limit, long fromId, long toId) throws SQLException {
     List<Buffered> out = new ArrayList<>();
     try (var ps =
         c.prepareStatement(
-            "SELECT id, station, parameter, ts, value, unit, status FROM readings ORDER BY id LIMIT ?")) {
-      ps.setInt(1, limit);
+            "SELECT id, station, parameter, ts, value, unit, status FROM readings"
+                + " WHERE id BETWEEN ? AND ? ORDER BY id LIMIT ?")) {
+      ps.setLong(1, fromId);
+      ps.setLong(2, toId);
+      ps.setInt(3, limit);
       try (var rs = ps.executeQuery()) {
         while (rs.next())
           out.add(
@@ -142,9 +217,19 @@ public final class ReadingBuffer implements AutoCloseable {
     return depth;
   }
 
-  /** Readings dropped because the buffer was full, since it was created. */
+  /** Readings dropped because the buffer or the disk was full, since the buffer was created. */
   public synchronized long dropped() {
     return dropped;
+  }
+
+  /** When readings were last dropped (epoch ms), 0 if never since this process started. */
+  public synchronized long lastDropMs() {
+    return lastDropMs;
+  }
+
+  /** The position of the newest reading ever appended (positions only rise). */
+  public synchronized long lastId() {
+    return lastId;
   }
 
   private long meta(String key) throws SQLException {

@@ -11,28 +11,74 @@ import java.util.List;
  * @param version the engineer's version label (e.g. "2026-11-25.1"), acknowledged back on apply
  */
 public record GatewayConfig(
-    String version, String gateway, String site, Mqtt mqtt, Buffer buffer, List<Device> devices) {
+    String version,
+    String gateway,
+    String site,
+    Mqtt mqtt,
+    Buffer buffer,
+    Remote remote,
+    List<Device> devices) {
+
+  /**
+   * The same snapshot with other devices and uplink tuning (what a remote configuration changes).
+   */
+  public GatewayConfig withRemoteParts(GatewayConfig from) {
+    return new GatewayConfig(
+        from.version,
+        gateway,
+        site,
+        new Mqtt(
+            mqtt.url,
+            mqtt.username,
+            mqtt.password,
+            mqtt.caFile,
+            mqtt.keepAlive,
+            from.mqtt.batchMaxReadings,
+            from.mqtt.batchMaxDelay,
+            from.mqtt.maxBatchesPerSecond),
+        buffer,
+        remote,
+        from.devices);
+  }
+
+  /**
+   * Remote configuration: what the gateway accepts on its retained config topic.
+   *
+   * @param configKey the server's Ed25519 public key (X.509, base64); {@code null} refuses every
+   *     remote configuration, so an unconfigured gateway cannot be taken over through the broker
+   * @param applyGrace how long a new configuration's new or changed devices have to answer before
+   *     the gateway rolls back to the previous one
+   */
+  public record Remote(String configKey, Duration applyGrace) {}
 
   /** The uplink to the broker. */
   public record Mqtt(
       String url,
       String username,
       String password,
+      java.nio.file.Path caFile,
+      Duration keepAlive,
       int batchMaxReadings,
       Duration batchMaxDelay,
       int maxBatchesPerSecond) {}
 
   /**
-   * The durable store. {@code maxReadings} bounds the disk: past it the oldest readings are dropped
-   * (counted), never the newest.
+   * The durable store. {@code maxReadings} and {@code maxBytes} bound it: past either (or when the
+   * disk itself is full) the oldest readings are dropped (counted), never the newest.
    */
-  public record Buffer(Path path, long maxReadings, boolean fsyncEveryWrite) {}
+  public record Buffer(Path path, long maxReadings, long maxBytes, boolean fsyncEveryWrite) {}
 
-  /** One Modbus device (an analyzer, a meter, a PLC) and what to read from it. */
+  /**
+   * One Modbus device (an analyzer, a meter, a PLC) and what to read from it: over TCP ({@code
+   * host}, {@code port}), RTU frames over TCP (a serial-to-Ethernet converter in transparent mode),
+   * or RTU on a serial line ({@code serial}).
+   */
   public record Device(
       String name,
+      Transport transport,
       String host,
       int port,
+      Serial serial,
       int unitId,
       String station,
       Duration period,
@@ -40,8 +86,18 @@ public record GatewayConfig(
       int retries,
       List<Point> points) {}
 
+  /** How the gateway reaches a device. */
+  public enum Transport {
+    TCP,
+    RTU_OVER_TCP,
+    RTU
+  }
+
+  /** An RS-485/RS-232 line for RTU devices. */
+  public record Serial(String port, int baud, int dataBits, String parity, int stopBits) {}
+
   /**
-   * One parameter read from a device's holding registers.
+   * One parameter read from a device's holding or input registers.
    *
    * @param statusRegister a register whose value 0/1/2 is the device status 00/01/02 of this point,
    *     or -1 when the point is always {@code 00} unless the device fails to answer
@@ -49,12 +105,21 @@ public record GatewayConfig(
   public record Point(
       String parameter,
       String unit,
+      Table table,
       int register,
       RegisterType type,
       WordOrder wordOrder,
       double scale,
       double offset,
       int statusRegister) {}
+
+  /** Which register table a point (and its status register) is read from. */
+  public enum Table {
+    /** Function code 3, read holding registers. */
+    HOLDING,
+    /** Function code 4, read input registers. */
+    INPUT
+  }
 
   /** How a value is laid out in 16-bit registers. */
   public enum RegisterType {

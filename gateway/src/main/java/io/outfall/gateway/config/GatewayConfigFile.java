@@ -8,6 +8,10 @@ import io.outfall.gateway.config.GatewayConfig.Device;
 import io.outfall.gateway.config.GatewayConfig.Mqtt;
 import io.outfall.gateway.config.GatewayConfig.Point;
 import io.outfall.gateway.config.GatewayConfig.RegisterType;
+import io.outfall.gateway.config.GatewayConfig.Remote;
+import io.outfall.gateway.config.GatewayConfig.Serial;
+import io.outfall.gateway.config.GatewayConfig.Table;
+import io.outfall.gateway.config.GatewayConfig.Transport;
 import io.outfall.gateway.config.GatewayConfig.WordOrder;
 import io.outfall.protocol.Topics;
 import java.io.IOException;
@@ -53,6 +57,76 @@ public final class GatewayConfigFile {
   }
 
   public static GatewayConfig parse(String yaml) {
+    return parse(tree(yaml));
+  }
+
+  /**
+   * A configuration deployed remotely, completed from the running one: sections and fields it
+   * leaves out ({@code mqtt}'s link, {@code buffer}, {@code remote}, the ids) are the running ones,
+   * so the server never needs a gateway's broker password. It may change the devices and the
+   * uplink's batching; a change to anything else is refused, naming the field, because a remote
+   * change there could cut the gateway off for good (change those on site).
+   */
+  public static GatewayConfig parseRemote(String yaml, GatewayConfig running) {
+    JsonNode root = tree(yaml);
+    com.fasterxml.jackson.databind.node.ObjectNode r =
+        (com.fasterxml.jackson.databind.node.ObjectNode) root;
+    if (!r.has("gateway")) r.put("gateway", running.gateway());
+    if (!r.has("site")) r.put("site", running.site());
+    var m = section(r, "mqtt");
+    Mqtt rm = running.mqtt();
+    fill(m, "url", rm.url());
+    fill(m, "username", rm.username());
+    fill(m, "password", rm.password());
+    fill(m, "ca_file", rm.caFile() == null ? null : rm.caFile().toString());
+    fill(m, "keep_alive", rm.keepAlive().toMillis() + "ms");
+    fill(m, "batch_max_readings", rm.batchMaxReadings());
+    fill(m, "batch_max_delay", rm.batchMaxDelay().toMillis() + "ms");
+    fill(m, "max_batches_per_second", rm.maxBatchesPerSecond());
+    var b = section(r, "buffer");
+    Buffer rb = running.buffer();
+    fill(b, "path", rb.path().toString());
+    fill(b, "max_readings", rb.maxReadings());
+    fill(b, "max_bytes", rb.maxBytes());
+    if (!b.has("fsync")) b.put("fsync", rb.fsyncEveryWrite());
+    var rr = section(r, "remote");
+    fill(rr, "config_key", running.remote().configKey());
+    fill(rr, "apply_grace", running.remote().applyGrace().toMillis() + "ms");
+    GatewayConfig next = parse(root);
+    unchanged("gateway", next.gateway(), running.gateway());
+    unchanged("site", next.site(), running.site());
+    unchanged("mqtt.url", next.mqtt().url(), rm.url());
+    unchanged("mqtt.username", next.mqtt().username(), rm.username());
+    unchanged("mqtt.password", next.mqtt().password(), rm.password());
+    unchanged("mqtt.ca_file", next.mqtt().caFile(), rm.caFile());
+    unchanged("mqtt.keep_alive", next.mqtt().keepAlive(), rm.keepAlive());
+    unchanged("buffer", next.buffer(), rb);
+    unchanged("remote", next.remote(), running.remote());
+    return next;
+  }
+
+  private static com.fasterxml.jackson.databind.node.ObjectNode section(
+      com.fasterxml.jackson.databind.node.ObjectNode root, String field) {
+    if (!root.has(field)) return root.putObject(field);
+    if (!root.get(field).isObject())
+      throw new IllegalArgumentException(field + ": a mapping is required");
+    return (com.fasterxml.jackson.databind.node.ObjectNode) root.get(field);
+  }
+
+  private static void fill(
+      com.fasterxml.jackson.databind.node.ObjectNode n, String field, Object value) {
+    if (n.has(field) || value == null) return;
+    if (value instanceof Number num) n.put(field, num.longValue());
+    else n.put(field, value.toString());
+  }
+
+  private static void unchanged(String field, Object next, Object running) {
+    if (!java.util.Objects.equals(next, running))
+      throw new IllegalArgumentException(
+          field + ": cannot be changed remotely (change it in the gateway's local configuration)");
+  }
+
+  private static JsonNode tree(String yaml) {
     JsonNode root;
     try {
       root = YAML.readTree(yaml);
@@ -61,6 +135,10 @@ public final class GatewayConfigFile {
     }
     if (root == null || !root.isObject())
       throw new IllegalArgumentException("the configuration must be a YAML mapping");
+    return root;
+  }
+
+  private static GatewayConfig parse(JsonNode root) {
     String gateway = id(root, "gateway");
     String site = id(root, "site");
     JsonNode m = object(root, "mqtt");
@@ -69,26 +147,45 @@ public final class GatewayConfigFile {
             text(m, "url", "mqtt.url"),
             optionalText(m, "username"),
             optionalText(m, "password"),
+            m.has("ca_file") ? Path.of(text(m, "ca_file", "mqtt.ca_file")) : null,
+            duration(m, "keep_alive", "mqtt.keep_alive", Duration.ofSeconds(30)),
             integer(m, "batch_max_readings", "mqtt.batch_max_readings", 500, 1, 10_000),
             duration(m, "batch_max_delay", "mqtt.batch_max_delay", Duration.ofSeconds(5)),
-            integer(m, "max_batches_per_second", "mqtt.max_batches_per_second", 20, 1, 10_000));
+            integer(m, "max_batches_per_second", "mqtt.max_batches_per_second", 40, 1, 10_000));
+    if (!mqtt.url().matches("(tcp|ssl)://[^/]+"))
+      throw new IllegalArgumentException(
+          "mqtt.url: tcp://host:port or ssl://host:port is required, got '" + mqtt.url() + "'");
+    JsonNode r = root.has("remote") ? object(root, "remote") : YAML.createObjectNode();
+    Remote remote =
+        new Remote(
+            optionalText(r, "config_key"),
+            duration(r, "apply_grace", "remote.apply_grace", Duration.ofSeconds(60)));
     JsonNode b = object(root, "buffer");
     Buffer buffer =
         new Buffer(
             Path.of(text(b, "path", "buffer.path")),
             integer(b, "max_readings", "buffer.max_readings", 10_000_000, 1000, Integer.MAX_VALUE),
+            bytes(b, "max_bytes", "buffer.max_bytes", 1L << 30),
             !b.has("fsync") || b.get("fsync").asBoolean());
     JsonNode ds = root.get("devices");
     if (ds == null || !ds.isArray() || ds.isEmpty())
       throw new IllegalArgumentException("devices: at least one device is required");
     List<Device> devices = new ArrayList<>();
-    for (int i = 0; i < ds.size(); i++) devices.add(device(ds.get(i), "devices[" + i + "]"));
+    for (int i = 0; i < ds.size(); i++) {
+      Device d = device(ds.get(i), "devices[" + i + "]");
+      for (Device other : devices)
+        if (other.name().equals(d.name()))
+          throw new IllegalArgumentException(
+              "devices[" + i + "].name: '" + d.name() + "' is already the name of another device");
+      devices.add(d);
+    }
     return new GatewayConfig(
         root.has("version") ? root.get("version").asText() : "unversioned",
         gateway,
         site,
         mqtt,
         buffer,
+        remote,
         List.copyOf(devices));
   }
 
@@ -98,10 +195,32 @@ public final class GatewayConfigFile {
       throw new IllegalArgumentException(at + ".points: at least one point is required");
     List<Point> points = new ArrayList<>();
     for (int i = 0; i < ps.size(); i++) points.add(point(ps.get(i), at + ".points[" + i + "]"));
+    Transport transport = choice(Transport.class, d, "transport", at + ".transport", Transport.TCP);
+    boolean serialLine = transport == Transport.RTU;
+    Serial serial = null;
+    if (serialLine) {
+      JsonNode s = d.get("serial");
+      if (s == null || !s.isObject())
+        throw new IllegalArgumentException(at + ".serial: a mapping is required for transport rtu");
+      String sat = at + ".serial";
+      String parity = s.has("parity") ? s.get("parity").asText().toLowerCase(Locale.ROOT) : "none";
+      if (!List.of("none", "even", "odd").contains(parity))
+        throw new IllegalArgumentException(
+            sat + ".parity: one of [none, even, odd] is required, got '" + parity + "'");
+      serial =
+          new Serial(
+              text(s, "port", sat + ".port"),
+              integer(s, "baud", sat + ".baud", 9600, 1200, 921_600),
+              integer(s, "data_bits", sat + ".data_bits", 8, 7, 8),
+              parity,
+              integer(s, "stop_bits", sat + ".stop_bits", 1, 1, 2));
+    }
     return new Device(
         text(d, "name", at + ".name"),
-        text(d, "host", at + ".host"),
-        integer(d, "port", at + ".port", 502, 1, 65535),
+        transport,
+        serialLine ? null : text(d, "host", at + ".host"),
+        serialLine ? 0 : integer(d, "port", at + ".port", 502, 1, 65535),
+        serial,
         integer(d, "unit_id", at + ".unit_id", 1, 0, 255),
         text(d, "station", at + ".station"),
         duration(d, "period", at + ".period", Duration.ofSeconds(10)),
@@ -115,6 +234,7 @@ public final class GatewayConfigFile {
     return new Point(
         text(p, "parameter", at + ".parameter"),
         text(p, "unit", at + ".unit"),
+        choice(Table.class, p, "table", at + ".table", Table.HOLDING),
         integer(p, "register", at + ".register", -1, 0, 65535 - type.registers + 1),
         type,
         choice(WordOrder.class, p, "word_order", at + ".word_order", WordOrder.BIG),
@@ -169,6 +289,34 @@ public final class GatewayConfigFile {
     return v.asInt();
   }
 
+  /** A size such as 1048576, 512MiB or 2GiB (binary units; MB and GB are read the same way). */
+  private static long bytes(JsonNode n, String field, String at, long dflt) {
+    JsonNode v = n.get(field);
+    if (v == null) return dflt;
+    var m =
+        java.util.regex.Pattern.compile("(\\d+)\\s*(|k|kb|kib|m|mb|mib|g|gb|gib)")
+            .matcher(v.asText().trim().toLowerCase(Locale.ROOT));
+    long value;
+    if (!m.matches()) value = -1;
+    else {
+      int shift =
+          switch (m.group(2).isEmpty() ? ' ' : m.group(2).charAt(0)) {
+            case 'k' -> 10;
+            case 'm' -> 20;
+            case 'g' -> 30;
+            default -> 0;
+          };
+      value = Long.parseLong(m.group(1)) << shift;
+    }
+    if (value < (1L << 20))
+      throw new IllegalArgumentException(
+          at
+              + ": a size of at least 1MiB such as 512MiB or 2GiB is required, got '"
+              + v.asText()
+              + "'");
+    return value;
+  }
+
   private static double number(JsonNode n, String field, String at, double dflt) {
     JsonNode v = n.get(field);
     if (v == null) return dflt;
@@ -202,13 +350,13 @@ public final class GatewayConfigFile {
     JsonNode v = n.get(field);
     if (v == null) return dflt;
     try {
-      return Enum.valueOf(type, v.asText().trim().toUpperCase(Locale.ROOT));
+      return Enum.valueOf(type, v.asText().trim().toUpperCase(Locale.ROOT).replace('-', '_'));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
           at
               + ": one of "
               + java.util.Arrays.stream(type.getEnumConstants())
-                  .map(c -> c.name().toLowerCase(Locale.ROOT))
+                  .map(c -> c.name().toLowerCase(Locale.ROOT).replace('_', '-'))
                   .toList()
               + " is required, got '"
               + v.asText()

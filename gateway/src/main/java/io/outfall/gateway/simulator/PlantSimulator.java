@@ -25,7 +25,12 @@ import java.util.concurrent.TimeUnit;
  *       calibrating, 2 fault.
  *   <li>holding registers {@code 16, 17}: energy meter, kWh, float32 (cumulative); {@code 18, 19}:
  *       coagulant dosing, kg, float32 (cumulative).
+ *   <li>input registers {@code 0–19}: the same values as holding registers {@code 0–19} (meters and
+ *       many analyzers publish their measurements as input registers).
  * </ul>
+ *
+ * <p>It speaks Modbus TCP, or RTU frames over TCP (as a serial device behind a transparent
+ * serial-to-Ethernet converter does) when asked.
  */
 public final class PlantSimulator implements AutoCloseable {
   public static final int ENERGY_REGISTER = 16;
@@ -53,6 +58,8 @@ public final class PlantSimulator implements AutoCloseable {
         }
       };
   private final ModbusSlave slave;
+  private final com.ghgande.j2mod.modbus.procimg.SimpleInputRegister[] inputs =
+      new com.ghgande.j2mod.modbus.procimg.SimpleInputRegister[20];
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -65,11 +72,20 @@ public final class PlantSimulator implements AutoCloseable {
   private Instant last;
 
   public PlantSimulator(String station, EffluentModel model, int port) throws Exception {
+    this(station, model, port, false);
+  }
+
+  public PlantSimulator(String station, EffluentModel model, int port, boolean rtuOverTcp)
+      throws Exception {
     this.station = station;
     this.model = model;
     for (int i = 0; i < 128; i++) image.addRegister(new SimpleRegister(0));
+    for (int i = 0; i < inputs.length; i++) {
+      inputs[i] = new com.ghgande.j2mod.modbus.procimg.SimpleInputRegister(0);
+      image.addInputRegister(inputs[i]);
+    }
     update();
-    this.slave = ModbusSlaveFactory.createTCPSlave(port, 4);
+    this.slave = ModbusSlaveFactory.createTCPSlave(port, 4, rtuOverTcp);
     slave.addProcessImage(1, image);
     slave.open();
     timer.scheduleAtFixedRate(this::update, 1, 1, TimeUnit.SECONDS);
@@ -99,6 +115,10 @@ public final class PlantSimulator implements AutoCloseable {
     int[] w = RegisterDecoder.encodeFloat32(value, WordOrder.BIG);
     image.getRegister(register).setValue(w[0]);
     image.getRegister(register + 1).setValue(w[1]);
+    if (register + 1 < inputs.length) {
+      inputs[register].setValue(w[0]);
+      inputs[register + 1].setValue(w[1]);
+    }
   }
 
   private static int statusWord(DeviceStatus s) {

@@ -24,36 +24,61 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends what the buffer holds, oldest first, one QoS 1 batch at a time, and deletes a batch's
- * readings only once the broker acknowledged it. A batch whose acknowledgement never came (the link
- * dropped with it in flight) is still in the buffer and goes again, with the same readings; the
- * server's storage is idempotent, so a resend is harmless and nothing is lost.
+ * Sends what the buffer holds, one QoS 1 batch at a time, and deletes a batch's readings only once
+ * the broker acknowledged it. A batch whose acknowledgement never came (the link dropped with it in
+ * flight) is still in the buffer and goes again, with the same readings; the server's storage is
+ * idempotent, so a resend is harmless and nothing is lost.
  *
- * <p>Batches close on size or on age (the oldest reading waited {@code batch_max_delay}); a backlog
- * goes out in full batches at no more than {@code max_batches_per_second}, so that draining it does
- * not flood the broker or starve other gateways.
+ * <p>Live readings and the backlog are two ranges of the buffer, split where the buffer stood when
+ * the link came up. Live readings go as soon as their batch is due (full, or its oldest reading
+ * waited {@code batch_max_delay}); the backlog goes oldest first in full batches, at most {@code
+ * max_batches_per_second}, in the gaps. So operators see the plant now while the outage is filled
+ * in behind, and a drain neither floods the broker nor starves live data.
  *
- * <p>Announces itself with a retained birth message on its status topic and leaves a retained last
- * will there, so the server sees a gateway that vanished.
+ * <p>Announces itself with a retained birth message on its status topic, refreshes it with the
+ * buffer's figures, and leaves a retained last will there, so the server sees a gateway that
+ * vanished. Subscribes to the gateway's retained config topic and publishes config acknowledgements
+ * (retained, so the server sees the last outcome even if it was away).
  */
 public final class Uplink implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Uplink.class);
   private static final Duration ACK_TIMEOUT = Duration.ofSeconds(15);
 
-  private final GatewayConfig config;
+  /** What the uplink asks of the gateway it serves. */
+  public interface Host {
+    /** The status message: {@code state} is online or offline, plus the gateway's figures. */
+    byte[] status(String state);
+
+    /** A message arrived on the config topic (on Paho's thread: hand it off, do not block). */
+    void configArrived(byte[] payload);
+  }
+
   private final ReadingBuffer buffer;
+  private final Host host;
   private final MqttAsyncClient client;
   private final ReadingsCodec codec = new ReadingsCodec();
   private final Semaphore wake = new Semaphore(0);
   private final Thread thread;
+  private final String statusTopic;
+  private final String configTopic;
+  private final String ackTopic;
+  private volatile GatewayConfig config;
   private volatile boolean running = true;
+  private volatile long liveFrom = 1;
+  private volatile byte[] lastAck;
   private volatile long batchesSent;
   private volatile long readingsSent;
+  private volatile long backlogSent;
+  private volatile long unacknowledged;
   private volatile long lastPublishMs;
 
-  public Uplink(GatewayConfig config, ReadingBuffer buffer) throws Exception {
+  public Uplink(GatewayConfig config, ReadingBuffer buffer, Host host) throws Exception {
     this.config = config;
     this.buffer = buffer;
+    this.host = host;
+    this.statusTopic = Topics.topic(config.site(), config.gateway(), Topics.Kind.STATUS);
+    this.configTopic = Topics.topic(config.site(), config.gateway(), Topics.Kind.CONFIG);
+    this.ackTopic = Topics.topic(config.site(), config.gateway(), Topics.Kind.CONFIG_ACK);
     this.client =
         new MqttAsyncClient(
             config.mqtt().url(), "gateway-" + config.gateway(), new MemoryPersistence());
@@ -67,40 +92,28 @@ public final class Uplink implements AutoCloseable {
     o.setAutomaticReconnectDelay(1, 10);
     o.setCleanStart(true); // the buffer is the session: unacknowledged batches are resent from it
     o.setConnectionTimeout(10);
+    o.setKeepAliveInterval((int) config.mqtt().keepAlive().toSeconds());
     if (config.mqtt().url().startsWith("tcp://")) {
-      // Only for plain TCP: an ssl:// URL needs Paho's TLS socket factory (the JVM's trust store).
       o.setSocketFactory(new NoDelaySocketFactory());
-    }
+    } else if (config.mqtt().caFile() != null) {
+      o.setSocketFactory(TrustedCa.socketFactory(config.mqtt().caFile()));
+    } // else ssl:// with the JVM's trust store: Paho's default TLS socket factory
     if (config.mqtt().username() != null) o.setUserName(config.mqtt().username());
     if (config.mqtt().password() != null)
       o.setPassword(config.mqtt().password().getBytes(StandardCharsets.UTF_8));
-    String status = Topics.topic(config.site(), config.gateway(), Topics.Kind.STATUS);
-    MqttMessage will = new MqttMessage(statusJson("offline"));
+    MqttMessage will = new MqttMessage(host.status("offline"));
     will.setQos(1);
     will.setRetained(true);
-    o.setWill(status, will);
-    client.setCallback(new BirthOnConnect(client, status, this));
+    o.setWill(statusTopic, will);
+    client.setCallback(new BirthOnConnect(this));
     try {
       client.connect(o).waitForCompletion(10_000);
     } catch (Exception e) {
-      // Offline at start is normal at a plant: automatic reconnect keeps trying; the buffer fills.
+      // Offline at start is normal at a plant: keep trying in the background; the buffer fills.
       log.warn("broker {} not reachable yet ({}); buffering", config.mqtt().url(), e.toString());
       reconnectInBackground(o);
     }
     thread.start();
-  }
-
-  byte[] statusJson(String state) {
-    return ("{\"gateway\":\""
-            + config.gateway()
-            + "\",\"state\":\""
-            + state
-            + "\",\"config_version\":\""
-            + config.version()
-            + "\",\"at\":"
-            + System.currentTimeMillis()
-            + "}")
-        .getBytes(StandardCharsets.UTF_8);
   }
 
   private void reconnectInBackground(MqttConnectionOptions o) {
@@ -120,26 +133,96 @@ public final class Uplink implements AutoCloseable {
     t.start();
   }
 
+  /**
+   * Called on every (re)connection: what is buffered now is the backlog; birth message, config
+   * subscription (a clean session forgets it) and the last config acknowledgement go out again.
+   */
+  void connected(boolean reconnect) throws Exception {
+    liveFrom = buffer.lastId() + 1;
+    log.info(
+        "uplink: connected{}; {} readings of backlog", reconnect ? " again" : "", buffer.depth());
+    publishRetained(statusTopic, host.status("online"));
+    client.subscribe(configTopic, 1);
+    byte[] ack = lastAck;
+    if (ack != null) publishRetained(ackTopic, ack);
+    wakeUp();
+  }
+
+  void messageArrived(String topic, MqttMessage message) {
+    if (topic.equals(configTopic)) host.configArrived(message.getPayload());
+  }
+
+  /** Publishes the gateway's status now (retained); quietly skipped while offline. */
+  public void publishStatus() {
+    if (!client.isConnected()) return;
+    try {
+      publishRetained(statusTopic, host.status("online"));
+    } catch (Exception e) {
+      log.debug("uplink: status not published: {}", e.toString());
+    }
+  }
+
+  /** Publishes a config acknowledgement now if connected, and again after every reconnection. */
+  public void acknowledge(byte[] ack) {
+    lastAck = ack;
+    if (!client.isConnected()) return;
+    try {
+      publishRetained(ackTopic, ack);
+    } catch (Exception e) {
+      log.warn("uplink: config acknowledgement waits for the reconnection: {}", e.toString());
+    }
+  }
+
+  private void publishRetained(String topic, byte[] payload) throws Exception {
+    MqttMessage m = new MqttMessage(payload);
+    m.setQos(1);
+    m.setRetained(true);
+    client.publish(topic, m);
+  }
+
+  /** Batching and drain rate may change with a remote configuration; the link itself may not. */
+  public void reconfigure(GatewayConfig next) {
+    this.config = next;
+    wakeUp();
+  }
+
   /** New readings are in the buffer. */
   public void wakeUp() {
     wake.release();
   }
 
   private void run() {
-    long minGapNanos = TimeUnit.SECONDS.toNanos(1) / config.mqtt().maxBatchesPerSecond();
-    long lastSend = 0;
+    long nextBacklogAt = 0;
     while (running) {
       try {
-        wake.tryAcquire(200, TimeUnit.MILLISECONDS);
-        wake.drainPermits();
+        long waitMs = 200;
         while (running && client.isConnected()) {
-          List<Buffered> batch = buffer.oldest(config.mqtt().batchMaxReadings());
-          if (batch.isEmpty() || !due(batch)) break;
-          long wait = lastSend + minGapNanos - System.nanoTime();
-          if (wait > 0) TimeUnit.NANOSECONDS.sleep(wait);
-          lastSend = System.nanoTime();
-          if (!send(batch)) break;
+          GatewayConfig c = config;
+          int size = c.mqtt().batchMaxReadings();
+          boolean sent = false;
+          List<Buffered> live = buffer.oldest(size, liveFrom, Long.MAX_VALUE);
+          if (!live.isEmpty() && due(live, c)) {
+            if (!send(live, false)) break;
+            sent = true;
+          }
+          long now = System.nanoTime();
+          if (now - nextBacklogAt >= 0) {
+            List<Buffered> backlog = buffer.oldest(size, 1, liveFrom - 1);
+            if (!backlog.isEmpty()) {
+              nextBacklogAt = now + TimeUnit.SECONDS.toNanos(1) / c.mqtt().maxBatchesPerSecond();
+              if (!send(backlog, true)) break;
+              sent = true;
+            } else {
+              liveFrom = 1; // the backlog is gone: one range again
+            }
+          } else if (!sent) {
+            waitMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextBacklogAt - now));
+            break;
+          }
+          if (!sent) break;
         }
+        wake.tryAcquire(waitMs, TimeUnit.MILLISECONDS);
+        wake.drainPermits();
       } catch (InterruptedException e) {
         return;
       } catch (Exception e) {
@@ -150,13 +233,13 @@ public final class Uplink implements AutoCloseable {
   }
 
   /** A full batch goes at once; a partial one when its oldest reading has waited long enough. */
-  private boolean due(List<Buffered> batch) {
-    if (batch.size() >= config.mqtt().batchMaxReadings()) return true;
+  private static boolean due(List<Buffered> batch, GatewayConfig c) {
+    if (batch.size() >= c.mqtt().batchMaxReadings()) return true;
     long oldest = batch.get(0).reading().timestampMs();
-    return System.currentTimeMillis() - oldest >= config.mqtt().batchMaxDelay().toMillis();
+    return System.currentTimeMillis() - oldest >= c.mqtt().batchMaxDelay().toMillis();
   }
 
-  private boolean send(List<Buffered> batch) throws Exception {
+  private boolean send(List<Buffered> batch, boolean backlog) throws Exception {
     List<Reading> readings = batch.stream().map(Buffered::reading).toList();
     long seq = buffer.nextSequence();
     MqttMessage m =
@@ -172,12 +255,14 @@ public final class Uplink implements AutoCloseable {
       token.waitForCompletion(ACK_TIMEOUT.toMillis());
     } catch (Exception e) {
       // No PUBACK: the readings stay buffered and go again after the reconnect.
+      unacknowledged++;
       log.warn("uplink: batch {} not acknowledged ({}); will resend", seq, e.toString());
       return false;
     }
     buffer.delete(batch);
     batchesSent++;
     readingsSent += batch.size();
+    if (backlog) backlogSent += batch.size();
     lastPublishMs = System.currentTimeMillis();
     return true;
   }
@@ -194,8 +279,22 @@ public final class Uplink implements AutoCloseable {
     return readingsSent;
   }
 
+  /** Readings sent from the backlog (buffered before the link last came up). */
+  public long backlogSent() {
+    return backlogSent;
+  }
+
+  /** Batches published whose acknowledgement never came (their readings went again). */
+  public long unacknowledgedBatches() {
+    return unacknowledged;
+  }
+
   public long lastPublishMs() {
     return lastPublishMs;
+  }
+
+  MqttAsyncClient client() {
+    return client;
   }
 
   private static void sleep(long ms) {
@@ -213,12 +312,10 @@ public final class Uplink implements AutoCloseable {
     thread.join(5_000);
     try {
       if (client.isConnected()) {
-        MqttMessage offline = new MqttMessage(statusJson("offline"));
+        MqttMessage offline = new MqttMessage(host.status("offline"));
         offline.setQos(1);
         offline.setRetained(true);
-        client
-            .publish(Topics.topic(config.site(), config.gateway(), Topics.Kind.STATUS), offline)
-            .waitForCompletion(2_000);
+        client.publish(statusTopic, offline).waitForCompletion(2_000);
         client.disconnect().waitForCompletion(2_000);
       }
     } finally {

@@ -69,4 +69,41 @@ class ReadingBufferTest {
           .isEqualTo(2_000_000L);
     }
   }
+
+  @Test
+  void aFullDiskDropsTheOldestInsteadOfFailing() throws Exception {
+    // max_bytes makes SQLite answer "database or disk is full" (SQLITE_FULL) at 1 MiB, the same
+    // error a full disk gives; the reading bound is far away.
+    try (ReadingBuffer b = new ReadingBuffer(dir.resolve("b.db"), 10_000_000, 1L << 20, false)) {
+      long appended = 0;
+      for (int poll = 0; poll < 3_000; poll++) {
+        b.append(readings(poll * 100_000L, 12));
+        appended += 12;
+      }
+      assertThat(b.dropped()).as("the disk filled up and the oldest went").isPositive();
+      assertThat(b.depth() + b.dropped()).as("every reading kept or counted").isEqualTo(appended);
+      var all = b.oldest(100_000);
+      assertThat(all).hasSize((int) b.depth());
+      assertThat(all.get(all.size() - 1).reading().timestampMs())
+          .as("the newest is always kept")
+          .isEqualTo(2_999 * 100_000L + 11_000);
+      assertThat(java.nio.file.Files.size(dir.resolve("b.db"))).isLessThanOrEqualTo(1L << 20);
+      assertThat(b.lastDropMs()).isPositive();
+    }
+  }
+
+  @Test
+  void liveReadingsAndTheBacklogAreTwoRangesSplitAtAPosition() throws Exception {
+    try (ReadingBuffer b = new ReadingBuffer(dir.resolve("b.db"), 1000, false)) {
+      b.append(readings(0, 10)); // the backlog
+      long split = b.lastId() + 1;
+      b.append(readings(100_000, 3)); // live
+      assertThat(b.oldest(100, split, Long.MAX_VALUE))
+          .extracting(x -> x.reading().timestampMs())
+          .containsExactly(100_000L, 101_000L, 102_000L);
+      assertThat(b.oldest(4, 1, split - 1))
+          .extracting(x -> x.reading().timestampMs())
+          .containsExactly(0L, 1000L, 2000L, 3000L);
+    }
+  }
 }

@@ -32,7 +32,10 @@ class GatewayConfigFileTest {
     GatewayConfig c = GatewayConfigFile.parse(GOOD);
     assertThat(c.version()).isEqualTo("2026-11-25.1");
     assertThat(c.mqtt().batchMaxDelay()).isEqualTo(Duration.ofSeconds(2));
-    assertThat(c.mqtt().maxBatchesPerSecond()).isEqualTo(20);
+    assertThat(c.mqtt().maxBatchesPerSecond()).isEqualTo(40);
+    assertThat(c.buffer().maxBytes()).isEqualTo(1L << 30);
+    assertThat(c.remote().configKey()).isNull();
+    assertThat(c.remote().applyGrace()).isEqualTo(Duration.ofSeconds(60));
     assertThat(c.buffer().fsyncEveryWrite()).isTrue();
     var d = c.devices().get(0);
     assertThat(d.unitId()).isEqualTo(1);
@@ -58,5 +61,86 @@ class GatewayConfigFileTest {
     assertThatThrownBy(
             () -> GatewayConfigFile.parse(GOOD.replace("    station: PHUNGHIA-OUT\n", "")))
         .hasMessage("devices[0].station: is required");
+    assertThatThrownBy(
+            () -> GatewayConfigFile.parse(GOOD.replace("host: 127.0.0.1", "transport: rtu")))
+        .hasMessage("devices[0].serial: a mapping is required for transport rtu");
+    assertThatThrownBy(
+            () ->
+                GatewayConfigFile.parse(
+                    GOOD.replace("register: 10,", "register: 10, table: coil,")))
+        .hasMessage("devices[0].points[0].table: one of [holding, input] is required, got 'coil'");
+    assertThatThrownBy(
+            () ->
+                GatewayConfigFile.parse(
+                    GOOD.replace("max_readings: 100000", "max_bytes: 12 apples")))
+        .hasMessageStartingWith("buffer.max_bytes: a size of at least 1MiB");
+    assertThatThrownBy(
+            () -> GatewayConfigFile.parse(GOOD.replace("tcp://127.0.0.1:1883", "http://x")))
+        .hasMessageStartingWith("mqtt.url: tcp://host:port or ssl://host:port is required");
+  }
+
+  @Test
+  void readsRtuDevicesInputRegistersAndSizes() {
+    GatewayConfig c =
+        GatewayConfigFile.parse(
+            GOOD.replace(
+                    "host: 127.0.0.1\n    port: 5020",
+                    "transport: rtu\n    serial: {port: /dev/ttyUSB0, baud: 19200, parity: even}")
+                .replace("register: 10,", "register: 10, table: input,")
+                .replace("max_readings: 100000", "max_bytes: 512MiB"));
+    var d = c.devices().get(0);
+    assertThat(d.transport()).isEqualTo(GatewayConfig.Transport.RTU);
+    assertThat(d.serial()).isEqualTo(new GatewayConfig.Serial("/dev/ttyUSB0", 19200, 8, "even", 1));
+    assertThat(d.points().get(0).table()).isEqualTo(GatewayConfig.Table.INPUT);
+    assertThat(d.points().get(1).table()).isEqualTo(GatewayConfig.Table.HOLDING);
+    assertThat(c.buffer().maxBytes()).isEqualTo(512L << 20);
+  }
+
+  @Test
+  void aRemoteConfigurationKeepsTheLinkAndBufferAndMayChangeDevices() {
+    GatewayConfig running = GatewayConfigFile.parse(GOOD);
+    String remote =
+        """
+        version: "2026-11-25.2"
+        mqtt: {batch_max_readings: 50}
+        devices:
+          - name: outlet
+            host: 127.0.0.1
+            port: 5021
+            station: PHUNGHIA-OUT
+            period: 5s
+            points:
+              - {parameter: COD, unit: mg/L, register: 10}
+        """;
+    GatewayConfig next = GatewayConfigFile.parseRemote(remote, running);
+    assertThat(next.version()).isEqualTo("2026-11-25.2");
+    assertThat(next.gateway()).isEqualTo(running.gateway());
+    assertThat(next.mqtt().url()).isEqualTo(running.mqtt().url());
+    assertThat(next.mqtt().batchMaxReadings()).isEqualTo(50);
+    assertThat(next.mqtt().batchMaxDelay()).isEqualTo(running.mqtt().batchMaxDelay());
+    assertThat(next.buffer()).isEqualTo(running.buffer());
+    assertThat(next.devices().get(0).port()).isEqualTo(5021);
+    assertThat(next.devices().get(0).period()).isEqualTo(Duration.ofSeconds(5));
+
+    assertThatThrownBy(
+            () ->
+                GatewayConfigFile.parseRemote(
+                    remote.replace("{batch_max_readings: 50}", "{url: \"tcp://elsewhere:1883\"}"),
+                    running))
+        .hasMessageStartingWith("mqtt.url: cannot be changed remotely");
+    assertThatThrownBy(
+            () ->
+                GatewayConfigFile.parseRemote(
+                    remote.replace("mqtt:", "buffer: {max_readings: 5000}\nmqtt:"), running))
+        .hasMessageStartingWith("buffer: cannot be changed remotely");
+    assertThatThrownBy(
+            () ->
+                GatewayConfigFile.parseRemote(
+                    remote.replace("mqtt:", "gateway: gw-other\nmqtt:"), running))
+        .hasMessageStartingWith("gateway: cannot be changed remotely");
+    assertThatThrownBy(
+            () ->
+                GatewayConfigFile.parseRemote(remote.replace("period: 5s", "period: 0s"), running))
+        .hasMessageStartingWith("devices[0].period: a duration");
   }
 }

@@ -4,12 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.outfall.gateway.config.GatewayConfig.Point;
 import io.outfall.gateway.config.GatewayConfig.RegisterType;
+import io.outfall.gateway.config.GatewayConfig.Table;
 import io.outfall.gateway.config.GatewayConfig.WordOrder;
 import org.junit.jupiter.api.Test;
 
 class RegisterDecoderTest {
   static Point point(RegisterType type, WordOrder order, double scale, double offset) {
-    return new Point("COD", "mg/L", 0, type, order, scale, offset, -1);
+    return new Point("COD", "mg/L", Table.HOLDING, 0, type, order, scale, offset, -1);
   }
 
   @Test

@@ -241,7 +241,7 @@ public final class AlertLatencyBench implements Callable<Integer> {
     o.setCleanStart(true);
     o.setSocketFactory(new NoDelaySocketFactory());
     sub.setCallback(
-        new BenchCommand.Callback() {
+        new io.outfall.ingest.intake.MessageCallback() {
           final ReadingsCodec codec = new ReadingsCodec();
 
           @Override

@@ -212,27 +212,9 @@ public final class BenchCommand implements Callable<Integer> {
         .with(Setting.HTTP_PORT, 0);
   }
 
-  /** A Paho callback that only cares about arriving messages. */
-  interface Callback extends org.eclipse.paho.mqttv5.client.MqttCallback {
-    @Override
-    default void disconnected(org.eclipse.paho.mqttv5.client.MqttDisconnectResponse r) {}
-
-    @Override
-    default void mqttErrorOccurred(org.eclipse.paho.mqttv5.common.MqttException e) {}
-
-    @Override
-    default void deliveryComplete(org.eclipse.paho.mqttv5.client.IMqttToken token) {}
-
-    @Override
-    default void connectComplete(boolean reconnect, String serverURI) {}
-
-    @Override
-    default void authPacketArrived(
-        int reasonCode, org.eclipse.paho.mqttv5.common.packet.MqttProperties properties) {}
-  }
-
   /** Counts readings by message; PUBACK goes out automatically after each callback. */
-  private record CountingCallback(AtomicLong received, int batch) implements Callback {
+  private record CountingCallback(AtomicLong received, int batch)
+      implements io.outfall.ingest.intake.MessageCallback {
     @Override
     public void messageArrived(String topic, org.eclipse.paho.mqttv5.common.MqttMessage message) {
       received.addAndGet(batch);

@@ -1,10 +1,11 @@
 package io.outfall.ingest.cli;
 
-import io.outfall.gateway.Gateway;
+import io.outfall.gateway.GatewayMain;
 import io.outfall.gateway.config.GatewayConfig;
 import io.outfall.gateway.config.GatewayConfigFile;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -19,15 +20,18 @@ final class GatewayCommand implements Callable<Integer> {
   @Option(names = "--config", required = true, paramLabel = "FILE", description = "gateway YAML")
   Path config;
 
+  @Option(
+      names = "--status-port",
+      paramLabel = "PORT",
+      description = "serve the local status page on this port (all interfaces)")
+  Integer statusPort;
+
   @Override
   public Integer call() throws Exception {
-    GatewayConfig c = load(config);
-    Gateway g = Gateway.start(c);
-    System.out.printf(
-        "outfall gateway %s (site %s, config %s): %d devices -> %s; buffer %s%n",
-        c.gateway(), c.site(), c.version(), c.devices().size(), c.mqtt().url(), c.buffer().path());
-    ServeCommand.awaitShutdown(g);
-    return 0;
+    load(config); // a bad file is a usage error here, with the path of the bad field
+    List<String> args = new ArrayList<>(List.of("--config", config.toString()));
+    if (statusPort != null) args.addAll(List.of("--status-port", statusPort.toString()));
+    return GatewayMain.run(args);
   }
 
   static GatewayConfig load(Path file) throws Exception {
@@ -49,16 +53,7 @@ final class GatewayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-      Path file = Gateway.statusFile(load(config));
-      if (!Files.exists(file)) {
-        System.err.println("no status at " + file + ": is the gateway running?");
-        return 1;
-      }
-      System.out.println(Files.readString(file));
-      long age = System.currentTimeMillis() - Files.getLastModifiedTime(file).toMillis();
-      if (age > 15_000)
-        System.err.printf("(written %d s ago: the gateway may be stopped)%n", age / 1000);
-      return 0;
+      return GatewayMain.printStatus(load(config));
     }
   }
 }

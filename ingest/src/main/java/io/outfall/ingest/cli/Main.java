@@ -19,7 +19,8 @@ import picocli.CommandLine.Command;
       SimulatePlantCommand.class,
       io.outfall.ingest.drill.DrillCommand.class,
       io.outfall.ingest.bench.BenchCommand.class,
-      io.outfall.ingest.bench.AlertLatencyBench.class
+      io.outfall.ingest.bench.AlertLatencyBench.class,
+      io.outfall.ingest.bench.GatewayDrainBench.class
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -79,13 +79,126 @@ class GatewayIT {
     }
   }
 
+  @Test
+  void batchesInFlightWhenTheLinkGoesSilentAreSentAgain() throws Exception {
+    TestServices services = TestServices.get();
+    String db = services.newDatabase("gatewaysilent");
+    URI broker = URI.create(services.mqttUrl());
+    int modbusPort = TestServices.freePort();
+    Path dir = Files.createTempDirectory("outfall-gateway-silent-it");
+    var model = new EffluentModel(new EffluentModel.Profile(160, 55, 35, 4.5, 7.2, 30, false), 5);
+    try (IngestServer server = IngestServer.start(services.ingestSettings(db, "gatewaysilent"));
+        PlantSimulator plant = new PlantSimulator(STATION, model, modbusPort);
+        TcpProxy link = new TcpProxy(broker.getHost(), broker.getPort())) {
+      GatewayConfig config =
+          GatewayConfigFile.parse(
+              PlantGateways.config(
+                      "gw-silent",
+                      "it-gateway",
+                      STATION,
+                      "tcp://127.0.0.1:" + link.port(),
+                      modbusPort,
+                      Duration.ofSeconds(1),
+                      dir)
+                  .replace("batch_max_delay: 1s}", "batch_max_delay: 1s, keep_alive: 5s}"));
+      Gateway gw = Gateway.start(config);
+      await().atMost(Duration.ofSeconds(30)).until(() -> gw.status().sent() >= 18);
+      // The link goes silent: TCP stays up, nothing arrives, PUBACKs included. Batches published
+      // now are in flight with no acknowledgement; the gateway finds out only by its timeouts.
+      link.blackhole();
+      long polledAtSilence = gw.status().polled();
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> gw.status().unacknowledgedBatches() >= 1 && !gw.status().connected());
+      assertThat(gw.status().polled()).isGreaterThan(polledAtSilence);
+      link.heal();
+      await().atMost(Duration.ofSeconds(60)).until(() -> gw.status().buffered() == 0);
+      gw.close();
+      long polled = gw.status().polled();
+      await().atMost(Duration.ofSeconds(30)).until(() -> stored(services, db, STATION) >= polled);
+      System.out.printf(
+          "[silent link] polled=%d sent=%d unacknowledged_batches=%d stored=%d lost=%d%n",
+          polled,
+          gw.status().sent(),
+          gw.status().unacknowledgedBatches(),
+          stored(services, db, STATION),
+          polled - stored(services, db, STATION));
+      assertThat(stored(services, db, STATION)).isEqualTo(polled);
+    }
+  }
+
+  @Test
+  void liveReadingsGoOutAheadOfADrainingBacklog() throws Exception {
+    TestServices services = TestServices.get();
+    String db = services.newDatabase("gatewaylive");
+    URI broker = URI.create(services.mqttUrl());
+    int modbusPort = TestServices.freePort();
+    Path dir = Files.createTempDirectory("outfall-gateway-live-it");
+    String station = "GW-LIVE-OUT";
+    var model = new EffluentModel(new EffluentModel.Profile(160, 55, 35, 4.5, 7.2, 30, false), 5);
+    try (IngestServer server = IngestServer.start(services.ingestSettings(db, "gatewaylive"));
+        PlantSimulator plant = new PlantSimulator(station, model, modbusPort);
+        TcpProxy link = new TcpProxy(broker.getHost(), broker.getPort())) {
+      // The backlog drains at 10 readings a second (one batch of 10 per second); the plant
+      // produces 9 a second.
+      GatewayConfig config =
+          GatewayConfigFile.parse(
+              PlantGateways.config(
+                      "gw-live",
+                      "it-gateway",
+                      station,
+                      "tcp://127.0.0.1:" + link.port(),
+                      modbusPort,
+                      Duration.ofSeconds(1),
+                      dir)
+                  .replace("batch_max_readings: 100", "batch_max_readings: 10")
+                  .replace(
+                      "batch_max_delay: 1s}", "batch_max_delay: 1s, max_batches_per_second: 1}"));
+      Gateway gw = Gateway.start(config);
+      await().atMost(Duration.ofSeconds(30)).until(() -> gw.status().sent() >= 18);
+      link.cut();
+      long atCut = gw.status().polled();
+      await().atMost(Duration.ofSeconds(40)).until(() -> gw.status().polled() >= atCut + 180);
+      long polledInOutage = gw.status().polled();
+      long restoredAt = System.currentTimeMillis();
+      link.restore();
+      // A reading polled after the link came back is stored while most of the backlog waits.
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  Probe.count(
+                          db,
+                          services.dbUser(),
+                          services.dbPassword(),
+                          "SELECT count(*) FROM readings r JOIN stations st ON st.id = r.station_id"
+                              + " WHERE st.code = '"
+                              + station
+                              + "' AND r.ts > to_timestamp("
+                              + restoredAt / 1000.0
+                              + ")")
+                      > 0);
+      long storedThen = stored(services, db, station);
+      long waiting = polledInOutage - storedThen;
+      System.out.printf(
+          "[live during drain] first live reading stored %d ms after the link returned, with %d"
+              + " of the backlog still waiting%n",
+          System.currentTimeMillis() - restoredAt, waiting);
+      assertThat(waiting).as("live data did not wait for the backlog").isGreaterThan(90);
+      await().atMost(Duration.ofSeconds(90)).until(() -> gw.status().buffered() == 0);
+      gw.close();
+      long polled = gw.status().polled();
+      await().atMost(Duration.ofSeconds(30)).until(() -> stored(services, db, station) >= polled);
+      assertThat(stored(services, db, station)).isEqualTo(polled);
+      assertThat(gw.status().backlogSent()).isGreaterThanOrEqualTo(polledInOutage - atCut);
+    }
+  }
+
+  private static long stored(TestServices s, String db, String station) {
+    return Probe.storedReadings(s, db, station);
+  }
+
   private static long stored(TestServices s, String db) {
-    return Probe.count(
-        db,
-        s.dbUser(),
-        s.dbPassword(),
-        "SELECT count(*) FROM readings r JOIN stations st ON st.id = r.station_id WHERE st.code = '"
-            + STATION
-            + "'");
+    return Probe.storedReadings(s, db, STATION);
   }
 }

@@ -18,6 +18,17 @@ public final class Probe {
 
   public record Answer(int status, String body) {}
 
+  /** Rows stored for one station in a test's database. */
+  public static long storedReadings(TestServices s, String db, String station) {
+    return count(
+        db,
+        s.dbUser(),
+        s.dbPassword(),
+        "SELECT count(*) FROM readings r JOIN stations st ON st.id = r.station_id WHERE st.code = '"
+            + station
+            + "'");
+  }
+
   public static Answer get(int port, String path) {
     try {
       var res =

@@ -12,7 +12,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * A TCP proxy on 127.0.0.1 that a test can cut: {@link #cut()} closes every connection and refuses
  * new ones, as a database or broker that disappears does; {@link #restore()} listens again on the
- * same port. Works the same in front of embedded and installed services.
+ * same port. {@link #blackhole()} is the nastier failure of a mobile link: connections stay open
+ * but nothing gets through either way, so a client learns of it only from its own timeouts. Works
+ * the same in front of embedded and installed services.
  */
 public final class TcpProxy implements AutoCloseable {
   private final String targetHost;
@@ -20,6 +22,7 @@ public final class TcpProxy implements AutoCloseable {
   private final int port;
   private final List<Socket> open = new CopyOnWriteArrayList<>();
   private volatile ServerSocket server;
+  private volatile boolean blackhole;
 
   public TcpProxy(String targetHost, int targetPort) throws IOException {
     this.targetHost = targetHost;
@@ -30,6 +33,18 @@ public final class TcpProxy implements AutoCloseable {
 
   public int port() {
     return port;
+  }
+
+  /** From now on every byte, on open and new connections, is swallowed. */
+  public void blackhole() {
+    blackhole = true;
+  }
+
+  /** Ends a blackhole or a cut: open connections are closed, new ones go through again. */
+  public synchronized void heal() throws IOException {
+    cut();
+    blackhole = false;
+    restore();
   }
 
   public synchronized void restore() throws IOException {
@@ -75,6 +90,7 @@ public final class TcpProxy implements AutoCloseable {
                   OutputStream out = to.getOutputStream()) {
                 int n;
                 while ((n = in.read(buf)) >= 0) {
+                  if (blackhole) continue; // swallowed
                   out.write(buf, 0, n);
                   out.flush();
                 }
