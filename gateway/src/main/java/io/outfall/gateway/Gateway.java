@@ -43,6 +43,8 @@ public final class Gateway implements AutoCloseable, Uplink.Host {
   private final RemoteConfig remote;
   private final AtomicLong polled = new AtomicLong();
   private final AtomicLong bufferFailures = new AtomicLong();
+  private long dropsLogged;
+  private long dropsLoggedAtMs;
   private final ScheduledExecutorService statusWriter =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -87,10 +89,25 @@ public final class Gateway implements AutoCloseable, Uplink.Host {
       buffer.append(readings);
       polled.addAndGet(readings.size());
       uplink.wakeUp();
+      logDrops();
     } catch (SQLException e) {
       // Even dropping the oldest did not make room: say so loudly and keep polling.
       bufferFailures.incrementAndGet();
       log.error("gateway: {} readings not buffered: {}", readings.size(), e.toString());
+    }
+  }
+
+  /** Readings dropped for room: said once a minute at most (the server alerts on the counter). */
+  private void logDrops() {
+    long dropped = buffer.dropped();
+    long now = System.currentTimeMillis();
+    if (dropped > dropsLogged && now - dropsLoggedAtMs > 60_000) {
+      log.warn(
+          "gateway: buffer full: {} oldest readings dropped so far ({} buffered)",
+          dropped,
+          buffer.depth());
+      dropsLogged = dropped;
+      dropsLoggedAtMs = now;
     }
   }
 

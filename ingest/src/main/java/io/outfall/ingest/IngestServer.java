@@ -11,6 +11,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.outfall.ingest.alerting.Alerting;
 import io.outfall.ingest.config.Setting;
 import io.outfall.ingest.config.Settings;
+import io.outfall.ingest.gateways.GatewayFleet;
 import io.outfall.ingest.http.HttpApi;
 import io.outfall.ingest.intake.BatchValidator;
 import io.outfall.ingest.intake.MicrometerIntakeMetrics;
@@ -41,6 +42,7 @@ public final class IngestServer implements AutoCloseable {
 
   private final Database database;
   private final Alerting alerting;
+  private final GatewayFleet fleet;
   private final ReadingWriter writer;
   private final MqttIntake intake;
   private final Vertx vertx;
@@ -50,6 +52,7 @@ public final class IngestServer implements AutoCloseable {
   private IngestServer(
       Database database,
       Alerting alerting,
+      GatewayFleet fleet,
       ReadingWriter writer,
       MqttIntake intake,
       Vertx vertx,
@@ -62,6 +65,7 @@ public final class IngestServer implements AutoCloseable {
     this.vertx = vertx;
     this.http = http;
     this.router = router;
+    this.fleet = fleet;
   }
 
   /** Starts everything; blocks until the HTTP port is bound and the broker connected. */
@@ -135,6 +139,13 @@ public final class IngestServer implements AutoCloseable {
         Boolean.parseBoolean(s.get(Setting.ALERTS_ENABLED))
             ? Alerting.start(s, database, catalog, vertx)
             : null;
+    GatewayFleet fleet =
+        new GatewayFleet(
+            s.get(Setting.MQTT_URL),
+            clientId,
+            s.get(Setting.MQTT_USERNAME),
+            s.get(Setting.MQTT_PASSWORD),
+            registry);
     HttpApi api =
         new HttpApi(
             vertx,
@@ -143,7 +154,10 @@ public final class IngestServer implements AutoCloseable {
             registry,
             new HttpApi.HealthSources(
                 intake::connected, intake.url(), writer::databaseUp, writer::queuedMessages),
-            alerting == null ? r -> {} : alerting::mount);
+            r -> {
+              if (alerting != null) alerting.mount(r);
+              fleet.mount(r);
+            });
     Router router = api.router();
     HttpServer http =
         vertx
@@ -153,7 +167,7 @@ public final class IngestServer implements AutoCloseable {
             .await();
     log.info("HTTP on port {}", http.actualPort());
     intake.start();
-    return new IngestServer(database, alerting, writer, intake, vertx, http, router);
+    return new IngestServer(database, alerting, fleet, writer, intake, vertx, http, router);
   }
 
   public int httpPort() {
@@ -183,6 +197,7 @@ public final class IngestServer implements AutoCloseable {
     writer.close();
     intake.close();
     if (alerting != null) alerting.close();
+    fleet.close();
     vertx.close().await();
     database.close();
   }

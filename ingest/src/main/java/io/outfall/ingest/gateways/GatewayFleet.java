@@ -1,0 +1,211 @@
+package io.outfall.ingest.gateways;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.outfall.ingest.intake.MessageCallback;
+import io.outfall.protocol.Topics;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the gateways say about themselves: every ingest instance reads every gateway's retained
+ * status message (online/offline, buffer depth, readings dropped, the gateway's clock, the last
+ * config acknowledgement) and shows it as metrics and at {@code GET /api/gateways}.
+ *
+ * <p>Clock skew: a gateway stamps its readings with its own clock, so a wrong clock misplaces every
+ * reading in time. Each fresh (not retained) status message carries the gateway's clock; the
+ * difference to this server's clock on arrival, less a transit of milliseconds, is the skew.
+ */
+public final class GatewayFleet implements MessageCallback, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(GatewayFleet.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Past this the gateway's clock is called wrong in the log (the metric is always there). */
+  static final long SKEW_WARN_MS = 30_000;
+
+  private final MeterRegistry registry;
+  private final MqttAsyncClient client;
+  private final Map<String, Seen> gateways = new ConcurrentHashMap<>();
+
+  /**
+   * One gateway as last heard of. Fields are written by Paho's thread, read by HTTP and metrics.
+   */
+  static final class Seen {
+    final String site;
+    final String gateway;
+    volatile JsonNode status = JSON.createObjectNode();
+    volatile String state = "unknown";
+    volatile long heardAtMs;
+    volatile Long skewMs;
+    volatile boolean skewLogged;
+
+    Seen(String site, String gateway) {
+      this.site = site;
+      this.gateway = gateway;
+    }
+
+    long number(String field) {
+      return status.path("status").path(field).asLong();
+    }
+  }
+
+  public GatewayFleet(
+      String url, String clientId, String username, String password, MeterRegistry registry)
+      throws Exception {
+    this.registry = registry;
+    this.client = new MqttAsyncClient(url, clientId + "-fleet", new MemoryPersistence());
+    client.setCallback(this);
+    MqttConnectionOptions o = new MqttConnectionOptions();
+    o.setCleanStart(true);
+    o.setAutomaticReconnect(true);
+    o.setAutomaticReconnectDelay(1, 10);
+    if (!username.isEmpty()) {
+      o.setUserName(username);
+      o.setPassword(password.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    try {
+      client.connect(o);
+    } catch (Exception e) {
+      log.warn("gateway status: broker not reachable yet ({}); will retry", e.toString());
+    }
+  }
+
+  @Override
+  public void connectComplete(boolean reconnect, String serverURI) {
+    try {
+      client.subscribe(Topics.ROOT + "/+/+/" + Topics.Kind.STATUS.suffix(), 0);
+    } catch (Exception e) {
+      log.warn("gateway status: subscribe failed: {}", e.toString());
+    }
+  }
+
+  @Override
+  public void messageArrived(String topic, MqttMessage m) {
+    long now = System.currentTimeMillis();
+    if (m.getPayload().length == 0) return;
+    Topics.Address at;
+    JsonNode status;
+    try {
+      at = Topics.parse(topic);
+      status = JSON.readTree(m.getPayload());
+    } catch (Exception e) {
+      log.debug("gateway status on {} not readable: {}", topic, e.toString());
+      return;
+    }
+    Seen s = gateways.computeIfAbsent(at.site() + "/" + at.gateway(), k -> register(at));
+    s.status = status;
+    s.state = status.path("state").asText("unknown");
+    s.heardAtMs = now;
+    long clock = status.path("clock_ms").asLong(0);
+    if (!m.isRetained() && clock > 0) { // a retained one may be hours old: no measure of skew
+      s.skewMs = now - clock;
+      if (Math.abs(s.skewMs) > SKEW_WARN_MS && !s.skewLogged) {
+        log.warn(
+            "gateway {}/{}: its clock is {} s {} this server's; its readings are misplaced in time",
+            s.site,
+            s.gateway,
+            Math.abs(s.skewMs) / 1000,
+            s.skewMs > 0 ? "behind" : "ahead of");
+        s.skewLogged = true;
+      } else if (Math.abs(s.skewMs) <= SKEW_WARN_MS) {
+        s.skewLogged = false;
+      }
+    }
+  }
+
+  private Seen register(Topics.Address at) {
+    Seen s = new Seen(at.site(), at.gateway());
+    Tags tags = Tags.of("site", at.site(), "gateway", at.gateway());
+    Gauge.builder("outfall.gateway.online", s, x -> "online".equals(x.state) ? 1 : 0)
+        .tags(tags)
+        .description("1 while the gateway's last status says online (its will says offline)")
+        .register(registry);
+    Gauge.builder("outfall.gateway.buffered.readings", s, x -> x.number("buffered"))
+        .tags(tags)
+        .description("Readings waiting in the gateway's buffer, as it last said")
+        .register(registry);
+    FunctionCounter.builder("outfall.gateway.readings.dropped", s, x -> x.number("dropped"))
+        .tags(tags)
+        .description("Readings the gateway dropped because its buffer or disk was full")
+        .register(registry);
+    Gauge.builder(
+            "outfall.gateway.clock.skew.seconds",
+            s,
+            x -> x.skewMs == null ? Double.NaN : x.skewMs / 1000.0)
+        .tags(tags)
+        .description("This server's clock minus the gateway's (positive: the gateway is behind)")
+        .register(registry);
+    Gauge.builder(
+            "outfall.gateway.status.age.seconds",
+            s,
+            x -> (System.currentTimeMillis() - x.heardAtMs) / 1000.0)
+        .tags(tags)
+        .description("Seconds since the gateway's last status message (it sends one every 5 s)")
+        .register(registry);
+    return s;
+  }
+
+  /** {@code GET /api/gateways}: every gateway heard of, by site and id. */
+  public void mount(Router r) {
+    r.get("/api/gateways")
+        .handler(
+            ctx -> {
+              JsonArray out = new JsonArray();
+              gateways.values().stream()
+                  .sorted(Comparator.comparing((Seen s) -> s.site).thenComparing(s -> s.gateway))
+                  .forEach(s -> out.add(describe(s)));
+              ctx.response()
+                  .putHeader("Content-Type", "application/json")
+                  .end(new JsonObject().put("gateways", out).encode());
+            });
+  }
+
+  private static JsonObject describe(Seen s) {
+    JsonNode st = s.status.path("status");
+    return new JsonObject()
+        .put("site", s.site)
+        .put("gateway", s.gateway)
+        .put("state", s.state)
+        .put("heard_at", s.heardAtMs == 0 ? null : Instant.ofEpochMilli(s.heardAtMs).toString())
+        .put("clock_skew_ms", s.skewMs)
+        .put("config_version", st.path("config_version").asText(null))
+        .put("buffered", st.path("buffered").asLong())
+        .put("dropped", st.path("dropped").asLong())
+        .put("unacknowledged_batches", st.path("unacknowledged_batches").asLong())
+        .put(
+            "last_config_ack",
+            st.path("last_config_ack").isObject()
+                ? new JsonObject(st.path("last_config_ack").toString())
+                : null)
+        .put(
+            "devices",
+            st.path("devices").isArray()
+                ? new JsonArray(st.path("devices").toString())
+                : new JsonArray());
+  }
+
+  @Override
+  public void close() {
+    try {
+      if (client.isConnected()) client.disconnect().waitForCompletion(2_000);
+      client.close(true);
+    } catch (Exception e) {
+      log.debug("gateway status: close: {}", e.toString());
+    }
+  }
+}
