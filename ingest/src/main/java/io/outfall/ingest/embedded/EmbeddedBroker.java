@@ -26,6 +26,17 @@ public final class EmbeddedBroker implements AutoCloseable {
    * @param port TCP listener on 127.0.0.1
    */
   public static EmbeddedBroker start(Path dir, int port, boolean persistent) throws IOException {
+    return start(dir, port, persistent, null);
+  }
+
+  /** A TLS listener on 127.0.0.1: its port and the broker's key and certificate (JKS). */
+  public record Tls(int port, Path keystore, String password) {}
+
+  /**
+   * @param tls an additional TLS listener, or null
+   */
+  public static EmbeddedBroker start(Path dir, int port, boolean persistent, Tls tls)
+      throws IOException {
     Path conf = Files.createDirectories(dir.resolve("conf"));
     Path data = Files.createDirectories(dir.resolve("data"));
     Path extensions = Files.createDirectories(dir.resolve("extensions"));
@@ -37,6 +48,7 @@ public final class EmbeddedBroker implements AutoCloseable {
         <hivemq>
           <listeners>
             <tcp-listener><port>%d</port><bind-address>127.0.0.1</bind-address></tcp-listener>
+            %s
           </listeners>
           <mqtt>
             <queued-messages><max-queue-size>1000000</max-queue-size><strategy>discard</strategy></queued-messages>
@@ -46,8 +58,18 @@ public final class EmbeddedBroker implements AutoCloseable {
           <anonymous-usage-statistics><enabled>false</enabled></anonymous-usage-statistics>
         </hivemq>
         """
-            .formatted(port, persistent ? "file" : "in-memory"));
+            .formatted(
+                port, tls == null ? "" : tlsListener(tls), persistent ? "file" : "in-memory"));
     return new EmbeddedBroker(dir, port, launch(dir));
+  }
+
+  private static String tlsListener(Tls tls) {
+    return """
+        <tls-tcp-listener><port>%d</port><bind-address>127.0.0.1</bind-address>
+          <tls><keystore><path>%s</path><password>%s</password><private-key-password>%s</private-key-password></keystore>
+          <client-authentication-mode>NONE</client-authentication-mode></tls>
+        </tls-tcp-listener>"""
+        .formatted(tls.port(), tls.keystore().toAbsolutePath(), tls.password(), tls.password());
   }
 
   private static EmbeddedHiveMQ launch(Path dir) {
