@@ -44,20 +44,11 @@ public final class AlertStore {
     Long id = null;
     try (var ps =
         c.prepareStatement(
-            "INSERT INTO alerts (station, parameter, kind, family, state, started_at, silenced, value, peak, limit_value, standard, detail)"
-                + " VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?)"
+            "INSERT INTO alerts ("
+                + EPISODE_COLUMNS
+                + ", state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open')"
                 + " ON CONFLICT (station, coalesce(parameter, ''), kind) WHERE state <> 'resolved' DO NOTHING RETURNING id")) {
-      ps.setString(1, e.station());
-      ps.setString(2, e.parameter());
-      ps.setString(3, e.kind().label());
-      ps.setString(4, family);
-      ps.setTimestamp(5, Timestamp.from(e.start()));
-      ps.setBoolean(6, silenced);
-      setDouble(ps, 7, e.peak());
-      setDouble(ps, 8, e.peak());
-      ps.setString(9, limitText(e.limit()));
-      ps.setString(10, standard);
-      ps.setString(11, e.detail());
+      bindEpisode(ps, e, family, silenced, standard);
       try (var rs = ps.executeQuery()) {
         if (rs.next()) id = rs.getLong(1);
       }
@@ -68,6 +59,73 @@ public final class AlertStore {
       if (!silenced) notify(c, id, family, "opened");
     }
     return id;
+  }
+
+  /**
+   * Records an episode that began and ended in readings that arrived late (a gateway's backlog sent
+   * after its live data): a resolved alert with the episode's own times, notified as opened and
+   * resolved. Nothing if an alert of the same kind already covers part of that time (the episode
+   * was seen live). Returns the new alert's id, or null.
+   */
+  public Long recordPast(Connection c, Episode e, String standard) throws SQLException {
+    try (var ps =
+        c.prepareStatement(
+            "SELECT 1 FROM alerts WHERE station = ? AND coalesce(parameter, '') = coalesce(?, '') AND kind = ?"
+                + " AND started_at <= ? AND coalesce(resolved_at, 'infinity'::timestamptz) >= ?")) {
+      ps.setString(1, e.station());
+      ps.setString(2, e.parameter());
+      ps.setString(3, e.kind().label());
+      ps.setTimestamp(4, Timestamp.from(e.end()));
+      ps.setTimestamp(5, Timestamp.from(e.start()));
+      try (var rs = ps.executeQuery()) {
+        if (rs.next()) return null;
+      }
+    }
+    String family = e.kind().family.name().toLowerCase(java.util.Locale.ROOT);
+    boolean silenced = silenced(c, e.station(), e.parameter(), e.kind().label(), e.start());
+    long id;
+    try (var ps =
+        c.prepareStatement(
+            "INSERT INTO alerts ("
+                + EPISODE_COLUMNS
+                + ", state, resolved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'resolved', ?)"
+                + " RETURNING id")) {
+      bindEpisode(ps, e, family, silenced, standard);
+      ps.setTimestamp(12, Timestamp.from(e.end()));
+      try (var rs = ps.executeQuery()) {
+        rs.next();
+        id = rs.getLong(1);
+      }
+    }
+    event(c, id, "opened", "outfall", "found in readings that arrived late: " + e.detail());
+    event(c, id, "resolved", "outfall", null);
+    announce(c, id, "opened", e, e.start());
+    announce(c, id, "resolved", e, e.end());
+    if (!silenced) {
+      notify(c, id, family, "opened");
+      notify(c, id, family, "resolved");
+    }
+    return id;
+  }
+
+  private static final String EPISODE_COLUMNS =
+      "station, parameter, kind, family, started_at, silenced, value, peak, limit_value, standard, detail";
+
+  /** Parameters 1 to 11: {@link #EPISODE_COLUMNS} of an episode. */
+  private static void bindEpisode(
+      java.sql.PreparedStatement ps, Episode e, String family, boolean silenced, String standard)
+      throws SQLException {
+    ps.setString(1, e.station());
+    ps.setString(2, e.parameter());
+    ps.setString(3, e.kind().label());
+    ps.setString(4, family);
+    ps.setTimestamp(5, Timestamp.from(e.start()));
+    ps.setBoolean(6, silenced);
+    setDouble(ps, 7, e.peak());
+    setDouble(ps, 8, e.peak());
+    ps.setString(9, limitText(e.limit()));
+    ps.setString(10, standard);
+    ps.setString(11, e.detail());
   }
 
   /** Resolves the unresolved alert of an episode, if any. */

@@ -39,14 +39,25 @@ import org.slf4j.LoggerFactory;
  * once.
  *
  * <p>On becoming leader it rebuilds the evaluators from the last hours of stored readings and
- * reconciles the open alerts with what they say. Known gap: a reading older than its parameter's
- * open window (a gateway backlog arriving after live data) is counted as late and not judged live;
- * {@code outfall check} over the period judges it.
+ * reconciles the open alerts with what they say.
+ *
+ * <p>Late readings: a gateway back from an outage sends live readings first and its backlog behind
+ * them, so backlog readings arrive for windows already judged. When a station's late readings stop
+ * arriving for the grace period (or every minute during a long drain), the station is judged again
+ * from its stored readings: episodes found wholly inside the late data become resolved alerts with
+ * their own times (notified), the ones still going on are opened, and the station's evaluator is
+ * replaced by the re-judged one. The context replayed before the earliest late reading is {@value
+ * #REPLAY_HOURS} hours, as on a rebuild.
  */
 public final class ComplianceEngine implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ComplianceEngine.class);
   private static final long LOCK = 0x6f757466616c6cL; // "outfall"
-  private static final Duration REPLAY = Duration.ofHours(3);
+  private static final int REPLAY_HOURS = 3;
+  private static final Duration REPLAY = Duration.ofHours(REPLAY_HOURS);
+
+  /** During a long backlog drain, a station with late readings is re-judged at most this often. */
+  private static final long REJUDGE_EVERY_NANOS = 60_000_000_000L;
+
   // Alertmanager forgets a firing alert an hour after it was last sent (its endsAt).
   private static final Duration RESEND = Duration.ofMinutes(20);
 
@@ -66,6 +77,12 @@ public final class ComplianceEngine implements AutoCloseable {
   private volatile boolean running = true;
   private volatile boolean leader;
   private long lateReported;
+
+  /** Stations with late readings not yet re-judged: the earliest late reading, epoch ms. */
+  private final Map<String, Long> lateFrom = new HashMap<>();
+
+  /** When each of those stations last had a late reading, and when it was first seen (nanoTime). */
+  private final Map<String, long[]> lateArrivals = new HashMap<>();
 
   /** A station's evaluator and the permit version it was built from. */
   private record Evaluated(
@@ -125,6 +142,7 @@ public final class ComplianceEngine implements AutoCloseable {
           drain();
           if (System.nanoTime() - lastTick > 1_000_000_000L) {
             tick(Instant.now());
+            rejudgeLate();
             lastTick = System.nanoTime();
           }
           if (permitNews || System.nanoTime() - lastPermitCheck > 10_000_000_000L) {
@@ -184,7 +202,10 @@ public final class ComplianceEngine implements AutoCloseable {
       }
       int open = reconcile(c);
       c.commit();
-      for (Evaluated ev : stations.values()) ev.sink().replaying = false;
+      for (Evaluated ev : stations.values()) {
+        ev.sink().replaying = false;
+        ev.sink().closedInReplay.clear();
+      }
       log.info(
           "compliance engine: {} stations with permits, {} readings replayed, {} episodes going on",
           stations.size(),
@@ -216,10 +237,71 @@ public final class ComplianceEngine implements AutoCloseable {
     return n;
   }
 
+  /** Re-judges the stations whose late readings have stopped coming (or every minute). */
+  private void rejudgeLate() throws SQLException {
+    long now = System.nanoTime();
+    for (String station : List.copyOf(lateFrom.keySet())) {
+      long[] at = lateArrivals.get(station);
+      boolean quiet = now - at[0] >= settings.windowGrace().toNanos();
+      if (!quiet && now - at[1] < REJUDGE_EVERY_NANOS) continue;
+      long from = lateFrom.remove(station);
+      lateArrivals.remove(station);
+      if (stations.containsKey(station)) rejudge(station, Instant.ofEpochMilli(from));
+    }
+  }
+
+  /**
+   * Judges one station again from its stored readings, in one snapshot that also takes its queued
+   * readings out of the queue (they are in the replay), and replaces its evaluator.
+   */
+  private void rejudge(String station, Instant lateFromTime) throws SQLException {
+    Evaluated old = stations.get(station);
+    Sink sink = new Sink(true);
+    ComplianceEvaluator evaluator = new ComplianceEvaluator(old.schedule(), bands, settings, sink);
+    int recorded = 0;
+    try (Connection c = ds.getConnection()) {
+      c.setAutoCommit(false);
+      c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+      try (var ps =
+          c.prepareStatement(
+              "DELETE FROM evaluation_queue WHERE station_id = (SELECT id FROM stations WHERE code = ?)")) {
+        ps.setString(1, station);
+        ps.executeUpdate();
+      }
+      long replayed = replay(c, station, evaluator, lateFromTime.minus(REPLAY));
+      evaluator.advanceTo(clock(station, evaluator, Instant.now()));
+      for (Episode e : sink.closedInReplay)
+        if (!e.end().isBefore(lateFromTime)
+            && alerts.recordPast(c, e, standardAt(old.schedule(), e.start())) != null) recorded++;
+      stations.put(station, new Evaluated(old.permitVersion(), old.schedule(), evaluator, sink));
+      reconcile(c, station, "no longer the case when judged again with late readings");
+      c.commit();
+      log.info(
+          "compliance engine: {} judged again for late readings from {} ({} readings replayed,"
+              + " {} episodes found in them)",
+          station,
+          lateFromTime,
+          replayed,
+          recorded);
+    } catch (SQLException | RuntimeException e) {
+      stations.put(station, old);
+      throw e;
+    }
+    sink.closedInReplay.clear();
+    sink.replaying = false;
+    onCommit.run();
+  }
+
   /** After a replay: open what the evaluators say is going on, resolve what no longer is. */
   private int reconcile(Connection c) throws SQLException {
+    return reconcile(c, null, "no longer the case after restart");
+  }
+
+  /** {@link #reconcile(Connection)} for one station, or for all when {@code only} is null. */
+  private int reconcile(Connection c, String only, String why) throws SQLException {
     Set<List<String>> going = new HashSet<>();
     for (var e : stations.entrySet()) {
+      if (only != null && !only.equals(e.getKey())) continue;
       for (Episode ep : e.getValue().evaluator().openEpisodes()) {
         alerts.opened(c, ep, standardAt(e.getValue().schedule(), ep.start()));
         going.add(List.of(ep.station(), String.valueOf(ep.parameter()), ep.kind().label()));
@@ -232,6 +314,7 @@ public final class ComplianceEngine implements AutoCloseable {
                 "SELECT station, parameter, kind FROM alerts WHERE state <> 'resolved'")) {
       while (rs.next()) {
         if (stations.containsKey(rs.getString(1))
+            && (only == null || only.equals(rs.getString(1)))
             && !going.contains(
                 List.of(rs.getString(1), String.valueOf(rs.getString(2)), rs.getString(3)))) {
           stale.add(new Object[] {rs.getString(1), rs.getString(2), rs.getString(3)});
@@ -243,14 +326,7 @@ public final class ComplianceEngine implements AutoCloseable {
       alerts.closed(
           c,
           new Episode(
-              kind,
-              (String) a[0],
-              (String) a[1],
-              Instant.now(),
-              Instant.now(),
-              null,
-              null,
-              "no longer the case after restart"));
+              kind, (String) a[0], (String) a[1], Instant.now(), Instant.now(), null, null, why));
     }
     return going.size();
   }
@@ -281,8 +357,13 @@ public final class ComplianceEngine implements AutoCloseable {
         for (Reading r : readings) {
           Evaluated ev = stations.get(r.station());
           ev.sink().connection = c;
+          long lateBefore = ev.evaluator().lateReadings();
           feed(ev.evaluator(), r);
           lastArrival.put(r.station(), arrived);
+          if (ev.evaluator().lateReadings() > lateBefore) {
+            lateFrom.merge(r.station(), r.timestampMs(), Math::min);
+            lateArrivals.computeIfAbsent(r.station(), k -> new long[] {0, arrived})[0] = arrived;
+          }
         }
         c.commit();
       } catch (SQLException | RuntimeException e) {
@@ -385,6 +466,9 @@ public final class ComplianceEngine implements AutoCloseable {
     Connection connection;
     volatile boolean replaying;
 
+    /** Episodes that ended during a replay: a re-judge records the ones in late readings. */
+    final List<Episode> closedInReplay = new ArrayList<>();
+
     Sink(boolean replaying) {
       this.replaying = replaying;
     }
@@ -407,7 +491,10 @@ public final class ComplianceEngine implements AutoCloseable {
 
     @Override
     public void closed(Episode e) {
-      if (replaying) return;
+      if (replaying) {
+        closedInReplay.add(e);
+        return;
+      }
       run(() -> alerts.closed(connection, e));
     }
 

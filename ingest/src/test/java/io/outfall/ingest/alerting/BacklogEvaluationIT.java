@@ -26,10 +26,12 @@ import org.junit.jupiter.api.Test;
  */
 class BacklogEvaluationIT {
   static final String STATION = "IT-BACKLOG-OUT";
+  static final String LATE_STATION = "IT-LATE-OUT";
   static TestServices services;
   static IngestServer server;
   static TestPublisher gateway;
   static PermitWindows cod;
+  static PermitWindows late;
 
   @BeforeAll
   static void start() throws Exception {
@@ -42,6 +44,8 @@ class BacklogEvaluationIT {
     gateway = new TestPublisher(services.mqttUrl(), "it-backlog", "it-backlog-gw");
     cod = new PermitWindows(STATION, gateway, server.httpPort());
     cod.install();
+    late = new PermitWindows(LATE_STATION, gateway, server.httpPort());
+    late.install();
   }
 
   @AfterAll
@@ -77,5 +81,53 @@ class BacklogEvaluationIT {
         .as("resolved by the compliant window that followed, at its start")
         .isEqualTo(Instant.ofEpochMilli(base + 7 * w).toString());
     assertThat(breach.getDouble("peak")).isEqualTo(300.0);
+  }
+
+  /**
+   * The gateway's way since live data goes first: after an outage the windows after it arrive (and
+   * are judged) before the backlog. The breach inside the backlog still becomes an alert with its
+   * own times, once; the readings sent again change nothing.
+   */
+  @Test
+  void aBreachInABacklogSentAfterLiveDataIsStillAlertedOnce() throws Exception {
+    long w = PermitWindows.WINDOW_MS;
+    long base = Math.floorDiv(System.currentTimeMillis(), w) * w - 30 * w;
+    long seq = 100;
+    // Live data first: windows 15 to 19, compliant.
+    for (int k = 15; k < 20; k++) {
+      gateway.publish(window(LATE_STATION, base, k, 60, ++seq));
+      Thread.sleep(300);
+    }
+    // Then the backlog, windows 0 to 14, oldest first; windows 5 and 6 breach.
+    List<ReadingsBatch> backlog = new ArrayList<>();
+    for (int k = 0; k < 15; k++)
+      backlog.add(window(LATE_STATION, base, k, k == 5 || k == 6 ? 300 : 60, ++seq));
+    for (ReadingsBatch b : backlog) {
+      gateway.publish(b);
+      Thread.sleep(100);
+    }
+    await().atMost(Duration.ofSeconds(30)).until(() -> late.breaches("all").size() == 1);
+    JsonObject breach = late.breaches("all").getJsonObject(0);
+    assertThat(breach.getString("state")).isEqualTo("resolved");
+    assertThat(breach.getString("started_at"))
+        .isEqualTo(Instant.ofEpochMilli(base + 5 * w).toString());
+    assertThat(breach.getString("resolved_at"))
+        .isEqualTo(Instant.ofEpochMilli(base + 7 * w).toString());
+    assertThat(breach.getDouble("peak")).isEqualTo(300.0);
+
+    // The backlog again (a gateway resending what it never saw acknowledged): nothing new.
+    for (ReadingsBatch b : backlog) gateway.publish(b);
+    Thread.sleep(5_000);
+    assertThat(late.breaches("all").size()).isEqualTo(1);
+  }
+
+  private static ReadingsBatch window(String station, long base, int k, double value, long seq) {
+    long w = PermitWindows.WINDOW_MS;
+    List<Reading> readings = new ArrayList<>();
+    for (int i = 0; i < 10; i++)
+      readings.add(
+          new Reading(
+              station, "COD", base + k * w + i * 1000L, value, "mg/L", DeviceStatus.MEASURING));
+    return new ReadingsBatch("it-backlog-gw", seq, System.currentTimeMillis(), readings);
   }
 }
