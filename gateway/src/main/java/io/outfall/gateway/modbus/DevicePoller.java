@@ -139,8 +139,10 @@ public final class DevicePoller implements AutoCloseable {
                 timeout,
                 true,
                 device.transport() == Transport.RTU_OVER_TCP);
-    m.setRetries(device.retries());
     m.connect();
+    // After connect: j2mod's facade hands its retries to the transaction it creates on connect, so
+    // set before they are silently lost (and 5 attempts apply). j2mod counts attempts, not retries.
+    m.setRetries(device.retries() + 1);
     return m;
   }
 

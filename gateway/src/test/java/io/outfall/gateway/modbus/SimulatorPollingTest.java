@@ -151,6 +151,43 @@ class SimulatorPollingTest {
     }
   }
 
+  @Test
+  void anAnalyzerThatTimesOutComesBackByItself() throws Exception {
+    int port = freePort();
+    var model = new EffluentModel(new EffluentModel.Profile(160, 55, 35, 4.5, 7.2, 30, false), 1);
+    List<Reading> got = new ArrayList<>();
+    try (DevicePoller poller = new DevicePoller(device(port), got::addAll)) {
+      // A hung analyzer: it accepts the connection and never answers.
+      try (java.net.ServerSocket hung = new java.net.ServerSocket(port)) {
+        Thread accept =
+            new Thread(
+                () -> {
+                  try {
+                    while (true) hung.accept(); // holds connections open, says nothing
+                  } catch (java.io.IOException closed) {
+                    // the test is done with it
+                  }
+                });
+        accept.setDaemon(true);
+        accept.start();
+        long t0 = System.nanoTime();
+        poller.poll();
+        poller.poll();
+        long tookMs = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(poller.consecutiveFailures()).isEqualTo(2);
+        assertThat(poller.lastError()).containsIgnoringCase("timeout");
+        // timeout 500 ms and 1 retry: two attempts, so each poll gives up after about a second
+        // (j2mod's default of five attempts with back-off took 5.5 s before the retries applied)
+        assertThat(tookMs).isBetween(1_900L, 4_000L);
+      }
+      try (PlantSimulator back = new PlantSimulator("SIM-OUT", model, port)) {
+        poller.poll();
+        assertThat(poller.consecutiveFailures()).isZero();
+        assertThat(got).hasSize(9);
+      }
+    }
+  }
+
   private static double value(List<Reading> readings, String parameter) {
     return readings.stream()
         .filter(r -> r.parameter().equals(parameter))
