@@ -139,9 +139,21 @@ public final class GatewayConfigFile {
   }
 
   private static GatewayConfig parse(JsonNode root) {
+    known(root, "", "version", "gateway", "site", "mqtt", "buffer", "remote", "devices");
     String gateway = id(root, "gateway");
     String site = id(root, "site");
     JsonNode m = object(root, "mqtt");
+    known(
+        m,
+        "mqtt.",
+        "url",
+        "username",
+        "password",
+        "ca_file",
+        "keep_alive",
+        "batch_max_readings",
+        "batch_max_delay",
+        "max_batches_per_second");
     Mqtt mqtt =
         new Mqtt(
             text(m, "url", "mqtt.url"),
@@ -151,16 +163,18 @@ public final class GatewayConfigFile {
             duration(m, "keep_alive", "mqtt.keep_alive", Duration.ofSeconds(30)),
             integer(m, "batch_max_readings", "mqtt.batch_max_readings", 500, 1, 10_000),
             duration(m, "batch_max_delay", "mqtt.batch_max_delay", Duration.ofSeconds(5)),
-            integer(m, "max_batches_per_second", "mqtt.max_batches_per_second", 40, 1, 10_000));
+            integer(m, "max_batches_per_second", "mqtt.max_batches_per_second", 100, 1, 10_000));
     if (!mqtt.url().matches("(tcp|ssl)://[^/]+"))
       throw new IllegalArgumentException(
           "mqtt.url: tcp://host:port or ssl://host:port is required, got '" + mqtt.url() + "'");
     JsonNode r = root.has("remote") ? object(root, "remote") : YAML.createObjectNode();
+    known(r, "remote.", "config_key", "apply_grace");
     Remote remote =
         new Remote(
             optionalText(r, "config_key"),
             duration(r, "apply_grace", "remote.apply_grace", Duration.ofSeconds(60)));
     JsonNode b = object(root, "buffer");
+    known(b, "buffer.", "path", "max_readings", "max_bytes", "fsync");
     Buffer buffer =
         new Buffer(
             Path.of(text(b, "path", "buffer.path")),
@@ -190,6 +204,21 @@ public final class GatewayConfigFile {
   }
 
   private static Device device(JsonNode d, String at) {
+    if (!d.isObject()) throw new IllegalArgumentException(at + ": a mapping is required");
+    known(
+        d,
+        at + ".",
+        "name",
+        "transport",
+        "host",
+        "port",
+        "serial",
+        "unit_id",
+        "station",
+        "period",
+        "timeout",
+        "retries",
+        "points");
     JsonNode ps = d.get("points");
     if (ps == null || !ps.isArray() || ps.isEmpty())
       throw new IllegalArgumentException(at + ".points: at least one point is required");
@@ -203,6 +232,7 @@ public final class GatewayConfigFile {
       if (s == null || !s.isObject())
         throw new IllegalArgumentException(at + ".serial: a mapping is required for transport rtu");
       String sat = at + ".serial";
+      known(s, sat + ".", "port", "baud", "data_bits", "parity", "stop_bits");
       String parity = s.has("parity") ? s.get("parity").asText().toLowerCase(Locale.ROOT) : "none";
       if (!List.of("none", "even", "odd").contains(parity))
         throw new IllegalArgumentException(
@@ -230,6 +260,19 @@ public final class GatewayConfigFile {
   }
 
   private static Point point(JsonNode p, String at) {
+    if (!p.isObject()) throw new IllegalArgumentException(at + ": a mapping is required");
+    known(
+        p,
+        at + ".",
+        "parameter",
+        "unit",
+        "table",
+        "register",
+        "type",
+        "word_order",
+        "scale",
+        "offset",
+        "status_register");
     RegisterType type = choice(RegisterType.class, p, "type", at + ".type", RegisterType.FLOAT32);
     return new Point(
         text(p, "parameter", at + ".parameter"),
@@ -241,6 +284,17 @@ public final class GatewayConfigFile {
         number(p, "scale", at + ".scale", 1.0),
         number(p, "offset", at + ".offset", 0.0),
         integer(p, "status_register", at + ".status_register", -1, -1, 65535));
+  }
+
+  /** A misspelt field would silently fall back to its default: refuse what is not known. */
+  private static void known(JsonNode n, String at, String... fields) {
+    var names = n.fieldNames();
+    while (names.hasNext()) {
+      String f = names.next();
+      if (!List.of(fields).contains(f))
+        throw new IllegalArgumentException(
+            at + f + ": not a known field (known: " + String.join(", ", fields) + ")");
+    }
   }
 
   private static String id(JsonNode n, String field) {

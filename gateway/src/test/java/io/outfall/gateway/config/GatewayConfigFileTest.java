@@ -32,7 +32,7 @@ class GatewayConfigFileTest {
     GatewayConfig c = GatewayConfigFile.parse(GOOD);
     assertThat(c.version()).isEqualTo("2026-11-25.1");
     assertThat(c.mqtt().batchMaxDelay()).isEqualTo(Duration.ofSeconds(2));
-    assertThat(c.mqtt().maxBatchesPerSecond()).isEqualTo(40);
+    assertThat(c.mqtt().maxBatchesPerSecond()).isEqualTo(100);
     assertThat(c.buffer().maxBytes()).isEqualTo(1L << 30);
     assertThat(c.remote().configKey()).isNull();
     assertThat(c.remote().applyGrace()).isEqualTo(Duration.ofSeconds(60));

@@ -59,14 +59,15 @@ public final class GatewayDrainBench implements Callable<Integer> {
 
   @Option(
       names = "--batch",
-      defaultValue = "1000",
-      description = "mqtt.batch_max_readings (default: ${DEFAULT-VALUE})")
+      defaultValue = "500",
+      description = "mqtt.batch_max_readings (default: ${DEFAULT-VALUE}, the gateway's default)")
   int batch;
 
   @Option(
       names = "--rate",
       defaultValue = "100",
-      description = "mqtt.max_batches_per_second (default: ${DEFAULT-VALUE})")
+      description =
+          "mqtt.max_batches_per_second (default: ${DEFAULT-VALUE}, the gateway's default)")
   int rate;
 
   @Option(
