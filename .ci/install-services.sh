@@ -3,6 +3,7 @@
 #   - Mosquitto from Debian (bookworm) on 127.0.0.1:${OUTFALL_CI_MQTT_PORT:-18831}
 #   - PostgreSQL 17 + TimescaleDB (Apache-2 build) from a Debian trixie chroot on 127.0.0.1:${OUTFALL_CI_PG_PORT:-15432}
 #   - Prometheus Alertmanager from Debian (prometheus-alertmanager); the tests start their own instances
+#   - socat from Debian: SerialRtuTest joins two pseudo-terminals with it as a null-modem cable
 # Idempotent: a second run reuses the chroot and only (re)starts what is not running.
 # Prints the environment the tests need as `export` lines on its last lines (eval-able).
 set -euo pipefail
@@ -23,7 +24,7 @@ mirror() {
 
 install_host_packages() {
   local missing=()
-  for p in mosquitto mosquitto-clients debootstrap prometheus-alertmanager; do
+  for p in mosquitto mosquitto-clients debootstrap prometheus-alertmanager socat; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
   done
   if [ ${#missing[@]} -gt 0 ]; then
@@ -99,3 +100,4 @@ echo "export OUTFALL_TEST_DB_URL=jdbc:postgresql://127.0.0.1:$PG_PORT/postgres"
 echo "export OUTFALL_TEST_DB_USER=postgres"
 echo "export OUTFALL_TEST_DB_PASSWORD="
 echo "export OUTFALL_TEST_REQUIRE_ALERTMANAGER=true"
+echo "export OUTFALL_TEST_REQUIRE_SOCAT=true"

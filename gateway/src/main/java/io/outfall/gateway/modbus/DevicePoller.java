@@ -132,7 +132,7 @@ public final class DevicePoller implements AutoCloseable {
     int timeout = (int) device.timeout().toMillis();
     AbstractModbusMaster m =
         device.transport() == Transport.RTU
-            ? new ModbusSerialMaster(serialParameters(), timeout)
+            ? new ModbusSerialMaster(serialParameters(device.serial()), timeout)
             : new ModbusTCPMaster(
                 device.host(),
                 device.port(),
@@ -146,8 +146,9 @@ public final class DevicePoller implements AutoCloseable {
     return m;
   }
 
-  private SerialParameters serialParameters() {
-    var s = device.serial();
+  /** j2mod's settings for an RTU serial line (the simulator's slave uses the same). */
+  public static SerialParameters serialParameters(
+      io.outfall.gateway.config.GatewayConfig.Serial s) {
     SerialParameters p = new SerialParameters();
     p.setPortName(s.port());
     p.setBaudRate(s.baud());

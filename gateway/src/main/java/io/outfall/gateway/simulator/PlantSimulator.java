@@ -77,6 +77,30 @@ public final class PlantSimulator implements AutoCloseable {
 
   public PlantSimulator(String station, EffluentModel model, int port, boolean rtuOverTcp)
       throws Exception {
+    this(station, model, () -> ModbusSlaveFactory.createTCPSlave(port, 4, rtuOverTcp));
+  }
+
+  /**
+   * The same plant as an RTU slave on a serial line ({@code serial.port()}, e.g. one end of a
+   * pseudo-terminal pair), unit 1.
+   */
+  public static PlantSimulator onSerialLine(
+      String station, EffluentModel model, io.outfall.gateway.config.GatewayConfig.Serial serial)
+      throws Exception {
+    return new PlantSimulator(
+        station,
+        model,
+        () ->
+            ModbusSlaveFactory.createSerialSlave(
+                io.outfall.gateway.modbus.DevicePoller.serialParameters(serial)));
+  }
+
+  private interface SlaveFactory {
+    ModbusSlave create() throws Exception;
+  }
+
+  private PlantSimulator(String station, EffluentModel model, SlaveFactory slaves)
+      throws Exception {
     this.station = station;
     this.model = model;
     for (int i = 0; i < 128; i++) image.addRegister(new SimpleRegister(0));
@@ -85,7 +109,7 @@ public final class PlantSimulator implements AutoCloseable {
       image.addInputRegister(inputs[i]);
     }
     update();
-    this.slave = ModbusSlaveFactory.createTCPSlave(port, 4, rtuOverTcp);
+    this.slave = slaves.create();
     slave.addProcessImage(1, image);
     slave.open();
     timer.scheduleAtFixedRate(this::update, 1, 1, TimeUnit.SECONDS);
