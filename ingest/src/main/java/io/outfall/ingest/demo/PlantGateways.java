@@ -9,12 +9,13 @@ import java.time.Duration;
 public final class PlantGateways {
   private PlantGateways() {}
 
-  /** Points per poll of a simulated plant: its eight parameters and the energy meter. */
-  public static final int POINTS = EffluentModel.PARAMETERS.size() + 1;
+  /** Points per poll of a simulated plant: its eight parameters, the energy and dosing meters. */
+  public static final int POINTS = EffluentModel.PARAMETERS.size() + 2;
 
   /**
    * A gateway polling a {@link PlantSimulator} on {@code modbusPort} every {@code period}: the
-   * eight parameters with their status registers, and the energy meter.
+   * eight parameters with their status registers, the energy meter, and the coagulant dosing meter
+   * from the input registers (as many meters publish theirs).
    */
   public static String config(
       String gateway,
@@ -36,6 +37,10 @@ public final class PlantGateways {
         String.format(
             "      - {parameter: energy, unit: kWh, register: %d}%n",
             PlantSimulator.ENERGY_REGISTER));
+    points.append(
+        String.format(
+            "      - {parameter: chemical_dose, unit: kg, table: input, register: %d}%n",
+            PlantSimulator.CHEMICAL_REGISTER));
     return """
         version: simulated-1
         gateway: %s

@@ -41,6 +41,7 @@ public final class GatewayFleet implements MessageCallback, AutoCloseable {
   private final MeterRegistry registry;
   private final MqttAsyncClient client;
   private final Map<String, Seen> gateways = new ConcurrentHashMap<>();
+  private volatile boolean closed;
 
   /**
    * One gateway as last heard of. Fields are written by Paho's thread, read by HTTP and metrics.
@@ -78,11 +79,27 @@ public final class GatewayFleet implements MessageCallback, AutoCloseable {
       o.setUserName(username);
       o.setPassword(password.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
-    try {
-      client.connect(o);
-    } catch (Exception e) {
-      log.warn("gateway status: broker not reachable yet ({}); will retry", e.toString());
-    }
+    // Paho reconnects automatically only after a first success: keep trying until then, in the
+    // background (ingest must start even while the broker is down).
+    Thread connect =
+        new Thread(
+            () -> {
+              while (!closed && !client.isConnected()) {
+                try {
+                  client.connect(o).waitForCompletion(10_000);
+                } catch (Exception e) {
+                  log.debug("gateway status: broker not reachable yet ({})", e.toString());
+                  try {
+                    Thread.sleep(5_000);
+                  } catch (InterruptedException ie) {
+                    return;
+                  }
+                }
+              }
+            },
+            "gateway-status-connect");
+    connect.setDaemon(true);
+    connect.start();
   }
 
   @Override
@@ -201,6 +218,7 @@ public final class GatewayFleet implements MessageCallback, AutoCloseable {
 
   @Override
   public void close() {
+    closed = true;
     try {
       if (client.isConnected()) client.disconnect().waitForCompletion(2_000);
       client.close(true);

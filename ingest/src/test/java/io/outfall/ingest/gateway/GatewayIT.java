@@ -140,7 +140,7 @@ class GatewayIT {
         PlantSimulator plant = new PlantSimulator(station, model, modbusPort);
         TcpProxy link = new TcpProxy(broker.getHost(), broker.getPort())) {
       // The backlog drains at 10 readings a second (one batch of 10 per second); the plant
-      // produces 9 a second.
+      // produces 10 a second.
       GatewayConfig config =
           GatewayConfigFile.parse(
               PlantGateways.config(
