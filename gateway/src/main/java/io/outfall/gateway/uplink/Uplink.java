@@ -89,7 +89,11 @@ public final class Uplink implements AutoCloseable {
   public void start() throws Exception {
     MqttConnectionOptions o = new MqttConnectionOptions();
     o.setAutomaticReconnect(true);
-    o.setAutomaticReconnectDelay(1, 10);
+    // Paho v5 1.2.5 ignores setAutomaticReconnectDelay (eclipse-paho/paho.mqtt.java#864) and
+    // doubles its delay up to 128 s: after a 30 s outage it came back a minute late. This is the
+    // setting it reads. The delay doubles from 1 s while below it (1, 2, 4, 8 s, then 8 s): a
+    // fleet of gateways does not hammer a broker that is coming back, nor waits minutes.
+    o.setMaxReconnectDelay(5_000);
     o.setCleanStart(true); // the buffer is the session: unacknowledged batches are resent from it
     o.setConnectionTimeout(10);
     o.setKeepAliveInterval((int) config.mqtt().keepAlive().toSeconds());

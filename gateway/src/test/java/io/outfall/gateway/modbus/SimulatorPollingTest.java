@@ -11,7 +11,6 @@ import io.outfall.gateway.config.GatewayConfig.WordOrder;
 import io.outfall.gateway.simulator.EffluentModel;
 import io.outfall.gateway.simulator.PlantSimulator;
 import io.outfall.protocol.Reading;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,9 +19,7 @@ import org.junit.jupiter.api.Test;
 /** The real Modbus TCP path: the plant simulator's slave, polled by the gateway's poller. */
 class SimulatorPollingTest {
   static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+    return io.outfall.gateway.simulator.FreePorts.next();
   }
 
   static Device device(int port) {

@@ -83,12 +83,12 @@ public final class EmbeddedBroker implements AutoCloseable {
     return hivemq;
   }
 
-  /** A TCP port free on this machine now, for an embedded service or a simulator to listen on. */
+  /**
+   * A TCP port free now, below the ephemeral range (see {@link
+   * io.outfall.gateway.simulator.FreePorts#next()}).
+   */
   public static int freePort() throws IOException {
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-      s.setReuseAddress(true);
-      return s.getLocalPort();
-    }
+    return io.outfall.gateway.simulator.FreePorts.next();
   }
 
   public String url() {

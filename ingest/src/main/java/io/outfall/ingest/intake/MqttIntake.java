@@ -72,7 +72,10 @@ public final class MqttIntake implements MqttCallback, AutoCloseable {
     o.setSessionExpiryInterval(options.sessionExpirySeconds());
     o.setReceiveMaximum(options.receiveMaximum());
     o.setAutomaticReconnect(true);
-    o.setAutomaticReconnectDelay(1, 10);
+    // Paho v5 1.2.5 ignores setAutomaticReconnectDelay (eclipse-paho/paho.mqtt.java#864) and
+    // doubles its delay up to 128 s: after a 30 s outage it came back a minute late. This is the
+    // setting it reads. The delay doubles from 1 s while below it (1, 2, 4, 8 s, then 8 s).
+    o.setMaxReconnectDelay(5_000);
     o.setKeepAliveInterval(20);
     if (options.url().startsWith("tcp://")) {
       // PUBACKs are tiny and many: without TCP_NODELAY each can wait out a delayed-ACK timer.

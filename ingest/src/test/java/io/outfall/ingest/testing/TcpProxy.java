@@ -27,7 +27,7 @@ public final class TcpProxy implements AutoCloseable {
   public TcpProxy(String targetHost, int targetPort) throws IOException {
     this.targetHost = targetHost;
     this.targetPort = targetPort;
-    this.port = TestServices.freePort();
+    this.port = TestServices.freePort(); // below the ephemeral range: see there
     restore();
   }
 
