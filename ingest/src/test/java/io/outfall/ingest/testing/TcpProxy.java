@@ -51,7 +51,21 @@ public final class TcpProxy implements AutoCloseable {
     if (server != null) return;
     ServerSocket s = new ServerSocket();
     s.setReuseAddress(true);
-    s.bind(new InetSocketAddress("127.0.0.1", port));
+    for (int attempt = 0; ; attempt++) {
+      try {
+        s.bind(new InetSocketAddress("127.0.0.1", port));
+        break;
+      } catch (java.net.BindException stillClosing) {
+        // a connection closed by cut() may take a moment to release the port
+        if (attempt >= 50) throw stillClosing;
+        try {
+          Thread.sleep(100);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw stillClosing;
+        }
+      }
+    }
     server = s;
     Thread accept = new Thread(() -> accept(s), "proxy-accept-" + port);
     accept.setDaemon(true);
@@ -68,15 +82,20 @@ public final class TcpProxy implements AutoCloseable {
 
   private void accept(ServerSocket s) {
     while (!s.isClosed()) {
+      Socket client = null;
       try {
-        Socket client = s.accept();
-        Socket upstream = new Socket(targetHost, targetPort);
+        client = s.accept();
+        // Tracked at once: an accepted socket left open holds the port, and restore() could not
+        // listen on it again.
         open.add(client);
+        if (s.isClosed()) throw new IOException("cut while accepting");
+        Socket upstream = new Socket(targetHost, targetPort);
         open.add(upstream);
         pump(client, upstream);
         pump(upstream, client);
       } catch (IOException e) {
         // closed by cut(), or the target refused: the client sees its connection drop
+        closeQuietly(client);
       }
     }
   }
