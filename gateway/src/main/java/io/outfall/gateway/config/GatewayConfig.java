@@ -20,28 +20,6 @@ public record GatewayConfig(
     List<Device> devices) {
 
   /**
-   * The same snapshot with other devices and uplink tuning (what a remote configuration changes).
-   */
-  public GatewayConfig withRemoteParts(GatewayConfig from) {
-    return new GatewayConfig(
-        from.version,
-        gateway,
-        site,
-        new Mqtt(
-            mqtt.url,
-            mqtt.username,
-            mqtt.password,
-            mqtt.caFile,
-            mqtt.keepAlive,
-            from.mqtt.batchMaxReadings,
-            from.mqtt.batchMaxDelay,
-            from.mqtt.maxBatchesPerSecond),
-        buffer,
-        remote,
-        from.devices);
-  }
-
-  /**
    * Remote configuration: what the gateway accepts on its retained config topic.
    *
    * @param configKey the server's Ed25519 public key (X.509, base64); {@code null} refuses every

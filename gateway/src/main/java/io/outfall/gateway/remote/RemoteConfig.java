@@ -140,7 +140,11 @@ public final class RemoteConfig implements AutoCloseable {
     try {
       m = ConfigMessage.decode(payload);
     } catch (IllegalArgumentException e) {
-      answer("?", ConfigMessageHash.of(payload), Outcome.REJECTED, e.getMessage());
+      answer(
+          "?",
+          ConfigMessage.sha256(new String(payload, StandardCharsets.UTF_8)),
+          Outcome.REJECTED,
+          e.getMessage());
       return;
     }
     String hash = m.hash();
@@ -249,12 +253,5 @@ public final class RemoteConfig implements AutoCloseable {
   public void close() throws InterruptedException {
     worker.shutdownNow();
     worker.awaitTermination(5, TimeUnit.SECONDS);
-  }
-
-  /** The name of a payload that is not even a config message. */
-  private static final class ConfigMessageHash {
-    static String of(byte[] payload) {
-      return new ConfigMessage("?", new String(payload, StandardCharsets.UTF_8), null).hash();
-    }
   }
 }

@@ -66,7 +66,6 @@ public final class Uplink implements AutoCloseable {
   private volatile boolean running = true;
   private volatile long liveFrom = 1;
   private volatile byte[] lastAck;
-  private volatile long batchesSent;
   private volatile long readingsSent;
   private volatile long backlogSent;
   private volatile long unacknowledged;
@@ -264,7 +263,6 @@ public final class Uplink implements AutoCloseable {
       return false;
     }
     buffer.delete(batch);
-    batchesSent++;
     readingsSent += batch.size();
     if (backlog) backlogSent += batch.size();
     lastPublishMs = System.currentTimeMillis();
@@ -273,10 +271,6 @@ public final class Uplink implements AutoCloseable {
 
   public boolean connected() {
     return client.isConnected();
-  }
-
-  public long batchesSent() {
-    return batchesSent;
   }
 
   public long readingsSent() {
@@ -295,10 +289,6 @@ public final class Uplink implements AutoCloseable {
 
   public long lastPublishMs() {
     return lastPublishMs;
-  }
-
-  MqttAsyncClient client() {
-    return client;
   }
 
   private static void sleep(long ms) {

@@ -78,11 +78,29 @@ public final class ComplianceEngine implements AutoCloseable {
   private volatile boolean leader;
   private long lateReported;
 
-  /** Stations with late readings not yet re-judged: the earliest late reading, epoch ms. */
-  private final Map<String, Long> lateFrom = new HashMap<>();
+  /** Stations with late readings not yet re-judged. */
+  private final Map<String, Late> lateStations = new HashMap<>();
 
-  /** When each of those stations last had a late reading, and when it was first seen (nanoTime). */
-  private final Map<String, long[]> lateArrivals = new HashMap<>();
+  /**
+   * A station's late readings so far: the earliest one's time (epoch ms), and when the first and
+   * the last of them arrived (nanoTime).
+   */
+  private static final class Late {
+    long fromMs;
+    final long firstNanos;
+    long lastNanos;
+
+    Late(long fromMs, long arrivedNanos) {
+      this.fromMs = fromMs;
+      this.firstNanos = arrivedNanos;
+      this.lastNanos = arrivedNanos;
+    }
+
+    void add(long ms, long arrivedNanos) {
+      fromMs = Math.min(fromMs, ms);
+      lastNanos = arrivedNanos;
+    }
+  }
 
   /** A station's evaluator and the permit version it was built from. */
   private record Evaluated(
@@ -240,13 +258,12 @@ public final class ComplianceEngine implements AutoCloseable {
   /** Re-judges the stations whose late readings have stopped coming (or every minute). */
   private void rejudgeLate() throws SQLException {
     long now = System.nanoTime();
-    for (String station : List.copyOf(lateFrom.keySet())) {
-      long[] at = lateArrivals.get(station);
-      boolean quiet = now - at[0] >= settings.windowGrace().toNanos();
-      if (!quiet && now - at[1] < REJUDGE_EVERY_NANOS) continue;
-      long from = lateFrom.remove(station);
-      lateArrivals.remove(station);
-      if (stations.containsKey(station)) rejudge(station, Instant.ofEpochMilli(from));
+    for (var e : List.copyOf(lateStations.entrySet())) {
+      Late l = e.getValue();
+      boolean quiet = now - l.lastNanos >= settings.windowGrace().toNanos();
+      if (!quiet && now - l.firstNanos < REJUDGE_EVERY_NANOS) continue;
+      lateStations.remove(e.getKey());
+      if (stations.containsKey(e.getKey())) rejudge(e.getKey(), Instant.ofEpochMilli(l.fromMs));
     }
   }
 
@@ -361,8 +378,9 @@ public final class ComplianceEngine implements AutoCloseable {
           feed(ev.evaluator(), r);
           lastArrival.put(r.station(), arrived);
           if (ev.evaluator().lateReadings() > lateBefore) {
-            lateFrom.merge(r.station(), r.timestampMs(), Math::min);
-            lateArrivals.computeIfAbsent(r.station(), k -> new long[] {0, arrived})[0] = arrived;
+            Late l = lateStations.get(r.station());
+            if (l == null) lateStations.put(r.station(), new Late(r.timestampMs(), arrived));
+            else l.add(r.timestampMs(), arrived);
           }
         }
         c.commit();

@@ -73,7 +73,8 @@ public record ConfigMessage(String version, String yaml, String signature) {
         sig == null || sig.isNull() ? null : sig.asText());
   }
 
-  static String sha256(String text) {
+  /** SHA-256 of a text's UTF-8 bytes, hex. */
+  public static String sha256(String text) {
     try {
       return HexFormat.of()
           .formatHex(

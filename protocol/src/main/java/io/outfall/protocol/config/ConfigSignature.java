@@ -7,14 +7,13 @@ import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.Signature;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
 
 /**
  * Ed25519 signatures of config messages (the JDK's own implementation): the server signs with its
  * private key, a gateway applies only what verifies against the public key in its local
- * configuration. Keys travel as base64 of their standard encodings (X.509 public, PKCS#8 private).
+ * configuration. The public key travels as base64 of its X.509 encoding.
  */
 public final class ConfigSignature {
   private static final String ALGORITHM = "Ed25519";
@@ -57,25 +56,12 @@ public final class ConfigSignature {
     return Base64.getEncoder().encodeToString(key.getEncoded());
   }
 
-  public static String encode(PrivateKey key) {
-    return Base64.getEncoder().encodeToString(key.getEncoded());
-  }
-
   public static PublicKey publicKey(String base64) {
     try {
       return KeyFactory.getInstance(ALGORITHM)
           .generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(base64.trim())));
     } catch (GeneralSecurityException | IllegalArgumentException e) {
       throw new IllegalArgumentException("not an Ed25519 public key (X.509, base64)");
-    }
-  }
-
-  public static PrivateKey privateKey(String base64) {
-    try {
-      return KeyFactory.getInstance(ALGORITHM)
-          .generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(base64.trim())));
-    } catch (GeneralSecurityException | IllegalArgumentException e) {
-      throw new IllegalArgumentException("not an Ed25519 private key (PKCS#8, base64)");
     }
   }
 }
