@@ -32,7 +32,10 @@ public final class EffluentModel {
       double nh4n,
       double ph,
       double colour,
-      boolean flakyAmmonium) {}
+      boolean flakyAmmonium) {
+    /** A 160 m³/h plant whose effluent usually meets QCVN 40 column B: tests, drills, benches. */
+    public static final Profile TYPICAL = new Profile(160, 55, 35, 4.5, 7.2, 30, false);
+  }
 
   private final Profile p;
   private final long seed;

@@ -44,7 +44,7 @@ class SerialRtuTest {
       for (int i = 0; i < 50 && !(Files.exists(plantEnd) && Files.exists(gatewayEnd)); i++)
         Thread.sleep(100);
       assertThat(gatewayEnd).exists();
-      var model = new EffluentModel(new EffluentModel.Profile(160, 55, 35, 4.5, 7.2, 30, false), 1);
+      var model = new EffluentModel(EffluentModel.Profile.TYPICAL, 1);
       List<Reading> got = new ArrayList<>();
       // The pseudo-terminals themselves (/dev/pts/N), not socat's links to them. No parity: a
       // pseudo-terminal does not keep it (jSerialComm then refuses the settings).

@@ -69,7 +69,7 @@ class SimulatorPollingTest {
   @Test
   void pollsDecodedValuesAndStatusesFromTheSimulator() throws Exception {
     int port = freePort();
-    var model = new EffluentModel(new EffluentModel.Profile(160, 55, 35, 4.5, 7.2, 30, false), 1);
+    var model = new EffluentModel(EffluentModel.Profile.TYPICAL, 1);
     List<Reading> got = new ArrayList<>();
     try (PlantSimulator sim = new PlantSimulator("SIM-OUT", model, port);
         DevicePoller poller = new DevicePoller(device(port), got::addAll)) {
@@ -87,7 +87,7 @@ class SimulatorPollingTest {
   @Test
   void aDeviceThatStopsAnsweringComesBackByItself() throws Exception {
     int port = freePort();
-    var model = new EffluentModel(new EffluentModel.Profile(160, 55, 35, 4.5, 7.2, 30, false), 1);
+    var model = new EffluentModel(EffluentModel.Profile.TYPICAL, 1);
     List<Reading> got = new ArrayList<>();
     try (DevicePoller poller = new DevicePoller(device(port), got::addAll)) {
       PlantSimulator sim = new PlantSimulator("SIM-OUT", model, port);
@@ -108,7 +108,7 @@ class SimulatorPollingTest {
   @Test
   void readsInputRegistersAndHoldingRegistersInOnePoll() throws Exception {
     int port = freePort();
-    var model = new EffluentModel(new EffluentModel.Profile(160, 55, 35, 4.5, 7.2, 30, false), 1);
+    var model = new EffluentModel(EffluentModel.Profile.TYPICAL, 1);
     List<Reading> fromHolding = new ArrayList<>();
     List<Reading> fromInput = new ArrayList<>();
     try (PlantSimulator sim = new PlantSimulator("SIM-OUT", model, port);
@@ -130,7 +130,7 @@ class SimulatorPollingTest {
   @Test
   void pollsRtuFramesOverTcp() throws Exception {
     int port = freePort();
-    var model = new EffluentModel(new EffluentModel.Profile(160, 55, 35, 4.5, 7.2, 30, false), 1);
+    var model = new EffluentModel(EffluentModel.Profile.TYPICAL, 1);
     List<Reading> got = new ArrayList<>();
     try (PlantSimulator sim = new PlantSimulator("SIM-OUT", model, port, true);
         DevicePoller rtu =
@@ -151,7 +151,7 @@ class SimulatorPollingTest {
   @Test
   void anAnalyzerThatTimesOutComesBackByItself() throws Exception {
     int port = freePort();
-    var model = new EffluentModel(new EffluentModel.Profile(160, 55, 35, 4.5, 7.2, 30, false), 1);
+    var model = new EffluentModel(EffluentModel.Profile.TYPICAL, 1);
     List<Reading> got = new ArrayList<>();
     try (DevicePoller poller = new DevicePoller(device(port), got::addAll)) {
       // A hung analyzer: it accepts the connection and never answers.

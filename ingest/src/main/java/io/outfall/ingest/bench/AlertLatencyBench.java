@@ -3,7 +3,6 @@ package io.outfall.ingest.bench;
 import io.outfall.ingest.IngestServer;
 import io.outfall.ingest.config.Setting;
 import io.outfall.ingest.config.Settings;
-import io.outfall.ingest.embedded.EmbeddedBroker;
 import io.outfall.ingest.embedded.EmbeddedDatabase;
 import io.outfall.ingest.storage.ReadingQueries;
 import io.outfall.protocol.DeviceStatus;
@@ -35,6 +34,7 @@ import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -74,10 +74,7 @@ public final class AlertLatencyBench implements Callable<Integer> {
       description = "gateways, 50 stations each (default: ${DEFAULT-VALUE})")
   int gateways;
 
-  @Option(
-      names = "--mqtt-url",
-      description = "use this broker instead of the embedded HiveMQ (e.g. a local Mosquitto)")
-  String mqttUrl;
+  @Mixin BenchBroker broker;
 
   private static final int STATIONS_PER_GATEWAY = 50;
   private static final int BREACHING_PER_GATEWAY = 5;
@@ -103,11 +100,8 @@ public final class AlertLatencyBench implements Callable<Integer> {
                 + "\nstandard: QCVN 40:2011/BTNMT\ncolumn: B\nkq: 1\nkf: 1\n"
                 + "parameters: [COD, TSS, NH4_N, pH]\naveraging: PT10S\n");
     try (EmbeddedDatabase pg = EmbeddedDatabase.start(dir.resolve("pg"), 0);
-        EmbeddedBroker embedded =
-            mqttUrl == null
-                ? EmbeddedBroker.start(dir.resolve("broker"), EmbeddedBroker.freePort(), false)
-                : null) {
-      String url = mqttUrl != null ? mqttUrl : embedded.url();
+        BenchBroker.Running running = broker.start(dir)) {
+      String url = running.url();
       String jdbc = pg.jdbcUrl("bench_alerts");
       Settings settings =
           BenchCommand.benchIngest(jdbc, url, "bench-alerts-ingest")
@@ -122,7 +116,7 @@ public final class AlertLatencyBench implements Callable<Integer> {
           tickMs,
           gateways * BREACHING_PER_GATEWAY,
           WINDOW_MS / 1000,
-          mqttUrl != null ? mqttUrl : "embedded HiveMQ CE");
+          running.label());
       try (IngestServer server = IngestServer.start(settings);
           Connection listen = DriverManager.getConnection(jdbc, "postgres", "")) {
         try (var st = listen.createStatement()) {

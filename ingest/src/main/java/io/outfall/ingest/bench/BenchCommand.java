@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.outfall.ingest.IngestServer;
 import io.outfall.ingest.config.Setting;
 import io.outfall.ingest.config.Settings;
-import io.outfall.ingest.embedded.EmbeddedBroker;
 import io.outfall.ingest.embedded.EmbeddedDatabase;
 import io.outfall.ingest.intake.BatchValidator;
 import io.outfall.ingest.intake.Delivery;
@@ -28,6 +27,7 @@ import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -65,10 +65,7 @@ public final class BenchCommand implements Callable<Integer> {
       description = "messages in flight per gateway (default: ${DEFAULT-VALUE})")
   int window;
 
-  @Option(
-      names = "--mqtt-url",
-      description = "use this broker instead of the embedded HiveMQ (e.g. a local Mosquitto)")
-  String mqttUrl;
+  @Mixin BenchBroker broker;
 
   @Override
   public Integer call() throws Exception {
@@ -77,14 +74,11 @@ public final class BenchCommand implements Callable<Integer> {
     long base = System.currentTimeMillis() - Duration.ofDays(30).toMillis();
     Path dir = Files.createTempDirectory("outfall-bench");
     try (EmbeddedDatabase pg = EmbeddedDatabase.start(dir.resolve("pg"), 0);
-        EmbeddedBroker embedded =
-            mqttUrl == null
-                ? EmbeddedBroker.start(dir.resolve("broker"), EmbeddedBroker.freePort(), false)
-                : null) {
-      String url = mqttUrl != null ? mqttUrl : embedded.url();
+        BenchBroker.Running running = broker.start(dir)) {
+      String url = running.url();
       System.out.printf(
           "outfall bench: %,d readings, %d per message, %d gateways, %d in flight each, broker %s%n",
-          total, batch, gateways, window, mqttUrl != null ? mqttUrl : "embedded HiveMQ CE");
+          total, batch, gateways, window, running.label());
       double mqtt = rate(total, mqttOnly(url, perGateway, base));
       System.out.printf(
           "  mqtt only    (publish -> subscriber, nothing stored): %,10.0f readings/s%n", mqtt);

@@ -30,6 +30,7 @@ import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -70,28 +71,22 @@ public final class GatewayDrainBench implements Callable<Integer> {
           "mqtt.max_batches_per_second (default: ${DEFAULT-VALUE}, the gateway's default)")
   int rate;
 
-  @Option(
-      names = "--mqtt-url",
-      description = "use this broker instead of the embedded HiveMQ (e.g. a local Mosquitto)")
-  String mqttUrl;
+  @Mixin BenchBroker broker;
 
   @Override
   public Integer call() throws Exception {
     Path dir = Files.createTempDirectory("outfall-bench-gateway");
     int modbusPort = EmbeddedBroker.freePort();
-    var model = new EffluentModel(new EffluentModel.Profile(160, 55, 35, 4.5, 7.2, 30, false), 7);
-    try (EmbeddedBroker embedded =
-            mqttUrl == null
-                ? EmbeddedBroker.start(dir.resolve("broker"), EmbeddedBroker.freePort(), false)
-                : null;
+    var model = new EffluentModel(EffluentModel.Profile.TYPICAL, 7);
+    try (BenchBroker.Running running = broker.start(dir);
         PlantSimulator plant = new PlantSimulator("BENCH-OUT", model, modbusPort)) {
-      String url = mqttUrl != null ? mqttUrl : embedded.url();
+      String url = running.url();
       long backlogBefore = System.currentTimeMillis() - Duration.ofDays(1).toMillis();
       List<Reading> backlog = backlog(readings, backlogBefore);
       System.out.printf(
           "outfall bench-gateway: %,d readings of backlog, batches of %d, at most %d/s, broker %s,"
               + " gateway JVM -Xmx%s%n",
-          readings, batch, rate, mqttUrl != null ? mqttUrl : "embedded HiveMQ CE", heap);
+          readings, batch, rate, running.label(), heap);
 
       // Baseline: the same batches from memory, one in flight at a time.
       double baseline;

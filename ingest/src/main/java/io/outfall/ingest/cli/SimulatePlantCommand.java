@@ -29,10 +29,7 @@ final class SimulatePlantCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PlantSimulator sim =
-        new PlantSimulator(
-            station,
-            new EffluentModel(new EffluentModel.Profile(160, 55, 35, 4.5, 7.2, 30, false), seed),
-            port);
+        new PlantSimulator(station, new EffluentModel(EffluentModel.Profile.TYPICAL, seed), port);
     System.out.printf("outfall simulate-plant: %s on Modbus TCP port %d, unit 1%n", station, port);
     ServeCommand.awaitShutdown(sim);
     return 0;

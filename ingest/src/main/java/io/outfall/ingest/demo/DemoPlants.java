@@ -28,12 +28,7 @@ public final class DemoPlants implements AutoCloseable {
       String brokerUrl, Path stateDir, Duration period, Duration backfill) throws Exception {
     List<Plant> plants = new ArrayList<>();
     // site, station, flow m3/h, COD, TSS, NH4_N, pH, colour, flaky NH4 analyzer
-    plants.add(
-        new Plant(
-            "hn-phu-nghia",
-            "PHUNGHIA-OUT",
-            new EffluentModel.Profile(160, 55, 35, 4.5, 7.2, 30, false),
-            1));
+    plants.add(new Plant("hn-phu-nghia", "PHUNGHIA-OUT", EffluentModel.Profile.TYPICAL, 1));
     plants.add(
         new Plant(
             "hn-van-phuc",

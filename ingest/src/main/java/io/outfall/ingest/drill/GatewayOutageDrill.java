@@ -79,10 +79,7 @@ public final class GatewayOutageDrill implements Callable<Integer> {
       try (IngestServer server = IngestServer.start(settings);
           PlantSimulator plant =
               new PlantSimulator(
-                  STATION,
-                  new EffluentModel(
-                      new EffluentModel.Profile(160, 55, 35, 4.5, 7.2, 30, false), 11),
-                  modbusPort)) {
+                  STATION, new EffluentModel(EffluentModel.Profile.TYPICAL, 11), modbusPort)) {
         Process gateway = startGateway(config, dir.resolve("gateway-1.log"));
         step("running normally for %d s", before);
         Thread.sleep(before * 1000L);

@@ -34,7 +34,7 @@ class GatewayIT {
     URI broker = URI.create(services.mqttUrl());
     int modbusPort = TestServices.freePort();
     Path dir = Files.createTempDirectory("outfall-gateway-it");
-    var model = new EffluentModel(new EffluentModel.Profile(160, 55, 35, 4.5, 7.2, 30, false), 5);
+    var model = new EffluentModel(EffluentModel.Profile.TYPICAL, 5);
     try (IngestServer server = IngestServer.start(services.ingestSettings(db, "gateway"));
         PlantSimulator plant = new PlantSimulator(STATION, model, modbusPort);
         TcpProxy link = new TcpProxy(broker.getHost(), broker.getPort())) {
@@ -86,7 +86,7 @@ class GatewayIT {
     URI broker = URI.create(services.mqttUrl());
     int modbusPort = TestServices.freePort();
     Path dir = Files.createTempDirectory("outfall-gateway-silent-it");
-    var model = new EffluentModel(new EffluentModel.Profile(160, 55, 35, 4.5, 7.2, 30, false), 5);
+    var model = new EffluentModel(EffluentModel.Profile.TYPICAL, 5);
     try (IngestServer server = IngestServer.start(services.ingestSettings(db, "gatewaysilent"));
         PlantSimulator plant = new PlantSimulator(STATION, model, modbusPort);
         TcpProxy link = new TcpProxy(broker.getHost(), broker.getPort())) {
@@ -135,7 +135,7 @@ class GatewayIT {
     int modbusPort = TestServices.freePort();
     Path dir = Files.createTempDirectory("outfall-gateway-live-it");
     String station = "GW-LIVE-OUT";
-    var model = new EffluentModel(new EffluentModel.Profile(160, 55, 35, 4.5, 7.2, 30, false), 5);
+    var model = new EffluentModel(EffluentModel.Profile.TYPICAL, 5);
     try (IngestServer server = IngestServer.start(services.ingestSettings(db, "gatewaylive"));
         PlantSimulator plant = new PlantSimulator(station, model, modbusPort);
         TcpProxy link = new TcpProxy(broker.getHost(), broker.getPort())) {

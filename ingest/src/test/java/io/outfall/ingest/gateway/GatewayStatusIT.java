@@ -40,7 +40,7 @@ class GatewayStatusIT {
     URI broker = URI.create(services.mqttUrl());
     int modbusPort = TestServices.freePort();
     Path dir = Files.createTempDirectory("outfall-gateway-status-it");
-    var model = new EffluentModel(new EffluentModel.Profile(160, 55, 35, 4.5, 7.2, 30, false), 5);
+    var model = new EffluentModel(EffluentModel.Profile.TYPICAL, 5);
     try (IngestServer server = IngestServer.start(services.ingestSettings(db, "gatewaystatus"));
         PlantSimulator plant = new PlantSimulator("ST-IT-OUT", model, modbusPort);
         TcpProxy link = new TcpProxy(broker.getHost(), broker.getPort())) {

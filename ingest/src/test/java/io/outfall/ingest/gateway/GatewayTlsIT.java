@@ -72,7 +72,7 @@ class GatewayTlsIT {
     int plain = TestServices.freePort();
     int tlsPort = TestServices.freePort();
     int modbusPort = TestServices.freePort();
-    var model = new EffluentModel(new EffluentModel.Profile(160, 55, 35, 4.5, 7.2, 30, false), 5);
+    var model = new EffluentModel(EffluentModel.Profile.TYPICAL, 5);
     AtomicLong received = new AtomicLong();
     ReadingsCodec codec = new ReadingsCodec();
     try (EmbeddedBroker broker =

@@ -52,7 +52,7 @@ class RemoteConfigIT {
     int deadPort = TestServices.freePort(); // nothing listens here
     Path dir = Files.createTempDirectory("outfall-remote-config-it");
     KeyPair server = ConfigSignature.newKeyPair();
-    var model = new EffluentModel(new EffluentModel.Profile(160, 55, 35, 4.5, 7.2, 30, false), 5);
+    var model = new EffluentModel(EffluentModel.Profile.TYPICAL, 5);
     List<ConfigAck> acks = new CopyOnWriteArrayList<>();
     try (IngestServer server0 = IngestServer.start(services.ingestSettings(db, "remoteconfig"));
         PlantSimulator plant = new PlantSimulator(STATION, model, modbusPort);

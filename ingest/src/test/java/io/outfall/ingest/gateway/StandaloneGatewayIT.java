@@ -45,7 +45,7 @@ class StandaloneGatewayIT {
             Duration.ofSeconds(1),
             dir));
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    var model = new EffluentModel(new EffluentModel.Profile(160, 55, 35, 4.5, 7.2, 30, false), 5);
+    var model = new EffluentModel(EffluentModel.Profile.TYPICAL, 5);
     try (IngestServer server = IngestServer.start(services.ingestSettings(db, "standalone"));
         PlantSimulator plant = new PlantSimulator("SA-OUT", model, modbusPort)) {
       Process gw =
