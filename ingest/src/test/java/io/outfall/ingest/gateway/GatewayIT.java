@@ -6,16 +6,8 @@ import static org.awaitility.Awaitility.await;
 import io.outfall.gateway.Gateway;
 import io.outfall.gateway.config.GatewayConfig;
 import io.outfall.gateway.config.GatewayConfigFile;
-import io.outfall.gateway.simulator.EffluentModel;
-import io.outfall.gateway.simulator.PlantSimulator;
-import io.outfall.ingest.IngestServer;
-import io.outfall.ingest.demo.PlantGateways;
 import io.outfall.ingest.testing.Probe;
 import io.outfall.ingest.testing.TcpProxy;
-import io.outfall.ingest.testing.TestServices;
-import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -29,27 +21,12 @@ class GatewayIT {
 
   @Test
   void nothingPolledIsLostThroughALinkOutageAndARestart() throws Exception {
-    TestServices services = TestServices.get();
-    String db = services.newDatabase("gateway");
-    URI broker = URI.create(services.mqttUrl());
-    int modbusPort = TestServices.freePort();
-    Path dir = Files.createTempDirectory("outfall-gateway-it");
-    var model = new EffluentModel(EffluentModel.Profile.TYPICAL, 5);
-    try (IngestServer server = IngestServer.start(services.ingestSettings(db, "gateway"));
-        PlantSimulator plant = new PlantSimulator(STATION, model, modbusPort);
-        TcpProxy link = new TcpProxy(broker.getHost(), broker.getPort())) {
+    try (PlantRig rig = PlantRig.start("gateway", STATION)) {
+      TcpProxy link = rig.link;
       GatewayConfig config =
-          GatewayConfigFile.parse(
-              PlantGateways.config(
-                  "gw-it",
-                  "it-gateway",
-                  STATION,
-                  "tcp://127.0.0.1:" + link.port(),
-                  modbusPort,
-                  Duration.ofSeconds(1),
-                  dir));
+          GatewayConfigFile.parse(rig.gatewayYaml("gw-it", "it-gateway", Duration.ofSeconds(1)));
       Gateway first = Gateway.start(config);
-      await().atMost(Duration.ofSeconds(30)).until(() -> stored(services, db) >= 18);
+      await().atMost(Duration.ofSeconds(30)).until(() -> rig.stored() >= 18);
 
       // The link drops; polling goes on into the buffer.
       link.cut();
@@ -70,36 +47,22 @@ class GatewayIT {
       second.close(); // stop polling so that the count is final
       long polled = polledByFirst + second.status().polled();
       long sent = sentByFirst + second.status().sent();
-      await().atMost(Duration.ofSeconds(30)).until(() -> stored(services, db) == polled);
+      await().atMost(Duration.ofSeconds(30)).until(() -> rig.stored() == polled);
       System.out.printf(
           "[gateway outage] polled=%d sent=%d stored=%d resent=%d lost=%d%n",
-          polled, sent, stored(services, db), sent - polled, polled - stored(services, db));
-      assertThat(stored(services, db)).isEqualTo(polled);
+          polled, sent, rig.stored(), sent - polled, polled - rig.stored());
+      assertThat(rig.stored()).isEqualTo(polled);
       assertThat(sent).as("every reading sent at least once").isGreaterThanOrEqualTo(polled);
     }
   }
 
   @Test
   void batchesInFlightWhenTheLinkGoesSilentAreSentAgain() throws Exception {
-    TestServices services = TestServices.get();
-    String db = services.newDatabase("gatewaysilent");
-    URI broker = URI.create(services.mqttUrl());
-    int modbusPort = TestServices.freePort();
-    Path dir = Files.createTempDirectory("outfall-gateway-silent-it");
-    var model = new EffluentModel(EffluentModel.Profile.TYPICAL, 5);
-    try (IngestServer server = IngestServer.start(services.ingestSettings(db, "gatewaysilent"));
-        PlantSimulator plant = new PlantSimulator(STATION, model, modbusPort);
-        TcpProxy link = new TcpProxy(broker.getHost(), broker.getPort())) {
+    try (PlantRig rig = PlantRig.start("gatewaysilent", STATION)) {
+      TcpProxy link = rig.link;
       GatewayConfig config =
           GatewayConfigFile.parse(
-              PlantGateways.config(
-                      "gw-silent",
-                      "it-gateway",
-                      STATION,
-                      "tcp://127.0.0.1:" + link.port(),
-                      modbusPort,
-                      Duration.ofSeconds(1),
-                      dir)
+              rig.gatewayYaml("gw-silent", "it-gateway", Duration.ofSeconds(1))
                   .replace("batch_max_delay: 1s}", "batch_max_delay: 1s, keep_alive: 5s}"));
       Gateway gw = Gateway.start(config);
       await().atMost(Duration.ofSeconds(30)).until(() -> gw.status().sent() >= 18);
@@ -115,42 +78,28 @@ class GatewayIT {
       await().atMost(Duration.ofSeconds(60)).until(() -> gw.status().buffered() == 0);
       gw.close();
       long polled = gw.status().polled();
-      await().atMost(Duration.ofSeconds(30)).until(() -> stored(services, db, STATION) >= polled);
+      await().atMost(Duration.ofSeconds(30)).until(() -> rig.stored() >= polled);
       System.out.printf(
           "[silent link] polled=%d sent=%d unacknowledged_batches=%d stored=%d lost=%d%n",
           polled,
           gw.status().sent(),
           gw.status().unacknowledgedBatches(),
-          stored(services, db, STATION),
-          polled - stored(services, db, STATION));
-      assertThat(stored(services, db, STATION)).isEqualTo(polled);
+          rig.stored(),
+          polled - rig.stored());
+      assertThat(rig.stored()).isEqualTo(polled);
     }
   }
 
   @Test
   void liveReadingsGoOutAheadOfADrainingBacklog() throws Exception {
-    TestServices services = TestServices.get();
-    String db = services.newDatabase("gatewaylive");
-    URI broker = URI.create(services.mqttUrl());
-    int modbusPort = TestServices.freePort();
-    Path dir = Files.createTempDirectory("outfall-gateway-live-it");
     String station = "GW-LIVE-OUT";
-    var model = new EffluentModel(EffluentModel.Profile.TYPICAL, 5);
-    try (IngestServer server = IngestServer.start(services.ingestSettings(db, "gatewaylive"));
-        PlantSimulator plant = new PlantSimulator(station, model, modbusPort);
-        TcpProxy link = new TcpProxy(broker.getHost(), broker.getPort())) {
+    try (PlantRig rig = PlantRig.start("gatewaylive", station)) {
+      TcpProxy link = rig.link;
       // The backlog drains at 10 readings a second (one batch of 10 per second); the plant
       // produces 10 a second.
       GatewayConfig config =
           GatewayConfigFile.parse(
-              PlantGateways.config(
-                      "gw-live",
-                      "it-gateway",
-                      station,
-                      "tcp://127.0.0.1:" + link.port(),
-                      modbusPort,
-                      Duration.ofSeconds(1),
-                      dir)
+              rig.gatewayYaml("gw-live", "it-gateway", Duration.ofSeconds(1))
                   .replace("batch_max_readings: 100", "batch_max_readings: 10")
                   .replace(
                       "batch_max_delay: 1s}", "batch_max_delay: 1s, max_batches_per_second: 1}"));
@@ -168,9 +117,9 @@ class GatewayIT {
           .until(
               () ->
                   Probe.count(
-                          db,
-                          services.dbUser(),
-                          services.dbPassword(),
+                          rig.db,
+                          rig.services.dbUser(),
+                          rig.services.dbPassword(),
                           "SELECT count(*) FROM readings r JOIN stations st ON st.id = r.station_id"
                               + " WHERE st.code = '"
                               + station
@@ -178,7 +127,7 @@ class GatewayIT {
                               + restoredAt / 1000.0
                               + ")")
                       > 0);
-      long storedThen = stored(services, db, station);
+      long storedThen = rig.stored();
       long waiting = polledInOutage - storedThen;
       System.out.printf(
           "[live during drain] first live reading stored %d ms after the link returned, with %d"
@@ -188,17 +137,9 @@ class GatewayIT {
       await().atMost(Duration.ofSeconds(90)).until(() -> gw.status().buffered() == 0);
       gw.close();
       long polled = gw.status().polled();
-      await().atMost(Duration.ofSeconds(30)).until(() -> stored(services, db, station) >= polled);
-      assertThat(stored(services, db, station)).isEqualTo(polled);
+      await().atMost(Duration.ofSeconds(30)).until(() -> rig.stored() >= polled);
+      assertThat(rig.stored()).isEqualTo(polled);
       assertThat(gw.status().backlogSent()).isGreaterThanOrEqualTo(polledInOutage - atCut);
     }
-  }
-
-  private static long stored(TestServices s, String db, String station) {
-    return Probe.storedReadings(s, db, station);
-  }
-
-  private static long stored(TestServices s, String db) {
-    return Probe.storedReadings(s, db, STATION);
   }
 }

@@ -6,18 +6,12 @@ import static org.awaitility.Awaitility.await;
 import io.outfall.gateway.Gateway;
 import io.outfall.gateway.StatusPage;
 import io.outfall.gateway.config.GatewayConfigFile;
-import io.outfall.gateway.simulator.EffluentModel;
-import io.outfall.gateway.simulator.PlantSimulator;
-import io.outfall.ingest.IngestServer;
-import io.outfall.ingest.demo.PlantGateways;
 import io.outfall.ingest.testing.Probe;
 import io.outfall.ingest.testing.TcpProxy;
 import io.outfall.ingest.testing.TestServices;
 import io.outfall.protocol.Topics;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.eclipse.paho.mqttv5.client.MqttClient;
@@ -35,31 +29,19 @@ class GatewayStatusIT {
 
   @Test
   void statusDropsAndClockSkewReachTheServerAndThePlantPage() throws Exception {
-    TestServices services = TestServices.get();
-    String db = services.newDatabase("gatewaystatus");
-    URI broker = URI.create(services.mqttUrl());
-    int modbusPort = TestServices.freePort();
-    Path dir = Files.createTempDirectory("outfall-gateway-status-it");
-    var model = new EffluentModel(EffluentModel.Profile.TYPICAL, 5);
-    try (IngestServer server = IngestServer.start(services.ingestSettings(db, "gatewaystatus"));
-        PlantSimulator plant = new PlantSimulator("ST-IT-OUT", model, modbusPort);
-        TcpProxy link = new TcpProxy(broker.getHost(), broker.getPort())) {
+    try (PlantRig rig = PlantRig.start("gatewaystatus", "ST-IT-OUT")) {
+      TestServices services = rig.services;
+      TcpProxy link = rig.link;
+      Path dir = rig.dir;
       // A small buffer (1,000 readings) filled at 45 readings a second while the link is down.
       var config =
           GatewayConfigFile.parse(
-              PlantGateways.config(
-                      "gw-status",
-                      SITE,
-                      "ST-IT-OUT",
-                      "tcp://127.0.0.1:" + link.port(),
-                      modbusPort,
-                      Duration.ofMillis(200),
-                      dir)
+              rig.gatewayYaml("gw-status", SITE, Duration.ofMillis(200))
                   .replace(
                       "buffer: {path: \"" + dir.resolve("buffer.db") + "\"}",
                       "buffer: {path: \"" + dir.resolve("buffer.db") + "\", max_readings: 1000}"));
       assertThat(config.buffer().maxReadings()).isEqualTo(1000);
-      int port = server.httpPort();
+      int port = rig.server.httpPort();
       try (Gateway gw = Gateway.start(config);
           StatusPage page = new StatusPage(gw, "127.0.0.1", 0)) {
         JsonObject seen =

@@ -6,11 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.outfall.gateway.Gateway;
 import io.outfall.gateway.config.GatewayConfig;
 import io.outfall.gateway.config.GatewayConfigFile;
-import io.outfall.gateway.simulator.EffluentModel;
-import io.outfall.gateway.simulator.PlantSimulator;
-import io.outfall.ingest.IngestServer;
 import io.outfall.ingest.demo.PlantGateways;
-import io.outfall.ingest.testing.Probe;
 import io.outfall.ingest.testing.TcpProxy;
 import io.outfall.ingest.testing.TestServices;
 import io.outfall.protocol.Topics;
@@ -18,8 +14,6 @@ import io.outfall.protocol.config.ConfigAck;
 import io.outfall.protocol.config.ConfigAck.Outcome;
 import io.outfall.protocol.config.ConfigMessage;
 import io.outfall.protocol.config.ConfigSignature;
-import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
@@ -45,23 +39,15 @@ class RemoteConfigIT {
 
   @Test
   void signedConfigurationsApplyRollBackOrAreRejectedAndTheBufferIsNeverTouched() throws Exception {
-    TestServices services = TestServices.get();
-    String db = services.newDatabase("remoteconfig");
-    URI broker = URI.create(services.mqttUrl());
-    int modbusPort = TestServices.freePort();
     int deadPort = TestServices.freePort(); // nothing listens here
-    Path dir = Files.createTempDirectory("outfall-remote-config-it");
     KeyPair server = ConfigSignature.newKeyPair();
-    var model = new EffluentModel(EffluentModel.Profile.TYPICAL, 5);
     List<ConfigAck> acks = new CopyOnWriteArrayList<>();
-    try (IngestServer server0 = IngestServer.start(services.ingestSettings(db, "remoteconfig"));
-        PlantSimulator plant = new PlantSimulator(STATION, model, modbusPort);
-        TcpProxy link = new TcpProxy(broker.getHost(), broker.getPort());
-        Engineer engineer = new Engineer(services.mqttUrl(), acks)) {
-      String linkUrl = "tcp://127.0.0.1:" + link.port();
+    try (PlantRig rig = PlantRig.start("remoteconfig", STATION);
+        Engineer engineer = new Engineer(rig.services.mqttUrl(), acks)) {
+      TcpProxy link = rig.link;
+      int modbusPort = rig.modbusPort;
       String localYaml =
-          PlantGateways.config(
-                      GATEWAY, SITE, STATION, linkUrl, modbusPort, Duration.ofSeconds(1), dir)
+          rig.gatewayYaml(GATEWAY, SITE, Duration.ofSeconds(1))
                   .replace(
                       "batch_max_delay: 1s}", "batch_max_delay: 1s, max_batches_per_second: 1}")
                   .replace("batch_max_readings: 100", "batch_max_readings: 10")
@@ -149,16 +135,16 @@ class RemoteConfigIT {
               acks.stream().filter(a -> a.version().equals("v6")).map(ConfigAck::atMs).distinct())
           .hasSize(1);
       long polled = polledBefore + again.status().polled();
-      await().atMost(Duration.ofSeconds(30)).until(() -> stored(services, db) == polled);
+      await().atMost(Duration.ofSeconds(30)).until(() -> rig.stored() == polled);
       System.out.printf(
           "[remote config] polled=%d sent=%d stored=%d dropped=%d acks=%s%n",
           polled,
           sentBefore + again.status().sent(),
-          stored(services, db),
+          rig.stored(),
           again.status().dropped(),
           acks.stream().map(a -> a.version() + ":" + a.outcome().code()).toList());
       assertThat(again.status().dropped()).isZero();
-      assertThat(stored(services, db)).isEqualTo(polled);
+      assertThat(rig.stored()).isEqualTo(polled);
     }
   }
 
@@ -176,10 +162,6 @@ class RemoteConfigIT {
         PlantGateways.config(
             GATEWAY, SITE, STATION, "tcp://x:1", port, Duration.ofMillis(periodMs), Path.of("/x"));
     return full.substring(full.indexOf("devices:")).replace("name: outlet", "name: " + name);
-  }
-
-  private static long stored(TestServices s, String db) {
-    return Probe.storedReadings(s, db, STATION);
   }
 
   /** What the server side will do (issue 7): publish retained configs, read the acks. */
