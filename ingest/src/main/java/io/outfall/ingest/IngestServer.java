@@ -11,6 +11,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.outfall.ingest.alerting.Alerting;
 import io.outfall.ingest.config.Setting;
 import io.outfall.ingest.config.Settings;
+import io.outfall.ingest.dashboards.DashboardsApi;
 import io.outfall.ingest.gateways.GatewayFleet;
 import io.outfall.ingest.http.HttpApi;
 import io.outfall.ingest.intake.BatchValidator;
@@ -43,6 +44,7 @@ public final class IngestServer implements AutoCloseable {
   private final Database database;
   private final Alerting alerting;
   private final GatewayFleet fleet;
+  private final DashboardsApi dashboards;
   private final ReadingWriter writer;
   private final MqttIntake intake;
   private final Vertx vertx;
@@ -53,6 +55,7 @@ public final class IngestServer implements AutoCloseable {
       Database database,
       Alerting alerting,
       GatewayFleet fleet,
+      DashboardsApi dashboards,
       ReadingWriter writer,
       MqttIntake intake,
       Vertx vertx,
@@ -66,6 +69,7 @@ public final class IngestServer implements AutoCloseable {
     this.http = http;
     this.router = router;
     this.fleet = fleet;
+    this.dashboards = dashboards;
   }
 
   /** Starts everything; blocks until the HTTP port is bound and the broker connected. */
@@ -146,6 +150,7 @@ public final class IngestServer implements AutoCloseable {
             s.get(Setting.MQTT_USERNAME),
             s.get(Setting.MQTT_PASSWORD),
             registry);
+    DashboardsApi dashboards = new DashboardsApi(vertx, database.dataSource(), registry);
     HttpApi api =
         new HttpApi(
             vertx,
@@ -157,6 +162,7 @@ public final class IngestServer implements AutoCloseable {
             r -> {
               if (alerting != null) alerting.mount(r);
               fleet.mount(r);
+              dashboards.mount(r);
             });
     Router router = api.router();
     HttpServer http =
@@ -167,7 +173,8 @@ public final class IngestServer implements AutoCloseable {
             .await();
     log.info("HTTP on port {}", http.actualPort());
     intake.start();
-    return new IngestServer(database, alerting, fleet, writer, intake, vertx, http, router);
+    return new IngestServer(
+        database, alerting, fleet, dashboards, writer, intake, vertx, http, router);
   }
 
   public int httpPort() {
@@ -198,6 +205,7 @@ public final class IngestServer implements AutoCloseable {
     intake.close();
     if (alerting != null) alerting.close();
     fleet.close();
+    dashboards.close();
     vertx.close().await();
     database.close();
   }

@@ -1,5 +1,7 @@
 package io.outfall.ingest.alerting;
 
+import io.outfall.alerts.permits.EffectiveLimits;
+import io.outfall.alerts.standards.Limit;
 import io.outfall.ingest.http.ApiError;
 import io.outfall.ingest.http.QueryParams;
 import io.vertx.core.Future;
@@ -304,6 +306,7 @@ public final class AlertsApi {
           history.forEach(v -> versions.add(version(v)));
           return version(history.get(0))
               .put("document", history.get(0).document())
+              .put("limits", limits(permits.schedule(history.get(0)).at(Instant.now())))
               .put("history", versions);
         });
   }
@@ -388,6 +391,24 @@ public final class AlertsApi {
         .put("created_at", v.createdAt());
   }
 
+  /** The limits in force, as charts draw them: {"COD": {"max": 148.5, "unit": "mg/L", ...}}. */
+  private static JsonObject limits(EffectiveLimits limits) {
+    JsonObject out = new JsonObject();
+    if (limits == null) return out;
+    limits
+        .limits()
+        .forEach(
+            (parameter, e) -> {
+              JsonObject l =
+                  new JsonObject().put("unit", e.unit()).put("derivation", e.derivation());
+              if (e.limit() instanceof Limit.Range range)
+                l.put("min", range.min()).put("max", range.max());
+              else if (e.limit() instanceof Limit.Maximum max) l.put("max", max.max());
+              out.put(parameter, l);
+            });
+    return out;
+  }
+
   private static Instant instant(Timestamp t) {
     return t == null ? null : t.toInstant();
   }
@@ -411,9 +432,11 @@ public final class AlertsApi {
   }
 
   private static JsonObject jsonBody(RoutingContext ctx) {
-    if (ctx.body() == null || ctx.body().length() == 0) return new JsonObject();
+    // A browser's bodiless POST gives a body of length -1 (none) rather than 0, and no object.
+    if (ctx.body() == null || ctx.body().length() <= 0) return new JsonObject();
     try {
-      return ctx.body().asJsonObject();
+      JsonObject body = ctx.body().asJsonObject();
+      return body == null ? new JsonObject() : body;
     } catch (RuntimeException e) {
       throw ApiError.badRequest("the body must be a JSON object");
     }

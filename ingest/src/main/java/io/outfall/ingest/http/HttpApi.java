@@ -18,6 +18,7 @@ import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -95,6 +96,9 @@ public final class HttpApi {
                             + " "
                             + ctx.request().path()
                             + " (see /api/openapi.yaml)")));
+    // uPlot and other WebJars: versioned paths, so browsers may keep them
+    r.route("/webjars/*")
+        .handler(StaticHandler.create("META-INF/resources/webjars").setMaxAgeSeconds(86_400));
     r.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     r.route().failureHandler(ctx -> fail(ctx, ctx.failure()));
     return r;
@@ -218,6 +222,16 @@ public final class HttpApi {
               JsonArray series = new JsonArray();
               boolean truncated = false;
               Instant next = null;
+              Map<Short, List<ReadingQueries.Bucket>> buckets =
+                  step == null
+                      ? Map.of()
+                      : queries.buckets(
+                          id,
+                          ps.stream().map(ParameterCatalog.Parameter::id).toList(),
+                          from,
+                          to,
+                          step,
+                          origin);
               for (ParameterCatalog.Parameter p : ps) {
                 JsonArray points = new JsonArray();
                 if (step == null) {
@@ -236,8 +250,8 @@ public final class HttpApi {
                                   .put("value", x.value())
                                   .put("status", x.status().code())));
                 } else {
-                  queries
-                      .buckets(id, p.id(), from, to, step, origin)
+                  buckets
+                      .get(p.id())
                       .forEach(
                           b ->
                               points.add(
@@ -247,7 +261,9 @@ public final class HttpApi {
                                       .put("min", b.min())
                                       .put("max", b.max())
                                       .put("count", b.count())
-                                      .put("valid", b.valid())));
+                                      .put("valid", b.valid())
+                                      .put("calibrating", b.calibrating())
+                                      .put("fault", b.fault())));
                 }
                 series.add(
                     new JsonObject()

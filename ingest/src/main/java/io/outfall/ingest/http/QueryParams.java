@@ -44,9 +44,13 @@ public final class QueryParams {
     }
   }
 
-  static ZoneId zone(RoutingContext ctx) {
+  public static ZoneId zone(RoutingContext ctx) {
+    return zone(ctx, ZoneId.of("UTC"));
+  }
+
+  public static ZoneId zone(RoutingContext ctx, ZoneId dflt) {
     String v = ctx.request().getParam("tz");
-    if (v == null || v.isBlank()) return ZoneId.of("UTC");
+    if (v == null || v.isBlank()) return dflt;
     try {
       return ZoneId.of(v.trim());
     } catch (DateTimeException e) {

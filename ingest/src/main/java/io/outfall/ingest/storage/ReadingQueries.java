@@ -5,8 +5,12 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import javax.sql.DataSource;
 
 /** Read side of storage for the API. Blocking JDBC: call from worker threads only. */
@@ -32,9 +36,18 @@ public final class ReadingQueries {
 
   /**
    * One time bucket. {@code mean}, {@code min} and {@code max} are over valid readings (status 00)
-   * only, and null when the bucket has none; {@code count} counts all readings.
+   * only, and null when the bucket has none; {@code count} counts all readings, {@code valid},
+   * {@code calibrating} and {@code fault} those of each device status.
    */
-  public record Bucket(Instant start, Double mean, Double min, Double max, int count, int valid) {}
+  public record Bucket(
+      Instant start,
+      Double mean,
+      Double min,
+      Double max,
+      int count,
+      int valid,
+      int calibrating,
+      int fault) {}
 
   public List<Station> stations(String site, int limit, int offset) throws SQLException {
     // Per-parameter first/last via the primary key (station, parameter, ts): two index probes per
@@ -115,42 +128,136 @@ public final class ReadingQueries {
   }
 
   /**
-   * Buckets of {@code step} in [from, to), aligned on {@code origin} (midnight in the caller's time
-   * zone, so that daily buckets are local days). {@code date_bin} works the same on PostgreSQL and
-   * on TimescaleDB hypertables, where the ts range prunes chunks.
+   * Buckets of {@code step} in [from, to) for each of {@code parameterIds}, aligned on {@code
+   * origin} (midnight in the caller's time zone, so that daily buckets are local days). When whole
+   * hours make a bucket (step a multiple of an hour, origin on an hour), the whole hours inside the
+   * range come from {@code readings_hourly} and only the ragged ends from {@code readings}: a
+   * 30-day chart reads 720 rows per parameter instead of 43,200. {@code date_bin} works the same on
+   * PostgreSQL and on TimescaleDB hypertables, where the ts range prunes chunks.
    */
-  public List<Bucket> buckets(
-      int stationId, short parameterId, Instant from, Instant to, Duration step, Instant origin)
+  public Map<Short, List<Bucket>> buckets(
+      int stationId,
+      List<Short> parameterIds,
+      Instant from,
+      Instant to,
+      Duration step,
+      Instant origin)
       throws SQLException {
-    String sql =
-        "SELECT date_bin(?::interval, ts, ?) AS bucket,"
-            + " avg(value) FILTER (WHERE status = 0), min(value) FILTER (WHERE status = 0),"
-            + " max(value) FILTER (WHERE status = 0), count(*), count(*) FILTER (WHERE status = 0)"
-            + " FROM readings WHERE station_id = ? AND parameter_id = ? AND ts >= ? AND ts < ?"
-            + " GROUP BY bucket ORDER BY bucket";
-    try (var c = ds.getConnection();
-        var ps = c.prepareStatement(sql)) {
+    Map<Short, TreeMap<Instant, Partial>> acc = new HashMap<>();
+    try (var c = ds.getConnection()) {
+      Short[] ids = parameterIds.toArray(Short[]::new);
+      boolean hourly =
+          step.toSeconds() % 3600 == 0
+              && origin.getEpochSecond() % 3600 == 0
+              && step.toNanosPart() == 0;
+      Instant innerFrom = ceilHour(from);
+      Instant innerTo = to.truncatedTo(ChronoUnit.HOURS);
+      if (hourly && innerFrom.isBefore(innerTo)) {
+        accumulate(c, HOURLY_BUCKETS, stationId, ids, innerFrom, innerTo, step, origin, acc);
+        if (from.isBefore(innerFrom))
+          accumulate(c, RAW_BUCKETS, stationId, ids, from, innerFrom, step, origin, acc);
+        if (innerTo.isBefore(to))
+          accumulate(c, RAW_BUCKETS, stationId, ids, innerTo, to, step, origin, acc);
+      } else {
+        accumulate(c, RAW_BUCKETS, stationId, ids, from, to, step, origin, acc);
+      }
+    }
+    Map<Short, List<Bucket>> out = new HashMap<>();
+    for (Short id : parameterIds) {
+      List<Bucket> list = new ArrayList<>();
+      acc.getOrDefault(id, new TreeMap<>()).forEach((t, p) -> list.add(p.bucket(t)));
+      out.put(id, list);
+    }
+    return out;
+  }
+
+  // Both give, per parameter and bucket: sum, min and max of valid values, then the counts of all,
+  // valid, calibrating and fault readings; partial buckets from the two merge in Partial.
+  private static final String RAW_BUCKETS =
+      "SELECT parameter_id, date_bin(?::interval, ts, ?) AS bucket,"
+          + " sum(value) FILTER (WHERE status = 0), min(value) FILTER (WHERE status = 0),"
+          + " max(value) FILTER (WHERE status = 0), count(*), count(*) FILTER (WHERE status = 0),"
+          + " count(*) FILTER (WHERE status = 1), count(*) FILTER (WHERE status = 2)"
+          + " FROM readings WHERE station_id = ? AND parameter_id = ANY (?) AND ts >= ? AND ts < ?"
+          + " GROUP BY 1, 2";
+  private static final String HOURLY_BUCKETS =
+      "SELECT parameter_id, date_bin(?::interval, hour, ?) AS bucket,"
+          + " sum(sum_valid), min(min_valid), max(max_valid), sum(n), sum(n_valid),"
+          + " sum(n_calibrating), sum(n_fault)"
+          + " FROM readings_hourly WHERE station_id = ? AND parameter_id = ANY (?)"
+          + " AND hour >= ? AND hour < ? GROUP BY 1, 2";
+
+  private static void accumulate(
+      java.sql.Connection c,
+      String sql,
+      int stationId,
+      Short[] ids,
+      Instant from,
+      Instant to,
+      Duration step,
+      Instant origin,
+      Map<Short, TreeMap<Instant, Partial>> acc)
+      throws SQLException {
+    try (var ps = c.prepareStatement(sql)) {
       ps.setString(1, step.getSeconds() + " seconds");
       ps.setTimestamp(2, Timestamp.from(origin));
       ps.setInt(3, stationId);
-      ps.setShort(4, parameterId);
+      ps.setArray(4, c.createArrayOf("int2", ids));
       ps.setTimestamp(5, Timestamp.from(from));
       ps.setTimestamp(6, Timestamp.from(to));
-      List<Bucket> out = new ArrayList<>();
       try (var rs = ps.executeQuery()) {
         while (rs.next()) {
-          out.add(
-              new Bucket(
-                  rs.getTimestamp(1).toInstant(),
-                  (Double) rs.getObject(2),
+          acc.computeIfAbsent(rs.getShort(1), k -> new TreeMap<>())
+              .computeIfAbsent(rs.getTimestamp(2).toInstant(), k -> new Partial())
+              .add(
                   (Double) rs.getObject(3),
                   (Double) rs.getObject(4),
-                  rs.getInt(5),
-                  rs.getInt(6)));
+                  (Double) rs.getObject(5),
+                  rs.getLong(6),
+                  rs.getLong(7),
+                  rs.getLong(8),
+                  rs.getLong(9));
         }
       }
-      return out;
     }
+  }
+
+  /** A bucket being summed from hourly aggregates and raw readings. */
+  private static final class Partial {
+    double sum;
+    Double min;
+    Double max;
+    long count;
+    long valid;
+    long calibrating;
+    long fault;
+
+    void add(Double s, Double mn, Double mx, long n, long v, long cal, long f) {
+      if (s != null) sum += s;
+      if (mn != null) min = min == null ? mn : Math.min(min, mn);
+      if (mx != null) max = max == null ? mx : Math.max(max, mx);
+      count += n;
+      valid += v;
+      calibrating += cal;
+      fault += f;
+    }
+
+    Bucket bucket(Instant start) {
+      return new Bucket(
+          start,
+          valid == 0 ? null : sum / valid,
+          min,
+          max,
+          (int) count,
+          (int) valid,
+          (int) calibrating,
+          (int) fault);
+    }
+  }
+
+  private static Instant ceilHour(Instant t) {
+    Instant floor = t.truncatedTo(ChronoUnit.HOURS);
+    return floor.equals(t) ? t : floor.plus(1, ChronoUnit.HOURS);
   }
 
   /** Total stored readings; used by health checks, drills and tests. */

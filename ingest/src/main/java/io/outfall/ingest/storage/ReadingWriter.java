@@ -48,14 +48,32 @@ public final class ReadingWriter implements AutoCloseable {
   private static final String MERGE =
       "INSERT INTO readings (station_id, parameter_id, ts, value, status)"
           + " SELECT station_id, parameter_id, timestamptz 'epoch' + ts_ms * interval '1 millisecond',"
-          + " value, status FROM staging_readings ON CONFLICT DO NOTHING";
-  // Readings that are new (not replays) also enter the compliance engine's queue, in the same
-  // statement and transaction: the engine sees each stored reading exactly once.
-  private static final String MERGE_AND_ENQUEUE =
-      "WITH ins AS ("
-          + MERGE
-          + " RETURNING station_id, parameter_id, ts, value, status)"
-          + " INSERT INTO evaluation_queue (station_id, parameter_id, ts, value, status) SELECT * FROM ins";
+          + " value, status FROM staging_readings ON CONFLICT DO NOTHING"
+          + " RETURNING station_id, parameter_id, ts, value, status";
+
+  /**
+   * One statement per transaction: store the readings, and for those newly stored (not replays)
+   * update their hourly aggregates, announce them to live pages and, with alerting on, queue them
+   * for the compliance engine, which so sees each stored reading exactly once. Answers the number
+   * of readings newly stored.
+   */
+  private static String merge(boolean enqueueForEvaluation) {
+    return "WITH ins AS ("
+        + MERGE
+        + "), hourly AS ("
+        + HourlyAggregates.upsertFrom("ins")
+        + ")"
+        + (enqueueForEvaluation
+            ? ", queued AS (INSERT INTO evaluation_queue (station_id, parameter_id, ts, value,"
+                + " status) SELECT * FROM ins)"
+            : "")
+        + ", live AS ("
+        + HourlyAggregates.announceFrom("ins")
+        + ")"
+        // a CTE that only selects runs only when referenced: count live to send its notices
+        + " SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM live)";
+  }
+
   private static final String PARK =
       "INSERT INTO dead_letters (topic, gateway, seq, reason, detail, rejected_readings, payload,"
           + " payload_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (topic, payload_sha256) DO NOTHING";
@@ -66,6 +84,7 @@ public final class ReadingWriter implements AutoCloseable {
   private final StationDirectory stations;
   private final IntakeMetrics metrics;
   private final boolean enqueueForEvaluation;
+  private final String mergeSql;
   private final int maxReadings;
   private final long lingerNanos;
   private final BlockingQueue<Inbound> queue;
@@ -84,6 +103,7 @@ public final class ReadingWriter implements AutoCloseable {
       boolean enqueueForEvaluation) {
     this.dataSource = dataSource;
     this.enqueueForEvaluation = enqueueForEvaluation;
+    this.mergeSql = merge(enqueueForEvaluation);
     this.stations = stations;
     this.metrics = metrics;
     this.maxReadings = maxReadings;
@@ -215,7 +235,10 @@ public final class ReadingWriter implements AutoCloseable {
           }
           copy(c, batch, ids);
           try (var st = c.createStatement()) {
-            inserted = st.executeUpdate(enqueueForEvaluation ? MERGE_AND_ENQUEUE : MERGE);
+            try (var rs = st.executeQuery(mergeSql)) {
+              rs.next();
+              inserted = rs.getInt(1);
+            }
             if (enqueueForEvaluation && inserted > 0) {
               st.execute(
                   "NOTIFY outfall_evaluation"); // delivered at commit, to whichever ingest leads

@@ -1,0 +1,78 @@
+// Words on Outfall's pages in Vietnamese and English. The choice is kept in localStorage; the
+// first visit follows the browser's language. Parameter names come from /api/parameters.
+const OUTFALL_TEXT = {
+  vi: {
+    operator: 'Vận hành', overview: 'Tổng quan', report: 'Báo cáo', site: 'Cụm', station: 'Trạm',
+    live: 'Trực tiếp', reconnecting: 'Đang kết nối lại…', current: 'Giá trị hiện tại', charts: '24 giờ qua (trung bình 1 phút)',
+    limit: 'Giới hạn', calibrating: 'Hiệu chuẩn', fault: 'Lỗi thiết bị', measuring: 'Đang đo', no_value: 'chưa có',
+    alerts: 'Cảnh báo đang mở', no_alerts: 'Không có cảnh báo nào đang mở', acknowledge: 'Xác nhận', acknowledged: 'Đã xác nhận',
+    your_name: 'Tên của bạn', since: 'từ', completeness: 'Độ đầy đủ dữ liệu hôm nay', kpis: 'Chỉ số sản xuất sạch hơn (30 ngày)',
+    volume: 'Lượng nước xử lý', energy: 'Điện năng', chemical: 'Hóa chất', energy_int: 'Điện năng / m³', chemical_int: 'Hóa chất / m³',
+    baseline: 'kỳ gốc', change: 'thay đổi', target: 'mục tiêu giảm 6–8 %', plants_compliant: 'Nhà máy đạt chuẩn',
+    clusters_compliant: 'Cụm có nhà máy đạt chuẩn', target_100: 'mục tiêu của Hà Nội: 100 %', worst: 'Vi phạm nhiều nhất (30 ngày)',
+    state: 'Trạng thái', breach_h: 'Giờ vượt chuẩn', h24: '24 giờ', d30: '30 ngày', last_reading: 'Số liệu mới nhất',
+    history: 'Lịch sử vượt chuẩn', compliant: 'Đạt chuẩn', breach: 'Vượt chuẩn', no_data: 'Mất dữ liệu', data_issue: 'Lỗi dữ liệu',
+    clusters: 'Cụm và nhà máy', month: 'Tháng', download_csv: 'Tải CSV', print: 'In', hours_monitored: 'Số giờ quan trắc',
+    valid_share: 'Tỷ lệ dữ liệu hợp lệ', breaches: 'Vượt chuẩn theo thông số và mức', alerts_response: 'Cảnh báo và thời gian phản hồi',
+    parameter: 'Thông số', band: 'Mức', count: 'Số lần', hours: 'Số giờ', max_factor: 'Hệ số lớn nhất', kind: 'Loại',
+    median_ack: 'Trung vị xác nhận (phút)', max_ack: 'Lâu nhất (phút)', readings: 'Số liệu', valid: 'Hợp lệ', mean: 'TB', min: 'Nhỏ nhất', max: 'Lớn nhất',
+    none: 'Không có', open_station: 'Xem trạm', breach_hours_total: 'Tổng giờ vượt chuẩn', period: 'Kỳ',
+  },
+  en: {
+    operator: 'Operator', overview: 'Overview', report: 'Report', site: 'Cluster', station: 'Station',
+    live: 'Live', reconnecting: 'Reconnecting…', current: 'Current values', charts: 'Last 24 hours (1-minute means)',
+    limit: 'Limit', calibrating: 'Calibrating', fault: 'Device fault', measuring: 'Measuring', no_value: 'none yet',
+    alerts: 'Open alerts', no_alerts: 'No open alerts', acknowledge: 'Acknowledge', acknowledged: 'Acknowledged',
+    your_name: 'Your name', since: 'since', completeness: 'Data completeness today', kpis: 'Cleaner production (30 days)',
+    volume: 'Treated volume', energy: 'Energy', chemical: 'Chemicals', energy_int: 'Energy / m³', chemical_int: 'Chemicals / m³',
+    baseline: 'baseline', change: 'change', target: 'target 6–8 % lower', plants_compliant: 'Plants compliant',
+    clusters_compliant: 'Clusters with compliant plants', target_100: "Hanoi's target: 100 %", worst: 'Worst offenders (30 days)',
+    state: 'State', breach_h: 'Hours in breach', h24: '24 h', d30: '30 days', last_reading: 'Last reading',
+    history: 'Breach history', compliant: 'Compliant', breach: 'Breach', no_data: 'No data', data_issue: 'Data issue',
+    clusters: 'Clusters and plants', month: 'Month', download_csv: 'Download CSV', print: 'Print', hours_monitored: 'Hours monitored',
+    valid_share: 'Valid data share', breaches: 'Breaches by parameter and band', alerts_response: 'Alerts and response times',
+    parameter: 'Parameter', band: 'Band', count: 'Count', hours: 'Hours', max_factor: 'Highest factor', kind: 'Kind',
+    median_ack: 'Median to acknowledge (min)', max_ack: 'Longest (min)', readings: 'Readings', valid: 'Valid', mean: 'Mean', min: 'Min', max: 'Max',
+    none: 'None', open_station: 'Open station', breach_hours_total: 'Hours in breach', period: 'Period',
+  },
+};
+
+const Outfall = {
+  lang: localStorage.getItem('outfall.lang') || ((navigator.language || 'en').startsWith('vi') ? 'vi' : 'en'),
+  tz: 'Asia/Ho_Chi_Minh',
+  parameters: {},
+  t(key) { return (OUTFALL_TEXT[this.lang] || OUTFALL_TEXT.en)[key] || key; },
+  /** Fills every element with data-t="key" and wires the language switch. */
+  translate() {
+    document.documentElement.lang = this.lang;
+    document.querySelectorAll('[data-t]').forEach(el => { el.textContent = this.t(el.dataset.t); });
+    const sw = document.getElementById('lang');
+    if (sw) { sw.textContent = this.lang === 'vi' ? 'EN' : 'VI'; sw.onclick = () => { localStorage.setItem('outfall.lang', this.lang === 'vi' ? 'en' : 'vi'); location.reload(); }; }
+  },
+  async json(url, options) {
+    const r = await fetch(url, options);
+    const body = await r.json().catch(() => ({}));
+    if (!r.ok) throw new Error(body.error || `${r.status} ${url}`);
+    return body;
+  },
+  async loadParameters() {
+    const p = await this.json('/api/parameters');
+    for (const x of p.items) this.parameters[x.code] = x;
+  },
+  paramName(code) { const p = this.parameters[code]; return p ? (this.lang === 'vi' ? p.name_vi : p.name_en) : code; },
+  unit(code) { const p = this.parameters[code]; return p ? p.unit.replace('m3', 'm³').replace('degC', '°C') : ''; },
+  num(v, digits = 2) { return v == null || Number.isNaN(v) ? '–' : Number(v).toLocaleString(this.lang === 'vi' ? 'vi-VN' : 'en-GB', { maximumFractionDigits: digits }); },
+  pct(v) { return v == null ? '–' : this.num(v * 100, 1) + ' %'; },
+  time(iso) { return iso ? new Date(iso).toLocaleString(this.lang === 'vi' ? 'vi-VN' : 'en-GB', { timeZone: this.tz, dateStyle: 'short', timeStyle: 'short' }) : '–'; },
+  el(tag, attrs = {}, ...children) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs)) { if (k === 'class') e.className = v; else if (k.startsWith('on')) e[k] = v; else e.setAttribute(k, v); }
+    for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(c == null ? '' : String(c)));
+    return e;
+  },
+  bar(share) {
+    const b = this.el('div', { class: 'bar' + (share != null && share < 0.8 ? ' low' : ''), title: this.pct(share) });
+    b.append(this.el('span', { style: `width:${Math.round((share || 0) * 100)}%` }));
+    return b;
+  },
+};

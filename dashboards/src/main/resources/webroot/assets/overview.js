@@ -1,0 +1,56 @@
+// The regulator's overview: every cluster and plant, compliance now, hours in breach, data
+// completeness, worst offenders; a row opens the plant's breach history, a link its station page.
+// Refreshes when an alert changes (live feed) and every minute.
+const O = Outfall;
+
+function badge(state) { return O.el('span', { class: 'badge ' + state }, O.t(state)); }
+
+function stationLink(p) { return O.el('a', { href: '/?station=' + encodeURIComponent(p.station) }, p.name || p.station); }
+
+async function refresh() {
+  try {
+    const o = await O.json('/api/overview');
+    document.getElementById('error').hidden = true;
+    document.getElementById('share').textContent = O.pct(o.share_compliant);
+    document.getElementById('share-detail').textContent = `${o.plants_compliant} / ${o.plants}`;
+    document.getElementById('clusters-share').textContent =
+      (o.clusters_total ? O.pct(o.clusters_compliant / o.clusters_total) : '–') + ` (${o.clusters_compliant} / ${o.clusters_total})`;
+    document.querySelector('#worst tbody').replaceChildren(...(o.worst.length ? o.worst.map(p => O.el('tr', {},
+      O.el('td', {}, p.site), O.el('td', {}, stationLink(p)), O.el('td', {}, badge(p.state)),
+      O.el('td', { class: 'num' }, O.num(p.breach_hours_30d, 1) + ' h'))) : [O.el('tr', {}, O.el('td', { class: 'muted' }, O.t('none')))]));
+    const rows = [];
+    for (const c of o.clusters) for (const p of c.plants) {
+      rows.push(O.el('tr', { 'data-station': p.station, style: 'cursor:pointer', onclick: () => showHistory(p) },
+        O.el('td', {}, c.name || c.site), O.el('td', {}, stationLink(p)), O.el('td', {}, badge(p.state)),
+        O.el('td', { class: 'num' }, O.num(p.breach_hours_24h, 1)), O.el('td', { class: 'num' }, O.num(p.breach_hours_30d, 1)),
+        O.el('td', {}, O.bar(p.completeness_24h)), O.el('td', { class: 'num' }, O.pct(p.completeness_30d)),
+        O.el('td', {}, O.time(p.last_reading)),
+        O.el('td', {}, O.el('a', { href: '/report.html?station=' + encodeURIComponent(p.station) }, O.t('report')))));
+    }
+    document.querySelector('#plants tbody').replaceChildren(...rows);
+  } catch (e) {
+    const p = document.getElementById('error'); p.hidden = false; p.textContent = e.message;
+  }
+}
+
+async function showHistory(p) {
+  const a = await O.json(`/api/alerts?station=${encodeURIComponent(p.station)}&family=compliance&state=all&limit=50`);
+  document.getElementById('history-box').hidden = false;
+  document.getElementById('history-station').replaceChildren(stationLink(p));
+  document.querySelector('#history tbody').replaceChildren(...(a.items.length ? a.items.map(x => O.el('tr', {},
+    O.el('td', {}, O.paramName(x.parameter)), O.el('td', {}, x.band || ''), O.el('td', {}, x.state),
+    O.el('td', {}, O.time(x.started_at) + ' → ' + (x.resolved_at ? O.time(x.resolved_at) : '…')),
+    O.el('td', { class: 'num' }, x.factor != null ? '×' + O.num(x.factor) : ''), O.el('td', { class: 'muted' }, x.detail || '')))
+    : [O.el('tr', {}, O.el('td', { class: 'muted' }, O.t('none')))]));
+  document.getElementById('history-box').scrollIntoView({ behavior: 'smooth' });
+}
+
+O.translate();
+O.loadParameters().then(refresh);
+setInterval(refresh, 60000);
+const live = document.getElementById('live');
+const src = new EventSource('/api/live');
+src.onopen = () => { live.className = 'live on'; live.textContent = O.t('live'); };
+src.onerror = () => { live.className = 'live off'; live.textContent = O.t('reconnecting'); };
+let pending = null; // many alert changes at once make one refresh
+src.addEventListener('alert', () => { clearTimeout(pending); pending = setTimeout(refresh, 500); });

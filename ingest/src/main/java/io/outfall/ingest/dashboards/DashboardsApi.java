@@ -1,0 +1,196 @@
+package io.outfall.ingest.dashboards;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.outfall.ingest.http.ApiError;
+import io.outfall.ingest.http.QueryParams;
+import io.outfall.ingest.storage.ReadingQueries;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.YearMonth;
+import java.time.ZoneId;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
+
+/**
+ * What the dashboards read: the regulator's overview, a plant's KPIs and compliance report (JSON or
+ * CSV), and the live feed as Server-Sent Events. Handlers stay on the event loop; queries run on
+ * worker threads.
+ */
+public final class DashboardsApi implements AutoCloseable {
+  /** Plants report in Vietnam's time unless the caller asks otherwise. */
+  static final ZoneId PLANT_ZONE = ZoneId.of("Asia/Ho_Chi_Minh");
+
+  private final Vertx vertx;
+  private final ReadingQueries readings;
+  private final Overview overview;
+  private final PlantKpis kpis;
+  private final ComplianceReport reports;
+  private final LiveFeed feed;
+  private final AtomicInteger liveClients;
+
+  public DashboardsApi(Vertx vertx, DataSource ds, MeterRegistry registry) {
+    this.vertx = vertx;
+    this.readings = new ReadingQueries(ds);
+    this.overview = new Overview(ds);
+    this.kpis = new PlantKpis(ds);
+    this.reports = new ComplianceReport(ds);
+    this.feed = new LiveFeed(vertx, ds);
+    this.liveClients = registry.gauge("outfall_live_clients", new AtomicInteger());
+  }
+
+  public void mount(Router r) {
+    r.get("/api/overview").handler(this::overview);
+    r.get("/api/stations/:station/kpis").handler(this::kpis);
+    r.get("/api/stations/:station/report").handler(this::report);
+    r.get("/api/live").handler(this::live);
+  }
+
+  private void overview(RoutingContext ctx) {
+    blocking(() -> overview.at(Instant.now()))
+        .onSuccess(o -> json(ctx, DashboardsJson.overview(o)))
+        .onFailure(ctx::fail);
+  }
+
+  private void kpis(RoutingContext ctx) {
+    ZoneId zone = QueryParams.zone(ctx, PLANT_ZONE);
+    int days = QueryParams.intParam(ctx, "days", 30, 1, 366);
+    Instant now = Instant.now();
+    LocalDate today = LocalDate.now(zone);
+    Instant from = today.minusDays(days - 1L).atStartOfDay(zone).toInstant();
+    Instant baseTo = QueryParams.instant(ctx, "baseline_to", from);
+    Instant baseFrom =
+        QueryParams.instant(ctx, "baseline_from", baseTo.minus(Duration.between(from, now)));
+    if (!baseFrom.isBefore(baseTo))
+      throw ApiError.badRequest("baseline_from must be before baseline_to");
+    Instant midnight = LocalDate.of(2000, 1, 1).atStartOfDay(zone).toInstant();
+    String station = ctx.pathParam("station");
+    blocking(() -> kpis.compute(stationId(station), from, now, baseFrom, baseTo, midnight))
+        .onSuccess(k -> json(ctx, DashboardsJson.kpis(station, zone, k)))
+        .onFailure(ctx::fail);
+  }
+
+  /**
+   * {@code month=2026-11} (a local calendar month, cut at now) or {@code from}/{@code to}; {@code
+   * format=csv} for a spreadsheet.
+   */
+  private void report(RoutingContext ctx) {
+    ZoneId zone = QueryParams.zone(ctx, PLANT_ZONE);
+    String month = ctx.request().getParam("month");
+    Instant now = Instant.now();
+    Instant from;
+    Instant to;
+    if (month != null && !month.isBlank()) {
+      YearMonth ym;
+      try {
+        ym = YearMonth.parse(month.trim());
+      } catch (DateTimeParseException e) {
+        throw ApiError.badRequest("month must be YYYY-MM, got '" + month + "'");
+      }
+      from = ym.atDay(1).atStartOfDay(zone).toInstant();
+      to = ym.plusMonths(1).atDay(1).atStartOfDay(zone).toInstant();
+    } else {
+      from = QueryParams.instant(ctx, "from", LocalDate.now(zone).atStartOfDay(zone).toInstant());
+      to = QueryParams.instant(ctx, "to", now);
+    }
+    if (to.isAfter(now)) to = now;
+    if (!from.isBefore(to))
+      throw ApiError.badRequest("the period must start before now and before its end");
+    if (Duration.between(from, to).toDays() > 366)
+      throw ApiError.badRequest("a report covers at most 366 days");
+    String format = ctx.request().getParam("format", "json").toLowerCase(Locale.ROOT);
+    if (!format.equals("json") && !format.equals("csv"))
+      throw ApiError.badRequest("format must be json or csv, got '" + format + "'");
+    String station = ctx.pathParam("station");
+    Instant f = from;
+    Instant t = to;
+    blocking(() -> reports.build(station, stationId(station), f, t))
+        .onSuccess(
+            rep -> {
+              if (format.equals("csv")) {
+                String name =
+                    "outfall-"
+                        + station
+                        + "-"
+                        + (month != null ? month.trim() : f.toString())
+                        + ".csv";
+                ctx.response()
+                    .putHeader("content-type", "text/csv; charset=utf-8")
+                    .putHeader(
+                        "content-disposition",
+                        "attachment; filename=\"" + name.replace(':', '-') + "\"")
+                    .end(DashboardsJson.reportCsv(rep, zone));
+              } else {
+                json(ctx, DashboardsJson.report(rep, zone));
+              }
+            })
+        .onFailure(ctx::fail);
+  }
+
+  /**
+   * Server-Sent Events: {@code readings} (the newest reading of each parameter of a stored batch),
+   * {@code alert} (an alert opened, worsened, acknowledged or resolved) and {@code reconnected}
+   * (notices may have been missed: refetch). {@code station} narrows the stream to one plant.
+   */
+  private void live(RoutingContext ctx) {
+    String station = ctx.request().getParam("station");
+    var res = ctx.response();
+    res.setChunked(true)
+        .putHeader("content-type", "text/event-stream; charset=utf-8")
+        .putHeader("cache-control", "no-cache");
+    res.write("retry: 3000\n: connected\n\n");
+    liveClients.incrementAndGet();
+    MessageConsumer<JsonObject> consumer =
+        vertx
+            .eventBus()
+            .consumer(
+                LiveFeed.ADDRESS,
+                m -> {
+                  JsonObject event = m.body();
+                  JsonObject data = event.getJsonObject("data", new JsonObject());
+                  if (station != null
+                      && data.containsKey("station")
+                      && !station.equals(data.getString("station"))) return;
+                  // A client that cannot keep up skips notices instead of growing our memory; it
+                  // catches up with the next one (tiles) or on its next refetch (charts).
+                  if (res.writeQueueFull()) return;
+                  res.write(
+                      "event: " + event.getString("type") + "\ndata: " + data.encode() + "\n\n");
+                });
+    long keepAlive = vertx.setPeriodic(15_000, id -> res.write(": keep-alive\n\n"));
+    res.closeHandler(
+        v -> {
+          liveClients.decrementAndGet();
+          consumer.unregister();
+          vertx.cancelTimer(keepAlive);
+        });
+  }
+
+  private int stationId(String station) throws java.sql.SQLException {
+    Integer id = readings.stationId(station);
+    if (id == null) throw ApiError.notFound("unknown station '" + station + "'");
+    return id;
+  }
+
+  private <T> Future<T> blocking(Callable<T> work) {
+    return vertx.executeBlocking(work, false);
+  }
+
+  private static void json(RoutingContext ctx, JsonObject body) {
+    ctx.response().putHeader("content-type", "application/json").end(body.encode());
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    feed.close();
+  }
+}

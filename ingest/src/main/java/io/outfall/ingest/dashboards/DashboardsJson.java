@@ -1,0 +1,219 @@
+package io.outfall.ingest.dashboards;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.ZoneId;
+import java.util.Locale;
+
+/** The dashboards' answers as JSON (snake_case, as the rest of the API) and the report as CSV. */
+final class DashboardsJson {
+  private DashboardsJson() {}
+
+  static JsonObject overview(Overview.Result o) {
+    JsonArray clusters = new JsonArray();
+    for (Overview.Cluster c : o.clusters()) {
+      JsonArray plants = new JsonArray();
+      c.plants().forEach(p -> plants.add(plant(p)));
+      clusters.add(
+          new JsonObject()
+              .put("site", c.site())
+              .put("name", c.name())
+              .put("compliant", c.compliant())
+              .put("plants", plants));
+    }
+    JsonArray worst = new JsonArray();
+    o.worst().forEach(p -> worst.add(plant(p)));
+    return new JsonObject()
+        .put("at", o.at())
+        .put("plants", o.plants())
+        .put("plants_compliant", o.plantsCompliant())
+        .put("share_compliant", o.plants() == 0 ? null : o.plantsCompliant() / (double) o.plants())
+        .put("clusters_total", o.clusters().size())
+        .put("clusters_compliant", o.clustersCompliant())
+        .put("clusters", clusters)
+        .put("worst", worst);
+  }
+
+  private static JsonObject plant(Overview.Plant p) {
+    JsonArray alerts = new JsonArray();
+    for (Overview.OpenAlert a : p.openAlerts()) {
+      alerts.add(
+          new JsonObject()
+              .put("id", a.id())
+              .put("kind", a.kind())
+              .put("family", a.family())
+              .put("parameter", a.parameter())
+              .put("band", a.band())
+              .put("started_at", a.startedAt()));
+    }
+    return new JsonObject()
+        .put("station", p.station())
+        .put("name", p.name())
+        .put("site", p.site())
+        .put("state", p.state().name().toLowerCase(Locale.ROOT))
+        .put("last_reading", p.lastReading())
+        .put("open_alerts", alerts)
+        .put("breach_hours_24h", round(p.breachHours24h(), 2))
+        .put("breach_hours_30d", round(p.breachHours30d(), 2))
+        .put("completeness_24h", p.completeness24h())
+        .put("completeness_30d", p.completeness30d());
+  }
+
+  static JsonObject kpis(String station, ZoneId zone, PlantKpis.Result k) {
+    JsonArray days = new JsonArray();
+    for (PlantKpis.Day d : k.days()) {
+      days.add(
+          new JsonObject()
+              .put("day", d.start().atZone(zone).toLocalDate().toString())
+              .put("volume_m3", d.volumeM3())
+              .put("energy_kwh", d.energyKwh())
+              .put("chemical_kg", d.chemicalKg())
+              .put("energy_kwh_per_m3", ratio(d.energyKwh(), d.volumeM3()))
+              .put("chemical_kg_per_m3", ratio(d.chemicalKg(), d.volumeM3())));
+    }
+    return new JsonObject()
+        .put("station", station)
+        .put("tz", zone.getId())
+        .put("period", totals(k.period()))
+        .put("baseline", totals(k.baseline()))
+        .put(
+            "change_pct",
+            new JsonObject()
+                .put(
+                    "energy_kwh_per_m3",
+                    PlantKpis.Result.change(k.period().energyPerM3(), k.baseline().energyPerM3()))
+                .put(
+                    "chemical_kg_per_m3",
+                    PlantKpis.Result.change(
+                        k.period().chemicalPerM3(), k.baseline().chemicalPerM3())))
+        .put("days", days);
+  }
+
+  private static JsonObject totals(PlantKpis.Totals t) {
+    return new JsonObject()
+        .put("from", t.from())
+        .put("to", t.to())
+        .put("volume_m3", t.volumeM3())
+        .put("energy_kwh", t.energyKwh())
+        .put("chemical_kg", t.chemicalKg())
+        .put("energy_kwh_per_m3", t.energyPerM3())
+        .put("chemical_kg_per_m3", t.chemicalPerM3());
+  }
+
+  static JsonObject report(ComplianceReport.Result r, ZoneId zone) {
+    JsonArray params = new JsonArray();
+    for (var p : r.parameters()) {
+      params.add(
+          new JsonObject()
+              .put("parameter", p.parameter())
+              .put("unit", p.unit())
+              .put("readings", p.readings())
+              .put("valid", p.valid())
+              .put("calibrating", p.calibrating())
+              .put("fault", p.fault())
+              .put("mean", p.mean())
+              .put("min", p.min())
+              .put("max", p.max())
+              .put("completeness", p.completeness()));
+    }
+    JsonArray breaches = new JsonArray();
+    for (var b : r.breaches()) {
+      breaches.add(
+          new JsonObject()
+              .put("parameter", b.parameter())
+              .put("band", b.band())
+              .put("count", b.count())
+              .put("hours", round(b.hours(), 2))
+              .put("max_factor", b.maxFactor()));
+    }
+    JsonArray alerts = new JsonArray();
+    for (var a : r.alerts()) {
+      alerts.add(
+          new JsonObject()
+              .put("kind", a.kind())
+              .put("family", a.family())
+              .put("count", a.count())
+              .put("acknowledged", a.acknowledged())
+              .put("median_ack_minutes", a.medianAckMinutes())
+              .put("max_ack_minutes", a.maxAckMinutes()));
+    }
+    return new JsonObject()
+        .put("station", r.station())
+        .put("from", r.from())
+        .put("to", r.to())
+        .put("tz", zone.getId())
+        .put("hours_in_period", round(r.hoursInPeriod(), 2))
+        .put("hours_monitored", r.hoursMonitored())
+        .put("valid_share", r.validShare())
+        .put("breach_hours", round(r.breachHours(), 2))
+        .put("parameters", params)
+        .put("breaches", breaches)
+        .put("alerts", alerts);
+  }
+
+  /**
+   * The report as one long table (station, period, section, item, measure, value): sorts and pivots
+   * in any spreadsheet. Starts with a byte-order mark so that spreadsheets read UTF-8.
+   */
+  static String reportCsv(ComplianceReport.Result r, ZoneId zone) {
+    StringBuilder sb = new StringBuilder("\uFEFFstation,from,to,section,item,measure,value\n");
+    String head =
+        r.station()
+            + ","
+            + r.from().atZone(zone).toOffsetDateTime()
+            + ","
+            + r.to().atZone(zone).toOffsetDateTime()
+            + ",";
+    java.util.function.BiConsumer<String, Object[]> row =
+        (section, v) -> {
+          sb.append(head).append(section);
+          for (Object o : v) sb.append(',').append(o == null ? "" : o);
+          sb.append('\n');
+        };
+    row.accept("period", new Object[] {"", "hours_in_period", round(r.hoursInPeriod(), 2)});
+    row.accept("period", new Object[] {"", "hours_monitored", r.hoursMonitored()});
+    row.accept("period", new Object[] {"", "valid_share", round(r.validShare(), 4)});
+    row.accept("period", new Object[] {"", "breach_hours", round(r.breachHours(), 2)});
+    for (var p : r.parameters()) {
+      Object[][] measures = {
+        {"unit", p.unit()},
+        {"readings", p.readings()},
+        {"valid", p.valid()},
+        {"calibrating", p.calibrating()},
+        {"fault", p.fault()},
+        {"mean", p.mean()},
+        {"min", p.min()},
+        {"max", p.max()},
+        {"completeness", round(p.completeness(), 4)}
+      };
+      for (Object[] m : measures) row.accept("parameter", new Object[] {p.parameter(), m[0], m[1]});
+    }
+    for (var b : r.breaches()) {
+      String item = b.parameter() + " " + b.band();
+      row.accept("breaches", new Object[] {item, "count", b.count()});
+      row.accept("breaches", new Object[] {item, "hours", round(b.hours(), 2)});
+      row.accept("breaches", new Object[] {item, "max_factor", b.maxFactor()});
+    }
+    for (var a : r.alerts()) {
+      row.accept("alerts", new Object[] {a.kind(), "count", a.count()});
+      row.accept("alerts", new Object[] {a.kind(), "acknowledged", a.acknowledged()});
+      row.accept(
+          "alerts", new Object[] {a.kind(), "median_ack_minutes", round(a.medianAckMinutes())});
+      row.accept("alerts", new Object[] {a.kind(), "max_ack_minutes", round(a.maxAckMinutes())});
+    }
+    return sb.toString();
+  }
+
+  private static Double ratio(Double a, Double b) {
+    return a == null || b == null || b == 0 ? null : a / b;
+  }
+
+  private static Double round(Double v) {
+    return v == null ? null : round(v, 1);
+  }
+
+  private static double round(double v, int places) {
+    double f = Math.pow(10, places);
+    return Math.round(v * f) / f;
+  }
+}
