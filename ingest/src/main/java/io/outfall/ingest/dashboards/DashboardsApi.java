@@ -45,7 +45,11 @@ public final class DashboardsApi implements AutoCloseable {
     this.kpis = new PlantKpis(ds);
     this.reports = new ComplianceReport(ds);
     this.feed = new LiveFeed(vertx, ds);
-    this.liveClients = registry.gauge("outfall_live_clients", new AtomicInteger());
+    this.liveClients = new AtomicInteger();
+    io.micrometer.core.instrument.Gauge.builder(
+            "outfall.live.clients", liveClients, AtomicInteger::get)
+        .description("Pages connected to the live feed (/api/live)")
+        .register(registry);
   }
 
   public void mount(Router r) {

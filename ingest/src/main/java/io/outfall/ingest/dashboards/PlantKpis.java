@@ -87,13 +87,15 @@ public final class PlantKpis {
   }
 
   /**
-   * m³ per day: each hour's mean valid outflow (m³/h) times one hour, from the hourly aggregates.
-   * Hours without a valid outflow reading add nothing.
+   * m³ per day from the hourly aggregates: each hour's mean valid outflow (m³/h) times the time it
+   * covers, its 5-minute slots holding a valid reading (12 make an hour). Gaps are not
+   * extrapolated, so an hour in progress or half missing counts only what was measured.
    */
   private static Map<Instant, Double> volumePerDay(
       Connection c, int stationId, Instant from, Instant to, Instant midnight) throws SQLException {
     String sql =
-        "SELECT date_bin('1 day', hour, ?), sum(sum_valid / n_valid) FROM readings_hourly"
+        "SELECT date_bin('1 day', hour, ?),"
+            + " sum(sum_valid / n_valid * bit_count(valid_slots::bit(12)) / 12.0) FROM readings_hourly"
             + " WHERE station_id = ? AND parameter_id = ? AND hour >= ? AND hour < ?"
             + " AND n_valid > 0 GROUP BY 1";
     return perDay(c, sql, midnight, stationId, FLOW_OUT, from, to);

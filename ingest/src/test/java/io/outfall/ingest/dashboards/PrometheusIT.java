@@ -1,0 +1,140 @@
+package io.outfall.ingest.dashboards;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.outfall.ingest.testing.Probe;
+import io.outfall.ingest.testing.TestServices;
+import io.vertx.core.json.JsonObject;
+import java.io.File;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Debian's Prometheus scrapes a real ingest's /metrics: {@code promtool check metrics} finds
+ * nothing to complain about, the ingest counter comes back through Prometheus's HTTP API, and every
+ * expression of the Grafana ingest-health dashboard is valid PromQL that Prometheus answers.
+ * Skipped without prometheus/promtool unless {@code OUTFALL_TEST_REQUIRE_PROMETHEUS=true} (CI).
+ */
+class PrometheusIT {
+  static SeededPlant plant;
+  static Process prometheus;
+  static int prometheusPort;
+  static Path dir;
+
+  @BeforeAll
+  static void start() throws Exception {
+    boolean present =
+        new File("/usr/bin/prometheus").canExecute() && new File("/usr/bin/promtool").canExecute();
+    if (!present && Boolean.parseBoolean(System.getenv("OUTFALL_TEST_REQUIRE_PROMETHEUS")))
+      throw new AssertionError(
+          "prometheus and promtool (Debian package prometheus) are required here");
+    Assumptions.assumeTrue(present, "no /usr/bin/prometheus or /usr/bin/promtool");
+    plant = SeededPlant.start("prom");
+    dir = Files.createTempDirectory("outfall-prometheus");
+    Files.writeString(
+        dir.resolve("prometheus.yml"),
+        "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+            + "scrape_configs:\n  - job_name: outfall\n    metrics_path: /metrics\n"
+            + "    static_configs:\n      - targets: ['127.0.0.1:"
+            + plant.port()
+            + "']\n");
+    prometheusPort = TestServices.freePort();
+    prometheus =
+        new ProcessBuilder(
+                "/usr/bin/prometheus",
+                "--config.file=" + dir.resolve("prometheus.yml"),
+                "--storage.tsdb.path=" + dir.resolve("data"),
+                "--web.listen-address=127.0.0.1:" + prometheusPort)
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("prometheus.log").toFile())
+            .start();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> Probe.get(prometheusPort, "/-/ready").status() == 200);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (prometheus != null) {
+      prometheus.destroy();
+      prometheus.waitFor(10, TimeUnit.SECONDS);
+    }
+    if (plant != null) plant.close();
+  }
+
+  @Test
+  void promtoolFindsNothingWrongWithTheMetrics() throws Exception {
+    Path scrape = dir.resolve("metrics.txt");
+    Files.writeString(scrape, Probe.get(plant.port(), "/metrics").body());
+    Process check =
+        new ProcessBuilder("/usr/bin/promtool", "check", "metrics")
+            .redirectInput(scrape.toFile())
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(check.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(out).isEmpty();
+    assertThat(check.exitValue()).isZero();
+  }
+
+  @Test
+  void prometheusScrapesTheIngestCounter() {
+    double stored = Probe.metric(plant.port(), "outfall_readings_stored_total");
+    assertThat(stored).isGreaterThanOrEqualTo(SeededPlant.HISTORY_MINUTES * 6);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> value(query("outfall_readings_stored_total{job=\"outfall\"}")) >= stored);
+    assertThat(value(query("up{job=\"outfall\"}"))).isEqualTo(1.0);
+  }
+
+  @Test
+  void everyIngestHealthPanelIsAValidQueryWithAnAnswer() throws Exception {
+    // rates need two scrapes inside their window
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                !query("rate(outfall_readings_stored_total[30s])")
+                    .getJsonArray("result")
+                    .isEmpty());
+    var promql =
+        GrafanaDashboards.queries().stream()
+            .filter(q -> q.datasource().equals("prometheus"))
+            .toList();
+    assertThat(promql).hasSizeGreaterThanOrEqualTo(10);
+    int answered = 0;
+    for (var q : promql) {
+      JsonObject data = query(GrafanaDashboards.expandPromql(q.text())); // fails on a bad query
+      if (!data.getJsonArray("result").isEmpty()) answered++;
+    }
+    // Only rejection, gateway and skew series may be absent: nothing was rejected, no gateway
+    // reports.
+    assertThat(answered).isGreaterThanOrEqualTo(promql.size() - 4);
+  }
+
+  private static JsonObject query(String promql) {
+    var a =
+        Probe.get(
+            prometheusPort,
+            "/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8));
+    JsonObject body = new JsonObject(a.body());
+    if (a.status() != 200 || !"success".equals(body.getString("status")))
+      throw new AssertionError(promql + " -> " + a.status() + " " + a.body());
+    return body.getJsonObject("data");
+  }
+
+  private static double value(JsonObject data) {
+    var result = data.getJsonArray("result");
+    if (result.isEmpty()) return -1;
+    return Double.parseDouble(result.getJsonObject(0).getJsonArray("value").getString(1));
+  }
+}
