@@ -4,6 +4,8 @@
 #   - PostgreSQL 17 + TimescaleDB (Apache-2 build) from a Debian trixie chroot on 127.0.0.1:${OUTFALL_CI_PG_PORT:-15432}
 #   - Prometheus Alertmanager from Debian (prometheus-alertmanager); the tests start their own instances
 #   - socat from Debian: SerialRtuTest joins two pseudo-terminals with it as a null-modem cable
+#   - chromium and chromium-driver from Debian: the dashboards' browser tests (no browser download)
+#   - prometheus from Debian (with promtool): the scrape test; the tests start their own instances
 # Idempotent: a second run reuses the chroot and only (re)starts what is not running.
 # Prints the environment the tests need as `export` lines on its last lines (eval-able).
 set -euo pipefail
@@ -24,7 +26,7 @@ mirror() {
 
 install_host_packages() {
   local missing=()
-  for p in mosquitto mosquitto-clients debootstrap prometheus-alertmanager socat; do
+  for p in mosquitto mosquitto-clients debootstrap prometheus-alertmanager socat chromium chromium-driver prometheus; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
   done
   if [ ${#missing[@]} -gt 0 ]; then

@@ -16,6 +16,10 @@ const OUTFALL_TEXT = {
     valid_share: 'Tỷ lệ dữ liệu hợp lệ', breaches: 'Vượt chuẩn theo thông số và mức', alerts_response: 'Cảnh báo và thời gian phản hồi',
     parameter: 'Thông số', band: 'Mức', count: 'Số lần', hours: 'Số giờ', max_factor: 'Hệ số lớn nhất', kind: 'Loại',
     median_ack: 'Trung vị xác nhận (phút)', max_ack: 'Lâu nhất (phút)', readings: 'Số liệu', valid: 'Hợp lệ', mean: 'TB', min: 'Nhỏ nhất', max: 'Lớn nhất',
+    completeness_col: 'Độ đầy đủ dữ liệu',
+    kind_breach: 'Vượt chuẩn', kind_exceedance: 'Vượt giới hạn', kind_approach: 'Gần giới hạn', kind_stale: 'Mất tín hiệu',
+    kind_flat_line: 'Giá trị không đổi', kind_impossible_value: 'Giá trị bất thường', kind_prolonged_fault: 'Lỗi thiết bị kéo dài',
+    kind_low_completeness: 'Thiếu dữ liệu', period_col: 'Thời gian', factor: 'Hệ số vượt',
     none: 'Không có', open_station: 'Xem trạm', breach_hours_total: 'Tổng giờ vượt chuẩn', period: 'Kỳ',
   },
   en: {
@@ -33,6 +37,10 @@ const OUTFALL_TEXT = {
     valid_share: 'Valid data share', breaches: 'Breaches by parameter and band', alerts_response: 'Alerts and response times',
     parameter: 'Parameter', band: 'Band', count: 'Count', hours: 'Hours', max_factor: 'Highest factor', kind: 'Kind',
     median_ack: 'Median to acknowledge (min)', max_ack: 'Longest (min)', readings: 'Readings', valid: 'Valid', mean: 'Mean', min: 'Min', max: 'Max',
+    completeness_col: 'Data completeness',
+    kind_breach: 'Breach', kind_exceedance: 'Exceedance', kind_approach: 'Approaching limit', kind_stale: 'No data',
+    kind_flat_line: 'Flat line', kind_impossible_value: 'Impossible value', kind_prolonged_fault: 'Prolonged fault',
+    kind_low_completeness: 'Low completeness', period_col: 'Period', factor: 'Factor',
     none: 'None', open_station: 'Open station', breach_hours_total: 'Hours in breach', period: 'Period',
   },
 };
@@ -59,6 +67,8 @@ const Outfall = {
     const p = await this.json('/api/parameters');
     for (const x of p.items) this.parameters[x.code] = x;
   },
+  /** An alert kind in words; an unknown kind shows its code. */
+  kindName(kind) { const k = 'kind_' + kind; const w = this.t(k); return w === k ? kind : w; },
   paramName(code) { const p = this.parameters[code]; return p ? (this.lang === 'vi' ? p.name_vi : p.name_en) : code; },
   unit(code) { const p = this.parameters[code]; return p ? p.unit.replace('m3', 'm³').replace('degC', '°C') : ''; },
   num(v, digits = 2) { return v == null || Number.isNaN(v) ? '–' : Number(v).toLocaleString(this.lang === 'vi' ? 'vi-VN' : 'en-GB', { maximumFractionDigits: digits }); },

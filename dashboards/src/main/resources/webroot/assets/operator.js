@@ -82,9 +82,9 @@ async function loadAlerts() {
   const body = document.querySelector('#alerts tbody');
   if (!a.items.length) { body.replaceChildren(O.el('tr', {}, O.el('td', { class: 'muted' }, O.t('no_alerts')))); return; }
   body.replaceChildren(...a.items.map(x => O.el('tr', { 'data-alert': x.id },
-    O.el('td', {}, O.el('span', { class: 'badge ' + (x.family === 'compliance' ? 'breach' : 'data_issue') }, x.kind)),
+    O.el('td', {}, O.el('span', { class: 'badge ' + (x.family === 'compliance' ? 'breach' : 'data_issue'), 'data-kind': x.kind }, O.kindName(x.kind))),
     O.el('td', {}, x.parameter ? O.paramName(x.parameter) : ''),
-    O.el('td', {}, x.band || ''),
+    O.el('td', {}, x.band ? O.t('band') + ' ' + x.band : ''),
     O.el('td', {}, O.t('since') + ' ' + O.time(x.started_at)),
     O.el('td', { class: 'muted' }, x.detail || ''),
     O.el('td', {}, x.state === 'acknowledged'

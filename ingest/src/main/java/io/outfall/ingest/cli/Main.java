@@ -20,7 +20,8 @@ import picocli.CommandLine.Command;
       io.outfall.ingest.drill.DrillCommand.class,
       io.outfall.ingest.bench.BenchCommand.class,
       io.outfall.ingest.bench.AlertLatencyBench.class,
-      io.outfall.ingest.bench.GatewayDrainBench.class
+      io.outfall.ingest.bench.GatewayDrainBench.class,
+      io.outfall.ingest.bench.DashboardQueryBench.class
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -83,8 +83,7 @@ public final class Overview {
       Map<String, Double> breach24 = breachHours(c, day, now);
       Map<String, Double> breach30 = breachHours(c, month, now);
       Map<Integer, Instant> last = lastReadings(c, now.minus(Duration.ofHours(2)));
-      Map<Integer, Double> complete24 = completeness(c, day, now);
-      Map<Integer, Double> complete30 = completeness(c, month, now);
+      Map<Integer, double[]> complete = completeness(c, day, month, now);
 
       Map<String, List<Plant>> bySite = new LinkedHashMap<>();
       Map<String, String> siteNames = new HashMap<>();
@@ -111,8 +110,8 @@ public final class Overview {
                 alerts,
                 breach24.getOrDefault(s[0], 0.0),
                 breach30.getOrDefault(s[0], 0.0),
-                complete24.get(e.getKey()),
-                complete30.get(e.getKey()));
+                share(complete.get(e.getKey()), 0),
+                share(complete.get(e.getKey()), 1));
         bySite.computeIfAbsent(s[2], k -> new ArrayList<>()).add(p);
         siteNames.put(s[2], s[3]);
         all.add(p);
@@ -227,32 +226,81 @@ public final class Overview {
   }
 
   /**
-   * Share of the five-minute slots in [from, to) that hold a valid (00) reading, over the quality
-   * and flow parameters each plant reported in the window. The window starts at the plant's first
-   * reported hour when that is later, so a plant connected yesterday is not judged on last month.
+   * Share of the five-minute slots that hold a valid (00) reading, over the quality and flow
+   * parameters each plant reported, for the day window [day, to) and the month window [month, to)
+   * at once ({0: day, 1: month} per station id). A window starts at the parameter's first reported
+   * hour when that is later, so a plant connected yesterday is not judged on last month.
+   *
+   * <p>The month's whole UTC days come from {@code readings_daily} (one row per parameter and day),
+   * its ragged ends and the day window from {@code readings_hourly}: about 5,000 rows for 20 plants
+   * of 8 parameters instead of 115,000.
    */
-  static Map<Integer, Double> completeness(Connection c, Instant from, Instant to)
+  static Map<Integer, double[]> completeness(Connection c, Instant day, Instant month, Instant to)
       throws SQLException {
-    Instant fromHour = from.truncatedTo(ChronoUnit.HOURS);
+    Instant dayHour = day.truncatedTo(ChronoUnit.HOURS);
+    Instant monthHour = month.truncatedTo(ChronoUnit.HOURS);
+    Instant daysFrom = monthHour.truncatedTo(ChronoUnit.DAYS).plus(Duration.ofDays(1));
+    Instant daysTo = to.truncatedTo(ChronoUnit.DAYS);
+    if (!daysFrom.isBefore(daysTo)) daysFrom = daysTo = monthHour; // no whole day: hours only
+    Instant hoursFrom = dayHour.isBefore(daysTo) ? dayHour : daysTo;
     String sql =
-        "SELECT h.station_id, count(DISTINCT h.parameter_id), min(h.hour),"
-            + " sum(bit_count(h.valid_slots::bit(12)))"
-            + " FROM readings_hourly h JOIN parameters p ON p.id = h.parameter_id"
-            + " WHERE p.kind <> 'meter' AND h.hour >= ? AND h.hour < ? GROUP BY h.station_id";
-    Map<Integer, Double> out = new HashMap<>();
+        "SELECT station_id, parameter_id, min(first_hour), sum(month_slots), min(first_day_hour),"
+            + " sum(day_slots) FROM ("
+            + " SELECT station_id, parameter_id, first_hour, bit_count(valid_slots) AS month_slots,"
+            + "   NULL::timestamptz AS first_day_hour, 0 AS day_slots"
+            + "   FROM readings_daily WHERE day >= ? AND day < ?"
+            + " UNION ALL"
+            + " SELECT station_id, parameter_id, hour,"
+            + "   CASE WHEN hour < ? OR hour >= ? THEN bit_count(valid_slots::bit(12)) ELSE 0 END,"
+            + "   CASE WHEN hour >= ? THEN hour END,"
+            + "   CASE WHEN hour >= ? THEN bit_count(valid_slots::bit(12)) ELSE 0 END"
+            + "   FROM readings_hourly WHERE (hour >= ? AND hour < ?) OR (hour >= ? AND hour < ?)"
+            + ") x WHERE parameter_id IN (SELECT id FROM parameters WHERE kind <> 'meter')"
+            + " GROUP BY station_id, parameter_id";
+    // station id -> {day slots set, day slots expected, month slots set, month slots expected}
+    Map<Integer, long[]> sums = new HashMap<>();
     try (var ps = c.prepareStatement(sql)) {
-      ps.setTimestamp(1, Timestamp.from(fromHour));
-      ps.setTimestamp(2, Timestamp.from(to));
+      ps.setObject(1, java.time.LocalDate.ofInstant(daysFrom, java.time.ZoneOffset.UTC));
+      ps.setObject(2, java.time.LocalDate.ofInstant(daysTo, java.time.ZoneOffset.UTC));
+      ps.setTimestamp(3, Timestamp.from(daysFrom));
+      ps.setTimestamp(4, Timestamp.from(daysTo));
+      ps.setTimestamp(5, Timestamp.from(dayHour));
+      ps.setTimestamp(6, Timestamp.from(dayHour));
+      ps.setTimestamp(7, Timestamp.from(monthHour));
+      ps.setTimestamp(8, Timestamp.from(daysFrom));
+      ps.setTimestamp(9, Timestamp.from(hoursFrom));
+      ps.setTimestamp(10, Timestamp.from(to));
       try (var rs = ps.executeQuery()) {
         while (rs.next()) {
-          Instant start = rs.getTimestamp(3).toInstant();
-          long slots =
-              Duration.between(start.isAfter(fromHour) ? start : fromHour, to).dividedBy(SLOT);
-          long expected = Math.max(1, slots) * rs.getInt(2);
-          out.put(rs.getInt(1), Math.min(1.0, rs.getLong(4) / (double) expected));
+          long[] s = sums.computeIfAbsent(rs.getInt(1), k -> new long[4]);
+          Timestamp firstToday = rs.getTimestamp(5);
+          if (firstToday != null) {
+            s[0] += rs.getLong(6);
+            s[1] += slotsSince(firstToday.toInstant(), dayHour, to);
+          }
+          s[2] += rs.getLong(4);
+          s[3] += slotsSince(rs.getTimestamp(3).toInstant(), monthHour, to);
         }
       }
     }
+    Map<Integer, double[]> out = new HashMap<>();
+    sums.forEach(
+        (station, s) ->
+            out.put(
+                station,
+                new double[] {
+                  s[1] == 0 ? Double.NaN : Math.min(1.0, s[0] / (double) s[1]),
+                  Math.min(1.0, s[2] / (double) Math.max(1, s[3]))
+                }));
     return out;
+  }
+
+  private static long slotsSince(Instant first, Instant windowStart, Instant to) {
+    Instant start = first.isAfter(windowStart) ? first : windowStart;
+    return Math.max(1, Duration.between(start, to).dividedBy(SLOT));
+  }
+
+  private static Double share(double[] shares, int i) {
+    return shares == null || Double.isNaN(shares[i]) ? null : shares[i];
   }
 }

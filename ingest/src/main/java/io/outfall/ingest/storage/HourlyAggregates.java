@@ -1,9 +1,10 @@
 package io.outfall.ingest.storage;
 
 /**
- * The SQL that keeps {@code readings_hourly} (see migration V4) in step with {@code readings}. The
- * writer runs it in the transaction that stores the readings, over the rows that insert newly
- * stored, so the aggregates never count a replay and never lag behind the readings they summarise.
+ * The SQL that keeps {@code readings_hourly} and {@code readings_daily} (migrations V4, V6) in step
+ * with {@code readings}. The writer runs it in the transaction that stores the readings, over the
+ * rows that insert newly stored, so the aggregates never count a replay and never lag behind the
+ * readings they summarise.
  */
 final class HourlyAggregates {
   private HourlyAggregates() {}
@@ -34,7 +35,25 @@ final class HourlyAggregates {
         + "   ELSE h.sum_valid + excluded.sum_valid END,"
         + " min_valid = least(h.min_valid, excluded.min_valid),"
         + " max_valid = greatest(h.max_valid, excluded.max_valid),"
-        + " valid_slots = h.valid_slots | excluded.valid_slots";
+        + " valid_slots = h.valid_slots | excluded.valid_slots"
+        + " RETURNING station_id, parameter_id, hour, valid_slots";
+  }
+
+  /**
+   * Merges the hourly rows of {@code hourly} (as {@link #upsertFrom} returns them: the whole mask
+   * of each hour after the merge) into {@code readings_daily}: each hour's 12 slots at their place
+   * in the day's 288, OR-ed in, so a mask seen twice changes nothing.
+   */
+  static String dailyFrom(String hourly) {
+    return "INSERT INTO readings_daily AS d (station_id, parameter_id, day, valid_slots, first_hour)"
+        + " SELECT station_id, parameter_id, (hour AT TIME ZONE 'UTC')::date,"
+        + " bit_or(valid_slots::bit(288) << (12 * extract(hour FROM hour AT TIME ZONE 'UTC')::int)),"
+        + " min(hour) FROM "
+        + hourly
+        + " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+        + " ON CONFLICT (station_id, parameter_id, day) DO UPDATE SET"
+        + " valid_slots = d.valid_slots | excluded.valid_slots,"
+        + " first_hour = least(d.first_hour, excluded.first_hour)";
   }
 
   /**

@@ -132,8 +132,8 @@ public final class ReadingQueries {
    * origin} (midnight in the caller's time zone, so that daily buckets are local days). When whole
    * hours make a bucket (step a multiple of an hour, origin on an hour), the whole hours inside the
    * range come from {@code readings_hourly} and only the ragged ends from {@code readings}: a
-   * 30-day chart reads 720 rows per parameter instead of 43,200. {@code date_bin} works the same on
-   * PostgreSQL and on TimescaleDB hypertables, where the ts range prunes chunks.
+   * 30-day chart reads 720 rows per parameter instead of 43,200. Rows are fetched by time range
+   * (which prunes TimescaleDB chunks) and bucketed here.
    */
   public Map<Short, List<Bucket>> buckets(
       int stationId,
@@ -143,9 +143,8 @@ public final class ReadingQueries {
       Duration step,
       Instant origin)
       throws SQLException {
-    Map<Short, TreeMap<Instant, Partial>> acc = new HashMap<>();
+    Bucketing b = new Bucketing(stationId, parameterIds.toArray(Short[]::new), step, origin);
     try (var c = ds.getConnection()) {
-      Short[] ids = parameterIds.toArray(Short[]::new);
       boolean hourly =
           step.toSeconds() % 3600 == 0
               && origin.getEpochSecond() % 3600 == 0
@@ -153,62 +152,51 @@ public final class ReadingQueries {
       Instant innerFrom = ceilHour(from);
       Instant innerTo = to.truncatedTo(ChronoUnit.HOURS);
       if (hourly && innerFrom.isBefore(innerTo)) {
-        accumulate(c, HOURLY_BUCKETS, stationId, ids, innerFrom, innerTo, step, origin, acc);
-        if (from.isBefore(innerFrom))
-          accumulate(c, RAW_BUCKETS, stationId, ids, from, innerFrom, step, origin, acc);
-        if (innerTo.isBefore(to))
-          accumulate(c, RAW_BUCKETS, stationId, ids, innerTo, to, step, origin, acc);
+        b.hourly(c, innerFrom, innerTo);
+        if (from.isBefore(innerFrom)) b.raw(c, from, innerFrom);
+        if (innerTo.isBefore(to)) b.raw(c, innerTo, to);
       } else {
-        accumulate(c, RAW_BUCKETS, stationId, ids, from, to, step, origin, acc);
+        b.raw(c, from, to);
       }
     }
     Map<Short, List<Bucket>> out = new HashMap<>();
     for (Short id : parameterIds) {
       List<Bucket> list = new ArrayList<>();
-      acc.getOrDefault(id, new TreeMap<>()).forEach((t, p) -> list.add(p.bucket(t)));
+      b.buckets.getOrDefault(id, new TreeMap<>()).forEach((t, p) -> list.add(p.bucket(t)));
       out.put(id, list);
     }
     return out;
   }
 
-  // Both give, per parameter and bucket: sum, min and max of valid values, then the counts of all,
-  // valid, calibrating and fault readings; partial buckets from the two merge in Partial.
-  private static final String RAW_BUCKETS =
-      "SELECT parameter_id, date_bin(?::interval, ts, ?) AS bucket,"
-          + " sum(value) FILTER (WHERE status = 0), min(value) FILTER (WHERE status = 0),"
-          + " max(value) FILTER (WHERE status = 0), count(*), count(*) FILTER (WHERE status = 0),"
-          + " count(*) FILTER (WHERE status = 1), count(*) FILTER (WHERE status = 2)"
-          + " FROM readings WHERE station_id = ? AND parameter_id = ANY (?) AND ts >= ? AND ts < ?"
-          + " GROUP BY 1, 2";
-  private static final String HOURLY_BUCKETS =
-      "SELECT parameter_id, date_bin(?::interval, hour, ?) AS bucket,"
-          + " sum(sum_valid), min(min_valid), max(max_valid), sum(n), sum(n_valid),"
-          + " sum(n_calibrating), sum(n_fault)"
-          + " FROM readings_hourly WHERE station_id = ? AND parameter_id = ANY (?)"
-          + " AND hour >= ? AND hour < ? GROUP BY 1, 2";
+  /**
+   * Sums rows into buckets of {@code step} aligned on {@code origin}, per parameter. Bucketing
+   * happens here rather than in SQL: fetching a 24-hour chart's 11,520 readings takes 5 ms,
+   * grouping them in PostgreSQL (date_bin and seven filtered aggregates) 15 to 30 ms.
+   */
+  private static final class Bucketing {
+    final int stationId;
+    final Short[] ids;
+    final long stepMs;
+    final long originMs;
+    final Map<Short, TreeMap<Instant, Partial>> buckets = new HashMap<>();
 
-  private static void accumulate(
-      java.sql.Connection c,
-      String sql,
-      int stationId,
-      Short[] ids,
-      Instant from,
-      Instant to,
-      Duration step,
-      Instant origin,
-      Map<Short, TreeMap<Instant, Partial>> acc)
-      throws SQLException {
-    try (var ps = c.prepareStatement(sql)) {
-      ps.setString(1, step.getSeconds() + " seconds");
-      ps.setTimestamp(2, Timestamp.from(origin));
-      ps.setInt(3, stationId);
-      ps.setArray(4, c.createArrayOf("int2", ids));
-      ps.setTimestamp(5, Timestamp.from(from));
-      ps.setTimestamp(6, Timestamp.from(to));
-      try (var rs = ps.executeQuery()) {
+    Bucketing(int stationId, Short[] ids, Duration step, Instant origin) {
+      this.stationId = stationId;
+      this.ids = ids;
+      this.stepMs = step.toMillis();
+      this.originMs = origin.toEpochMilli();
+    }
+
+    /** Whole hours of {@code readings_hourly} in [from, to). */
+    void hourly(java.sql.Connection c, Instant from, Instant to) throws SQLException {
+      String sql =
+          "SELECT parameter_id, hour, sum_valid, min_valid, max_valid, n, n_valid, n_calibrating,"
+              + " n_fault FROM readings_hourly"
+              + " WHERE station_id = ? AND parameter_id = ANY (?) AND hour >= ? AND hour < ?";
+      try (var ps = select(c, sql, from, to);
+          var rs = ps.executeQuery()) {
         while (rs.next()) {
-          acc.computeIfAbsent(rs.getShort(1), k -> new TreeMap<>())
-              .computeIfAbsent(rs.getTimestamp(2).toInstant(), k -> new Partial())
+          bucket(rs.getShort(1), rs.getTimestamp(2).getTime())
               .add(
                   (Double) rs.getObject(3),
                   (Double) rs.getObject(4),
@@ -219,6 +207,39 @@ public final class ReadingQueries {
                   rs.getLong(9));
         }
       }
+    }
+
+    /** Raw readings in [from, to). */
+    void raw(java.sql.Connection c, Instant from, Instant to) throws SQLException {
+      String sql =
+          "SELECT parameter_id, ts, value, status FROM readings"
+              + " WHERE station_id = ? AND parameter_id = ANY (?) AND ts >= ? AND ts < ?";
+      try (var ps = select(c, sql, from, to);
+          var rs = ps.executeQuery()) {
+        while (rs.next()) {
+          bucket(rs.getShort(1), rs.getTimestamp(2).getTime())
+              .addReading(rs.getDouble(3), rs.getShort(4));
+        }
+      }
+    }
+
+    private java.sql.PreparedStatement select(
+        java.sql.Connection c, String sql, Instant from, Instant to) throws SQLException {
+      var ps = c.prepareStatement(sql);
+      ps.setInt(1, stationId);
+      ps.setArray(2, c.createArrayOf("int2", ids));
+      ps.setTimestamp(3, Timestamp.from(from));
+      ps.setTimestamp(4, Timestamp.from(to));
+      return ps;
+    }
+
+    /** The bucket of {@code parameter} that {@code tsMs} falls in: origin + k × step. */
+    private Partial bucket(short parameter, long tsMs) {
+      Instant start =
+          Instant.ofEpochMilli(originMs + Math.floorDiv(tsMs - originMs, stepMs) * stepMs);
+      return buckets
+          .computeIfAbsent(parameter, k -> new TreeMap<>())
+          .computeIfAbsent(start, k -> new Partial());
     }
   }
 
@@ -240,6 +261,20 @@ public final class ReadingQueries {
       valid += v;
       calibrating += cal;
       fault += f;
+    }
+
+    void addReading(double value, short status) {
+      count++;
+      switch (status) {
+        case 0 -> {
+          sum += value;
+          min = min == null ? value : Math.min(min, value);
+          max = max == null ? value : Math.max(max, value);
+          valid++;
+        }
+        case 1 -> calibrating++;
+        default -> fault++;
+      }
     }
 
     Bucket bucket(Instant start) {

@@ -53,15 +53,17 @@ public final class ReadingWriter implements AutoCloseable {
 
   /**
    * One statement per transaction: store the readings, and for those newly stored (not replays)
-   * update their hourly aggregates, announce them to live pages and, with alerting on, queue them
-   * for the compliance engine, which so sees each stored reading exactly once. Answers the number
-   * of readings newly stored.
+   * update their hourly and daily aggregates, announce them to live pages and, with alerting on,
+   * queue them for the compliance engine, which so sees each stored reading exactly once. Answers
+   * the number of readings newly stored.
    */
   private static String merge(boolean enqueueForEvaluation) {
     return "WITH ins AS ("
         + MERGE
         + "), hourly AS ("
         + HourlyAggregates.upsertFrom("ins")
+        + "), daily AS ("
+        + HourlyAggregates.dailyFrom("hourly")
         + ")"
         + (enqueueForEvaluation
             ? ", queued AS (INSERT INTO evaluation_queue (station_id, parameter_id, ts, value,"

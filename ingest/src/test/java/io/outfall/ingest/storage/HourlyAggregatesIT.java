@@ -118,6 +118,49 @@ class HourlyAggregatesIT {
       }
     }
 
+    // The daily slot masks are the hourly ones side by side, and the overview's completeness (daily
+    // rows for whole days, hourly rows for the rest) equals a count of valid 5-minute slots in the
+    // readings themselves, each parameter's window starting at its first hour.
+    try (var c = db.dataSource().getConnection();
+        var st = c.createStatement()) {
+      try (var rs =
+          st.executeQuery(
+              "SELECT count(*), count(*) FILTER (WHERE d.day IS NULL OR r.day IS NULL"
+                  + " OR d.valid_slots <> r.valid_slots OR d.first_hour <> r.first_hour)"
+                  + " FROM readings_daily d FULL JOIN (SELECT station_id, parameter_id,"
+                  + " (hour AT TIME ZONE 'UTC')::date AS day, bit_or(valid_slots::bit(288)"
+                  + " << (12 * extract(hour FROM hour AT TIME ZONE 'UTC')::int)) AS valid_slots,"
+                  + " min(hour) AS first_hour FROM readings_hourly GROUP BY 1, 2, 3) r"
+                  + " USING (station_id, parameter_id, day)")) {
+        rs.next();
+        assertThat(rs.getInt(1)).as("days").isPositive();
+        assertThat(rs.getInt(2)).as("days that differ from the hours").isZero();
+      }
+      Instant now = Instant.now();
+      Instant month = now.minus(Duration.ofDays(30));
+      Instant monthHour = month.truncatedTo(ChronoUnit.HOURS);
+      long set = 0;
+      long expected = 0;
+      try (var rs =
+          st.executeQuery(
+              "SELECT parameter_id, min(date_trunc('hour', ts, 'UTC')),"
+                  + " count(DISTINCT date_bin('5 minutes', ts, timestamptz '2000-01-01'))"
+                  + " FILTER (WHERE status = 0) FROM readings GROUP BY 1")) {
+        while (rs.next()) {
+          Instant first = rs.getTimestamp(2).toInstant();
+          set += rs.getLong(3);
+          expected +=
+              Duration.between(first.isAfter(monthHour) ? first : monthHour, now).toMinutes() / 5;
+        }
+      }
+      var shares =
+          io.outfall.ingest.dashboards.OverviewProbe.completeness(
+              c, now.minus(Duration.ofHours(24)), month, now);
+      double[] station = shares.values().iterator().next();
+      assertThat(station[1]).isCloseTo(set / (double) expected, within(1e-9));
+      assertThat(station[0]).isNaN(); // nothing in the last 24 hours
+    }
+
     // Hourly buckets over a ragged range read the aggregates for whole hours and the readings for
     // the ends; they must equal buckets computed from the readings alone.
     var queries = new ReadingQueries(db.dataSource());
