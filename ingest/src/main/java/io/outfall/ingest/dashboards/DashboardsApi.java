@@ -90,7 +90,7 @@ public final class DashboardsApi implements AutoCloseable {
   private void report(RoutingContext ctx) {
     ZoneId zone = QueryParams.zone(ctx, PLANT_ZONE);
     String month = ctx.request().getParam("month");
-    Instant now = Instant.now();
+    Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
     Instant from;
     Instant to;
     if (month != null && !month.isBlank()) {

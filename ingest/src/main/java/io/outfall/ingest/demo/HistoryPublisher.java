@@ -1,6 +1,7 @@
 package io.outfall.ingest.demo;
 
 import io.outfall.gateway.simulator.EffluentModel;
+import io.outfall.protocol.DeviceStatus;
 import io.outfall.protocol.PayloadFormat;
 import io.outfall.protocol.Reading;
 import io.outfall.protocol.ReadingsBatch;
@@ -69,8 +70,24 @@ public final class HistoryPublisher implements AutoCloseable {
     Instant now = Instant.now();
     Instant t = now.minus(span).truncatedTo(java.time.temporal.ChronoUnit.MINUTES);
     List<Reading> pending = new ArrayList<>();
+    // The plant's meters over the same minutes, as the simulator counts them (0.45 kWh and 60 g of
+    // coagulant per m³ treated), so that the KPIs have a history too. The live simulator's meters
+    // start again from zero: the KPIs read that as a meter reset.
+    double energyKwh = 0;
+    double chemicalKg = 0;
     for (; t.isBefore(now); t = t.plusSeconds(60)) {
-      pending.addAll(model.readings(station, t));
+      List<Reading> minute = model.readings(station, t);
+      pending.addAll(minute);
+      for (Reading r : minute) {
+        if (r.parameter().equals("flow_out") && r.status() == DeviceStatus.MEASURING) {
+          energyKwh += r.value() * 0.45 / 60;
+          chemicalKg += r.value() * 0.06 / 60;
+        }
+      }
+      long ts = t.toEpochMilli();
+      pending.add(new Reading(station, "energy", ts, energyKwh, "kWh", DeviceStatus.MEASURING));
+      pending.add(
+          new Reading(station, "chemical_dose", ts, chemicalKg, "kg", DeviceStatus.MEASURING));
       if (pending.size() >= 480) {
         publish(pending);
         pending.clear();
