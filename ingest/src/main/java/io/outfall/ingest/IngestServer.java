@@ -14,6 +14,10 @@ import io.outfall.ingest.alerting.Alerting;
 import io.outfall.ingest.config.Setting;
 import io.outfall.ingest.config.Settings;
 import io.outfall.ingest.dashboards.DashboardsApi;
+import io.outfall.ingest.deploy.ConfigVersions;
+import io.outfall.ingest.deploy.DeployApi;
+import io.outfall.ingest.deploy.Rollouts;
+import io.outfall.ingest.deploy.SigningKey;
 import io.outfall.ingest.gateways.GatewayFleet;
 import io.outfall.ingest.http.HttpApi;
 import io.outfall.ingest.intake.BatchValidator;
@@ -47,6 +51,7 @@ public final class IngestServer implements AutoCloseable {
   private final Alerting alerting;
   private final GatewayFleet fleet;
   private final DashboardsApi dashboards;
+  private final Rollouts rollouts;
   private final ReadingWriter writer;
   private final MqttIntake intake;
   private final Vertx vertx;
@@ -58,6 +63,7 @@ public final class IngestServer implements AutoCloseable {
       Alerting alerting,
       GatewayFleet fleet,
       DashboardsApi dashboards,
+      Rollouts rollouts,
       ReadingWriter writer,
       MqttIntake intake,
       Vertx vertx,
@@ -72,6 +78,7 @@ public final class IngestServer implements AutoCloseable {
     this.router = router;
     this.fleet = fleet;
     this.dashboards = dashboards;
+    this.rollouts = rollouts;
   }
 
   /** Starts everything; blocks until the HTTP port is bound and the broker connected. */
@@ -165,6 +172,18 @@ public final class IngestServer implements AutoCloseable {
             s.get(Setting.MQTT_PASSWORD),
             registry);
     DashboardsApi dashboards = new DashboardsApi(vertx, database.dataSource(), registry);
+    ConfigVersions configs = new ConfigVersions(database.dataSource());
+    SigningKey signingKey =
+        new SigningKey(java.nio.file.Path.of(s.get(Setting.DEPLOY_SIGNING_KEY_FILE)));
+    Rollouts rollouts = new Rollouts(database.dataSource(), configs, signingKey, fleet);
+    DeployApi deploy =
+        new DeployApi(
+            vertx,
+            database.dataSource(),
+            configs,
+            rollouts,
+            signingKey,
+            s.getInt(Setting.DEPLOY_ACK_TIMEOUT_SECONDS));
     HttpApi api =
         new HttpApi(
             vertx,
@@ -177,6 +196,7 @@ public final class IngestServer implements AutoCloseable {
               if (alerting != null) alerting.mount(r);
               fleet.mount(r);
               dashboards.mount(r);
+              deploy.mount(r);
             });
     Router router = api.router();
     HttpServer http =
@@ -188,7 +208,7 @@ public final class IngestServer implements AutoCloseable {
     log.info("HTTP on port {}", http.actualPort());
     intake.start();
     return new IngestServer(
-        database, alerting, fleet, dashboards, writer, intake, vertx, http, router);
+        database, alerting, fleet, dashboards, rollouts, writer, intake, vertx, http, router);
   }
 
   public int httpPort() {
@@ -218,6 +238,7 @@ public final class IngestServer implements AutoCloseable {
     writer.close();
     intake.close();
     if (alerting != null) alerting.close();
+    rollouts.close();
     fleet.close();
     dashboards.close();
     vertx.close().await();

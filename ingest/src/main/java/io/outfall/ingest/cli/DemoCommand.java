@@ -64,7 +64,8 @@ final class DemoCommand implements Callable<Integer> {
             .with(Setting.MQTT_URL, broker.url())
             .with(Setting.MQTT_CLIENT_ID, "outfall-ingest-demo")
             .with(Setting.HTTP_PORT, httpPort)
-            .with(Setting.ALERTS_PERMITS_DIR, demoPermits(dir.resolve("permits")).toString());
+            .with(Setting.ALERTS_PERMITS_DIR, demoPermits(dir.resolve("permits")).toString())
+            .with(Setting.DEPLOY_SIGNING_KEY_FILE, dir.resolve("config-signing.key").toString());
     IngestServer server = IngestServer.start(settings);
     DemoPlants plants =
         DemoPlants.start(

@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
       CheckCommand.class,
       GatewayCommand.class,
       SimulatePlantCommand.class,
+      ConfigCommand.class,
       io.outfall.ingest.drill.DrillCommand.class,
       io.outfall.ingest.bench.BenchCommand.class,
       io.outfall.ingest.bench.AlertLatencyBench.class,

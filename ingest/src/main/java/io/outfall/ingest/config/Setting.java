@@ -65,7 +65,15 @@ public enum Setting {
       "alerts.webhook-url", "", "URL that receives signed JSON alerts (empty: none)"),
   ALERTS_WEBHOOK_SECRET("alerts.webhook-secret", "", "HMAC-SHA256 key for the webhook signature"),
   ALERTS_ALERTMANAGER_URL(
-      "alerts.alertmanager-url", "", "Prometheus Alertmanager base URL (empty: none)");
+      "alerts.alertmanager-url", "", "Prometheus Alertmanager base URL (empty: none)"),
+  DEPLOY_SIGNING_KEY_FILE(
+      "deploy.signing-key-file",
+      "outfall-config-signing.key",
+      "Ed25519 private key that signs deployed gateway configurations (created when missing)"),
+  DEPLOY_ACK_TIMEOUT_SECONDS(
+      "deploy.ack-timeout-seconds",
+      "300",
+      "default time a gateway has to acknowledge a deployed configuration");
 
   private final String key;
   private final String defaultValue;

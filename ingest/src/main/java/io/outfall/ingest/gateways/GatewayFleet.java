@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.outfall.ingest.intake.MessageCallback;
 import io.outfall.protocol.Topics;
+import io.outfall.protocol.config.ConfigAck;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -18,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +43,9 @@ public final class GatewayFleet implements MessageCallback, AutoCloseable {
   private final MeterRegistry registry;
   private final MqttAsyncClient client;
   private final Map<String, Seen> gateways = new ConcurrentHashMap<>();
+  private final Map<String, ConfigAck> lastAcks = new ConcurrentHashMap<>();
+  private final java.util.List<java.util.function.BiConsumer<String, ConfigAck>> ackListeners =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile boolean closed;
 
   /**
@@ -109,6 +114,9 @@ public final class GatewayFleet implements MessageCallback, AutoCloseable {
   public void connectComplete(boolean reconnect, String serverURI) {
     try {
       client.subscribe(Topics.ROOT + "/+/+/" + Topics.Kind.STATUS.suffix(), 0);
+      // QoS 1: an acknowledgement decides a rollout; retained ones tell a restarted server where
+      // each gateway stands.
+      client.subscribe(Topics.ROOT + "/+/+/" + Topics.Kind.CONFIG_ACK.suffix(), 1);
     } catch (Exception e) {
       log.warn("gateway status: subscribe failed: {}", e.toString());
     }
@@ -118,6 +126,10 @@ public final class GatewayFleet implements MessageCallback, AutoCloseable {
   public void messageArrived(String topic, MqttMessage m) {
     long now = System.currentTimeMillis();
     if (m.getPayload().length == 0) return;
+    if (topic.endsWith("/" + Topics.Kind.CONFIG_ACK.suffix())) {
+      configAck(topic, m.getPayload());
+      return;
+    }
     Topics.Address at;
     JsonNode status;
     try {
@@ -178,6 +190,58 @@ public final class GatewayFleet implements MessageCallback, AutoCloseable {
         .description("Seconds since the gateway's last status message (it sends one every 5 s)")
         .register(registry);
     return s;
+  }
+
+  private void configAck(String topic, byte[] payload) {
+    ConfigAck ack;
+    Topics.Address at;
+    try {
+      at = Topics.parse(topic);
+      ack = ConfigAck.decode(payload);
+    } catch (RuntimeException | io.outfall.protocol.PayloadException e) {
+      log.warn("config ack on {} not readable: {}", topic, e.getMessage());
+      return;
+    }
+    lastAcks.put(at.site() + "/" + at.gateway(), ack);
+    for (var l : ackListeners) {
+      try {
+        l.accept(at.site(), ack);
+      } catch (RuntimeException e) {
+        log.warn("config ack of {}: {}", at.gateway(), e.toString());
+      }
+    }
+  }
+
+  /** Called (on the MQTT client's thread) with every acknowledgement, retained ones included. */
+  public void onConfigAck(java.util.function.BiConsumer<String, ConfigAck> listener) {
+    ackListeners.add(listener);
+  }
+
+  /** The last acknowledgement heard from a gateway, or null. */
+  public ConfigAck lastConfigAck(String site, String gateway) {
+    return lastAcks.get(site + "/" + gateway);
+  }
+
+  /** The hash of the configuration a gateway's last status says it runs, or null. */
+  public String activeConfigHash(String site, String gateway) {
+    Seen s = gateways.get(site + "/" + gateway);
+    return s == null ? null : s.status.path("status").path("config_hash").asText(null);
+  }
+
+  /** Gateways heard of, as {site, gateway}. */
+  public java.util.List<String[]> known() {
+    return gateways.values().stream().map(s -> new String[] {s.site, s.gateway}).toList();
+  }
+
+  /**
+   * Publishes a gateway's configuration, retained and QoS 1, so that a gateway offline now gets it
+   * when it connects. Blocks until the broker holds it (PUBACK), at most 10 s.
+   */
+  public void publishConfig(String site, String gateway, byte[] payload) throws MqttException {
+    MqttMessage m = new MqttMessage(payload);
+    m.setQos(1);
+    m.setRetained(true);
+    client.publish(Topics.topic(site, gateway, Topics.Kind.CONFIG), m).waitForCompletion(10_000);
   }
 
   /** {@code GET /api/gateways}: every gateway heard of, by site and id. */

@@ -123,7 +123,10 @@ public final class TestServices {
         .with(Setting.MQTT_SHARED_GROUP, "it-" + name)
         .with(Setting.MQTT_SESSION_EXPIRY_SECONDS, 600)
         .with(Setting.HTTP_HOST, "127.0.0.1")
-        .with(Setting.HTTP_PORT, 0);
+        .with(Setting.HTTP_PORT, 0)
+        .with(
+            Setting.DEPLOY_SIGNING_KEY_FILE,
+            Path.of("target", "test-keys", name + "-config-signing.key").toString());
   }
 
   /** Ends a test ingest's persistent session so the broker stops queueing for it. */

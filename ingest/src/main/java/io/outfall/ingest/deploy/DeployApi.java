@@ -1,0 +1,272 @@
+package io.outfall.ingest.deploy;
+
+import io.outfall.ingest.http.ApiError;
+import io.outfall.ingest.http.QueryParams;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.List;
+import java.util.concurrent.Callable;
+import javax.sql.DataSource;
+
+/**
+ * Configuration management over HTTP: validate, store versions (with their diff), deploy them to
+ * gateways and follow rollouts, read the audit log. Handlers stay on the event loop; database and
+ * broker work runs on worker threads.
+ */
+public final class DeployApi {
+  private final Vertx vertx;
+  private final DataSource ds;
+  private final ConfigVersions versions;
+  private final Rollouts rollouts;
+  private final SigningKey key;
+  private final int defaultAckTimeout;
+
+  public DeployApi(
+      Vertx vertx,
+      DataSource ds,
+      ConfigVersions versions,
+      Rollouts rollouts,
+      SigningKey key,
+      int defaultAckTimeout) {
+    this.vertx = vertx;
+    this.ds = ds;
+    this.versions = versions;
+    this.rollouts = rollouts;
+    this.key = key;
+    this.defaultAckTimeout = defaultAckTimeout;
+  }
+
+  public void mount(Router r) {
+    r.route("/api/configs*").handler(BodyHandler.create().setBodyLimit(256 * 1024));
+    r.route("/api/rollouts*").handler(BodyHandler.create().setBodyLimit(16 * 1024));
+    r.post("/api/configs/validate").handler(this::validate);
+    r.get("/api/configs").handler(ctx -> run(ctx, 200, () -> items(versions.latest())));
+    r.get("/api/configs/:name")
+        .handler(ctx -> run(ctx, 200, () -> items(versions.history(ctx.pathParam("name")))));
+    r.post("/api/configs/:name").handler(this::store);
+    r.get("/api/configs/:name/:seq").handler(this::version);
+    r.post("/api/rollouts").handler(this::deploy);
+    r.get("/api/rollouts")
+        .handler(
+            ctx ->
+                run(
+                    ctx,
+                    200,
+                    () -> {
+                      JsonArray items = new JsonArray();
+                      int limit = QueryParams.intParam(ctx, "limit", 50, 1, 500);
+                      rollouts.recent(limit).forEach(x -> items.add(rollout(x)));
+                      return new JsonObject().put("items", items);
+                    }));
+    r.get("/api/rollouts/:id").handler(this::rolloutById);
+    r.get("/api/config-audit").handler(this::audit);
+    r.get("/api/config-signing-key")
+        .handler(
+            ctx ->
+                json(
+                    ctx,
+                    200,
+                    new JsonObject()
+                        .put("algorithm", "Ed25519")
+                        .put("public_key", key.publicKeyText())
+                        .put("use", "a gateway's remote.config_key")));
+  }
+
+  private void validate(RoutingContext ctx) {
+    String yaml = body(ctx);
+    try {
+      String label = ConfigVersions.validate(yaml);
+      json(ctx, 200, new JsonObject().put("valid", true).put("version", label));
+    } catch (IllegalArgumentException e) {
+      json(ctx, 400, new JsonObject().put("valid", false).put("error", e.getMessage()));
+    }
+  }
+
+  private void store(RoutingContext ctx) {
+    String name = ctx.pathParam("name");
+    String yaml = body(ctx);
+    String author = user(ctx);
+    String message = ctx.request().getParam("message");
+    run(
+        ctx,
+        201,
+        () -> {
+          ConfigVersions.Version v = versions.put(name, yaml, author, message);
+          return withDiff(v);
+        });
+  }
+
+  private void version(RoutingContext ctx) {
+    int seq;
+    try {
+      seq = Integer.parseInt(ctx.pathParam("seq"));
+    } catch (NumberFormatException e) {
+      throw ApiError.badRequest("seq must be a number, got '" + ctx.pathParam("seq") + "'");
+    }
+    run(
+        ctx,
+        200,
+        () -> {
+          ConfigVersions.Version v = versions.get(ctx.pathParam("name"), seq);
+          if (v == null)
+            throw ApiError.notFound("no configuration " + ctx.pathParam("name") + " #" + seq);
+          return withDiff(v);
+        });
+  }
+
+  private JsonObject withDiff(ConfigVersions.Version v) throws Exception {
+    ConfigVersions.Version previous = v.seq() > 1 ? versions.get(v.name(), v.seq() - 1) : null;
+    return version(v)
+        .put("yaml", v.yaml())
+        .put(
+            "diff",
+            new JsonArray(LineDiff.diff(previous == null ? "" : previous.yaml(), v.yaml())));
+  }
+
+  private void deploy(RoutingContext ctx) {
+    JsonObject b;
+    try {
+      b = ctx.body().asJsonObject();
+    } catch (RuntimeException e) {
+      throw ApiError.badRequest("the body must be a JSON object");
+    }
+    if (b == null) throw ApiError.badRequest("the body must be a JSON object");
+    String name = b.getString("config");
+    Integer seq = b.getInteger("seq");
+    String target = b.getString("target");
+    int timeout = b.getInteger("ack_timeout_seconds", defaultAckTimeout);
+    if (name == null || seq == null) throw ApiError.badRequest("config and seq are required");
+    if (timeout < 1 || timeout > 7 * 86400)
+      throw ApiError.badRequest("ack_timeout_seconds must be 1 to 604800");
+    String actor = user(ctx);
+    run(ctx, 201, () -> rollout(rollouts.deploy(name, seq, target, timeout, actor)));
+  }
+
+  private void rolloutById(RoutingContext ctx) {
+    long id;
+    try {
+      id = Long.parseLong(ctx.pathParam("id"));
+    } catch (NumberFormatException e) {
+      throw ApiError.badRequest("id must be a number, got '" + ctx.pathParam("id") + "'");
+    }
+    run(
+        ctx,
+        200,
+        () -> {
+          Rollouts.Rollout x = rollouts.get(id);
+          if (x == null) throw ApiError.notFound("no rollout " + id);
+          return rollout(x);
+        });
+  }
+
+  private void audit(RoutingContext ctx) {
+    int limit = QueryParams.intParam(ctx, "limit", 100, 1, 1000);
+    run(
+        ctx,
+        200,
+        () -> {
+          JsonArray items = new JsonArray();
+          try (var c = ds.getConnection();
+              var ps =
+                  c.prepareStatement(
+                      "SELECT a.*, v.name, v.seq FROM config_audit a"
+                          + " LEFT JOIN gateway_configs v ON v.id = a.config_id"
+                          + " ORDER BY a.id DESC LIMIT ?")) {
+            ps.setInt(1, limit);
+            try (var rs = ps.executeQuery()) {
+              while (rs.next())
+                items.add(
+                    new JsonObject()
+                        .put("at", rs.getTimestamp("at").toInstant())
+                        .put("actor", rs.getString("actor"))
+                        .put("action", rs.getString("action"))
+                        .put("config", rs.getString("name"))
+                        .put("seq", (Integer) rs.getObject("seq"))
+                        .put("rollout", (Long) rs.getObject("rollout_id"))
+                        .put("detail", rs.getString("detail")));
+            }
+          }
+          return new JsonObject().put("items", items);
+        });
+  }
+
+  private static JsonObject items(List<ConfigVersions.Version> list) {
+    JsonArray items = new JsonArray();
+    list.forEach(v -> items.add(version(v)));
+    return new JsonObject().put("items", items);
+  }
+
+  private static JsonObject version(ConfigVersions.Version v) {
+    return new JsonObject()
+        .put("name", v.name())
+        .put("seq", v.seq())
+        .put("version", v.label())
+        .put("hash", v.hash())
+        .put("author", v.author())
+        .put("message", v.message())
+        .put("created_at", v.createdAt());
+  }
+
+  private static JsonObject rollout(Rollouts.Rollout x) {
+    JsonArray gateways = new JsonArray();
+    JsonObject counts = new JsonObject();
+    for (Rollouts.GatewayState g : x.gateways()) {
+      gateways.add(
+          new JsonObject()
+              .put("site", g.site())
+              .put("gateway", g.gateway())
+              .put("state", g.state())
+              .put("reason", g.reason())
+              .put("updated_at", g.updatedAt()));
+      counts.put(g.state(), counts.getInteger(g.state(), 0) + 1);
+    }
+    return new JsonObject()
+        .put("id", x.id())
+        .put("config", x.config())
+        .put("seq", x.seq())
+        .put("version", x.label())
+        .put("target", x.target())
+        .put("state", x.state())
+        .put("ack_timeout_seconds", x.ackTimeoutSeconds())
+        .put("created_by", x.createdBy())
+        .put("created_at", x.createdAt())
+        .put("finished_at", x.finishedAt())
+        .put("counts", counts)
+        .put("gateways", gateways);
+  }
+
+  private static String body(RoutingContext ctx) {
+    String yaml = ctx.body() == null ? null : ctx.body().asString();
+    if (yaml == null || yaml.isBlank())
+      throw ApiError.badRequest("the body must be the configuration YAML");
+    return yaml;
+  }
+
+  private static String user(RoutingContext ctx) {
+    String u = ctx.request().getHeader("X-Outfall-User");
+    return u == null || u.isBlank() ? "anonymous" : u.trim();
+  }
+
+  private void run(RoutingContext ctx, int status, Callable<JsonObject> work) {
+    vertx
+        .executeBlocking(work, false)
+        .onSuccess(body -> json(ctx, status, body))
+        .onFailure(
+            e -> {
+              if (e instanceof IllegalArgumentException)
+                ctx.fail(ApiError.badRequest(e.getMessage()));
+              else ctx.fail(e);
+            });
+  }
+
+  private static void json(RoutingContext ctx, int status, JsonObject body) {
+    ctx.response()
+        .setStatusCode(status)
+        .putHeader("content-type", "application/json")
+        .end(body.encode());
+  }
+}

@@ -1,0 +1,197 @@
+package io.outfall.ingest.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.outfall.gateway.Gateway;
+import io.outfall.gateway.config.GatewayConfigFile;
+import io.outfall.ingest.testing.Probe;
+import io.outfall.ingest.testing.TestServices;
+import io.outfall.protocol.Topics;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import org.eclipse.paho.mqttv5.client.MqttClient;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The server side of configuration deployment against a real broker, two real gateways and the
+ * plant simulator: validation names the bad field; versions are immutable and carry their diff; a
+ * deployment to a site reaches both gateways and completes; a configuration one gateway cannot
+ * apply is rolled back there and fails its rollout; a gateway offline at deploy time applies it
+ * when it comes back; a gateway that never answers times out; every step is in the audit log.
+ */
+class ConfigDeploymentIT {
+  static final String SITE = "it-deploy";
+  static final HttpClient http = HttpClient.newHttpClient();
+
+  @Test
+  void versionsDeployToGatewaysAndEveryOutcomeIsTracked() throws Exception {
+    try (PlantRig rig = PlantRig.start("deploy", "DEP-IT-OUT")) {
+      int port = rig.server.httpPort();
+      clearRetained(rig.services.mqttUrl(), "gw-a", "gw-b");
+      String key =
+          new JsonObject(Probe.get(port, "/api/config-signing-key").body()).getString("public_key");
+      Gateway a = Gateway.start(GatewayConfigFile.parse(local(rig, "gw-a", key)));
+      Gateway b = Gateway.start(GatewayConfigFile.parse(local(rig, "gw-b", key)));
+      try {
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> Probe.get(port, "/api/gateways").body().contains("\"gw-b\""));
+
+        // Validation names the field; nothing is stored.
+        var bad =
+            post(
+                port,
+                "/api/configs/validate",
+                remote("bad-1", rig.modbusPort, 500).replace("register: 0,", "register: -3,"));
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(bad.body()).contains("devices[0].points[0].register");
+        assertThat(post(port, "/api/configs/plant?message=first", "devices: []\n").body())
+            .contains("version: required");
+
+        // Versions: stored once, immutable, with the diff to the previous one.
+        String v1 = remote("dep-1", rig.modbusPort, 500);
+        var stored = new JsonObject(post(port, "/api/configs/plant?message=first", v1).body());
+        assertThat(stored.getInteger("seq")).isEqualTo(1);
+        assertThat(new JsonObject(post(port, "/api/configs/plant", v1).body()).getInteger("seq"))
+            .isEqualTo(1);
+        assertThat(
+                post(port, "/api/configs/plant", v1.replace("period: 500ms", "period: 700ms"))
+                    .body())
+            .contains("already plant #1 with other content");
+        int deadPort = TestServices.freePort();
+        var v2 =
+            new JsonObject(
+                post(port, "/api/configs/plant?message=dead+device", remote("dep-2", deadPort, 500))
+                    .body());
+        assertThat(v2.getInteger("seq")).isEqualTo(2);
+        assertThat(v2.getJsonArray("diff").getList())
+            .contains("- version: dep-1", "+ version: dep-2");
+        String v3 = remote("dep-3", rig.modbusPort, 400);
+        assertThat(post(port, "/api/configs/plant", v3).statusCode()).isEqualTo(201);
+
+        // 1. A good version to the whole site: both gateways apply it.
+        JsonObject r1 = deploy(port, "plant", 1, "site:" + SITE, 60);
+        JsonObject done1 = awaitRollout(port, r1.getLong("id"));
+        assertThat(done1.getString("state")).isEqualTo("completed");
+        assertThat(done1.getJsonObject("counts").getInteger("applied")).isEqualTo(2);
+
+        // 2. A version with a device that never answers, to gw-a: rolled back there, rollout
+        // failed.
+        JsonObject done2 =
+            awaitRollout(port, deploy(port, "plant", 2, SITE + "/gw-a", 60).getLong("id"));
+        assertThat(done2.getString("state")).isEqualTo("failed");
+        JsonObject gwA = done2.getJsonArray("gateways").getJsonObject(0);
+        assertThat(gwA.getString("state")).isEqualTo("rolled_back");
+        assertThat(gwA.getString("reason")).contains("no answer");
+
+        // 3. gw-b is offline when v3 is deployed to it: delivered (retained), applied on return.
+        b.close();
+        JsonObject r3 = deploy(port, "plant", 3, SITE + "/gw-b", 120);
+        assertThat(r3.getJsonArray("gateways").getJsonObject(0).getString("state"))
+            .isEqualTo("delivered");
+        b = Gateway.start(GatewayConfigFile.parse(local(rig, "gw-b", key)));
+        JsonObject done3 = awaitRollout(port, r3.getLong("id"));
+        assertThat(done3.getString("state")).isEqualTo("completed");
+
+        // 4. A gateway that never answers times out.
+        JsonObject done4 =
+            awaitRollout(port, deploy(port, "plant", 3, SITE + "/gw-ghost", 2).getLong("id"));
+        assertThat(done4.getString("state")).isEqualTo("failed");
+        assertThat(done4.getJsonArray("gateways").getJsonObject(0).getString("state"))
+            .isEqualTo("timed_out");
+
+        // Deploying v1 again to gw-a, which already answered it, settles from its retained ack.
+        JsonObject done5 =
+            awaitRollout(port, deploy(port, "plant", 1, SITE + "/gw-a", 30).getLong("id"));
+        assertThat(done5.getString("state")).isEqualTo("completed");
+
+        String audit = Probe.get(port, "/api/config-audit").body();
+        assertThat(audit)
+            .contains(
+                "\"action\":\"store\"",
+                "\"action\":\"deploy\"",
+                "\"action\":\"completed\"",
+                "\"action\":\"failed\"");
+        assertThat(audit).contains("\"actor\":\"engineer-lan\"");
+      } finally {
+        a.close();
+        b.close();
+      }
+    }
+  }
+
+  /** A gateway's own file: the rig's plant, this server's public key, a short apply grace. */
+  private static String local(PlantRig rig, String gateway, String key) throws Exception {
+    // a directory of its own: the buffer and the applied configuration live there
+    java.nio.file.Files.createDirectories(rig.dir.resolve(gateway));
+    return rig.gatewayYaml(gateway, SITE, Duration.ofSeconds(1))
+            .replace(
+                rig.dir.resolve("buffer.db").toString(),
+                rig.dir.resolve(gateway).resolve("buffer.db").toString())
+        + "remote: {config_key: \""
+        + key
+        + "\", apply_grace: 3s}\n";
+  }
+
+  /** A deployable configuration: a version label and the devices, no gateway ids. */
+  private static String remote(String version, int modbusPort, int periodMs) {
+    return RemoteConfigIT.remoteYaml(version, modbusPort, periodMs, "outlet");
+  }
+
+  private static JsonObject deploy(int port, String config, int seq, String target, int timeout)
+      throws Exception {
+    var r =
+        post(
+            port,
+            "/api/rollouts",
+            new JsonObject()
+                .put("config", config)
+                .put("seq", seq)
+                .put("target", target)
+                .put("ack_timeout_seconds", timeout)
+                .encode());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+    return new JsonObject(r.body());
+  }
+
+  private static JsonObject awaitRollout(int port, long id) {
+    return await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () -> new JsonObject(Probe.get(port, "/api/rollouts/" + id).body()),
+            r -> !r.getString("state").equals("in_progress"));
+  }
+
+  private static HttpResponse<String> post(int port, String path, String body) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .header("X-Outfall-User", "engineer-lan")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Retained configs and acks of an earlier run on a persistent broker would be answered first. */
+  private static void clearRetained(String url, String... gateways) throws Exception {
+    MqttClient c =
+        new MqttClient(url, "it-deploy-clear-" + System.nanoTime(), new MemoryPersistence());
+    c.connect(new MqttConnectionOptions());
+    for (String g : gateways)
+      for (Topics.Kind kind : new Topics.Kind[] {Topics.Kind.CONFIG, Topics.Kind.CONFIG_ACK}) {
+        MqttMessage empty = new MqttMessage(new byte[0]);
+        empty.setRetained(true);
+        empty.setQos(1);
+        c.publish(Topics.topic(SITE, g, kind), empty);
+      }
+    c.disconnect();
+    c.close();
+  }
+}
