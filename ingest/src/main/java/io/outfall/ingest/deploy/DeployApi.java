@@ -63,6 +63,13 @@ public final class DeployApi {
                       return new JsonObject().put("items", items);
                     }));
     r.get("/api/rollouts/:id").handler(this::rolloutById);
+    r.post("/api/rollouts/:id/promote")
+        .handler(
+            ctx -> {
+              long id = rolloutId(ctx);
+              String actor = user(ctx);
+              run(ctx, 200, () -> rollout(rollouts.promote(id, actor)));
+            });
     r.get("/api/config-audit").handler(this::audit);
     r.get("/api/config-signing-key")
         .handler(
@@ -139,20 +146,28 @@ public final class DeployApi {
     Integer seq = b.getInteger("seq");
     String target = b.getString("target");
     int timeout = b.getInteger("ack_timeout_seconds", defaultAckTimeout);
+    int canary = b.getInteger("canary_percent", 100);
+    boolean autoPromote = b.getBoolean("auto_promote", false);
     if (name == null || seq == null) throw ApiError.badRequest("config and seq are required");
     if (timeout < 1 || timeout > 7 * 86400)
       throw ApiError.badRequest("ack_timeout_seconds must be 1 to 604800");
     String actor = user(ctx);
-    run(ctx, 201, () -> rollout(rollouts.deploy(name, seq, target, timeout, actor)));
+    run(
+        ctx,
+        201,
+        () -> rollout(rollouts.deploy(name, seq, target, timeout, canary, autoPromote, actor)));
   }
 
-  private void rolloutById(RoutingContext ctx) {
-    long id;
+  private static long rolloutId(RoutingContext ctx) {
     try {
-      id = Long.parseLong(ctx.pathParam("id"));
+      return Long.parseLong(ctx.pathParam("id"));
     } catch (NumberFormatException e) {
       throw ApiError.badRequest("id must be a number, got '" + ctx.pathParam("id") + "'");
     }
+  }
+
+  private void rolloutById(RoutingContext ctx) {
+    long id = rolloutId(ctx);
     run(
         ctx,
         200,
@@ -231,6 +246,7 @@ public final class DeployApi {
         .put("version", x.label())
         .put("target", x.target())
         .put("state", x.state())
+        .put("canary_percent", x.canaryPercent())
         .put("ack_timeout_seconds", x.ackTimeoutSeconds())
         .put("created_by", x.createdBy())
         .put("created_at", x.createdAt())

@@ -40,6 +40,7 @@ public final class Rollouts implements AutoCloseable {
       String label,
       String target,
       String state,
+      int canaryPercent,
       int ackTimeoutSeconds,
       String createdBy,
       Instant createdAt,
@@ -69,22 +70,36 @@ public final class Rollouts implements AutoCloseable {
    * or not: it gets the config when it connects), {@code site:<site>} or {@code all} (the gateways
    * heard of). Blocking: publishes to the broker.
    */
-  public Rollout deploy(String name, int seq, String target, int ackTimeoutSeconds, String actor)
+  public Rollout deploy(
+      String name,
+      int seq,
+      String target,
+      int ackTimeoutSeconds,
+      int canaryPercent,
+      boolean autoPromote,
+      String actor)
       throws Exception {
+    if (canaryPercent < 1 || canaryPercent > 100)
+      throw new IllegalArgumentException("canary_percent must be 1 to 100");
     ConfigVersions.Version v = versions.get(name, seq);
     if (v == null) throw new IllegalArgumentException("no configuration " + name + " #" + seq);
     List<String[]> gateways = resolve(target);
+    // The canary: the first share of the gateways in site/gateway order, at least one.
+    int canary = Math.max(1, (int) Math.ceil(gateways.size() * canaryPercent / 100.0));
     long id;
     try (Connection c = ds.getConnection()) {
       c.setAutoCommit(false);
       try (var ps =
           c.prepareStatement(
-              "INSERT INTO rollouts (config_id, target, state, ack_timeout_seconds, created_by)"
-                  + " VALUES (?, ?, 'in_progress', ?, ?) RETURNING id")) {
+              "INSERT INTO rollouts (config_id, target, state, ack_timeout_seconds, created_by,"
+                  + " canary_percent, auto_promote) VALUES (?, ?, 'in_progress', ?, ?, ?, ?)"
+                  + " RETURNING id")) {
         ps.setLong(1, v.id());
         ps.setString(2, target);
         ps.setInt(3, ackTimeoutSeconds);
         ps.setString(4, actor);
+        ps.setInt(5, canaryPercent);
+        ps.setBoolean(6, autoPromote);
         try (var rs = ps.executeQuery()) {
           rs.next();
           id = rs.getLong(1);
@@ -92,12 +107,14 @@ public final class Rollouts implements AutoCloseable {
       }
       try (var ps =
           c.prepareStatement(
-              "INSERT INTO rollout_gateways (rollout_id, site, gateway, state)"
-                  + " VALUES (?, ?, ?, 'pending')")) {
-        for (String[] g : gateways) {
+              "INSERT INTO rollout_gateways (rollout_id, site, gateway, state, canary)"
+                  + " VALUES (?, ?, ?, ?, ?)")) {
+        for (int i = 0; i < gateways.size(); i++) {
           ps.setLong(1, id);
-          ps.setString(2, g[0]);
-          ps.setString(3, g[1]);
+          ps.setString(2, gateways.get(i)[0]);
+          ps.setString(3, gateways.get(i)[1]);
+          ps.setString(4, i < canary ? "pending" : "waiting");
+          ps.setBoolean(5, i < canary);
           ps.addBatch();
         }
         ps.executeBatch();
@@ -117,9 +134,55 @@ public final class Rollouts implements AutoCloseable {
               + target
               + ": "
               + gateways.size()
-              + " gateways");
+              + " gateways"
+              + (canary < gateways.size() ? ", canary " + canary : ""));
       c.commit();
     }
+    publish(id, v, gateways.subList(0, canary));
+    return get(id);
+  }
+
+  /**
+   * Sends a rollout that passed its canary to the gateways that waited for it. Blocking: publishes.
+   */
+  public Rollout promote(long id, String actor) throws Exception {
+    List<String[]> waiting = new ArrayList<>();
+    long configId;
+    try (Connection c = ds.getConnection()) {
+      c.setAutoCommit(false);
+      try (var ps =
+          c.prepareStatement(
+              "UPDATE rollouts SET state = 'in_progress' WHERE id = ? AND state = 'canary_passed'"
+                  + " RETURNING config_id")) {
+        ps.setLong(1, id);
+        try (var rs = ps.executeQuery()) {
+          if (!rs.next()) {
+            c.rollback();
+            throw new IllegalArgumentException(
+                "rollout " + id + " is not waiting for promotion (only a passed canary is)");
+          }
+          configId = rs.getLong(1);
+        }
+      }
+      try (var ps =
+          c.prepareStatement(
+              "UPDATE rollout_gateways SET state = 'pending', updated_at = now()"
+                  + " WHERE rollout_id = ? AND state = 'waiting' RETURNING site, gateway")) {
+        ps.setLong(1, id);
+        try (var rs = ps.executeQuery()) {
+          while (rs.next()) waiting.add(new String[] {rs.getString(1), rs.getString(2)});
+        }
+      }
+      Audit.record(
+          c, actor, "promote", configId, id, waiting.size() + " gateways after the canary");
+      c.commit();
+    }
+    publish(id, versions.byId(configId), waiting);
+    return get(id);
+  }
+
+  private void publish(long id, ConfigVersions.Version v, List<String[]> gateways)
+      throws SQLException {
     byte[] payload =
         ConfigSignature.sign(new ConfigMessage(v.label(), v.yaml(), null), key.privateKey())
             .encode();
@@ -141,7 +204,6 @@ public final class Rollouts implements AutoCloseable {
                 g[1], v.label(), v.hash(), ConfigAck.Outcome.APPLIED, "running already", 0));
       else if (last != null && last.hash().equals(v.hash())) acknowledged(g[0], last);
     }
-    return get(id);
   }
 
   private List<String[]> resolve(String target) {
@@ -162,7 +224,12 @@ public final class Rollouts implements AutoCloseable {
     if (out.isEmpty())
       throw new IllegalArgumentException(
           "target " + target + ": no gateway has been heard of there");
-    return out;
+    // site/gateway order: the canary is always the same gateways for the same target
+    return out.stream()
+        .sorted(
+            java.util.Comparator.comparing((String[] g) -> g[0])
+                .thenComparing((String[] g) -> g[1]))
+        .toList();
   }
 
   /** A gateway's acknowledgement: settles its open rows for the configuration it names. */
@@ -210,21 +277,55 @@ public final class Rollouts implements AutoCloseable {
     }
   }
 
-  /** Completes or fails a rollout once no gateway is open; records it in the audit log once. */
-  private static void finishIfDone(Connection c, long id) throws SQLException {
+  /**
+   * Once no gateway of a rollout is open: a failure halts it (the gateways still waiting never get
+   * it) or fails it; otherwise a canary passes (and is promoted when the rollout says so) or the
+   * rollout completes. Recorded in the audit log once.
+   */
+  private void finishIfDone(Connection c, long id) throws SQLException {
     try (var ps =
         c.prepareStatement(
-            "UPDATE rollouts SET finished_at = now(), state = CASE WHEN NOT EXISTS"
-                + " (SELECT 1 FROM rollout_gateways WHERE rollout_id = ? AND state <> 'applied')"
-                + " THEN 'completed' ELSE 'failed' END"
+            "UPDATE rollouts r SET state = CASE"
+                + "   WHEN EXISTS (SELECT 1 FROM rollout_gateways WHERE rollout_id = r.id"
+                + "     AND state IN ('rejected', 'rolled_back', 'timed_out'))"
+                + "   THEN CASE WHEN EXISTS (SELECT 1 FROM rollout_gateways WHERE rollout_id = r.id"
+                + "     AND state = 'waiting') THEN 'halted' ELSE 'failed' END"
+                + "   WHEN EXISTS (SELECT 1 FROM rollout_gateways WHERE rollout_id = r.id"
+                + "     AND state = 'waiting') THEN 'canary_passed' ELSE 'completed' END,"
+                + " finished_at = now()"
                 + " WHERE id = ? AND state = 'in_progress' AND NOT EXISTS"
-                + " (SELECT 1 FROM rollout_gateways WHERE rollout_id = ?"
-                + "  AND state IN ('pending', 'delivered')) RETURNING state")) {
+                + " (SELECT 1 FROM rollout_gateways WHERE rollout_id = r.id"
+                + "  AND state IN ('pending', 'delivered')) RETURNING state, auto_promote")) {
       ps.setLong(1, id);
-      ps.setLong(2, id);
-      ps.setLong(3, id);
       try (var rs = ps.executeQuery()) {
-        if (rs.next()) Audit.record(c, "outfall", rs.getString(1), null, id, summary(c, id));
+        if (!rs.next()) return;
+        String state = rs.getString(1);
+        if (state.equals("halted")) {
+          try (var skip =
+              c.prepareStatement(
+                  "UPDATE rollout_gateways SET state = 'skipped', updated_at = now(),"
+                      + " reason = 'the canary failed' WHERE rollout_id = ? AND state = 'waiting'")) {
+            skip.setLong(1, id);
+            skip.executeUpdate();
+          }
+        }
+        if (state.equals("canary_passed")) {
+          try (var clear =
+              c.prepareStatement("UPDATE rollouts SET finished_at = NULL WHERE id = ?")) {
+            clear.setLong(1, id);
+            clear.executeUpdate();
+          }
+        }
+        Audit.record(c, "outfall", state, null, id, summary(c, id));
+        if (state.equals("canary_passed") && rs.getBoolean(2))
+          ticker.execute(
+              () -> {
+                try {
+                  promote(id, "outfall");
+                } catch (Exception e) {
+                  log.warn("rollout {}: automatic promotion failed: {}", id, e.toString());
+                }
+              });
       }
     }
   }
@@ -311,6 +412,7 @@ public final class Rollouts implements AutoCloseable {
         rs.getString("label"),
         rs.getString("target"),
         rs.getString("state"),
+        rs.getInt("canary_percent"),
         rs.getInt("ack_timeout_seconds"),
         rs.getString("created_by"),
         rs.getTimestamp("created_at").toInstant(),

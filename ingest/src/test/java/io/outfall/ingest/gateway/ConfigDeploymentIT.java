@@ -113,7 +113,44 @@ class ConfigDeploymentIT {
             awaitRollout(port, deploy(port, "plant", 1, SITE + "/gw-a", 30).getLong("id"));
         assertThat(done5.getString("state")).isEqualTo("completed");
 
+        // 5. Canary of half the site (gw-a) with the dead device: rolled back there, the rollout
+        // halts and gw-b never gets it.
+        JsonObject halted =
+            awaitRollout(
+                port, deploy(port, "plant", 2, "site:" + SITE, 60, 50, false).getLong("id"));
+        assertThat(halted.getString("state")).isEqualTo("halted");
+        assertThat(states(halted)).isEqualTo("gw-a=rolled_back gw-b=skipped");
+
+        // 6. Canary passes, then promoted by hand; and one promoted by itself.
+        JsonObject passed =
+            awaitRollout(
+                port, deploy(port, "plant", 1, "site:" + SITE, 60, 50, false).getLong("id"));
+        assertThat(passed.getString("state")).isEqualTo("canary_passed");
+        assertThat(states(passed)).isEqualTo("gw-a=applied gw-b=waiting");
+        var promoted = post(port, "/api/rollouts/" + passed.getLong("id") + "/promote", "");
+        assertThat(promoted.statusCode()).as(promoted.body()).isEqualTo(200);
+        JsonObject done6 = awaitRollout(port, passed.getLong("id"));
+        assertThat(done6.getString("state")).isEqualTo("completed");
+        assertThat(states(done6)).isEqualTo("gw-a=applied gw-b=applied");
+        assertThat(
+                post(port, "/api/rollouts/" + passed.getLong("id") + "/promote", "").statusCode())
+            .isEqualTo(400);
+        long autoId = deploy(port, "plant", 3, "site:" + SITE, 60, 50, true).getLong("id");
+        JsonObject auto =
+            await() // passes its canary, promotes itself, completes
+                .atMost(Duration.ofSeconds(60))
+                .until(
+                    () -> new JsonObject(Probe.get(port, "/api/rollouts/" + autoId).body()),
+                    r ->
+                        r.getString("state").equals("completed")
+                            || r.getString("state").equals("failed"));
+        assertThat(auto.getString("state")).isEqualTo("completed");
+        assertThat(states(auto)).isEqualTo("gw-a=applied gw-b=applied");
+
         String audit = Probe.get(port, "/api/config-audit").body();
+        assertThat(audit)
+            .contains(
+                "\"action\":\"halted\"", "\"action\":\"canary_passed\"", "\"action\":\"promote\"");
         assertThat(audit)
             .contains(
                 "\"action\":\"store\"",
@@ -148,6 +185,19 @@ class ConfigDeploymentIT {
 
   private static JsonObject deploy(int port, String config, int seq, String target, int timeout)
       throws Exception {
+    return deploy(port, config, seq, target, timeout, 100, false);
+  }
+
+  private static String states(JsonObject rollout) {
+    return rollout.getJsonArray("gateways").stream()
+        .map(JsonObject.class::cast)
+        .map(g -> g.getString("gateway") + "=" + g.getString("state"))
+        .collect(java.util.stream.Collectors.joining(" "));
+  }
+
+  private static JsonObject deploy(
+      int port, String config, int seq, String target, int timeout, int canary, boolean auto)
+      throws Exception {
     var r =
         post(
             port,
@@ -157,6 +207,8 @@ class ConfigDeploymentIT {
                 .put("seq", seq)
                 .put("target", target)
                 .put("ack_timeout_seconds", timeout)
+                .put("canary_percent", canary)
+                .put("auto_promote", auto)
                 .encode());
     assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
     return new JsonObject(r.body());
