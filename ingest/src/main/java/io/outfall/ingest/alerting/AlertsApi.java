@@ -109,7 +109,7 @@ public final class AlertsApi {
   }
 
   private void one(RoutingContext ctx) {
-    long id = id(ctx);
+    long id = QueryParams.pathNumber(ctx, "id");
     run(
         ctx,
         () -> {
@@ -167,8 +167,8 @@ public final class AlertsApi {
   }
 
   private void acknowledge(RoutingContext ctx) {
-    long id = id(ctx);
-    String user = user(ctx);
+    long id = QueryParams.pathNumber(ctx, "id");
+    String user = QueryParams.user(ctx);
     JsonObject body = jsonBody(ctx);
     String comment = body.getString("comment");
     run(
@@ -230,7 +230,7 @@ public final class AlertsApi {
 
   private void silence(RoutingContext ctx) {
     JsonObject b = jsonBody(ctx);
-    String user = user(ctx);
+    String user = QueryParams.user(ctx);
     Instant starts = parseInstant(b, "starts_at", Instant.now());
     Instant ends = parseInstant(b, "ends_at", null);
     if (ends == null) throw ApiError.badRequest("ends_at is required (ISO-8601 with an offset)");
@@ -263,7 +263,7 @@ public final class AlertsApi {
   }
 
   private void expire(RoutingContext ctx) {
-    long id = id(ctx);
+    long id = QueryParams.pathNumber(ctx, "id");
     run(
         ctx,
         () -> {
@@ -316,7 +316,7 @@ public final class AlertsApi {
     String yaml = ctx.body().asString();
     if (yaml == null || yaml.isBlank())
       throw ApiError.badRequest("the body must be the permit YAML");
-    String user = user(ctx);
+    String user = QueryParams.user(ctx);
     String comment = ctx.request().getParam("comment");
     run(
         ctx,
@@ -411,19 +411,6 @@ public final class AlertsApi {
 
   private static Instant instant(Timestamp t) {
     return t == null ? null : t.toInstant();
-  }
-
-  private static long id(RoutingContext ctx) {
-    try {
-      return Long.parseLong(ctx.pathParam("id"));
-    } catch (NumberFormatException e) {
-      throw ApiError.badRequest("id must be a number, got '" + ctx.pathParam("id") + "'");
-    }
-  }
-
-  private static String user(RoutingContext ctx) {
-    String u = ctx.request().getHeader("X-Outfall-User");
-    return u == null || u.isBlank() ? "anonymous" : u.trim();
   }
 
   private static String param(RoutingContext ctx, String name, String dflt) {

@@ -66,8 +66,8 @@ public final class DeployApi {
     r.post("/api/rollouts/:id/promote")
         .handler(
             ctx -> {
-              long id = rolloutId(ctx);
-              String actor = user(ctx);
+              long id = QueryParams.pathNumber(ctx, "id");
+              String actor = QueryParams.user(ctx);
               run(ctx, 200, () -> rollout(rollouts.promote(id, actor)));
             });
     r.get("/api/config-audit").handler(this::audit);
@@ -96,7 +96,7 @@ public final class DeployApi {
   private void store(RoutingContext ctx) {
     String name = ctx.pathParam("name");
     String yaml = body(ctx);
-    String author = user(ctx);
+    String author = QueryParams.user(ctx);
     String message = ctx.request().getParam("message");
     run(
         ctx,
@@ -151,23 +151,15 @@ public final class DeployApi {
     if (name == null || seq == null) throw ApiError.badRequest("config and seq are required");
     if (timeout < 1 || timeout > 7 * 86400)
       throw ApiError.badRequest("ack_timeout_seconds must be 1 to 604800");
-    String actor = user(ctx);
+    String actor = QueryParams.user(ctx);
     run(
         ctx,
         201,
         () -> rollout(rollouts.deploy(name, seq, target, timeout, canary, autoPromote, actor)));
   }
 
-  private static long rolloutId(RoutingContext ctx) {
-    try {
-      return Long.parseLong(ctx.pathParam("id"));
-    } catch (NumberFormatException e) {
-      throw ApiError.badRequest("id must be a number, got '" + ctx.pathParam("id") + "'");
-    }
-  }
-
   private void rolloutById(RoutingContext ctx) {
-    long id = rolloutId(ctx);
+    long id = QueryParams.pathNumber(ctx, "id");
     run(
         ctx,
         200,
@@ -260,11 +252,6 @@ public final class DeployApi {
     if (yaml == null || yaml.isBlank())
       throw ApiError.badRequest("the body must be the configuration YAML");
     return yaml;
-  }
-
-  private static String user(RoutingContext ctx) {
-    String u = ctx.request().getHeader("X-Outfall-User");
-    return u == null || u.isBlank() ? "anonymous" : u.trim();
   }
 
   private void run(RoutingContext ctx, int status, Callable<JsonObject> work) {

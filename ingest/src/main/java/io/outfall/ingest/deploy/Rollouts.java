@@ -285,17 +285,18 @@ public final class Rollouts implements AutoCloseable {
   private void finishIfDone(Connection c, long id) throws SQLException {
     try (var ps =
         c.prepareStatement(
-            "UPDATE rollouts r SET state = CASE"
-                + "   WHEN EXISTS (SELECT 1 FROM rollout_gateways WHERE rollout_id = r.id"
-                + "     AND state IN ('rejected', 'rolled_back', 'timed_out'))"
-                + "   THEN CASE WHEN EXISTS (SELECT 1 FROM rollout_gateways WHERE rollout_id = r.id"
-                + "     AND state = 'waiting') THEN 'halted' ELSE 'failed' END"
-                + "   WHEN EXISTS (SELECT 1 FROM rollout_gateways WHERE rollout_id = r.id"
-                + "     AND state = 'waiting') THEN 'canary_passed' ELSE 'completed' END,"
-                + " finished_at = now()"
-                + " WHERE id = ? AND state = 'in_progress' AND NOT EXISTS"
-                + " (SELECT 1 FROM rollout_gateways WHERE rollout_id = r.id"
-                + "  AND state IN ('pending', 'delivered')) RETURNING state, auto_promote")) {
+            "UPDATE rollouts r SET state = x.next,"
+                // a passed canary is not finished: it waits for its promotion
+                + " finished_at = CASE WHEN x.next = 'canary_passed' THEN NULL ELSE now() END"
+                + " FROM (SELECT CASE"
+                + "   WHEN bool_or(state IN ('rejected', 'rolled_back', 'timed_out'))"
+                + "   THEN CASE WHEN bool_or(state = 'waiting') THEN 'halted' ELSE 'failed' END"
+                + "   WHEN bool_or(state = 'waiting') THEN 'canary_passed' ELSE 'completed' END AS next,"
+                + "   bool_or(state IN ('pending', 'delivered')) AS open"
+                + "   FROM rollout_gateways WHERE rollout_id = ?) x"
+                + " WHERE r.id = ? AND r.state = 'in_progress' AND NOT x.open"
+                + " RETURNING r.state, r.auto_promote")) {
+      ps.setLong(2, id);
       ps.setLong(1, id);
       try (var rs = ps.executeQuery()) {
         if (!rs.next()) return;
@@ -307,13 +308,6 @@ public final class Rollouts implements AutoCloseable {
                       + " reason = 'the canary failed' WHERE rollout_id = ? AND state = 'waiting'")) {
             skip.setLong(1, id);
             skip.executeUpdate();
-          }
-        }
-        if (state.equals("canary_passed")) {
-          try (var clear =
-              c.prepareStatement("UPDATE rollouts SET finished_at = NULL WHERE id = ?")) {
-            clear.setLong(1, id);
-            clear.executeUpdate();
           }
         }
         Audit.record(c, "outfall", state, null, id, summary(c, id));

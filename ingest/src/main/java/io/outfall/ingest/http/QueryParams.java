@@ -91,4 +91,19 @@ public final class QueryParams {
     }
     return d;
   }
+
+  /** A path parameter that must be a whole number: {@code id must be a number, got 'x'}. */
+  public static long pathNumber(RoutingContext ctx, String name) {
+    try {
+      return Long.parseLong(ctx.pathParam(name));
+    } catch (NumberFormatException e) {
+      throw ApiError.badRequest(name + " must be a number, got '" + ctx.pathParam(name) + "'");
+    }
+  }
+
+  /** Who acts, until requests carry real identities: the X-Outfall-User header, or anonymous. */
+  public static String user(RoutingContext ctx) {
+    String u = ctx.request().getHeader("X-Outfall-User");
+    return u == null || u.isBlank() ? "anonymous" : u.trim();
+  }
 }
