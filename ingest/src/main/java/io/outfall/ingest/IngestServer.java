@@ -16,6 +16,7 @@ import io.outfall.ingest.config.Settings;
 import io.outfall.ingest.dashboards.DashboardsApi;
 import io.outfall.ingest.deploy.ConfigVersions;
 import io.outfall.ingest.deploy.DeployApi;
+import io.outfall.ingest.deploy.GatewayTags;
 import io.outfall.ingest.deploy.Rollouts;
 import io.outfall.ingest.deploy.SigningKey;
 import io.outfall.ingest.gateways.GatewayFleet;
@@ -175,13 +176,15 @@ public final class IngestServer implements AutoCloseable {
     ConfigVersions configs = new ConfigVersions(database.dataSource());
     SigningKey signingKey =
         new SigningKey(java.nio.file.Path.of(s.get(Setting.DEPLOY_SIGNING_KEY_FILE)));
-    Rollouts rollouts = new Rollouts(database.dataSource(), configs, signingKey, fleet);
+    GatewayTags tags = new GatewayTags(database.dataSource());
+    Rollouts rollouts = new Rollouts(database.dataSource(), configs, signingKey, fleet, tags);
     DeployApi deploy =
         new DeployApi(
             vertx,
             database.dataSource(),
             configs,
             rollouts,
+            tags,
             signingKey,
             s.getInt(Setting.DEPLOY_ACK_TIMEOUT_SECONDS));
     HttpApi api =

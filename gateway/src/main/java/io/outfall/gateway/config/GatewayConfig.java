@@ -26,8 +26,12 @@ public record GatewayConfig(
    *     remote configuration, so an unconfigured gateway cannot be taken over through the broker
    * @param applyGrace how long a new configuration's new or changed devices have to answer before
    *     the gateway rolls back to the previous one
+   * @param deviceAddresses where this plant's devices are on its own network, by device name
+   *     ({@code host:port}): one configuration serves a fleet whose analyzers sit at different
+   *     addresses, and a device of that name in any configuration is reached there
    */
-  public record Remote(String configKey, Duration applyGrace) {}
+  public record Remote(
+      String configKey, Duration applyGrace, java.util.Map<String, String> deviceAddresses) {}
 
   /** The uplink to the broker. */
   public record Mqtt(

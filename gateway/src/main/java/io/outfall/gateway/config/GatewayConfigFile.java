@@ -92,6 +92,8 @@ public final class GatewayConfigFile {
     var rr = section(r, "remote");
     fill(rr, "config_key", running.remote().configKey());
     fill(rr, "apply_grace", running.remote().applyGrace().toMillis() + "ms");
+    if (!rr.has("device_addresses") && !running.remote().deviceAddresses().isEmpty())
+      rr.set("device_addresses", YAML.valueToTree(running.remote().deviceAddresses()));
     GatewayConfig next = parse(root);
     unchanged("gateway", next.gateway(), running.gateway());
     unchanged("site", next.site(), running.site());
@@ -168,11 +170,12 @@ public final class GatewayConfigFile {
       throw new IllegalArgumentException(
           "mqtt.url: tcp://host:port or ssl://host:port is required, got '" + mqtt.url() + "'");
     JsonNode r = root.has("remote") ? object(root, "remote") : YAML.createObjectNode();
-    known(r, "remote.", "config_key", "apply_grace");
+    known(r, "remote.", "config_key", "apply_grace", "device_addresses");
     Remote remote =
         new Remote(
             optionalText(r, "config_key"),
-            duration(r, "apply_grace", "remote.apply_grace", Duration.ofSeconds(60)));
+            duration(r, "apply_grace", "remote.apply_grace", Duration.ofSeconds(60)),
+            addresses(r));
     JsonNode b = object(root, "buffer");
     known(b, "buffer.", "path", "max_readings", "max_bytes", "fsync");
     Buffer buffer =
@@ -186,7 +189,7 @@ public final class GatewayConfigFile {
       throw new IllegalArgumentException("devices: at least one device is required");
     List<Device> devices = new ArrayList<>();
     for (int i = 0; i < ds.size(); i++) {
-      Device d = device(ds.get(i), "devices[" + i + "]");
+      Device d = placed(device(ds.get(i), "devices[" + i + "]"), remote, "devices[" + i + "]");
       for (Device other : devices)
         if (other.name().equals(d.name()))
           throw new IllegalArgumentException(
@@ -257,6 +260,55 @@ public final class GatewayConfigFile {
         duration(d, "timeout", at + ".timeout", Duration.ofSeconds(2)),
         integer(d, "retries", at + ".retries", 2, 0, 10),
         List.copyOf(points));
+  }
+
+  /** {@code remote.device_addresses}: device name → host:port, checked field by field. */
+  private static java.util.Map<String, String> addresses(JsonNode r) {
+    JsonNode a = r.get("device_addresses");
+    if (a == null) return java.util.Map.of();
+    if (!a.isObject())
+      throw new IllegalArgumentException("remote.device_addresses: a mapping is required");
+    java.util.Map<String, String> out = new java.util.TreeMap<>();
+    a.fields()
+        .forEachRemaining(
+            e -> {
+              String at = "remote.device_addresses." + e.getKey();
+              String v = e.getValue().asText();
+              int colon = v.lastIndexOf(':');
+              if (!e.getValue().isValueNode()
+                  || colon < 1
+                  || !v.substring(colon + 1).matches("[0-9]{1,5}")
+                  || Integer.parseInt(v.substring(colon + 1)) < 1
+                  || Integer.parseInt(v.substring(colon + 1)) > 65535)
+                throw new IllegalArgumentException(at + ": host:port is required, got '" + v + "'");
+              out.put(e.getKey(), v);
+            });
+    return java.util.Collections.unmodifiableMap(out);
+  }
+
+  /** A device the gateway's own file places elsewhere on the plant's network is reached there. */
+  private static Device placed(Device d, Remote remote, String at) {
+    String address = remote.deviceAddresses().get(d.name());
+    if (address == null) return d;
+    if (d.transport() == Transport.RTU)
+      throw new IllegalArgumentException(
+          at
+              + ": '"
+              + d.name()
+              + "' is on a serial line, but remote.device_addresses gives it a network address");
+    int colon = address.lastIndexOf(':');
+    return new Device(
+        d.name(),
+        d.transport(),
+        address.substring(0, colon),
+        Integer.parseInt(address.substring(colon + 1)),
+        d.serial(),
+        d.unitId(),
+        d.station(),
+        d.period(),
+        d.timeout(),
+        d.retries(),
+        d.points());
   }
 
   private static Point point(JsonNode p, String at) {

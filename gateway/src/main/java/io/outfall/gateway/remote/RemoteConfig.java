@@ -149,9 +149,14 @@ public final class RemoteConfig implements AutoCloseable {
     }
     String hash = m.hash();
     ConfigAck answered = lastAck;
-    if (hash.equals(activeHash)) return; // running already (a retained message seen again)
-    if (answered != null && answered.hash().equals(hash) && answered.outcome() != Outcome.APPLIED)
-      return; // answered already; the answer is retained where the server reads it
+    boolean running = hash.equals(activeHash);
+    boolean answeredBefore = answered != null && answered.hash().equals(hash);
+    if (running || (answeredBefore && answered.outcome() != Outcome.APPLIED)) {
+      // Not tried twice, but answered again: a server deploying it again waits for an answer.
+      if (answeredBefore) acknowledge.accept(answered);
+      else answer(m.version(), hash, Outcome.APPLIED, "running already");
+      return;
+    }
     String refusal = refusal(m);
     if (refusal != null) {
       answer(m.version(), hash, Outcome.REJECTED, refusal);

@@ -80,6 +80,13 @@ public final class PlantSimulator implements AutoCloseable {
     this(station, model, () -> ModbusSlaveFactory.createTCPSlave(port, 4, rtuOverTcp));
   }
 
+  /** A plant whose analyzers answer up to {@code connections} Modbus TCP clients at once. */
+  public static PlantSimulator serving(
+      String station, EffluentModel model, int port, int connections) throws Exception {
+    return new PlantSimulator(
+        station, model, () -> ModbusSlaveFactory.createTCPSlave(port, connections, false));
+  }
+
   /**
    * The same plant as an RTU slave on a serial line ({@code serial.port()}, e.g. one end of a
    * pseudo-terminal pair), unit 1.

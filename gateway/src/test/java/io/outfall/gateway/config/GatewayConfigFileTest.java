@@ -143,4 +143,37 @@ class GatewayConfigFileTest {
                 GatewayConfigFile.parseRemote(remote.replace("period: 5s", "period: 0s"), running))
         .hasMessageStartingWith("devices[0].period: a duration");
   }
+
+  @Test
+  void theLocalFilePlacesDevicesOfAnyConfigurationOnThePlantsNetwork() {
+    GatewayConfig running =
+        GatewayConfigFile.parse(
+            GOOD
+                + "remote: {device_addresses: {outlet: \"10.0.4.7:1502\", spare: \"pump:502\"}}\n");
+    assertThat(running.devices().get(0).host()).isEqualTo("10.0.4.7");
+    assertThat(running.devices().get(0).port()).isEqualTo(1502);
+    String remote =
+        """
+        version: "2026-11-25.3"
+        devices:
+          - {name: outlet, host: 127.0.0.1, port: 5020, station: S, points: [{parameter: COD, unit: mg/L, register: 10}]}
+          - {name: inlet, host: 127.0.0.1, port: 5020, station: S, points: [{parameter: pH, unit: pH, register: 20}]}
+        """;
+    GatewayConfig next = GatewayConfigFile.parseRemote(remote, running);
+    assertThat(next.devices().get(0).host() + ":" + next.devices().get(0).port())
+        .isEqualTo("10.0.4.7:1502");
+    assertThat(next.devices().get(1).host() + ":" + next.devices().get(1).port())
+        .isEqualTo("127.0.0.1:5020");
+    assertThat(next.remote().deviceAddresses()).isEqualTo(running.remote().deviceAddresses());
+    assertThatThrownBy(
+            () ->
+                GatewayConfigFile.parseRemote(
+                    remote.replace(
+                        "version:", "remote: {device_addresses: {inlet: \"x:1\"}}\nversion:"),
+                    running))
+        .hasMessageStartingWith("remote: cannot be changed remotely");
+    assertThatThrownBy(
+            () -> GatewayConfigFile.parse(GOOD + "remote: {device_addresses: {outlet: nowhere}}\n"))
+        .hasMessage("remote.device_addresses.outlet: host:port is required, got 'nowhere'");
+  }
 }

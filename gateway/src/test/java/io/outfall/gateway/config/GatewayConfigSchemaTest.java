@@ -46,7 +46,8 @@ class GatewayConfigSchemaTest {
             GOOD.replace(
                     "tcp://127.0.0.1:1883\"",
                     "ssl://broker:8883\", ca_file: /etc/outfall/ca.pem, keep_alive: 20s")
-                + "remote: {config_key: MCowBQYDK2VwAyEA, apply_grace: 90s}\n");
+                + "remote: {config_key: MCowBQYDK2VwAyEA, apply_grace: 90s,"
+                + " device_addresses: {outlet: \"10.0.4.7:502\"}}\n");
     for (String yaml : good) {
       assertThat(SCHEMA.validate(yaml, InputFormat.YAML)).as(yaml).isEmpty();
       GatewayConfigFile.parse(yaml);
@@ -56,17 +57,20 @@ class GatewayConfigSchemaTest {
   @Test
   void badConfigurationsFailBoth() {
     Map<String, String> bad =
-        Map.of(
-            "register: -3", GOOD.replace("register: 10,", "register: -3,"),
-            "type: double", GOOD.replace("type: uint32", "type: double"),
-            "misspelt period", GOOD.replace("period: 10s", "perod: 10s"),
-            "bad gateway id", GOOD.replace("gw-phunghia", "gw/phunghia"),
-            "no points", GOOD.substring(0, GOOD.indexOf("    points:")),
-            "rtu without serial", GOOD.replace("host: 127.0.0.1\n    port: 5020", "transport: rtu"),
-            "http broker", GOOD.replace("tcp://127.0.0.1:1883", "http://broker"),
-            "zero period", GOOD.replace("period: 10s", "period: 0s"),
-            "tiny max_bytes", GOOD.replace("max_readings: 100000", "max_bytes: 1000"),
-            "unknown top-level", GOOD + "extra: 1\n");
+        new java.util.HashMap<>(
+            Map.of(
+                "register: -3", GOOD.replace("register: 10,", "register: -3,"),
+                "type: double", GOOD.replace("type: uint32", "type: double"),
+                "misspelt period", GOOD.replace("period: 10s", "perod: 10s"),
+                "bad gateway id", GOOD.replace("gw-phunghia", "gw/phunghia"),
+                "no points", GOOD.substring(0, GOOD.indexOf("    points:")),
+                "rtu without serial",
+                    GOOD.replace("host: 127.0.0.1\n    port: 5020", "transport: rtu"),
+                "http broker", GOOD.replace("tcp://127.0.0.1:1883", "http://broker"),
+                "zero period", GOOD.replace("period: 10s", "period: 0s"),
+                "tiny max_bytes", GOOD.replace("max_readings: 100000", "max_bytes: 1000"),
+                "unknown top-level", GOOD + "extra: 1\n"));
+    bad.put("address without port", GOOD + "remote: {device_addresses: {outlet: \"10.0.4.7\"}}\n");
     bad.forEach(
         (what, yaml) -> {
           assertThat(SCHEMA.validate(yaml, InputFormat.YAML)).as("schema, " + what).isNotEmpty();

@@ -69,7 +69,7 @@ public final class PlantGateways {
   }
 
   /** The catalog unit of each simulated parameter. */
-  static String unit(String parameter) {
+  public static String unit(String parameter) {
     return switch (parameter) {
       case "flow_in", "flow_out" -> "m3/h";
       case "temperature" -> "degC";

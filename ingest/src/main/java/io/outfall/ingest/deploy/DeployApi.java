@@ -22,6 +22,7 @@ public final class DeployApi {
   private final DataSource ds;
   private final ConfigVersions versions;
   private final Rollouts rollouts;
+  private final GatewayTags tags;
   private final SigningKey key;
   private final int defaultAckTimeout;
 
@@ -30,12 +31,14 @@ public final class DeployApi {
       DataSource ds,
       ConfigVersions versions,
       Rollouts rollouts,
+      GatewayTags tags,
       SigningKey key,
       int defaultAckTimeout) {
     this.vertx = vertx;
     this.ds = ds;
     this.versions = versions;
     this.rollouts = rollouts;
+    this.tags = tags;
     this.key = key;
     this.defaultAckTimeout = defaultAckTimeout;
   }
@@ -43,6 +46,9 @@ public final class DeployApi {
   public void mount(Router r) {
     r.route("/api/configs*").handler(BodyHandler.create().setBodyLimit(256 * 1024));
     r.route("/api/rollouts*").handler(BodyHandler.create().setBodyLimit(16 * 1024));
+    r.route("/api/gateway-tags*").handler(BodyHandler.create().setBodyLimit(64 * 1024));
+    r.get("/api/gateway-tags").handler(ctx -> run(ctx, 200, this::tagList));
+    r.put("/api/gateway-tags/:tag").handler(this::setTag);
     r.post("/api/configs/validate").handler(this::validate);
     r.get("/api/configs").handler(ctx -> run(ctx, 200, () -> items(versions.latest())));
     r.get("/api/configs/:name")
@@ -52,16 +58,10 @@ public final class DeployApi {
     r.post("/api/rollouts").handler(this::deploy);
     r.get("/api/rollouts")
         .handler(
-            ctx ->
-                run(
-                    ctx,
-                    200,
-                    () -> {
-                      JsonArray items = new JsonArray();
-                      int limit = QueryParams.intParam(ctx, "limit", 50, 1, 500);
-                      rollouts.recent(limit).forEach(x -> items.add(rollout(x)));
-                      return new JsonObject().put("items", items);
-                    }));
+            ctx -> {
+              int limit = QueryParams.intParam(ctx, "limit", 50, 1, 500);
+              run(ctx, 200, () -> rolloutList(limit));
+            });
     r.get("/api/rollouts/:id").handler(this::rolloutById);
     r.post("/api/rollouts/:id/promote")
         .handler(
@@ -135,19 +135,16 @@ public final class DeployApi {
   }
 
   private void deploy(RoutingContext ctx) {
-    JsonObject b;
-    try {
-      b = ctx.body().asJsonObject();
-    } catch (RuntimeException e) {
-      throw ApiError.badRequest("the body must be a JSON object");
-    }
-    if (b == null) throw ApiError.badRequest("the body must be a JSON object");
+    JsonObject b = jsonBody(ctx);
     String name = b.getString("config");
     Integer seq = b.getInteger("seq");
     String target = b.getString("target");
     int timeout = b.getInteger("ack_timeout_seconds", defaultAckTimeout);
     int canary = b.getInteger("canary_percent", 100);
     boolean autoPromote = b.getBoolean("auto_promote", false);
+    String action = b.getString("action", "deploy");
+    if (!action.equals("deploy") && !action.equals("rollback"))
+      throw ApiError.badRequest("action: deploy or rollback, got '" + action + "'");
     if (name == null || seq == null) throw ApiError.badRequest("config and seq are required");
     if (timeout < 1 || timeout > 7 * 86400)
       throw ApiError.badRequest("ack_timeout_seconds must be 1 to 604800");
@@ -155,7 +152,57 @@ public final class DeployApi {
     run(
         ctx,
         201,
-        () -> rollout(rollouts.deploy(name, seq, target, timeout, canary, autoPromote, actor)));
+        () ->
+            rollout(
+                rollouts.deploy(
+                    new Rollouts.Plan(
+                        name, seq, target, timeout, canary, autoPromote, action.equals("rollback")),
+                    actor)));
+  }
+
+  private JsonObject tagList() throws Exception {
+    JsonArray items = new JsonArray();
+    tags.all()
+        .forEach(
+            (tag, members) ->
+                items.add(
+                    new JsonObject().put("tag", tag).put("gateways", new JsonArray(members))));
+    return new JsonObject().put("items", items);
+  }
+
+  private JsonObject rolloutList(int limit) throws Exception {
+    JsonArray items = new JsonArray();
+    rollouts.recent(limit).forEach(x -> items.add(rollout(x)));
+    return new JsonObject().put("items", items);
+  }
+
+  private void setTag(RoutingContext ctx) {
+    JsonObject b = jsonBody(ctx);
+    JsonArray gateways = b.getJsonArray("gateways");
+    if (gateways == null)
+      throw ApiError.badRequest("gateways (a list of site/gateway) is required");
+    List<String> members = new java.util.ArrayList<>();
+    for (Object g : gateways) members.add(g == null ? null : g.toString());
+    String tag = ctx.pathParam("tag");
+    String actor = QueryParams.user(ctx);
+    run(
+        ctx,
+        200,
+        () -> {
+          tags.set(tag, members, actor);
+          return new JsonObject().put("tag", tag).put("gateways", new JsonArray(members));
+        });
+  }
+
+  private static JsonObject jsonBody(RoutingContext ctx) {
+    JsonObject b;
+    try {
+      b = ctx.body().asJsonObject();
+    } catch (RuntimeException e) {
+      throw ApiError.badRequest("the body must be a JSON object");
+    }
+    if (b == null) throw ApiError.badRequest("the body must be a JSON object");
+    return b;
   }
 
   private void rolloutById(RoutingContext ctx) {
@@ -228,6 +275,7 @@ public final class DeployApi {
               .put("gateway", g.gateway())
               .put("state", g.state())
               .put("reason", g.reason())
+              .put("previous", g.previous())
               .put("updated_at", g.updatedAt()));
       counts.put(g.state(), counts.getInteger(g.state(), 0) + 1);
     }
@@ -236,9 +284,11 @@ public final class DeployApi {
         .put("config", x.config())
         .put("seq", x.seq())
         .put("version", x.label())
+        .put("action", x.action())
         .put("target", x.target())
         .put("state", x.state())
         .put("canary_percent", x.canaryPercent())
+        .put("auto_promote", x.autoPromote())
         .put("ack_timeout_seconds", x.ackTimeoutSeconds())
         .put("created_by", x.createdBy())
         .put("created_at", x.createdAt())

@@ -30,17 +30,44 @@ import org.slf4j.LoggerFactory;
 public final class Rollouts implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Rollouts.class);
 
+  /**
+   * One gateway in a rollout.
+   *
+   * @param previous the version label it ran before (what a halted canary reverts it to), or null
+   *     when it ran its local file or was not sent the version
+   */
   public record GatewayState(
-      String site, String gateway, String state, String reason, Instant updatedAt) {}
+      String site,
+      String gateway,
+      String state,
+      String reason,
+      String previous,
+      Instant updatedAt) {}
+
+  /**
+   * What to deploy where.
+   *
+   * @param rollback an engineer's return to an earlier version (audited as a rollback)
+   */
+  public record Plan(
+      String config,
+      int seq,
+      String target,
+      int ackTimeoutSeconds,
+      int canaryPercent,
+      boolean autoPromote,
+      boolean rollback) {}
 
   public record Rollout(
       long id,
       String config,
       int seq,
       String label,
+      String action,
       String target,
       String state,
       int canaryPercent,
+      boolean autoPromote,
       int ackTimeoutSeconds,
       String createdBy,
       Instant createdAt,
@@ -51,13 +78,20 @@ public final class Rollouts implements AutoCloseable {
   private final ConfigVersions versions;
   private final SigningKey key;
   private final GatewayFleet fleet;
+  private final GatewayTags tags;
   private final ScheduledExecutorService ticker;
 
-  public Rollouts(DataSource ds, ConfigVersions versions, SigningKey key, GatewayFleet fleet) {
+  public Rollouts(
+      DataSource ds,
+      ConfigVersions versions,
+      SigningKey key,
+      GatewayFleet fleet,
+      GatewayTags tags) {
     this.ds = ds;
     this.versions = versions;
     this.key = key;
     this.fleet = fleet;
+    this.tags = tags;
     fleet.onConfigAck(this::acknowledged);
     this.ticker =
         Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "outfall-rollouts"));
@@ -66,40 +100,43 @@ public final class Rollouts implements AutoCloseable {
   }
 
   /**
-   * Deploys version {@code seq} of {@code name} to {@code target}: {@code site/gateway} (known yet
-   * or not: it gets the config when it connects), {@code site:<site>} or {@code all} (the gateways
-   * heard of). Blocking: publishes to the broker.
+   * Deploys a version to a target: {@code site/gateway} (known yet or not: it gets the config when
+   * it connects), {@code site:<site>} or {@code all} (the gateways heard of), or {@code tag:<tag>}
+   * (the gateways tagged so). Blocking: publishes to the broker.
    */
-  public Rollout deploy(
-      String name,
-      int seq,
-      String target,
-      int ackTimeoutSeconds,
-      int canaryPercent,
-      boolean autoPromote,
-      String actor)
-      throws Exception {
-    if (canaryPercent < 1 || canaryPercent > 100)
+  public Rollout deploy(Plan plan, String actor) throws Exception {
+    if (plan.canaryPercent() < 1 || plan.canaryPercent() > 100)
       throw new IllegalArgumentException("canary_percent must be 1 to 100");
+    String name = plan.config();
+    int seq = plan.seq();
     ConfigVersions.Version v = versions.get(name, seq);
     if (v == null) throw new IllegalArgumentException("no configuration " + name + " #" + seq);
+    if (plan.rollback()) {
+      int latest = versions.history(name).get(0).seq();
+      if (seq >= latest)
+        throw new IllegalArgumentException(
+            "a rollback goes back to an earlier version; #" + latest + " is the latest of " + name);
+    }
+    String target = plan.target();
     List<String[]> gateways = resolve(target);
     // The canary: the first share of the gateways in site/gateway order, at least one.
-    int canary = Math.max(1, (int) Math.ceil(gateways.size() * canaryPercent / 100.0));
+    int canary = Math.max(1, (int) Math.ceil(gateways.size() * plan.canaryPercent() / 100.0));
+    String action = plan.rollback() ? "rollback" : "deploy";
     long id;
     try (Connection c = ds.getConnection()) {
       c.setAutoCommit(false);
       try (var ps =
           c.prepareStatement(
               "INSERT INTO rollouts (config_id, target, state, ack_timeout_seconds, created_by,"
-                  + " canary_percent, auto_promote) VALUES (?, ?, 'in_progress', ?, ?, ?, ?)"
-                  + " RETURNING id")) {
+                  + " canary_percent, auto_promote, action)"
+                  + " VALUES (?, ?, 'in_progress', ?, ?, ?, ?, ?) RETURNING id")) {
         ps.setLong(1, v.id());
         ps.setString(2, target);
-        ps.setInt(3, ackTimeoutSeconds);
+        ps.setInt(3, plan.ackTimeoutSeconds());
         ps.setString(4, actor);
-        ps.setInt(5, canaryPercent);
-        ps.setBoolean(6, autoPromote);
+        ps.setInt(5, plan.canaryPercent());
+        ps.setBoolean(6, plan.autoPromote());
+        ps.setString(7, action);
         try (var rs = ps.executeQuery()) {
           rs.next();
           id = rs.getLong(1);
@@ -122,7 +159,7 @@ public final class Rollouts implements AutoCloseable {
       Audit.record(
           c,
           actor,
-          "deploy",
+          action,
           v.id(),
           id,
           name
@@ -181,12 +218,16 @@ public final class Rollouts implements AutoCloseable {
     return get(id);
   }
 
+  private byte[] signed(ConfigVersions.Version v) {
+    return ConfigSignature.sign(new ConfigMessage(v.label(), v.yaml(), null), key.privateKey())
+        .encode();
+  }
+
   private void publish(long id, ConfigVersions.Version v, List<String[]> gateways)
       throws SQLException {
-    byte[] payload =
-        ConfigSignature.sign(new ConfigMessage(v.label(), v.yaml(), null), key.privateKey())
-            .encode();
+    byte[] payload = signed(v);
     for (String[] g : gateways) {
+      rememberPrevious(id, g[0], g[1]);
       try {
         fleet.publishConfig(g[0], g[1], payload);
         update(id, g[1], "pending", "delivered", null);
@@ -194,23 +235,50 @@ public final class Rollouts implements AutoCloseable {
         log.warn("rollout {}: {}/{} not delivered: {}", id, g[0], g[1], e.toString());
         continue; // stays pending, and times out unless a retry delivers it
       }
-      // A gateway does not answer a configuration it runs already, nor one it answered before:
-      // its status, or its retained acknowledgement, is the outcome.
+      // A gateway answers a configuration again when it sees it again, but one offline now
+      // answered it before: its retained acknowledgement is the outcome until it returns. (Not its
+      // status: that is refreshed every few seconds and may name what it ran before.)
       ConfigAck last = fleet.lastConfigAck(g[0], g[1]);
-      if (v.hash().equals(fleet.activeConfigHash(g[0], g[1])))
-        acknowledged(
-            g[0],
-            new ConfigAck(
-                g[1], v.label(), v.hash(), ConfigAck.Outcome.APPLIED, "running already", 0));
-      else if (last != null && last.hash().equals(v.hash())) acknowledged(g[0], last);
+      if (last != null && last.hash().equals(v.hash())) acknowledged(g[0], last);
     }
   }
 
-  private List<String[]> resolve(String target) {
+  /**
+   * Notes the version a gateway runs before it is sent another: the last one it applied through
+   * Outfall, else the one its status names (applied through another server, or before the database
+   * was restored). Null when it runs its local file: a halted canary cannot revert that.
+   */
+  private void rememberPrevious(long id, String site, String gateway) throws SQLException {
+    try (Connection c = ds.getConnection();
+        var ps =
+            c.prepareStatement(
+                "UPDATE rollout_gateways SET previous_config_id = COALESCE("
+                    + " (SELECT CASE WHEN g2.state = 'applied' THEN r2.config_id"
+                    + "   ELSE g2.previous_config_id END"
+                    + "  FROM rollout_gateways g2 JOIN rollouts r2 ON r2.id = g2.rollout_id"
+                    + "  WHERE g2.site = ? AND g2.gateway = ? AND g2.rollout_id <> ?"
+                    // rolled back or rejected: it kept what it ran before that rollout
+                    + "  AND g2.state IN ('applied', 'rolled_back', 'rejected')"
+                    + "  ORDER BY g2.updated_at DESC LIMIT 1),"
+                    + " (SELECT id FROM gateway_configs WHERE hash = ? ORDER BY id DESC LIMIT 1))"
+                    + " WHERE rollout_id = ? AND site = ? AND gateway = ?")) {
+      ps.setString(1, site);
+      ps.setString(2, gateway);
+      ps.setLong(3, id);
+      ps.setString(4, fleet.activeConfigHash(site, gateway));
+      ps.setLong(5, id);
+      ps.setString(6, site);
+      ps.setString(7, gateway);
+      ps.executeUpdate();
+    }
+  }
+
+  private List<String[]> resolve(String target) throws SQLException {
     if (target == null || target.isBlank())
-      throw new IllegalArgumentException("target: site/gateway, site:<site> or all");
+      throw new IllegalArgumentException("target: site/gateway, site:<site>, tag:<tag> or all");
     List<String[]> out;
     if (target.equals("all")) out = fleet.known();
+    else if (target.startsWith("tag:")) out = tags.members(target.substring(4));
     else if (target.startsWith("site:")) {
       String site = target.substring(5);
       out = fleet.known().stream().filter(g -> g[0].equals(site)).toList();
@@ -218,7 +286,7 @@ public final class Rollouts implements AutoCloseable {
       String[] parts = target.split("/", -1);
       if (parts.length != 2 || parts[0].isBlank() || parts[1].isBlank())
         throw new IllegalArgumentException(
-            "target: site/gateway, site:<site> or all, got '" + target + "'");
+            "target: site/gateway, site:<site>, tag:<tag> or all, got '" + target + "'");
       out = List.<String[]>of(parts);
     }
     if (out.isEmpty())
@@ -232,28 +300,100 @@ public final class Rollouts implements AutoCloseable {
         .toList();
   }
 
-  /** A gateway's acknowledgement: settles its open rows for the configuration it names. */
+  /**
+   * A gateway's acknowledgement: settles its open rows for the configuration it names, and the rows
+   * whose revert to that configuration it answers.
+   */
   private void acknowledged(String site, ConfigAck ack) {
-    try (Connection c = ds.getConnection();
-        var ps =
-            c.prepareStatement(
-                "UPDATE rollout_gateways g SET state = ?, reason = ?, updated_at = now()"
-                    + " FROM rollouts r JOIN gateway_configs v ON v.id = r.config_id"
-                    + " WHERE g.rollout_id = r.id AND g.site = ? AND g.gateway = ?"
-                    + " AND g.state IN ('pending', 'delivered') AND v.hash = ?"
-                    + " RETURNING g.rollout_id")) {
-      ps.setString(1, ack.outcome().code());
-      ps.setString(2, ack.reason());
-      ps.setString(3, site);
-      ps.setString(4, ack.gateway());
-      ps.setString(5, ack.hash());
+    try (Connection c = ds.getConnection()) {
       List<Long> touched = new ArrayList<>();
-      try (var rs = ps.executeQuery()) {
-        while (rs.next()) touched.add(rs.getLong(1));
+      try (var ps =
+          c.prepareStatement(
+              "UPDATE rollout_gateways g SET state = ?, reason = ?, updated_at = now()"
+                  + " FROM rollouts r JOIN gateway_configs v ON v.id = r.config_id"
+                  + " WHERE g.rollout_id = r.id AND g.site = ? AND g.gateway = ?"
+                  + " AND g.state IN ('pending', 'delivered') AND v.hash = ?"
+                  + " RETURNING g.rollout_id")) {
+        ps.setString(1, ack.outcome().code());
+        ps.setString(2, ack.reason());
+        ps.setString(3, site);
+        ps.setString(4, ack.gateway());
+        ps.setString(5, ack.hash());
+        try (var rs = ps.executeQuery()) {
+          while (rs.next()) touched.add(rs.getLong(1));
+        }
+      }
+      boolean applied = ack.outcome() == ConfigAck.Outcome.APPLIED;
+      try (var ps =
+          c.prepareStatement(
+              "UPDATE rollout_gateways g SET state = ?, updated_at = now(), reason = ?"
+                  + " FROM gateway_configs p WHERE p.id = g.previous_config_id"
+                  + " AND g.site = ? AND g.gateway = ? AND g.state = 'reverting' AND p.hash = ?")) {
+        ps.setString(1, applied ? "rolled_back" : "revert_failed");
+        ps.setString(
+            2,
+            applied
+                ? "reverted to " + ack.version() + " after the canary failed"
+                : "revert to " + ack.version() + " " + ack.outcome().code() + ": " + ack.reason());
+        ps.setString(3, site);
+        ps.setString(4, ack.gateway());
+        ps.setString(5, ack.hash());
+        ps.executeUpdate();
       }
       for (long id : touched) finishIfDone(c, id);
     } catch (SQLException e) {
       log.warn("config ack of {}: {}", ack.gateway(), e.toString());
+    }
+  }
+
+  /**
+   * A halted canary: the canary gateways that applied the version go back to what they ran before
+   * (those that rejected it or rolled back run that already). A gateway that ran its local file
+   * keeps the version: there is no earlier server version to send it, and the engineer decides.
+   */
+  private void revertCanary(long id) {
+    List<String[]> reverting = new ArrayList<>();
+    try (Connection c = ds.getConnection()) {
+      c.setAutoCommit(false);
+      try (var ps =
+          c.prepareStatement(
+              "UPDATE rollout_gateways g SET updated_at = now(),"
+                  + " state = CASE WHEN previous_config_id IS NULL THEN 'applied'"
+                  + "   ELSE 'reverting' END,"
+                  + " reason = CASE WHEN previous_config_id IS NULL"
+                  + "   THEN 'the canary failed elsewhere; it ran its local configuration before,"
+                  + " so nothing was sent back' ELSE 'the canary failed elsewhere: sending back '"
+                  + "   || (SELECT label FROM gateway_configs p WHERE p.id = previous_config_id)"
+                  + " END"
+                  + " WHERE rollout_id = ? AND state = 'applied' AND canary"
+                  + " RETURNING site, gateway, previous_config_id")) {
+        ps.setLong(1, id);
+        try (var rs = ps.executeQuery()) {
+          while (rs.next())
+            if (rs.getObject(3) != null)
+              reverting.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3)});
+        }
+      }
+      for (String[] g : reverting)
+        Audit.record(
+            c,
+            "outfall",
+            "rollback",
+            Long.valueOf(g[2]),
+            id,
+            g[0] + "/" + g[1] + " sent back its previous version: the canary failed");
+      c.commit();
+    } catch (SQLException e) {
+      log.warn("rollout {}: reverting the canary failed: {}", id, e.toString());
+      return;
+    }
+    for (String[] g : reverting) {
+      try {
+        ConfigVersions.Version previous = versions.byId(Long.parseLong(g[2]));
+        fleet.publishConfig(g[0], g[1], signed(previous)); // it answers, even if it runs it
+      } catch (Exception e) {
+        log.warn("rollout {}: {}/{} not sent back: {}", id, g[0], g[1], e.toString());
+      }
     }
   }
 
@@ -270,6 +410,13 @@ public final class Rollouts implements AutoCloseable {
                       + " AND r.created_at + r.ack_timeout_seconds * interval '1 second' < now()"
                       + " RETURNING g.rollout_id")) {
         while (rs.next()) touched.add(rs.getLong(1));
+      }
+      try (var st = c.createStatement()) {
+        st.executeUpdate(
+            "UPDATE rollout_gateways g SET state = 'revert_failed', updated_at = now(),"
+                + " reason = 'no acknowledgement of the revert within ' || r.ack_timeout_seconds"
+                + " || ' s' FROM rollouts r WHERE g.rollout_id = r.id AND g.state = 'reverting'"
+                + " AND g.updated_at + r.ack_timeout_seconds * interval '1 second' < now()");
       }
       for (long id : touched.stream().distinct().toList()) finishIfDone(c, id);
     } catch (SQLException | RuntimeException e) {
@@ -309,6 +456,8 @@ public final class Rollouts implements AutoCloseable {
             skip.setLong(1, id);
             skip.executeUpdate();
           }
+          // Publishing blocks on the broker: not on the thread that delivered the ack.
+          ticker.execute(() -> revertCanary(id));
         }
         Audit.record(c, "outfall", state, null, id, summary(c, id));
         if (state.equals("canary_passed") && rs.getBoolean(2))
@@ -379,7 +528,9 @@ public final class Rollouts implements AutoCloseable {
     try (Connection c = ds.getConnection();
         var ps =
             c.prepareStatement(
-                "SELECT * FROM rollout_gateways WHERE rollout_id = ANY (?) ORDER BY site, gateway")) {
+                "SELECT g.*, p.label AS previous FROM rollout_gateways g"
+                    + " LEFT JOIN gateway_configs p ON p.id = g.previous_config_id"
+                    + " WHERE g.rollout_id = ANY (?) ORDER BY g.site, g.gateway")) {
       ps.setArray(1, c.createArrayOf("bigint", out.keySet().toArray()));
       try (var rs = ps.executeQuery()) {
         while (rs.next())
@@ -391,6 +542,7 @@ public final class Rollouts implements AutoCloseable {
                       rs.getString("gateway"),
                       rs.getString("state"),
                       rs.getString("reason"),
+                      rs.getString("previous"),
                       rs.getTimestamp("updated_at").toInstant()));
       }
     }
@@ -404,9 +556,11 @@ public final class Rollouts implements AutoCloseable {
         rs.getString("name"),
         rs.getInt("seq"),
         rs.getString("label"),
+        rs.getString("action"),
         rs.getString("target"),
         rs.getString("state"),
         rs.getInt("canary_percent"),
+        rs.getBoolean("auto_promote"),
         rs.getInt("ack_timeout_seconds"),
         rs.getString("created_by"),
         rs.getTimestamp("created_at").toInstant(),

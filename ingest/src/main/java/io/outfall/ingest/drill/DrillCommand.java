@@ -7,5 +7,5 @@ import picocli.CommandLine.Command;
     name = "drill",
     mixinStandardHelpOptions = true,
     description = "Run a fault drill on real components and count what survived.",
-    subcommands = GatewayOutageDrill.class)
+    subcommands = {GatewayOutageDrill.class, ConfigRolloutDrill.class})
 public final class DrillCommand {}

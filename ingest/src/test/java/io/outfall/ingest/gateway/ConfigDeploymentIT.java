@@ -14,6 +14,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
@@ -147,6 +148,114 @@ class ConfigDeploymentIT {
         assertThat(auto.getString("state")).isEqualTo("completed");
         assertThat(states(auto)).isEqualTo("gw-a=applied gw-b=applied");
 
+        // 7. Tags as targets. A canary of two where one applies and one cannot (gw-a's spare
+        // analyzer is dead; gw-b's own file places it on the live simulator): the rollout halts,
+        // the gateway that applied it is sent back what it ran before, the third never gets it.
+        var badTag = send(port, "PUT", "/api/gateway-tags/pilot", tag(SITE + "/gw-a", "nonsense"));
+        assertThat(badTag.statusCode()).isEqualTo(400);
+        assertThat(badTag.body()).contains("gateways[1]: site/gateway is required");
+        var pilot =
+            send(
+                port,
+                "PUT",
+                "/api/gateway-tags/pilot",
+                tag(SITE + "/gw-a", SITE + "/gw-b", SITE + "/gw-ghost"));
+        assertThat(pilot.statusCode()).as(pilot.body()).isEqualTo(200);
+        assertThat(Probe.get(port, "/api/gateway-tags").body())
+            .contains("\"tag\":\"pilot\"", "\"" + SITE + "/gw-ghost\"");
+        String v4 =
+            remote("dep-4", rig.modbusPort, 500)
+                + RemoteConfigIT.remoteDevice(deadPort, 500, "spare").replace("devices:\n", "");
+        assertThat(post(port, "/api/configs/plant?message=spare+analyzer", v4).statusCode())
+            .isEqualTo(201);
+        JsonObject split =
+            awaitRollout(port, deploy(port, "plant", 4, "tag:pilot", 60, 60, false).getLong("id"));
+        assertThat(split.getString("state")).isEqualTo("halted");
+        JsonObject reverted =
+            await()
+                .atMost(Duration.ofSeconds(30))
+                .until(
+                    () ->
+                        new JsonObject(
+                            Probe.get(port, "/api/rollouts/" + split.getLong("id")).body()),
+                    r -> !states(r).contains("reverting"));
+        assertThat(states(reverted))
+            .isEqualTo("gw-a=rolled_back gw-b=rolled_back gw-ghost=skipped");
+        JsonObject gwB = reverted.getJsonArray("gateways").getJsonObject(1);
+        assertThat(gwB.getString("previous")).isEqualTo("dep-3");
+        assertThat(gwB.getString("reason")).isEqualTo("reverted to dep-3 after the canary failed");
+        Gateway running = b;
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> running.status().configVersion().equals("dep-3"));
+        assertThat(a.status().configVersion()).isEqualTo("dep-3");
+
+        // 8. Manual rollback to an earlier version, audited as such; not to the latest.
+        var notEarlier = post(port, "/api/rollouts", rollback(4, "site:" + SITE));
+        assertThat(notEarlier.statusCode()).isEqualTo(400);
+        assertThat(notEarlier.body()).contains("#4 is the latest of plant");
+        var back = post(port, "/api/rollouts", rollback(1, "site:" + SITE));
+        assertThat(back.statusCode()).as(back.body()).isEqualTo(201);
+        JsonObject backDone = awaitRollout(port, new JsonObject(back.body()).getLong("id"));
+        assertThat(backDone.getString("action")).isEqualTo("rollback");
+        assertThat(backDone.getString("state")).isEqualTo("completed");
+        assertThat(states(backDone)).isEqualTo("gw-a=applied gw-b=applied");
+        assertThat(a.status().configVersion()).isEqualTo("dep-1");
+        assertThat(b.status().configVersion()).isEqualTo("dep-1");
+
+        // 9. The same from the command line: deploy a file with a canary, follow it, read it back.
+        java.nio.file.Path file = rig.dir.resolve("plant.yaml");
+        java.nio.file.Files.writeString(file, v3);
+        String server = "http://127.0.0.1:" + port;
+        String[] deployed =
+            cli(
+                "config",
+                "deploy",
+                file.toString(),
+                "--to",
+                "site:" + SITE,
+                "--canary",
+                "50%",
+                "--auto-promote",
+                "--server",
+                server,
+                "--user",
+                "cli-engineer");
+        assertThat(deployed[0]).as(deployed[1] + deployed[2]).isEqualTo("0");
+        assertThat(deployed[1])
+            .contains("plant #3 (version dep-3")
+            .contains("to site:" + SITE + "): completed applied=2");
+        String rolloutId = deployed[1].replaceAll("(?s).*?rollout (\\d+) .*", "$1");
+        JsonObject viaCli = new JsonObject(Probe.get(port, "/api/rollouts/" + rolloutId).body());
+        assertThat(viaCli.getInteger("canary_percent")).isEqualTo(50);
+        assertThat(viaCli.getBoolean("auto_promote")).isTrue();
+        assertThat(viaCli.getString("created_by")).isEqualTo("cli-engineer");
+        String[] status = cli("config", "status", rolloutId, "--server", server);
+        assertThat(status[0]).isEqualTo("0");
+        assertThat(status[1]).contains(SITE + "/gw-a").contains(SITE + "/gw-b").contains("applied");
+        assertThat(
+                cli("config", "rollback", "plant", "1", "--to", "site:" + SITE, "--server", server)[
+                    0])
+            .isEqualTo("0");
+        String[] refused =
+            cli("config", "rollback", "plant", "9", "--to", "site:" + SITE, "--server", server);
+        assertThat(refused[0]).isEqualTo("2");
+        assertThat(refused[2]).contains("no configuration plant #9");
+        assertThat(
+                cli(
+                    "config",
+                    "deploy",
+                    file.toString(),
+                    "--to",
+                    "all",
+                    "--canary",
+                    "150%",
+                    "--server",
+                    server)[0])
+            .isEqualTo("2");
+        assertThat(cli("config", "status", "1", "--server", "http://127.0.0.1:1")[2])
+            .contains("cannot reach the server at http://127.0.0.1:1");
+
         String audit = Probe.get(port, "/api/config-audit").body();
         assertThat(audit)
             .contains(
@@ -157,7 +266,11 @@ class ConfigDeploymentIT {
                 "\"action\":\"deploy\"",
                 "\"action\":\"completed\"",
                 "\"action\":\"failed\"");
-        assertThat(audit).contains("\"actor\":\"engineer-lan\"");
+        assertThat(audit)
+            .contains(
+                "\"actor\":\"engineer-lan\"", "\"action\":\"tag\"", "\"actor\":\"cli-engineer\"");
+        // the revert, the manual rollback by API and the one by CLI
+        assertThat(audit.split("\"action\":\"rollback\"", -1)).hasSize(4);
       } finally {
         a.close();
         b.close();
@@ -165,7 +278,10 @@ class ConfigDeploymentIT {
     }
   }
 
-  /** A gateway's own file: the rig's plant, this server's public key, a short apply grace. */
+  /**
+   * A gateway's own file: the rig's plant, this server's public key, a short apply grace; gw-b's
+   * spare analyzer is on the live simulator.
+   */
   private static String local(PlantRig rig, String gateway, String key) throws Exception {
     // a directory of its own: the buffer and the applied configuration live there
     java.nio.file.Files.createDirectories(rig.dir.resolve(gateway));
@@ -175,7 +291,46 @@ class ConfigDeploymentIT {
                 rig.dir.resolve(gateway).resolve("buffer.db").toString())
         + "remote: {config_key: \""
         + key
-        + "\", apply_grace: 3s}\n";
+        + "\", apply_grace: 3s"
+        + (gateway.equals("gw-b")
+            ? ", device_addresses: {spare: \"127.0.0.1:" + rig.modbusPort + "\"}"
+            : "")
+        + "}\n";
+  }
+
+  /** Runs the CLI in this JVM: exit status, standard output, standard error. */
+  private static String[] cli(String... args) {
+    java.io.PrintStream out = System.out;
+    java.io.PrintStream err = System.err;
+    var o = new java.io.ByteArrayOutputStream();
+    var e = new java.io.ByteArrayOutputStream();
+    int exit;
+    try {
+      System.setOut(new java.io.PrintStream(o, true));
+      System.setErr(new java.io.PrintStream(e, true));
+      exit = new picocli.CommandLine(new io.outfall.ingest.cli.Main()).execute(args);
+    } finally {
+      System.setOut(out);
+      System.setErr(err);
+    }
+    System.out.print(o);
+    return new String[] {String.valueOf(exit), o.toString(), e.toString()};
+  }
+
+  private static String tag(String... gateways) {
+    return new JsonObject()
+        .put("gateways", new io.vertx.core.json.JsonArray(List.of(gateways)))
+        .encode();
+  }
+
+  private static String rollback(int seq, String target) {
+    return new JsonObject()
+        .put("config", "plant")
+        .put("seq", seq)
+        .put("target", target)
+        .put("action", "rollback")
+        .put("ack_timeout_seconds", 60)
+        .encode();
   }
 
   /** A deployable configuration: a version label and the devices, no gateway ids. */
@@ -223,10 +378,15 @@ class ConfigDeploymentIT {
   }
 
   private static HttpResponse<String> post(int port, String path, String body) throws Exception {
+    return send(port, "POST", path, body);
+  }
+
+  private static HttpResponse<String> send(int port, String method, String path, String body)
+      throws Exception {
     return http.send(
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
             .header("X-Outfall-User", "engineer-lan")
-            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .method(method, HttpRequest.BodyPublishers.ofString(body))
             .build(),
         HttpResponse.BodyHandlers.ofString());
   }
