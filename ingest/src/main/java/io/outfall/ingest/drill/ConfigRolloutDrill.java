@@ -131,28 +131,29 @@ public final class ConfigRolloutDrill implements Callable<Integer> {
       if (System.nanoTime() > deadline) throw new IllegalStateException("the fleet never came up");
       Thread.sleep(200);
     }
-    step("%d gateways online; canary %d%% = %d gateways", count, canary, canaryGateways);
+    Drills.step("%d gateways online; canary %d%% = %d gateways", count, canary, canaryGateways);
 
     long t0 = System.nanoTime();
     JsonObject good = rollout(api, "drill-good-1", modbusPort, false);
-    step(
+    Drills.step(
         "good configuration: %s in %.1f s",
         ConfigClient.summary(good), (System.nanoTime() - t0) / 1e9);
     long running = fleet.stream().filter(g -> running(g, "drill-good-1")).count();
-    step("gateways running drill-good-1: %d", running);
+    Drills.step("gateways running drill-good-1: %d", running);
 
     t0 = System.nanoTime();
     JsonObject bad = rollout(api, "drill-bad-2", modbusPort, true);
-    step(
+    Drills.step(
         "bad configuration: %s in %.1f s",
         ConfigClient.summary(bad), (System.nanoTime() - t0) / 1e9);
     for (Object o : bad.getJsonArray("gateways")) {
       JsonObject g = (JsonObject) o;
       if (!g.getString("state").equals("skipped"))
-        step("  %s: %s (%s)", g.getString("gateway"), g.getString("state"), g.getString("reason"));
+        Drills.step(
+            "  %s: %s (%s)", g.getString("gateway"), g.getString("state"), g.getString("reason"));
     }
     long stillGood = fleet.stream().filter(g -> running(g, "drill-good-1")).count();
-    step("gateways running drill-good-1 afterwards: %d", stillGood);
+    Drills.step("gateways running drill-good-1 afterwards: %d", stillGood);
 
     long applied = count(good, "applied");
     long rolledBack = count(bad, "rolled_back");
@@ -192,7 +193,7 @@ public final class ConfigRolloutDrill implements Callable<Integer> {
               + "}\n";
     JsonObject v = api.store("fleet", yaml, version);
     JsonObject r = api.deploy("fleet", v.getInteger("seq"), "all", canary, true, 60, false);
-    step("deploying %s: rollout %d", version, r.getLong("id"));
+    Drills.step("deploying %s: rollout %d", version, r.getLong("id"));
     return api.follow(r.getLong("id"), Duration.ofSeconds(180), x -> {});
   }
 
@@ -206,9 +207,5 @@ public final class ConfigRolloutDrill implements Callable<Integer> {
 
   private static String gatewayId(int i) {
     return String.format("gw-%02d", i);
-  }
-
-  private static void step(String format, Object... args) {
-    System.out.printf("[drill] " + format + "%n", args);
   }
 }

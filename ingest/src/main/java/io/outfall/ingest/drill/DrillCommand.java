@@ -7,5 +7,10 @@ import picocli.CommandLine.Command;
     name = "drill",
     mixinStandardHelpOptions = true,
     description = "Run a fault drill on real components and count what survived.",
-    subcommands = {GatewayOutageDrill.class, ConfigRolloutDrill.class})
+    subcommands = {
+      GatewayOutageDrill.class,
+      IngestCrashDrill.class,
+      DatabaseOutageDrill.class,
+      ConfigRolloutDrill.class
+    })
 public final class DrillCommand {}

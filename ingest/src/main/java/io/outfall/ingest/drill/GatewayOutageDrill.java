@@ -10,11 +10,9 @@ import io.outfall.ingest.embedded.EmbeddedBroker;
 import io.outfall.ingest.embedded.EmbeddedDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -81,16 +79,16 @@ public final class GatewayOutageDrill implements Callable<Integer> {
               new PlantSimulator(
                   STATION, new EffluentModel(EffluentModel.Profile.TYPICAL, 11), modbusPort)) {
         Process gateway = startGateway(config, dir.resolve("gateway-1.log"));
-        step("running normally for %d s", before);
+        Drills.step("running normally for %d s", before);
         Thread.sleep(before * 1000L);
-        step("broker stops (stored so far: %d)", stored(jdbc));
+        Drills.step("broker stops (stored so far: %d)", stored(jdbc));
         broker.stop();
         Thread.sleep(outage * 500L);
-        step("gateway killed with SIGKILL during the outage, then started again");
+        Drills.step("gateway killed with SIGKILL during the outage, then started again");
         gateway.destroyForcibly().waitFor();
         gateway = startGateway(config, dir.resolve("gateway-2.log"));
         Thread.sleep(outage * 500L);
-        step("broker back after %d s", outage);
+        Drills.step("broker back after %d s", outage);
         broker.resume();
         long back = System.nanoTime();
         long caughtUp = -1;
@@ -101,14 +99,15 @@ public final class GatewayOutageDrill implements Callable<Integer> {
           if (System.nanoTime() - back > 120_000_000_000L) break;
           Thread.sleep(200);
         }
-        step(
+        Drills.step(
             caughtUp < 0
                 ? "backlog not caught up within 120 s"
                 : String.format(
                     "backlog caught up %.1f s after the broker returned", caughtUp / 1e9));
         plant.pause(); // from here on the plant's count is final
         long sent = plant.pollsAnswered() * POINTS;
-        step("plant stops answering after %d polls (%d readings); draining", sent / POINTS, sent);
+        Drills.step(
+            "plant stops answering after %d polls (%d readings); draining", sent / POINTS, sent);
         long deadline = System.nanoTime() + 180_000_000_000L;
         long stored = stored(jdbc);
         long stableSince = System.nanoTime();
@@ -121,12 +120,7 @@ public final class GatewayOutageDrill implements Callable<Integer> {
         }
         gateway.destroy();
         gateway.waitFor();
-        long rows = count(jdbc, "SELECT count(*) FROM readings");
-        long distinct =
-            count(
-                jdbc,
-                "SELECT count(*) FROM (SELECT DISTINCT station_id, parameter_id, ts FROM readings) d");
-        long duplicates = rows - distinct;
+        long duplicates = Drills.duplicates(jdbc);
         long lost = Math.max(0, sent - stored);
         System.out.printf(
             "sent=%d stored=%d duplicates=%d lost=%d%n", sent, stored, duplicates, lost);
@@ -136,36 +130,10 @@ public final class GatewayOutageDrill implements Callable<Integer> {
   }
 
   private static Process startGateway(Path config, Path log) throws Exception {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> cmd = new ArrayList<>();
-    cmd.add(java);
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add("io.outfall.ingest.cli.Main");
-    cmd.add("gateway");
-    cmd.add("--config");
-    cmd.add(config.toString());
-    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    return Drills.outfall(List.of("gateway", "--config", config.toString()), Map.of(), log);
   }
 
   private static long stored(String jdbc) throws Exception {
-    return count(
-        jdbc,
-        "SELECT count(*) FROM readings r JOIN stations s ON s.id = r.station_id WHERE s.code = '"
-            + STATION
-            + "'");
-  }
-
-  private static long count(String jdbc, String sql) throws Exception {
-    try (Connection c = DriverManager.getConnection(jdbc, "postgres", "");
-        var st = c.createStatement();
-        var rs = st.executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
-    }
-  }
-
-  private static void step(String format, Object... args) {
-    System.out.printf("[drill] " + format + "%n", args);
+    return Drills.count(jdbc, Drills.storedFor(STATION));
   }
 }

@@ -1,4 +1,4 @@
-package io.outfall.ingest.testing;
+package io.outfall.ingest.drill;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,7 +27,7 @@ public final class TcpProxy implements AutoCloseable {
   public TcpProxy(String targetHost, int targetPort) throws IOException {
     this.targetHost = targetHost;
     this.targetPort = targetPort;
-    this.port = TestServices.freePort(); // below the ephemeral range: see there
+    this.port = io.outfall.ingest.embedded.EmbeddedBroker.freePort(); // below the ephemeral range
     restore();
   }
 

@@ -6,8 +6,8 @@ import static org.awaitility.Awaitility.await;
 import io.outfall.gateway.Gateway;
 import io.outfall.gateway.config.GatewayConfig;
 import io.outfall.gateway.config.GatewayConfigFile;
+import io.outfall.ingest.drill.TcpProxy;
 import io.outfall.ingest.testing.Probe;
-import io.outfall.ingest.testing.TcpProxy;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 

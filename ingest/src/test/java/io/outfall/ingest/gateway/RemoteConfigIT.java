@@ -7,7 +7,7 @@ import io.outfall.gateway.Gateway;
 import io.outfall.gateway.config.GatewayConfig;
 import io.outfall.gateway.config.GatewayConfigFile;
 import io.outfall.ingest.demo.PlantGateways;
-import io.outfall.ingest.testing.TcpProxy;
+import io.outfall.ingest.drill.TcpProxy;
 import io.outfall.ingest.testing.TestServices;
 import io.outfall.protocol.Topics;
 import io.outfall.protocol.config.ConfigAck;

@@ -5,8 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.outfall.ingest.IngestServer;
 import io.outfall.ingest.config.Setting;
+import io.outfall.ingest.drill.TcpProxy;
 import io.outfall.ingest.testing.Probe;
-import io.outfall.ingest.testing.TcpProxy;
 import io.outfall.ingest.testing.TestPublisher;
 import io.outfall.ingest.testing.TestServices;
 import java.net.URI;

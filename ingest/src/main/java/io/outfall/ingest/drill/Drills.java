@@ -1,0 +1,64 @@
+package io.outfall.ingest.drill;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What every drill does: say what is happening, count rows, start a part of Outfall as a process.
+ */
+final class Drills {
+  private Drills() {}
+
+  static void step(String format, Object... args) {
+    System.out.printf("[drill] " + format + "%n", args);
+  }
+
+  /** One number from the database (user postgres, no password: the drills' embedded database). */
+  static long count(String jdbc, String sql) throws Exception {
+    try (Connection c = DriverManager.getConnection(jdbc, "postgres", "");
+        var st = c.createStatement();
+        var rs = st.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  /** SQL counting the readings stored for a station. */
+  static String storedFor(String station) {
+    return "SELECT count(*) FROM readings r JOIN stations s ON s.id = r.station_id"
+        + " WHERE s.code = '"
+        + station.replace("'", "''")
+        + "'";
+  }
+
+  /** Rows stored beyond one per storage key: what a replay stored twice. */
+  static long duplicates(String jdbc) throws Exception {
+    return count(jdbc, "SELECT count(*) FROM readings")
+        - count(
+            jdbc,
+            "SELECT count(*) FROM (SELECT DISTINCT station_id, parameter_id, ts FROM readings) d");
+  }
+
+  /**
+   * Starts {@code outfall ARGS…} in its own JVM with this process's class path, so that the drill
+   * can SIGKILL it; output goes to {@code log}.
+   */
+  static Process outfall(List<String> args, Map<String, String> env, Path log) throws Exception {
+    String java = ProcessHandle.current().info().command().orElse("java");
+    List<String> cmd = new ArrayList<>();
+    cmd.add(java);
+    cmd.add("-Xmx512m");
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add("io.outfall.ingest.cli.Main");
+    cmd.addAll(args);
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().putAll(env);
+    pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    return pb.start();
+  }
+}
