@@ -3,6 +3,7 @@ package io.outfall.ingest.alerting;
 import io.outfall.alerts.permits.EffectiveLimits;
 import io.outfall.alerts.standards.Limit;
 import io.outfall.ingest.http.ApiError;
+import io.outfall.ingest.http.JsonBody;
 import io.outfall.ingest.http.QueryParams;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -169,8 +170,7 @@ public final class AlertsApi {
   private void acknowledge(RoutingContext ctx) {
     long id = QueryParams.pathNumber(ctx, "id");
     String user = QueryParams.user(ctx);
-    JsonObject body = jsonBody(ctx);
-    String comment = body.getString("comment");
+    String comment = JsonBody.of(ctx, false).text("comment");
     run(
         ctx,
         () -> {
@@ -229,13 +229,16 @@ public final class AlertsApi {
   }
 
   private void silence(RoutingContext ctx) {
-    JsonObject b = jsonBody(ctx);
+    JsonBody b = JsonBody.of(ctx, true);
     String user = QueryParams.user(ctx);
     Instant starts = parseInstant(b, "starts_at", Instant.now());
     Instant ends = parseInstant(b, "ends_at", null);
+    String station = b.text("station");
+    String parameter = b.text("parameter");
+    String kind = b.text("kind");
     if (ends == null) throw ApiError.badRequest("ends_at is required (ISO-8601 with an offset)");
     if (!ends.isAfter(starts)) throw ApiError.badRequest("ends_at must be after starts_at");
-    String reason = b.getString("reason");
+    String reason = b.text("reason");
     if (reason == null || reason.isBlank())
       throw ApiError.badRequest("reason is required (e.g. 'planned COD analyzer calibration')");
     run(
@@ -246,9 +249,9 @@ public final class AlertsApi {
                   c.prepareStatement(
                       "INSERT INTO silences (station, parameter, kind, starts_at, ends_at, reason, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)"
                           + " RETURNING id, station, parameter, kind, starts_at, ends_at, reason, created_by, created_at")) {
-            ps.setString(1, b.getString("station"));
-            ps.setString(2, b.getString("parameter"));
-            ps.setString(3, b.getString("kind"));
+            ps.setString(1, station);
+            ps.setString(2, parameter);
+            ps.setString(3, kind);
             ps.setTimestamp(4, Timestamp.from(starts));
             ps.setTimestamp(5, Timestamp.from(ends));
             ps.setString(6, reason);
@@ -418,19 +421,8 @@ public final class AlertsApi {
     return v == null || v.isBlank() ? dflt : v;
   }
 
-  private static JsonObject jsonBody(RoutingContext ctx) {
-    // A browser's bodiless POST gives a body of length -1 (none) rather than 0, and no object.
-    if (ctx.body() == null || ctx.body().length() <= 0) return new JsonObject();
-    try {
-      JsonObject body = ctx.body().asJsonObject();
-      return body == null ? new JsonObject() : body;
-    } catch (RuntimeException e) {
-      throw ApiError.badRequest("the body must be a JSON object");
-    }
-  }
-
-  private static Instant parseInstant(JsonObject b, String field, Instant dflt) {
-    String v = b.getString(field);
+  private static Instant parseInstant(JsonBody b, String field, Instant dflt) {
+    String v = b.text(field);
     if (v == null) return dflt;
     try {
       return java.time.OffsetDateTime.parse(v).toInstant();

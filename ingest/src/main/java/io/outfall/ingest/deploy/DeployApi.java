@@ -1,6 +1,7 @@
 package io.outfall.ingest.deploy;
 
 import io.outfall.ingest.http.ApiError;
+import io.outfall.ingest.http.JsonBody;
 import io.outfall.ingest.http.QueryParams;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -135,14 +136,14 @@ public final class DeployApi {
   }
 
   private void deploy(RoutingContext ctx) {
-    JsonObject b = jsonBody(ctx);
-    String name = b.getString("config");
-    Integer seq = b.getInteger("seq");
-    String target = b.getString("target");
-    int timeout = b.getInteger("ack_timeout_seconds", defaultAckTimeout);
-    int canary = b.getInteger("canary_percent", 100);
-    boolean autoPromote = b.getBoolean("auto_promote", false);
-    String action = b.getString("action", "deploy");
+    JsonBody b = JsonBody.of(ctx, true);
+    String name = b.text("config");
+    Integer seq = b.whole("seq", null);
+    String target = b.text("target");
+    int timeout = b.whole("ack_timeout_seconds", defaultAckTimeout);
+    int canary = b.whole("canary_percent", 100);
+    boolean autoPromote = b.flag("auto_promote", false);
+    String action = b.text("action", "deploy");
     if (!action.equals("deploy") && !action.equals("rollback"))
       throw ApiError.badRequest("action: deploy or rollback, got '" + action + "'");
     if (name == null || seq == null) throw ApiError.badRequest("config and seq are required");
@@ -177,12 +178,8 @@ public final class DeployApi {
   }
 
   private void setTag(RoutingContext ctx) {
-    JsonObject b = jsonBody(ctx);
-    JsonArray gateways = b.getJsonArray("gateways");
-    if (gateways == null)
-      throw ApiError.badRequest("gateways (a list of site/gateway) is required");
-    List<String> members = new java.util.ArrayList<>();
-    for (Object g : gateways) members.add(g == null ? null : g.toString());
+    List<String> members = JsonBody.of(ctx, true).texts("gateways");
+    if (members == null) throw ApiError.badRequest("gateways (a list of site/gateway) is required");
     String tag = ctx.pathParam("tag");
     String actor = QueryParams.user(ctx);
     run(
@@ -192,17 +189,6 @@ public final class DeployApi {
           tags.set(tag, members, actor);
           return new JsonObject().put("tag", tag).put("gateways", new JsonArray(members));
         });
-  }
-
-  private static JsonObject jsonBody(RoutingContext ctx) {
-    JsonObject b;
-    try {
-      b = ctx.body().asJsonObject();
-    } catch (RuntimeException e) {
-      throw ApiError.badRequest("the body must be a JSON object");
-    }
-    if (b == null) throw ApiError.badRequest("the body must be a JSON object");
-    return b;
   }
 
   private void rolloutById(RoutingContext ctx) {

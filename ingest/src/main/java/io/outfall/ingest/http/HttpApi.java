@@ -73,6 +73,15 @@ public final class HttpApi {
 
   public Router router() {
     Router r = Router.router(vertx);
+    // PostgreSQL text cannot hold NUL: a %00 anywhere in a path or query would reach a query as an
+    // internal error, so it is the client's error here, for every route at once.
+    r.route()
+        .handler(
+            ctx -> {
+              if (ctx.request().uri().toLowerCase(java.util.Locale.ROOT).contains("%00"))
+                fail(ctx, ApiError.badRequest("the path or query contains a NUL character (%00)"));
+              else ctx.next();
+            });
     r.get("/api/health").handler(this::health);
     r.get("/api/parameters").handler(this::parameters);
     r.get("/api/stations").handler(this::stations);
