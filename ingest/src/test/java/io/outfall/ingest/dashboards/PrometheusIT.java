@@ -86,6 +86,39 @@ class PrometheusIT {
     assertThat(check.exitValue()).isZero();
   }
 
+  /**
+   * The alerting rules that docs/operations.md recommends are valid, and each names only metrics
+   * ingest really exposes.
+   */
+  @Test
+  void theRulesInTheOperationsGuideAreValidAndNameRealMetrics() throws Exception {
+    String guide = Files.readString(Path.of("../docs/operations.md"));
+    var blocks =
+        java.util.regex.Pattern.compile("```yaml\n(groups:.*?)```", java.util.regex.Pattern.DOTALL)
+            .matcher(guide)
+            .results()
+            .map(m -> m.group(1))
+            .toList();
+    assertThat(blocks).hasSizeGreaterThanOrEqualTo(2);
+    String metrics = Probe.get(plant.port(), "/metrics").body();
+    for (int i = 0; i < blocks.size(); i++) {
+      Path rules = Files.writeString(dir.resolve("rules-" + i + ".yml"), blocks.get(i));
+      Process check =
+          new ProcessBuilder("/usr/bin/promtool", "check", "rules", rules.toString())
+              .redirectErrorStream(true)
+              .start();
+      String out = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(check.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(check.exitValue()).as(out).isZero();
+      // gateway series appear only once a gateway reports; the others are always there
+      java.util.regex.Matcher names =
+          java.util.regex.Pattern.compile("outfall_[a-z_]+").matcher(blocks.get(i));
+      while (names.find())
+        if (!names.group().startsWith("outfall_gateway_"))
+          assertThat(metrics).as("exposes " + names.group()).contains(names.group());
+    }
+  }
+
   @Test
   void prometheusScrapesTheIngestCounter() {
     double stored = Probe.metric(plant.port(), "outfall_readings_stored_total");
