@@ -26,7 +26,7 @@ import net.jqwik.api.constraints.Size;
  * value, time stamp outside [now − 90 days, now + 5 min]); a message it cannot read is refused
  * whole with a reason. Bounded tries; jqwik prints the seed of a failure.
  */
-class BatchValidatorProperties {
+class BatchValidatorPropertyTest {
   static final long NOW = BatchValidatorTest.NOW.toEpochMilli();
   final BatchValidator validator = new BatchValidatorTest().validator;
   final ReadingsCodec codec = new ReadingsCodec();

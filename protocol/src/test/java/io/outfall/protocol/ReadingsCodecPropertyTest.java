@@ -21,7 +21,7 @@ import net.jqwik.api.constraints.Size;
  * it fail other than with a {@link PayloadException} that names a reason. Each property runs a
  * bounded number of tries (jqwik's seed is printed on failure, so a finding can be replayed).
  */
-class ReadingsCodecProperties {
+class ReadingsCodecPropertyTest {
   final ReadingsCodec codec = new ReadingsCodec();
 
   @Property(tries = 500)
