@@ -67,12 +67,16 @@ final class DemoCommand implements Callable<Integer> {
             .with(Setting.ALERTS_PERMITS_DIR, demoPermits(dir.resolve("permits")).toString())
             .with(Setting.DEPLOY_SIGNING_KEY_FILE, dir.resolve("config-signing.key").toString());
     IngestServer server = IngestServer.start(settings);
+    // the same key file the server signs with: created here if this is the first start
+    String configKey =
+        new io.outfall.ingest.deploy.SigningKey(dir.resolve("config-signing.key")).publicKeyText();
     DemoPlants plants =
         DemoPlants.start(
             broker.url(),
             dir.resolve("plants"),
             Duration.ofSeconds(periodSeconds),
-            Duration.ofHours(backfillHours));
+            Duration.ofHours(backfillHours),
+            configKey);
     System.out.println();
     System.out.println("  Outfall is running: http://127.0.0.1:" + server.httpPort() + "/");
     System.out.println("  health:  http://127.0.0.1:" + server.httpPort() + "/api/health");
@@ -85,6 +89,11 @@ final class DemoCommand implements Callable<Integer> {
             + ")");
     System.out.println(
         "  MQTT:    " + broker.url() + "  (" + plants.size() + " simulated plants publishing)");
+    System.out.println(
+        "  configs: http://127.0.0.1:"
+            + server.httpPort()
+            + "/configs.html  (the gateways accept what this server signs; a device named"
+            + " 'outlet' is each plant's analyzers)");
     System.out.println("  Ctrl-C stops; data stays in " + dir);
     System.out.println();
     ServeCommand.awaitShutdown(plants, server, broker, db);

@@ -24,8 +24,14 @@ public final class DemoPlants implements AutoCloseable {
     this.size = size;
   }
 
+  /**
+   * @param configKey the server's public key: the demo's gateways accept configurations it signs,
+   *     and each places a device named {@code outlet} on its own plant's simulator, so that one
+   *     configuration deployed from the engineers' page serves all four plants
+   */
   public static DemoPlants start(
-      String brokerUrl, Path stateDir, Duration period, Duration backfill) throws Exception {
+      String brokerUrl, Path stateDir, Duration period, Duration backfill, String configKey)
+      throws Exception {
     List<Plant> plants = new ArrayList<>();
     // site, station, flow m3/h, COD, TSS, NH4_N, pH, colour, flaky NH4 analyzer
     plants.add(new Plant("hn-phu-nghia", "PHUNGHIA-OUT", EffluentModel.Profile.TYPICAL, 1));
@@ -58,17 +64,21 @@ public final class DemoPlants implements AutoCloseable {
         int modbusPort = EmbeddedBroker.freePort();
         parts.add(new PlantSimulator(p.station(), model, modbusPort));
         String gateway = p.site() + "-gw1";
-        parts.add(
-            Gateway.start(
-                GatewayConfigFile.parse(
-                    PlantGateways.config(
-                        gateway,
-                        p.site(),
-                        p.station(),
-                        brokerUrl,
-                        modbusPort,
-                        period,
-                        stateDir.resolve(gateway)))));
+        String local =
+            PlantGateways.config(
+                    gateway,
+                    p.site(),
+                    p.station(),
+                    brokerUrl,
+                    modbusPort,
+                    period,
+                    stateDir.resolve(gateway))
+                + "remote: {config_key: \""
+                + configKey
+                + "\", apply_grace: 30s, device_addresses: {outlet: \"127.0.0.1:"
+                + modbusPort
+                + "\"}}\n";
+        parts.add(Gateway.start(GatewayConfigFile.parse(local)));
       }
     } catch (Exception e) {
       new DemoPlants(parts, 0).close();
