@@ -51,7 +51,8 @@ class DashboardsBrowserIT {
     wait.until(d -> d.findElements(By.cssSelector("#charts .chart canvas")).size() >= 6);
     // limit line and shaded calibration are drawn from the permit and the buckets
     assertThat(js("return document.querySelectorAll('#charts .chart').length")).isEqualTo(6L);
-    assertThat(text("#tiles [data-parameter='COD'] .limit")).contains("150");
+    // tiles and charts load side by side: the charts may be drawn before the tiles are
+    wait.until(d -> text("#tiles [data-parameter='COD'] .limit").contains("150"));
     wait.until(d -> d.findElement(By.id("live")).getAttribute("class").contains("on"));
     Chromium.screenshot(browser, "operator-before-live");
 
