@@ -6,10 +6,6 @@ import io.outfall.ingest.config.Setting;
 import io.outfall.ingest.config.Settings;
 import io.outfall.ingest.embedded.EmbeddedBroker;
 import io.outfall.ingest.embedded.EmbeddedDatabase;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -85,7 +81,7 @@ public final class DatabaseOutageDrill implements Callable<Integer> {
         Thread.sleep(Math.min(5, outage) * 1000L);
         Drills.step(
             "during the outage /api/health answers %d; %d sent meanwhile",
-            health(server.httpPort()), gateway.acknowledged());
+            Drills.health(server.httpPort()), gateway.acknowledged());
         Thread.sleep(Math.max(0, outage * 1000L - (System.nanoTime() - cutAt) / 1_000_000));
         long storedAtRestore = Drills.count(direct, stored);
         link.restore();
@@ -97,7 +93,7 @@ public final class DatabaseOutageDrill implements Callable<Integer> {
         long backlogAfter = -1;
         long deadline = System.nanoTime() + 300_000_000_000L;
         while (System.nanoTime() < deadline && backlogAfter < 0) {
-          if (healthyAfter < 0 && health(server.httpPort()) == 200)
+          if (healthyAfter < 0 && Drills.health(server.httpPort()) == 200)
             healthyAfter = System.nanoTime() - restoreAt;
           // the backlog: everything sent up to the restore
           if (Drills.count(direct, stored)
@@ -124,27 +120,13 @@ public final class DatabaseOutageDrill implements Callable<Integer> {
             healthyAfter / 1e9,
             backlogAfter / 1e9,
             caughtUp / 1e9,
-            IngestCrashDrill.metric(
+            Drills.metric(
                 server.httpPort(), "outfall_ingest_write_failures_total{kind=\"transient\"}"));
         long lost = Math.max(0, sent - storedNow);
         System.out.printf(
             "sent=%d stored=%d duplicates=%d lost=%d%n", sent, storedNow, duplicates, lost);
         return lost == 0 && duplicates == 0 && storedNow == sent ? 0 : 1;
       }
-    }
-  }
-
-  private static int health(int port) {
-    try {
-      return HttpClient.newHttpClient()
-          .send(
-              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/health"))
-                  .timeout(Duration.ofSeconds(5))
-                  .build(),
-              HttpResponse.BodyHandlers.discarding())
-          .statusCode();
-    } catch (Exception e) {
-      return -1;
     }
   }
 }

@@ -27,6 +27,43 @@ final class Drills {
     }
   }
 
+  private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newHttpClient();
+
+  /** GET on ingest at 127.0.0.1:{@code port}; null when it does not answer (yet). */
+  private static java.net.http.HttpResponse<String> get(int port, String path) {
+    try {
+      return HTTP.send(
+          java.net.http.HttpRequest.newBuilder(
+                  java.net.URI.create("http://127.0.0.1:" + port + path))
+              .timeout(java.time.Duration.ofSeconds(5))
+              .build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+    } catch (java.io.IOException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
+  /** The status /api/health answers, or -1 when ingest does not answer. */
+  static int health(int port) {
+    var r = get(port, "/api/health");
+    return r == null ? -1 : r.statusCode();
+  }
+
+  /** One series' value from ingest's /metrics, as text ("?" when it cannot be read). */
+  static String metric(int port, String name) {
+    var r = get(port, "/metrics");
+    if (r == null) return "?";
+    return r.body()
+        .lines()
+        .filter(l -> l.startsWith(name))
+        .map(l -> l.substring(l.lastIndexOf(' ') + 1))
+        .findFirst()
+        .orElse("?");
+  }
+
   /** SQL counting the readings stored for a station. */
   static String storedFor(String station) {
     return "SELECT count(*) FROM readings r JOIN stations s ON s.id = r.station_id"

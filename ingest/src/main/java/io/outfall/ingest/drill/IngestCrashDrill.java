@@ -4,10 +4,6 @@ import io.outfall.ingest.bench.LoadGateway;
 import io.outfall.ingest.config.Setting;
 import io.outfall.ingest.embedded.EmbeddedBroker;
 import io.outfall.ingest.embedded.EmbeddedDatabase;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -125,7 +121,7 @@ public final class IngestCrashDrill implements Callable<Integer> {
               ? "not caught up within 180 s"
               : String.format(
                   "all stored %.1f s after the restart; replays dropped by storage: %s",
-                  caughtUp / 1e9, metric(httpPort, "outfall_readings_duplicate_total")));
+                  caughtUp / 1e9, Drills.metric(httpPort, "outfall_readings_duplicate_total")));
       ingest.destroy();
       ingest.waitFor();
       long lost = Math.max(0, sent - storedNow);
@@ -138,41 +134,14 @@ public final class IngestCrashDrill implements Callable<Integer> {
   /** Starts {@code outfall serve} and waits until /api/health answers 200. */
   static Process startIngest(Map<String, String> env, int httpPort, Path log) throws Exception {
     Process p = Drills.outfall(List.of("serve"), env, log);
-    HttpClient http = HttpClient.newHttpClient();
-    HttpRequest health =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/api/health")).build();
     long deadline = System.nanoTime() + 90_000_000_000L;
     while (true) {
       if (!p.isAlive())
         throw new IllegalStateException("ingest exited with " + p.exitValue() + ", see " + log);
-      try {
-        if (http.send(health, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) return p;
-      } catch (java.io.IOException e) {
-        // not listening yet
-      }
+      if (Drills.health(httpPort) == 200) return p;
       if (System.nanoTime() > deadline)
         throw new IllegalStateException("ingest not healthy after 90 s, see " + log);
       Thread.sleep(200);
-    }
-  }
-
-  /** One counter from ingest's /metrics, as text ("?" when it cannot be read). */
-  static String metric(int httpPort, String name) {
-    try {
-      String body =
-          HttpClient.newHttpClient()
-              .send(
-                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/metrics"))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString())
-              .body();
-      return body.lines()
-          .filter(l -> l.startsWith(name))
-          .map(l -> l.substring(l.lastIndexOf(' ') + 1))
-          .findFirst()
-          .orElse("?");
-    } catch (Exception e) {
-      return "?";
     }
   }
 }
