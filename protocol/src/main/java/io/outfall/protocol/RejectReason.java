@@ -22,6 +22,8 @@ public enum RejectReason {
   UNIT_MISMATCH("unit_mismatch"),
   NON_FINITE_VALUE("non_finite_value"),
   TIMESTAMP_OUT_OF_RANGE("timestamp_out_of_range"),
+  // ...and this, when the writer looks the station up: a gateway reports only its own site's.
+  STATION_SITE_MISMATCH("station_site_mismatch"),
   // The database refused readings that passed validation (a bug or a schema mismatch): parked too.
   STORAGE_REFUSED("storage_refused");
 

@@ -1,11 +1,14 @@
 package io.outfall.ingest.cli;
 
 import io.outfall.ingest.IngestServer;
+import io.outfall.ingest.access.BrokerAccount;
+import io.outfall.ingest.access.BrokerAccounts;
 import io.outfall.ingest.config.Setting;
 import io.outfall.ingest.config.Settings;
 import io.outfall.ingest.demo.DemoPlants;
 import io.outfall.ingest.embedded.EmbeddedBroker;
 import io.outfall.ingest.embedded.EmbeddedDatabase;
+import io.outfall.ingest.storage.Database;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -56,13 +59,22 @@ final class DemoCommand implements Callable<Integer> {
     Path dir = dataDir.toAbsolutePath();
     System.out.println("outfall demo: data in " + dir);
     EmbeddedDatabase db = EmbeddedDatabase.start(dir.resolve("postgres"), 0);
-    EmbeddedBroker broker = EmbeddedBroker.start(dir.resolve("broker"), mqttPort, true);
+    // Broker accounts live in the database: migrate it first, so the broker can check logins
+    // before ingest starts. Each start issues fresh secrets to the demo's own clients.
+    Database accountsDb =
+        Database.open(db.jdbcUrl("outfall"), "postgres", "", 2, Duration.ofSeconds(60));
+    BrokerAccounts accounts = new BrokerAccounts(accountsDb.dataSource());
+    String ingestSecret = accounts.issue(BrokerAccount.service("outfall-ingest"));
+    EmbeddedBroker broker =
+        EmbeddedBroker.start(dir.resolve("broker"), mqttPort, true, null, accounts::authenticate);
     Settings settings =
         Settings.resolve(null, System.getenv(), Map.of())
             .with(Setting.DB_URL, db.jdbcUrl("outfall"))
             .with(Setting.DB_USER, "postgres")
             .with(Setting.MQTT_URL, broker.url())
             .with(Setting.MQTT_CLIENT_ID, "outfall-ingest-demo")
+            .with(Setting.MQTT_USERNAME, "outfall-ingest")
+            .with(Setting.MQTT_PASSWORD, ingestSecret)
             .with(Setting.HTTP_PORT, httpPort)
             .with(Setting.ALERTS_PERMITS_DIR, demoPermits(dir.resolve("permits")).toString())
             .with(Setting.DEPLOY_SIGNING_KEY_FILE, dir.resolve("config-signing.key").toString());
@@ -76,7 +88,8 @@ final class DemoCommand implements Callable<Integer> {
             dir.resolve("plants"),
             Duration.ofSeconds(periodSeconds),
             Duration.ofHours(backfillHours),
-            configKey);
+            configKey,
+            (site, gateway) -> accounts.issue(BrokerAccount.gateway(site, gateway)));
     System.out.println();
     System.out.println("  Outfall is running: http://127.0.0.1:" + server.httpPort() + "/");
     System.out.println("  health:  http://127.0.0.1:" + server.httpPort() + "/api/health");
@@ -88,7 +101,12 @@ final class DemoCommand implements Callable<Integer> {
             + dir.resolve("permits")
             + ")");
     System.out.println(
-        "  MQTT:    " + broker.url() + "  (" + plants.size() + " simulated plants publishing)");
+        "  MQTT:    "
+            + broker.url()
+            + "  ("
+            + plants.size()
+            + " simulated plants publishing, each with its own account; anonymous clients are"
+            + " refused)");
     System.out.println(
         "  configs: http://127.0.0.1:"
             + server.httpPort()
@@ -96,7 +114,7 @@ final class DemoCommand implements Callable<Integer> {
             + " 'outlet' is each plant's analyzers)");
     System.out.println("  Ctrl-C stops; data stays in " + dir);
     System.out.println();
-    ServeCommand.awaitShutdown(plants, server, broker, db);
+    ServeCommand.awaitShutdown(plants, server, broker, accountsDb, db);
     return 0;
   }
 

@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       SettingsCommand.class,
       CheckCommand.class,
       GatewayCommand.class,
+      GatewaysCommand.class,
       SimulatePlantCommand.class,
       ConfigCommand.class,
       io.outfall.ingest.drill.DrillCommand.class,

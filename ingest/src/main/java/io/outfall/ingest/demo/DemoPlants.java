@@ -30,7 +30,12 @@ public final class DemoPlants implements AutoCloseable {
    *     configuration deployed from the engineers' page serves all four plants
    */
   public static DemoPlants start(
-      String brokerUrl, Path stateDir, Duration period, Duration backfill, String configKey)
+      String brokerUrl,
+      Path stateDir,
+      Duration period,
+      Duration backfill,
+      String configKey,
+      BrokerLogins logins)
       throws Exception {
     List<Plant> plants = new ArrayList<>();
     // site, station, flow m3/h, COD, TSS, NH4_N, pH, colour, flaky NH4 analyzer
@@ -58,7 +63,7 @@ public final class DemoPlants implements AutoCloseable {
       for (Plant p : plants) {
         EffluentModel model = new EffluentModel(p.profile(), p.seed());
         HistoryPublisher history =
-            new HistoryPublisher(brokerUrl, p.site(), p.station(), model, stateDir);
+            new HistoryPublisher(brokerUrl, p.site(), p.station(), model, stateDir, logins);
         parts.add(history);
         history.start(backfill);
         int modbusPort = EmbeddedBroker.freePort();
@@ -70,6 +75,7 @@ public final class DemoPlants implements AutoCloseable {
                     p.site(),
                     p.station(),
                     brokerUrl,
+                    logins.password(p.site(), gateway),
                     modbusPort,
                     period,
                     stateDir.resolve(gateway))

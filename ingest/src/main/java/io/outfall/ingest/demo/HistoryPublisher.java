@@ -40,13 +40,20 @@ public final class HistoryPublisher implements AutoCloseable {
   private final MqttAsyncClient client;
   private final ReadingsCodec codec = new ReadingsCodec();
   private final ScheduledExecutorService timer;
+  private final String password;
   private long seq;
 
   public HistoryPublisher(
-      String brokerUrl, String site, String station, EffluentModel model, Path stateDir)
-      throws MqttException, IOException {
+      String brokerUrl,
+      String site,
+      String station,
+      EffluentModel model,
+      Path stateDir,
+      BrokerLogins logins)
+      throws Exception {
     this.site = site;
     this.gateway = site + "-history";
+    this.password = logins.password(site, gateway);
     this.station = station;
     this.model = model;
     Files.createDirectories(stateDir);
@@ -60,6 +67,10 @@ public final class HistoryPublisher implements AutoCloseable {
     MqttConnectionOptions o = new MqttConnectionOptions();
     o.setAutomaticReconnect(true);
     o.setCleanStart(true);
+    if (password != null) {
+      o.setUserName(site + "/" + gateway);
+      o.setPassword(password.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
     client.connect(o).waitForCompletion(10_000);
     timer.execute(() -> backfill(backfill));
   }

@@ -25,6 +25,26 @@ public final class PlantGateways {
       int modbusPort,
       Duration period,
       Path bufferDir) {
+    return config(gateway, site, station, mqttUrl, null, modbusPort, period, bufferDir);
+  }
+
+  /**
+   * @param password the gateway's broker password (user name {@code site/gateway}), or null for a
+   *     broker without accounts
+   */
+  public static String config(
+      String gateway,
+      String site,
+      String station,
+      String mqttUrl,
+      String password,
+      int modbusPort,
+      Duration period,
+      Path bufferDir) {
+    String login =
+        password == null
+            ? ""
+            : ", username: \"%s/%s\", password: \"%s\"".formatted(site, gateway, password);
     StringBuilder points = new StringBuilder();
     for (int i = 0; i < EffluentModel.PARAMETERS.size(); i++) {
       String p = EffluentModel.PARAMETERS.get(i);
@@ -45,7 +65,7 @@ public final class PlantGateways {
         version: simulated-1
         gateway: %s
         site: %s
-        mqtt: {url: "%s", batch_max_readings: 100, batch_max_delay: 1s}
+        mqtt: {url: "%s"%s, batch_max_readings: 100, batch_max_delay: 1s}
         buffer: {path: "%s"}
         devices:
           - name: outlet
@@ -61,6 +81,7 @@ public final class PlantGateways {
             gateway,
             site,
             mqttUrl,
+            login,
             bufferDir.resolve("buffer.db"),
             modbusPort,
             station,

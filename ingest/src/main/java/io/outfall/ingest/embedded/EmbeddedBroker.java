@@ -1,6 +1,7 @@
 package io.outfall.ingest.embedded;
 
 import com.hivemq.embedded.EmbeddedHiveMQ;
+import io.outfall.ingest.access.BrokerAccessExtension;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,12 +13,14 @@ import java.nio.file.Path;
 public final class EmbeddedBroker implements AutoCloseable {
   private final Path dir;
   private final int port;
+  private final BrokerAccessExtension.Directory access;
   private EmbeddedHiveMQ hivemq;
 
-  private EmbeddedBroker(Path dir, int port, EmbeddedHiveMQ hivemq) {
+  private EmbeddedBroker(Path dir, int port, BrokerAccessExtension.Directory access) {
     this.dir = dir;
     this.port = port;
-    this.hivemq = hivemq;
+    this.access = access;
+    this.hivemq = launch(dir, access);
   }
 
   /**
@@ -36,6 +39,16 @@ public final class EmbeddedBroker implements AutoCloseable {
    * @param tls an additional TLS listener, or null
    */
   public static EmbeddedBroker start(Path dir, int port, boolean persistent, Tls tls)
+      throws IOException {
+    return start(dir, port, persistent, tls, null);
+  }
+
+  /**
+   * @param access the accounts clients must log in with ({@link BrokerAccessExtension}); null
+   *     leaves the broker open to anonymous clients, as the tests of everything but identity use it
+   */
+  public static EmbeddedBroker start(
+      Path dir, int port, boolean persistent, Tls tls, BrokerAccessExtension.Directory access)
       throws IOException {
     Path conf = Files.createDirectories(dir.resolve("conf"));
     Path data = Files.createDirectories(dir.resolve("data"));
@@ -60,7 +73,7 @@ public final class EmbeddedBroker implements AutoCloseable {
         """
             .formatted(
                 port, tls == null ? "" : tlsListener(tls), persistent ? "file" : "in-memory"));
-    return new EmbeddedBroker(dir, port, launch(dir));
+    return new EmbeddedBroker(dir, port, access);
   }
 
   private static String tlsListener(Tls tls) {
@@ -72,13 +85,14 @@ public final class EmbeddedBroker implements AutoCloseable {
         .formatted(tls.port(), tls.keystore().toAbsolutePath(), tls.password(), tls.password());
   }
 
-  private static EmbeddedHiveMQ launch(Path dir) {
-    EmbeddedHiveMQ hivemq =
+  private static EmbeddedHiveMQ launch(Path dir, BrokerAccessExtension.Directory access) {
+    var builder =
         EmbeddedHiveMQ.builder()
             .withConfigurationFolder(dir.resolve("conf"))
             .withDataFolder(dir.resolve("data"))
-            .withExtensionsFolder(dir.resolve("extensions"))
-            .build();
+            .withExtensionsFolder(dir.resolve("extensions"));
+    if (access != null) builder.withEmbeddedExtension(BrokerAccessExtension.embedded(access));
+    EmbeddedHiveMQ hivemq = builder.build();
     hivemq.start().join();
     return hivemq;
   }
@@ -110,7 +124,7 @@ public final class EmbeddedBroker implements AutoCloseable {
    * HiveMQ CE cannot be started twice (its metrics registry refuses the second start).
    */
   public synchronized void resume() {
-    hivemq = launch(dir);
+    hivemq = launch(dir, access);
   }
 
   @Override

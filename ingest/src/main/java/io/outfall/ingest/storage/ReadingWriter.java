@@ -2,6 +2,7 @@ package io.outfall.ingest.storage;
 
 import io.outfall.ingest.intake.Inbound;
 import io.outfall.ingest.intake.IntakeMetrics;
+import io.outfall.protocol.RejectReason;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -214,8 +215,9 @@ public final class ReadingWriter implements AutoCloseable {
     }
   }
 
-  private void write(List<Inbound> batch) throws SQLException {
+  private void write(List<Inbound> received) throws SQLException {
     long start = System.nanoTime();
+    List<Inbound> batch = received;
     Map<String, StationDirectory.Registration> newStations = new HashMap<>();
     int rows = 0;
     for (Inbound in : batch) {
@@ -226,11 +228,18 @@ public final class ReadingWriter implements AutoCloseable {
       rows += in.rows().size();
     }
     int inserted = 0;
-    Map<String, Integer> ids;
+    Map<String, StationDirectory.Known> ids;
     try (Connection c = dataSource.getConnection()) {
       c.setAutoCommit(false);
       try {
         ids = stations.resolve(c, newStations);
+        batch = new ArrayList<>(received.size());
+        rows = 0;
+        for (Inbound in : received) {
+          Inbound checked = refuseForeignStations(in, ids);
+          batch.add(checked);
+          rows += checked.rows().size();
+        }
         if (rows > 0) {
           try (var st = c.createStatement()) {
             st.execute(STAGING);
@@ -266,8 +275,47 @@ public final class ReadingWriter implements AutoCloseable {
     }
   }
 
+  /**
+   * Moves the readings of stations that belong to another site than the message's topic into the
+   * message's rejections: a gateway speaks only for its own site, whose identity the broker
+   * checked, and must not add readings to another plant's record.
+   */
+  private static Inbound refuseForeignStations(
+      Inbound in, Map<String, StationDirectory.Known> stations) {
+    Map<String, Integer> refused = new java.util.LinkedHashMap<>();
+    List<Inbound.Row> kept = new ArrayList<>(in.rows().size());
+    for (Inbound.Row r : in.rows()) {
+      StationDirectory.Known k = stations.get(r.station());
+      if (k.site().equals(in.site())) kept.add(r);
+      else refused.merge(r.station(), 1, Integer::sum);
+    }
+    if (refused.isEmpty()) return in;
+    List<Inbound.Rejection> rejections = new ArrayList<>(in.rejections());
+    int units = in.rejectedUnits();
+    for (var e : refused.entrySet()) {
+      StationDirectory.Known k = stations.get(e.getKey());
+      rejections.add(
+          new Inbound.Rejection(
+              RejectReason.STATION_SITE_MISMATCH,
+              "",
+              "station " + e.getKey() + " belongs to site " + k.site() + ", not to " + in.site(),
+              e.getValue()));
+      units += e.getValue();
+    }
+    return new Inbound(
+        in.delivery(),
+        in.site(),
+        in.gateway(),
+        in.seq(),
+        kept,
+        rejections,
+        units,
+        in.receivedAtNanos());
+  }
+
   /** Rows as COPY text format: tab-separated, numbers only, so nothing needs escaping. */
-  private static void copy(Connection c, List<Inbound> batch, Map<String, Integer> ids)
+  private static void copy(
+      Connection c, List<Inbound> batch, Map<String, StationDirectory.Known> ids)
       throws SQLException {
     CopyIn copy =
         c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY staging_readings FROM STDIN");
@@ -275,7 +323,7 @@ public final class ReadingWriter implements AutoCloseable {
       StringBuilder sb = new StringBuilder(64 * 1024);
       for (Inbound in : batch) {
         for (Inbound.Row r : in.rows()) {
-          sb.append(ids.get(r.station()))
+          sb.append(ids.get(r.station()).id())
               .append('\t')
               .append(r.parameterId())
               .append('\t')

@@ -7,36 +7,42 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Station codes to storage ids. A station is registered, under the site of the topic it first came
- * on, the first time a reading of it arrives. Ids enter the cache only after the transaction that
- * created them committed, so a rolled-back registration is never remembered.
+ * Station codes to storage ids and the site each belongs to. A station is registered, under the
+ * site of the topic it first came on, the first time a reading of it arrives; the broker
+ * authenticates that site, so a gateway can only ever add stations to its own site. Ids enter the
+ * cache only after the transaction that created them committed, so a rolled-back registration is
+ * never remembered.
  */
 public final class StationDirectory {
-  private final Map<String, Integer> ids = new ConcurrentHashMap<>();
+  /** A station in storage: its id and its site's code. */
+  public record Known(int id, String site) {}
 
-  /** Ids of the given stations, registering new ones within the caller's transaction. */
-  public Map<String, Integer> resolve(Connection c, Map<String, Registration> stations)
+  private final Map<String, Known> known = new ConcurrentHashMap<>();
+
+  /** The given stations as stored, registering new ones within the caller's transaction. */
+  public Map<String, Known> resolve(Connection c, Map<String, Registration> stations)
       throws SQLException {
-    Map<String, Integer> result = new HashMap<>(stations.size() * 2);
+    Map<String, Known> result = new HashMap<>(stations.size() * 2);
     for (var e : stations.entrySet()) {
-      Integer id = ids.get(e.getKey());
-      if (id == null) {
-        id = register(c, e.getKey(), e.getValue());
+      Known k = known.get(e.getKey());
+      if (k == null) {
+        register(c, e.getKey(), e.getValue());
+        k = lookup(c, e.getKey());
       }
-      result.put(e.getKey(), id);
+      result.put(e.getKey(), k);
     }
     return result;
   }
 
   /** Call after commit with what {@link #resolve} returned. */
-  public void remember(Map<String, Integer> committed) {
-    ids.putAll(committed);
+  public void remember(Map<String, Known> committed) {
+    known.putAll(committed);
   }
 
   /** Where a new station is registered: its site and the gateway that reported it. */
   public record Registration(String site, String gateway) {}
 
-  private static int register(Connection c, String station, Registration r) throws SQLException {
+  private static void register(Connection c, String station, Registration r) throws SQLException {
     try (var site =
         c.prepareStatement("INSERT INTO sites (code) VALUES (?) ON CONFLICT (code) DO NOTHING")) {
       site.setString(1, r.site());
@@ -51,11 +57,16 @@ public final class StationDirectory {
       st.setString(3, r.site());
       st.executeUpdate();
     }
-    try (var q = c.prepareStatement("SELECT id FROM stations WHERE code = ?")) {
+  }
+
+  private static Known lookup(Connection c, String station) throws SQLException {
+    try (var q =
+        c.prepareStatement(
+            "SELECT st.id, si.code FROM stations st JOIN sites si ON si.id = st.site_id"
+                + " WHERE st.code = ?")) {
       q.setString(1, station);
       try (var rs = q.executeQuery()) {
-        rs.next();
-        return rs.getInt(1);
+        return rs.next() ? new Known(rs.getInt(1), rs.getString(2)) : null;
       }
     }
   }

@@ -160,6 +160,31 @@ class IntakeIT {
   }
 
   @Test
+  void gatewayOfAnotherSiteCannotAddReadingsToThisSitesStation() throws Exception {
+    gateway.publish(gateway.batch("IT-OWNED", base, 0, 5));
+    await().atMost(Duration.ofSeconds(30)).until(() -> rows("IT-OWNED") == 5);
+    String sample = "outfall_readings_rejected_total{reason=\"station_site_mismatch\"}";
+    double before = metric(sample);
+    try (TestPublisher other =
+        new TestPublisher(services.mqttUrl(), "it-other-site", "it-other-gw")) {
+      other.publish(other.batch("IT-OWNED", base + 60_000, 0, 4)); // forged: not its station
+      other.publish(other.batch("IT-OTHER-OWN", base, 0, 5));
+      await().atMost(Duration.ofSeconds(30)).until(() -> rows("IT-OTHER-OWN") == 5);
+    }
+    assertThat(metric(sample)).isEqualTo(before + 4);
+    assertThat(rows("IT-OWNED")).isEqualTo(5);
+    assertThat(
+            Probe.count(
+                db,
+                services.dbUser(),
+                services.dbPassword(),
+                "SELECT rejected_readings FROM dead_letters WHERE reason = 'station_site_mismatch'"
+                    + " AND gateway = 'it-other-gw' AND detail LIKE"
+                    + " '%station IT-OWNED belongs to site it-intake, not to it-other-site%'"))
+        .isEqualTo(4);
+  }
+
+  @Test
   void unsupportedSchemaVersionIsParkedWithItsReason() throws Exception {
     double before = metric("outfall_readings_rejected_total{reason=\"unsupported_version\"}");
     gateway.publishRaw("{\"v\":2,\"gateway\":\"it-intake-gw\"}".getBytes(StandardCharsets.UTF_8));

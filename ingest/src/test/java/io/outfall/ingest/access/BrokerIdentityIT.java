@@ -1,0 +1,229 @@
+package io.outfall.ingest.access;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.outfall.ingest.embedded.EmbeddedBroker;
+import io.outfall.ingest.storage.Database;
+import io.outfall.ingest.testing.TestServices;
+import io.outfall.protocol.Topics;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.paho.mqttv5.client.MqttClient;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttException;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Broker identity on both brokers: the embedded HiveMQ with {@link BrokerAccessExtension}, and
+ * Debian's Mosquitto (a process of its own) with the files {@code outfall gateways
+ * export-mosquitto} writes. The same accounts and the same checks run against each: anonymous and
+ * wrong passwords refused, a gateway's publishes on another gateway's topics never delivered, its
+ * subscriptions to another gateway's configuration never served, its own traffic flowing.
+ */
+class BrokerIdentityIT {
+  static Database db;
+  static BrokerAccounts accounts;
+  static String ingestSecret;
+  static String gwA;
+  static String gwB;
+  static Path dir;
+
+  @BeforeAll
+  static void accounts() throws Exception {
+    TestServices s = TestServices.get();
+    db =
+        Database.open(
+            s.newDatabase("identity"), s.dbUser(), s.dbPassword(), 2, Duration.ofSeconds(30));
+    accounts = new BrokerAccounts(db.dataSource());
+    ingestSecret = accounts.issue(BrokerAccount.service("it-ingest"));
+    gwA = accounts.issue(BrokerAccount.gateway("plant-a", "gw-1"));
+    gwB = accounts.issue(BrokerAccount.gateway("plant-b", "gw-1"));
+    dir = Files.createTempDirectory("outfall-identity-it");
+  }
+
+  @AfterAll
+  static void close() {
+    if (db != null) db.close();
+  }
+
+  @Test
+  void embeddedBrokerEnforcesEachGatewaysOwnTopics() throws Exception {
+    try (EmbeddedBroker broker =
+        EmbeddedBroker.start(
+            dir.resolve("hivemq"), TestServices.freePort(), false, null, accounts::authenticate)) {
+      checkRules("embedded HiveMQ", broker.url());
+    }
+  }
+
+  @Test
+  void mosquittoWithTheExportedFilesEnforcesTheSameRules() throws Exception {
+    try (MosquittoProcess mosquitto =
+        MosquittoProcess.start(
+            dir.resolve("mosquitto"),
+            MosquittoFiles.write(dir.resolve("export"), accounts.all()))) {
+      checkRules("Mosquitto " + mosquitto.version(), mosquitto.url());
+    }
+  }
+
+  private void checkRules(String broker, String url) throws Exception {
+    // 1. who may connect
+    assertRefused(url, null, null);
+    assertRefused(url, "plant-a/gw-1", "not-the-password");
+    assertRefused(url, "plant-a/gw-1", gwB);
+    assertRefused(url, "nobody", gwA);
+
+    String own = Topics.readings("plant-a", "gw-1");
+    String other = Topics.readings("plant-b", "gw-1");
+    String ownConfig = Topics.topic("plant-a", "gw-1", Topics.Kind.CONFIG);
+    String otherConfig = Topics.topic("plant-b", "gw-1", Topics.Kind.CONFIG);
+    Map<String, AtomicInteger> heard = new ConcurrentHashMap<>();
+    MqttClient ingest = connect(url, "it-ingest-" + System.nanoTime(), "it-ingest", ingestSecret);
+    MqttClient a = connect(url, "gw-a-" + System.nanoTime(), "plant-a/gw-1", gwA);
+    try {
+      // (MqttClient.subscribe(String[], int[], listeners) recurses forever in Paho 1.2.5)
+      ingest.subscribe(
+          new org.eclipse.paho.mqttv5.common.MqttSubscription[] {
+            new org.eclipse.paho.mqttv5.common.MqttSubscription(Topics.allReadings(), 1)
+          },
+          new org.eclipse.paho.mqttv5.client.IMqttMessageListener[] {
+            (t, m) -> heard.computeIfAbsent(t, k -> new AtomicInteger()).incrementAndGet()
+          });
+      // the server's configurations, retained as Rollouts publishes them
+      ingest.publish(ownConfig, retained("config for a"));
+      ingest.publish(otherConfig, retained("config for b"));
+
+      // 2. a gateway publishes: 20 on its own topic, then 20 forged as plant-b's, each forgery on a
+      // connection of its own (HiveMQ answers one by closing the connection, Mosquitto by
+      // dropping the message), then a marker on its own topic
+      int sent = 20;
+      for (int i = 0; i < sent; i++) publish(a, own, "own " + i);
+      int forged = 0;
+      for (int i = 0; i < sent; i++) {
+        MqttClient f = connect(url, "gw-a-forger-" + i, "plant-a/gw-1", gwA);
+        try {
+          publish(f, other, "forged " + i);
+          forged++;
+        } catch (MqttException refused) {
+          forged++; // written to the wire, refused by the broker
+          System.out.println("[identity] forged publish refused: " + refused);
+        } finally {
+          closeQuietly(f);
+        }
+      }
+      // once the marker arrives, anything forged before it would have arrived too
+      publish(a, own, "marker");
+      int forgedAttempts = forged;
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> count(heard, own) == sent + 1 || count(heard, other) > 0);
+      System.out.printf(
+          "[identity] %s: own readings sent=%d arrived=%d; forged as plant-b sent=%d arrived=%d%n",
+          broker, sent + 1, count(heard, own), forgedAttempts, count(heard, other));
+      assertThat(count(heard, other)).as("forged readings delivered").isZero();
+      assertThat(count(heard, own)).as("own readings delivered").isEqualTo(sent + 1);
+
+      // 3. a gateway reads configurations: its own, and (refused) plant-b's by name or wildcard
+      Map<String, String> got = new ConcurrentHashMap<>();
+      a.setCallback(null);
+      subscribeQuietly(a, otherConfig, got);
+      subscribeQuietly(a, Topics.ROOT + "/+/+/config", got);
+      subscribeQuietly(a, ownConfig, got);
+      await().atMost(Duration.ofSeconds(10)).until(() -> got.containsKey(ownConfig));
+      Thread.sleep(1_000); // a wrongly served retained message would come with the own one
+      System.out.printf("[identity] %s: configurations served to plant-a: %s%n", broker, got);
+      assertThat(got).containsOnlyKeys(ownConfig);
+      assertThat(got.get(ownConfig)).isEqualTo("config for a");
+    } finally {
+      ingest.publish(ownConfig, retained(""));
+      ingest.publish(otherConfig, retained(""));
+      closeQuietly(a);
+      closeQuietly(ingest);
+    }
+  }
+
+  private static long count(Map<String, AtomicInteger> heard, String topic) {
+    AtomicInteger n = heard.get(topic);
+    return n == null ? 0 : n.get();
+  }
+
+  private static MqttMessage retained(String text) {
+    MqttMessage m = new MqttMessage(text.getBytes(StandardCharsets.UTF_8), 1, true, null);
+    return m;
+  }
+
+  private static void publish(MqttClient c, String topic, String text) throws MqttException {
+    c.publish(topic, new MqttMessage(text.getBytes(StandardCharsets.UTF_8), 1, false, null));
+  }
+
+  private static void subscribeQuietly(MqttClient c, String filter, Map<String, String> got) {
+    try {
+      var token =
+          c.subscribe(
+              new org.eclipse.paho.mqttv5.common.MqttSubscription[] {
+                new org.eclipse.paho.mqttv5.common.MqttSubscription(filter, 1)
+              },
+              new org.eclipse.paho.mqttv5.client.IMqttMessageListener[] {
+                (t, m) -> {
+                  if (m.getPayload().length > 0)
+                    got.put(t, new String(m.getPayload(), StandardCharsets.UTF_8));
+                }
+              });
+      System.out.println(
+          "[identity] subscribe "
+              + filter
+              + ": reason codes "
+              + java.util.Arrays.toString(token.getReasonCodes()));
+    } catch (MqttException e) {
+      System.out.println("[identity] subscribe " + filter + " refused: " + e.getReasonCode());
+    }
+  }
+
+  private static void assertRefused(String url, String user, String password) {
+    assertThatThrownBy(
+            () -> closeQuietly(connect(url, "probe-" + System.nanoTime(), user, password)))
+        .as("connect as %s", user)
+        .isInstanceOf(MqttException.class)
+        .satisfies(
+            e ->
+                assertThat(((MqttException) e).getReasonCode())
+                    .as("CONNACK reason for %s", user)
+                    .isIn(0x86, 0x87)); // bad user name or password; not authorized
+  }
+
+  static MqttClient connect(String url, String clientId, String user, String password)
+      throws MqttException {
+    MqttClient c = new MqttClient(url, clientId, new MemoryPersistence());
+    MqttConnectionOptions o = new MqttConnectionOptions();
+    o.setCleanStart(true);
+    o.setConnectionTimeout(10);
+    if (user != null) o.setUserName(user);
+    if (password != null) o.setPassword(password.getBytes(StandardCharsets.UTF_8));
+    try {
+      c.connect(o);
+    } catch (MqttException e) {
+      closeQuietly(c);
+      throw e;
+    }
+    return c;
+  }
+
+  private static void closeQuietly(MqttClient c) {
+    try {
+      if (c.isConnected()) c.disconnect();
+      c.close();
+    } catch (MqttException ignored) {
+      // already gone
+    }
+  }
+}
