@@ -1,21 +1,15 @@
 // The engineers' page: gateway configuration versions with their diff, a new version (checked by
 // the gateway's own parser before it is stored), deployment with a canary, rollouts followed live
 // (polled every 2 s while one is still moving), promotion, rollback, tags and the audit log.
-// Everything goes through the HTTP API (docs/openapi.yaml); the name typed in the header is sent
-// as X-Outfall-User and recorded in the audit log.
+// Everything goes through the HTTP API (docs/openapi.yaml) as the signed-in user, whom the server
+// records in the audit log.
 const O = Outfall;
 const $ = id => document.getElementById(id);
 let configs = [];
 let shownRollout = null;
 
-function user() {
-  const u = $('user').value.trim();
-  localStorage.setItem('outfall.user', u);
-  return u || 'engineer';
-}
-
 async function call(url, method, body, type = 'application/json') {
-  return O.json(url, { method, headers: { 'X-Outfall-User': user(), 'content-type': type }, body });
+  return O.json(url, { method, headers: { 'content-type': type }, body });
 }
 
 function showError(e) {
@@ -178,7 +172,7 @@ async function tick() {
 
 function guarded(f) { return async (...a) => { try { showError(null); await f(...a); } catch (e) { showError(e); } }; }
 
-$('user').value = localStorage.getItem('outfall.user') || '';
+O.whoami().catch(() => {});
 $('dep-name').onchange = guarded(loadSeqs);
 $('validate').onclick = guarded(validate);
 $('save').onclick = guarded(save);

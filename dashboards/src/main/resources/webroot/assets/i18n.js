@@ -6,7 +6,7 @@ const OUTFALL_TEXT = {
     live: 'Trực tiếp', reconnecting: 'Đang kết nối lại…', current: 'Giá trị hiện tại', charts: '24 giờ qua (trung bình 1 phút)',
     limit: 'Giới hạn', calibrating: 'Hiệu chuẩn', fault: 'Lỗi thiết bị', measuring: 'Đang đo', no_value: 'chưa có',
     alerts: 'Cảnh báo đang mở', no_alerts: 'Không có cảnh báo nào đang mở', acknowledge: 'Xác nhận', acknowledged: 'Đã xác nhận',
-    your_name: 'Tên của bạn', since: 'từ', completeness: 'Độ đầy đủ dữ liệu hôm nay', kpis: 'Chỉ số sản xuất sạch hơn (30 ngày)',
+    your_name: 'Tên của bạn', sign_in: 'Đăng nhập', sign_out: 'Đăng xuất', username: 'Tên đăng nhập', password: 'Mật khẩu', signed_in_as: 'Đang đăng nhập:', since: 'từ', completeness: 'Độ đầy đủ dữ liệu hôm nay', kpis: 'Chỉ số sản xuất sạch hơn (30 ngày)',
     volume: 'Lượng nước xử lý', energy: 'Điện năng', chemical: 'Hóa chất', energy_int: 'Điện năng / m³', chemical_int: 'Hóa chất / m³',
     baseline: 'kỳ gốc', change: 'thay đổi', target: 'mục tiêu giảm 6–8 %', plants_compliant: 'Nhà máy đạt chuẩn',
     clusters_compliant: 'Cụm có nhà máy đạt chuẩn', target_100: 'mục tiêu của Hà Nội: 100 %', worst: 'Vi phạm nhiều nhất (30 ngày)',
@@ -41,7 +41,7 @@ const OUTFALL_TEXT = {
     live: 'Live', reconnecting: 'Reconnecting…', current: 'Current values', charts: 'Last 24 hours (1-minute means)',
     limit: 'Limit', calibrating: 'Calibrating', fault: 'Device fault', measuring: 'Measuring', no_value: 'none yet',
     alerts: 'Open alerts', no_alerts: 'No open alerts', acknowledge: 'Acknowledge', acknowledged: 'Acknowledged',
-    your_name: 'Your name', since: 'since', completeness: 'Data completeness today', kpis: 'Cleaner production (30 days)',
+    your_name: 'Your name', sign_in: 'Sign in', sign_out: 'Sign out', username: 'User name', password: 'Password', signed_in_as: 'Signed in as', since: 'since', completeness: 'Data completeness today', kpis: 'Cleaner production (30 days)',
     volume: 'Treated volume', energy: 'Energy', chemical: 'Chemicals', energy_int: 'Energy / m³', chemical_int: 'Chemicals / m³',
     baseline: 'baseline', change: 'change', target: 'target 6–8 % lower', plants_compliant: 'Plants compliant',
     clusters_compliant: 'Clusters with compliant plants', target_100: "Hanoi's target: 100 %", worst: 'Worst offenders (30 days)',
@@ -88,8 +88,22 @@ const Outfall = {
   async json(url, options) {
     const r = await fetch(url, options);
     const body = await r.json().catch(() => ({}));
+    if (r.status === 401) this.signIn();
     if (!r.ok) throw new Error(body.error || `${r.status} ${url}`);
     return body;
+  },
+  /** The data needs a signed-in user (the session cookie): off to the login page, then back. */
+  signIn() {
+    location.href = '/login.html?next=' + encodeURIComponent(location.pathname + location.search);
+  },
+  /** Shows who is signed in (element #user) with a sign-out button (#logout); the actor of audits. */
+  async whoami() {
+    const me = await this.json('/api/me');
+    const u = document.getElementById('user');
+    if (u) u.textContent = `${this.t('signed_in_as')} ${me.username} (${me.role})`;
+    const out = document.getElementById('logout');
+    if (out) out.onclick = async () => { await fetch('/api/logout', { method: 'POST' }); this.signIn(); };
+    return me;
   },
   async loadParameters() {
     const p = await this.json('/api/parameters');

@@ -93,10 +93,8 @@ async function loadAlerts() {
 }
 
 async function acknowledge(id) {
-  const user = document.getElementById('user').value.trim() || 'operator';
-  localStorage.setItem('outfall.user', user);
   try {
-    await O.json(`/api/alerts/${id}/acknowledge`, { method: 'POST', headers: { 'X-Outfall-User': user } });
+    await O.json(`/api/alerts/${id}/acknowledge`, { method: 'POST' });
     await loadAlerts();
   } catch (e) { setError(e); }
 }
@@ -205,7 +203,7 @@ async function health() {
 }
 
 O.translate();
-document.getElementById('user').value = localStorage.getItem('outfall.user') || '';
+O.whoami().catch(() => {});
 O.loadParameters().then(loadStations).catch(setError);
 health(); setInterval(health, 30000);
 setInterval(() => state.station && Promise.all([loadCompleteness(), loadAlerts()]).catch(setError), 60000);

@@ -46,6 +46,7 @@ async function showHistory(p) {
 }
 
 O.translate();
+O.whoami().catch(() => {});
 O.loadParameters().then(refresh);
 setInterval(refresh, 60000);
 const live = document.getElementById('live');

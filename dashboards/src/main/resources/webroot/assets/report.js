@@ -27,6 +27,7 @@ async function load() {
 }
 
 O.translate();
+O.whoami().catch(() => {});
 const input = document.getElementById('month');
 input.value = month;
 input.onchange = () => { location.search = `?station=${encodeURIComponent(station)}&month=${input.value}`; };

@@ -195,6 +195,8 @@ public final class IngestServer implements AutoCloseable {
             registry,
             new HttpApi.HealthSources(
                 intake::connected, intake.url(), writer::databaseUp, writer::queuedMessages),
+            new io.outfall.ingest.access.HttpAccess(
+                vertx, database.dataSource(), adminToken(s.get(Setting.HTTP_ADMIN_TOKEN_FILE))),
             r -> {
               if (alerting != null) alerting.mount(r);
               fleet.mount(r);
@@ -246,5 +248,11 @@ public final class IngestServer implements AutoCloseable {
     dashboards.close();
     vertx.close().await();
     database.close();
+  }
+
+  private static String adminToken(String file) throws java.io.IOException {
+    return file.isBlank()
+        ? null
+        : io.outfall.ingest.access.AdminToken.loadOrCreate(java.nio.file.Path.of(file));
   }
 }

@@ -62,7 +62,7 @@ public final class ConfigCommand implements Runnable {
     }
   }
 
-  /** Where the server is and who is acting (recorded in the audit log). */
+  /** Where the server is and who is acting (the token's user, recorded in the audit log). */
   static final class Server {
     @Option(
         names = "--server",
@@ -71,10 +71,14 @@ public final class ConfigCommand implements Runnable {
     String url;
 
     @Option(
-        names = "--user",
-        defaultValue = "${sys:user.name}",
-        description = "who is deploying, for the audit log (default: your login)")
-    String user;
+        names = "--token-file",
+        paramLabel = "FILE",
+        defaultValue = "${env:OUTFALL_TOKEN_FILE}",
+        description = {
+          "file holding your API token (default $OUTFALL_TOKEN_FILE; or set $OUTFALL_TOKEN).",
+          "An engineer's or admin's: POST /api/tokens, or the demo's <data-dir>/admin-token"
+        })
+    java.nio.file.Path tokenFile;
 
     @Option(
         names = "--wait",
@@ -82,8 +86,14 @@ public final class ConfigCommand implements Runnable {
         description = "seconds to follow the rollout before giving up (default ${DEFAULT-VALUE})")
     int waitSeconds;
 
-    ConfigClient client() {
-      return new ConfigClient(url, user);
+    ConfigClient client() throws java.io.IOException {
+      String token = System.getenv("OUTFALL_TOKEN");
+      if (tokenFile != null) token = java.nio.file.Files.readString(tokenFile).trim();
+      if (token == null || token.isBlank())
+        throw new picocli.CommandLine.ParameterException(
+            new picocli.CommandLine(this),
+            "an API token is needed: --token-file FILE, $OUTFALL_TOKEN_FILE or $OUTFALL_TOKEN");
+      return new ConfigClient(url, token);
     }
   }
 

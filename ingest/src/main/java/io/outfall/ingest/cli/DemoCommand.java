@@ -3,6 +3,9 @@ package io.outfall.ingest.cli;
 import io.outfall.ingest.IngestServer;
 import io.outfall.ingest.access.BrokerAccount;
 import io.outfall.ingest.access.BrokerAccounts;
+import io.outfall.ingest.access.PasswordHash;
+import io.outfall.ingest.access.Role;
+import io.outfall.ingest.access.Users;
 import io.outfall.ingest.config.Setting;
 import io.outfall.ingest.config.Settings;
 import io.outfall.ingest.demo.DemoPlants;
@@ -12,6 +15,7 @@ import io.outfall.ingest.storage.Database;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -65,6 +69,10 @@ final class DemoCommand implements Callable<Integer> {
         Database.open(db.jdbcUrl("outfall"), "postgres", "", 2, Duration.ofSeconds(60));
     BrokerAccounts accounts = new BrokerAccounts(accountsDb.dataSource());
     String ingestSecret = accounts.issue(BrokerAccount.service("outfall-ingest"));
+    // An admin to sign in with, a fresh password each start (shown below), and the admin token.
+    String adminPassword = PasswordHash.newSecret().substring(0, 20);
+    new Users(accountsDb.dataSource()).save("admin", adminPassword, Role.ADMIN, Set.of());
+    Path adminToken = dir.resolve("admin-token");
     EmbeddedBroker broker =
         EmbeddedBroker.start(dir.resolve("broker"), mqttPort, true, null, accounts::authenticate);
     Settings settings =
@@ -76,6 +84,7 @@ final class DemoCommand implements Callable<Integer> {
             .with(Setting.MQTT_USERNAME, "outfall-ingest")
             .with(Setting.MQTT_PASSWORD, ingestSecret)
             .with(Setting.HTTP_PORT, httpPort)
+            .with(Setting.HTTP_ADMIN_TOKEN_FILE, adminToken.toString())
             .with(Setting.ALERTS_PERMITS_DIR, demoPermits(dir.resolve("permits")).toString())
             .with(Setting.DEPLOY_SIGNING_KEY_FILE, dir.resolve("config-signing.key").toString());
     IngestServer server = IngestServer.start(settings);
@@ -92,8 +101,17 @@ final class DemoCommand implements Callable<Integer> {
             (site, gateway) -> accounts.issue(BrokerAccount.gateway(site, gateway)));
     System.out.println();
     System.out.println("  Outfall is running: http://127.0.0.1:" + server.httpPort() + "/");
+    System.out.println(
+        "  sign in: user admin, password " + adminPassword + "  (new at every start)");
+    System.out.println(
+        "  API:     curl -H \"Authorization: Bearer $(cat "
+            + adminToken
+            + ")\" http://127.0.0.1:"
+            + server.httpPort()
+            + "/api/stations");
     System.out.println("  health:  http://127.0.0.1:" + server.httpPort() + "/api/health");
-    System.out.println("  metrics: http://127.0.0.1:" + server.httpPort() + "/metrics");
+    System.out.println(
+        "  metrics: http://127.0.0.1:" + server.httpPort() + "/metrics  (admin or scrape token)");
     System.out.println(
         "  alerts:  http://127.0.0.1:"
             + server.httpPort()

@@ -9,6 +9,11 @@ package io.outfall.ingest.config;
 public enum Setting {
   HTTP_HOST("http.host", "0.0.0.0", "address the HTTP server binds"),
   HTTP_PORT("http.port", "8080", "HTTP port of the API, web UI and /metrics"),
+  HTTP_ADMIN_TOKEN_FILE(
+      "http.admin-token-file",
+      "",
+      "file holding a token that acts as admin everywhere; created (mode 600) if missing;"
+          + " empty: none (create users with 'outfall users add')"),
 
   MQTT_URL("mqtt.url", "tcp://127.0.0.1:1883", "broker URL (tcp:// or ssl://)"),
   MQTT_USERNAME("mqtt.username", "", "broker user name (empty: none)"),

@@ -30,15 +30,16 @@ public final class ConfigClient {
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final String server;
-  private final String user;
+  private final String token;
 
   /**
    * @param server e.g. {@code http://127.0.0.1:8080}
-   * @param user recorded as the author and actor in the audit log
+   * @param token an API token of an engineer or admin: its user is the author and actor in the
+   *     audit log
    */
-  public ConfigClient(String server, String user) {
+  public ConfigClient(String server, String token) {
     this.server = server.endsWith("/") ? server.substring(0, server.length() - 1) : server;
-    this.user = user;
+    this.token = token;
   }
 
   /** Stores a version (or finds the identical one stored before). */
@@ -147,7 +148,7 @@ public final class ConfigClient {
     HttpRequest.Builder req =
         HttpRequest.newBuilder(URI.create(server + path))
             .timeout(Duration.ofSeconds(60))
-            .header("X-Outfall-User", user)
+            .header("Authorization", "Bearer " + token)
             .method(
                 method,
                 body == null

@@ -82,6 +82,7 @@ public final class ConfigRolloutDrill implements Callable<Integer> {
                     .with(Setting.HTTP_HOST, "127.0.0.1")
                     .with(Setting.HTTP_PORT, 0)
                     .with(Setting.ALERTS_ENABLED, false)
+                    .with(Setting.HTTP_ADMIN_TOKEN_FILE, dir.resolve("admin-token").toString())
                     .with(
                         Setting.DEPLOY_SIGNING_KEY_FILE, dir.resolve("signing.key").toString()))) {
       try {
@@ -101,7 +102,8 @@ public final class ConfigRolloutDrill implements Callable<Integer> {
       int deadPort,
       int canaryGateways)
       throws Exception {
-    ConfigClient api = new ConfigClient("http://127.0.0.1:" + server.httpPort(), "drill");
+    ConfigClient api =
+        new ConfigClient("http://127.0.0.1:" + server.httpPort(), Drills.adminToken(dir));
     String key = api.get("/api/config-signing-key").getString("public_key");
     // The second gateway in order is in the canary and cannot reach its new flow meter.
     String unlucky = gatewayId(2);

@@ -63,7 +63,8 @@ public final class DatabaseOutageDrill implements Callable<Integer> {
                   .with(Setting.MQTT_CLIENT_ID, "drill-ingest")
                   .with(Setting.HTTP_HOST, "127.0.0.1")
                   .with(Setting.HTTP_PORT, 0)
-                  .with(Setting.ALERTS_ENABLED, false))) {
+                  .with(Setting.ALERTS_ENABLED, false)
+                  .with(Setting.HTTP_ADMIN_TOKEN_FILE, dir.resolve("admin-token").toString()))) {
         LoadGateway gateway = new LoadGateway("drill", "gw-flow");
         String stored = Drills.storedFor(gateway.station());
         long base = System.currentTimeMillis() - Duration.ofDays(2).toMillis();
@@ -121,7 +122,9 @@ public final class DatabaseOutageDrill implements Callable<Integer> {
             backlogAfter / 1e9,
             caughtUp / 1e9,
             Drills.metric(
-                server.httpPort(), "outfall_ingest_write_failures_total{kind=\"transient\"}"));
+                server.httpPort(),
+                Drills.adminToken(dir),
+                "outfall_ingest_write_failures_total{kind=\"transient\"}"));
         long lost = Math.max(0, sent - storedNow);
         System.out.printf(
             "sent=%d stored=%d duplicates=%d lost=%d%n", sent, storedNow, duplicates, lost);

@@ -29,15 +29,23 @@ final class Drills {
 
   private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newHttpClient();
 
+  /**
+   * The admin token a drill's ingest accepts (setting {@code http.admin-token-file}), created in
+   * the drill's directory.
+   */
+  static String adminToken(java.nio.file.Path dir) throws java.io.IOException {
+    return io.outfall.ingest.access.AdminToken.loadOrCreate(dir.resolve("admin-token"));
+  }
+
   /** GET on ingest at 127.0.0.1:{@code port}; null when it does not answer (yet). */
-  private static java.net.http.HttpResponse<String> get(int port, String path) {
+  private static java.net.http.HttpResponse<String> get(int port, String token, String path) {
     try {
-      return HTTP.send(
+      var req =
           java.net.http.HttpRequest.newBuilder(
                   java.net.URI.create("http://127.0.0.1:" + port + path))
-              .timeout(java.time.Duration.ofSeconds(5))
-              .build(),
-          java.net.http.HttpResponse.BodyHandlers.ofString());
+              .timeout(java.time.Duration.ofSeconds(5));
+      if (token != null) req.header("Authorization", "Bearer " + token);
+      return HTTP.send(req.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
     } catch (java.io.IOException e) {
       return null;
     } catch (InterruptedException e) {
@@ -48,13 +56,13 @@ final class Drills {
 
   /** The status /api/health answers, or -1 when ingest does not answer. */
   static int health(int port) {
-    var r = get(port, "/api/health");
+    var r = get(port, null, "/api/health");
     return r == null ? -1 : r.statusCode();
   }
 
   /** One series' value from ingest's /metrics, as text ("?" when it cannot be read). */
-  static String metric(int port, String name) {
-    var r = get(port, "/metrics");
+  static String metric(int port, String adminToken, String name) {
+    var r = get(port, adminToken, "/metrics");
     if (r == null) return "?";
     return r.body()
         .lines()

@@ -66,7 +66,8 @@ public final class IngestCrashDrill implements Callable<Integer> {
               Setting.MQTT_SESSION_EXPIRY_SECONDS.envName(), "600",
               Setting.HTTP_HOST.envName(), "127.0.0.1",
               Setting.HTTP_PORT.envName(), Integer.toString(httpPort),
-              Setting.ALERTS_ENABLED.envName(), "false");
+              Setting.ALERTS_ENABLED.envName(), "false",
+              Setting.HTTP_ADMIN_TOKEN_FILE.envName(), dir.resolve("admin-token").toString());
       LoadGateway gateway = new LoadGateway("drill", "gw-crash");
       String stored = Drills.storedFor(gateway.station());
       Process ingest = startIngest(env, httpPort, dir.resolve("ingest-1.log"));
@@ -121,7 +122,9 @@ public final class IngestCrashDrill implements Callable<Integer> {
               ? "not caught up within 180 s"
               : String.format(
                   "all stored %.1f s after the restart; replays dropped by storage: %s",
-                  caughtUp / 1e9, Drills.metric(httpPort, "outfall_readings_duplicate_total")));
+                  caughtUp / 1e9,
+                  Drills.metric(
+                      httpPort, Drills.adminToken(dir), "outfall_readings_duplicate_total")));
       ingest.destroy();
       ingest.waitFor();
       long lost = Math.max(0, sent - storedNow);

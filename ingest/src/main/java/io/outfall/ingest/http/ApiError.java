@@ -9,6 +9,10 @@ public final class ApiError extends RuntimeException {
     this.status = status;
   }
 
+  public int status() {
+    return status;
+  }
+
   public static ApiError badRequest(String message) {
     return new ApiError(400, message);
   }

@@ -1,6 +1,9 @@
 package io.outfall.ingest.http;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.outfall.ingest.access.HttpAccess;
+import io.outfall.ingest.access.Principal;
+import io.outfall.ingest.access.Role;
 import io.outfall.ingest.storage.Database;
 import io.outfall.ingest.storage.ParameterCatalog;
 import io.outfall.ingest.storage.ReadingQueries;
@@ -49,6 +52,7 @@ public final class HttpApi {
   private final PrometheusMeterRegistry registry;
   private final HealthSources health;
   private final java.util.function.Consumer<Router> extraRoutes;
+  private final HttpAccess access;
   private final WorkerExecutor queryWorkers;
   private final WorkerExecutor metricsWorker;
 
@@ -58,7 +62,9 @@ public final class HttpApi {
       ParameterCatalog catalog,
       PrometheusMeterRegistry registry,
       HealthSources health,
+      HttpAccess access,
       java.util.function.Consumer<Router> extraRoutes) {
+    this.access = access;
     this.vertx = vertx;
     this.database = database;
     this.queries = new ReadingQueries(database.dataSource());
@@ -82,6 +88,8 @@ public final class HttpApi {
                 fail(ctx, ApiError.badRequest("the path or query contains a NUL character (%00)"));
               else ctx.next();
             });
+    r.route().handler(access::gate);
+    access.mount(r);
     r.get("/api/health").handler(this::health);
     r.get("/api/parameters").handler(this::parameters);
     r.get("/api/stations").handler(this::stations);
@@ -163,7 +171,9 @@ public final class HttpApi {
     String site = ctx.request().getParam("site");
     int limit = QueryParams.intParam(ctx, "limit", 100, 1, 1000);
     int offset = QueryParams.intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
-    blocking(() -> queries.stations(site, limit + 1, offset))
+    Principal who = HttpAccess.principal(ctx);
+    java.util.Set<String> only = who.role() == Role.OPERATOR ? who.sites() : null;
+    blocking(() -> queries.stations(site, only, limit + 1, offset))
         .onSuccess(
             list -> {
               JsonArray items = new JsonArray();

@@ -50,6 +50,13 @@ public final class JsonBody {
     return text(field, null);
   }
 
+  /** A text field that must be present and not blank: 400 naming it otherwise. */
+  public String required(String field) {
+    String v = text(field, null);
+    if (v == null || v.isBlank()) throw ApiError.badRequest(field + " is required");
+    return v;
+  }
+
   /** A whole number field within int range, or {@code dflt} when absent or null. */
   public Integer whole(String field, Integer dflt) {
     Object v = json.getValue(field);

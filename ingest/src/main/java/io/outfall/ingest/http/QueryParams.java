@@ -1,5 +1,6 @@
 package io.outfall.ingest.http;
 
+import io.outfall.ingest.access.HttpAccess;
 import io.vertx.ext.web.RoutingContext;
 import java.time.DateTimeException;
 import java.time.Duration;
@@ -101,9 +102,9 @@ public final class QueryParams {
     }
   }
 
-  /** Who acts, until requests carry real identities: the X-Outfall-User header, or anonymous. */
+  /** Who acts: the user the request's token belongs to (see {@link HttpAccess}). */
   public static String user(RoutingContext ctx) {
-    String u = ctx.request().getHeader("X-Outfall-User");
-    return u == null || u.isBlank() ? "anonymous" : u.trim();
+    var p = HttpAccess.principal(ctx);
+    return p == null ? "anonymous" : p.name();
   }
 }

@@ -50,6 +50,14 @@ public final class ReadingQueries {
       int fault) {}
 
   public List<Station> stations(String site, int limit, int offset) throws SQLException {
+    return stations(site, null, limit, offset);
+  }
+
+  /**
+   * @param onlySites when not null, only stations of these sites (an operator's)
+   */
+  public List<Station> stations(String site, java.util.Set<String> onlySites, int limit, int offset)
+      throws SQLException {
     // Per-parameter first/last via the primary key (station, parameter, ts): two index probes per
     // parameter instead of a scan of the station's whole history.
     String sql =
@@ -62,13 +70,18 @@ public final class ReadingQueries {
             + "   (SELECT ts FROM readings r WHERE r.station_id = s.id AND r.parameter_id = p.id"
             + "     ORDER BY ts DESC LIMIT 1) AS l"
             + "   FROM parameters p) x WHERE l IS NOT NULL) agg ON true"
-            + " WHERE (?::text IS NULL OR si.code = ?) ORDER BY si.code, s.code LIMIT ? OFFSET ?";
+            + " WHERE (?::text IS NULL OR si.code = ?) AND (?::text[] IS NULL OR si.code = ANY(?))"
+            + " ORDER BY si.code, s.code LIMIT ? OFFSET ?";
     try (var c = ds.getConnection();
         var ps = c.prepareStatement(sql)) {
+      java.sql.Array sites =
+          onlySites == null ? null : c.createArrayOf("text", onlySites.toArray());
       ps.setString(1, site);
       ps.setString(2, site);
-      ps.setInt(3, limit);
-      ps.setInt(4, offset);
+      ps.setArray(3, sites);
+      ps.setArray(4, sites);
+      ps.setInt(5, limit);
+      ps.setInt(6, offset);
       List<Station> out = new ArrayList<>();
       try (var rs = ps.executeQuery()) {
         while (rs.next()) {

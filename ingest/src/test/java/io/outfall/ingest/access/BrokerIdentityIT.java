@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.outfall.ingest.embedded.EmbeddedBroker;
 import io.outfall.ingest.storage.Database;
+import io.outfall.ingest.testing.Cli;
 import io.outfall.ingest.testing.TestServices;
 import io.outfall.protocol.Topics;
 import java.nio.charset.StandardCharsets;
@@ -42,14 +43,40 @@ class BrokerIdentityIT {
   @BeforeAll
   static void accounts() throws Exception {
     TestServices s = TestServices.get();
-    db =
-        Database.open(
-            s.newDatabase("identity"), s.dbUser(), s.dbPassword(), 2, Duration.ofSeconds(30));
+    String url = s.newDatabase("identity");
+    db = Database.open(url, s.dbUser(), s.dbPassword(), 2, Duration.ofSeconds(30));
     accounts = new BrokerAccounts(db.dataSource());
-    ingestSecret = accounts.issue(BrokerAccount.service("it-ingest"));
-    gwA = accounts.issue(BrokerAccount.gateway("plant-a", "gw-1"));
-    gwB = accounts.issue(BrokerAccount.gateway("plant-b", "gw-1"));
     dir = Files.createTempDirectory("outfall-identity-it");
+    // the accounts are made as an operator makes them: with the command line
+    settings = dir.resolve("outfall.yaml");
+    Files.writeString(
+        settings,
+        "db: {url: \"%s\", user: \"%s\", password: \"%s\"}\n"
+            .formatted(url, s.dbUser(), s.dbPassword()));
+    ingestSecret = issue("add-service", "it-ingest");
+    gwA = issue("add", "plant-a/gw-1");
+    gwB = issue("add", "plant-b/gw-1");
+    String[] listed = Cli.run("gateways", "list", "--config", settings.toString());
+    assertThat(listed[1]).contains("it-ingest", "plant-a/gw-1", "plant-b/gw-1");
+  }
+
+  static Path settings;
+
+  /** {@code outfall gateways ADD ID --password-file F}: the password it wrote. */
+  private static String issue(String add, String id) throws Exception {
+    Path secret = dir.resolve(id.replace('/', '_') + ".secret");
+    String[] r =
+        Cli.run(
+            "gateways",
+            add,
+            id,
+            "--config",
+            settings.toString(),
+            "--password-file",
+            secret.toString());
+    assertThat(r[0]).as(r[1] + r[2]).isEqualTo("0");
+    assertThat(r[1]).doesNotContain(Files.readString(secret).trim()); // never printed
+    return Files.readString(secret).trim();
   }
 
   @AfterAll
@@ -125,7 +152,7 @@ class BrokerIdentityIT {
       publish(a, own, "marker");
       int forgedAttempts = forged;
       await()
-          .atMost(Duration.ofSeconds(20))
+          .atMost(Duration.ofSeconds(60))
           .until(() -> count(heard, own) == sent + 1 || count(heard, other) > 0);
       System.out.printf(
           "[identity] %s: own readings sent=%d arrived=%d; forged as plant-b sent=%d arrived=%d%n",
@@ -139,7 +166,7 @@ class BrokerIdentityIT {
       subscribeQuietly(a, otherConfig, got);
       subscribeQuietly(a, Topics.ROOT + "/+/+/config", got);
       subscribeQuietly(a, ownConfig, got);
-      await().atMost(Duration.ofSeconds(10)).until(() -> got.containsKey(ownConfig));
+      await().atMost(Duration.ofSeconds(30)).until(() -> got.containsKey(ownConfig));
       Thread.sleep(1_000); // a wrongly served retained message would come with the own one
       System.out.printf("[identity] %s: configurations served to plant-a: %s%n", broker, got);
       assertThat(got).containsOnlyKeys(ownConfig);
@@ -220,8 +247,9 @@ class BrokerIdentityIT {
 
   private static void closeQuietly(MqttClient c) {
     try {
-      if (c.isConnected()) c.disconnect();
-      c.close();
+      // bounded: a plain disconnect waits forever on a connection the broker already dropped
+      if (c.isConnected()) c.disconnectForcibly(1_000, 2_000);
+      c.close(true);
     } catch (MqttException ignored) {
       // already gone
     }

@@ -137,7 +137,7 @@ class DashboardsApiIT {
     var csv =
         HttpClient.newHttpClient()
             .send(
-                HttpRequest.newBuilder(URI.create(plant.base + q + "&format=csv")).build(),
+                Probe.request(URI.create(plant.base + q + "&format=csv")).build(),
                 HttpResponse.BodyHandlers.ofString());
     assertThat(csv.statusCode()).isEqualTo(200);
     assertThat(csv.headers().firstValue("content-type")).hasValue("text/csv; charset=utf-8");
@@ -151,10 +151,9 @@ class DashboardsApiIT {
     var ack =
         HttpClient.newHttpClient()
             .send(
-                HttpRequest.newBuilder(
+                Probe.request(
                         URI.create(
                             plant.base + "/api/alerts/" + plant.breachAlert + "/acknowledge"))
-                    .header("X-Outfall-User", "inspector")
                     .POST(HttpRequest.BodyPublishers.noBody())
                     .build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -188,7 +187,9 @@ class DashboardsApiIT {
   void theLiveFeedAnnouncesAStoredReading() throws Exception {
     List<String> lines = new CopyOnWriteArrayList<>();
     var request =
-        HttpRequest.newBuilder(URI.create(plant.base + "/api/live?station=" + STATION)).build();
+        Probe.request(URI.create(plant.base + "/api/live?station=" + STATION))
+            .timeout(Duration.ofMinutes(5))
+            .build();
     var stream =
         HttpClient.newHttpClient()
             .sendAsync(request, HttpResponse.BodyHandlers.ofLines())

@@ -29,6 +29,7 @@ class PrometheusIT {
   static Process prometheus;
   static int prometheusPort;
   static Path dir;
+  static String scrapeToken;
 
   @BeforeAll
   static void start() throws Exception {
@@ -40,10 +41,22 @@ class PrometheusIT {
     Assumptions.assumeTrue(present, "no /usr/bin/prometheus or /usr/bin/promtool");
     plant = SeededPlant.start("prom");
     dir = Files.createTempDirectory("outfall-prometheus");
+    // Prometheus scrapes with a dedicated scrape token, as a deployment would
+    var issued =
+        Probe.send(
+            Probe.request(java.net.URI.create(plant.base + "/api/tokens"))
+                .POST(
+                    java.net.http.HttpRequest.BodyPublishers.ofString(
+                        "{\"name\":\"prometheus\",\"kind\":\"scrape\"}")));
+    assertThat(issued.status()).as(issued.body()).isEqualTo(201);
+    scrapeToken = new io.vertx.core.json.JsonObject(issued.body()).getString("token");
     Files.writeString(
         dir.resolve("prometheus.yml"),
         "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
             + "scrape_configs:\n  - job_name: outfall\n    metrics_path: /metrics\n"
+            + "    authorization: {credentials: '"
+            + scrapeToken
+            + "'}\n"
             + "    static_configs:\n      - targets: ['127.0.0.1:"
             + plant.port()
             + "']\n");

@@ -111,7 +111,7 @@ final class SeededPlant implements AutoCloseable {
   HttpResponse<String> send(String method, String path, String body) throws Exception {
     return HttpClient.newHttpClient()
         .send(
-            HttpRequest.newBuilder(URI.create(base + path))
+            Probe.request(URI.create(base + path))
                 .method(method, HttpRequest.BodyPublishers.ofString(body))
                 .header("content-type", "text/yaml")
                 .build(),

@@ -207,6 +207,9 @@ class ConfigDeploymentIT {
         java.nio.file.Path file = rig.dir.resolve("plant.yaml");
         java.nio.file.Files.writeString(file, v3);
         String server = "http://127.0.0.1:" + port;
+        // the CLI acts as the engineer whose API token is in the file
+        cliToken = rig.dir.resolve("cli-engineer.token");
+        java.nio.file.Files.writeString(cliToken, engineer(port, "cli-engineer") + "\n");
         String[] deployed =
             cli(
                 "config",
@@ -218,9 +221,7 @@ class ConfigDeploymentIT {
                 "50%",
                 "--auto-promote",
                 "--server",
-                server,
-                "--user",
-                "cli-engineer");
+                server);
         assertThat(deployed[0]).as(deployed[1] + deployed[2]).isEqualTo("0");
         assertThat(deployed[1])
             .contains("plant #3 (version dep-3")
@@ -298,23 +299,25 @@ class ConfigDeploymentIT {
         + "}\n";
   }
 
-  /** Runs the CLI in this JVM: exit status, standard output, standard error. */
-  private static String[] cli(String... args) {
-    java.io.PrintStream out = System.out;
-    java.io.PrintStream err = System.err;
-    var o = new java.io.ByteArrayOutputStream();
-    var e = new java.io.ByteArrayOutputStream();
-    int exit;
-    try {
-      System.setOut(new java.io.PrintStream(o, true));
-      System.setErr(new java.io.PrintStream(e, true));
-      exit = new picocli.CommandLine(new io.outfall.ingest.cli.Main()).execute(args);
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-    }
-    System.out.print(o);
-    return new String[] {String.valueOf(exit), o.toString(), e.toString()};
+  private static java.nio.file.Path cliToken;
+  private static final java.util.Map<String, String> engineers =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** An API token of the engineer {@code name} on the ingest at {@code port}, made once. */
+  private static String engineer(int port, String name) {
+    return engineers.computeIfAbsent(
+        port + "/" + name, k -> Probe.tokenFor(port, name, "engineer"));
+  }
+
+  /**
+   * Runs the CLI in this JVM, as the engineer whose token is in {@link #cliToken}: exit status,
+   * standard output, standard error.
+   */
+  private static String[] cli(String... given) {
+    String[] args = java.util.Arrays.copyOf(given, given.length + 2);
+    args[given.length] = "--token-file";
+    args[given.length + 1] = cliToken.toString();
+    return io.outfall.ingest.testing.Cli.run(args);
   }
 
   private static String tag(String... gateways) {
@@ -384,8 +387,7 @@ class ConfigDeploymentIT {
   private static HttpResponse<String> send(int port, String method, String path, String body)
       throws Exception {
     return http.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-            .header("X-Outfall-User", "engineer-lan")
+        Probe.as(engineer(port, "engineer-lan"), URI.create("http://127.0.0.1:" + port + path))
             .method(method, HttpRequest.BodyPublishers.ofString(body))
             .build(),
         HttpResponse.BodyHandlers.ofString());

@@ -3,9 +3,6 @@ package io.outfall.ingest.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.outfall.ingest.IngestServer;
 import io.outfall.ingest.testing.Probe;
 import io.outfall.ingest.testing.TestPublisher;
@@ -16,8 +13,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -73,22 +68,9 @@ class HttpApiFuzzIT {
     await()
         .atMost(Duration.ofSeconds(30))
         .until(() -> Probe.get(port(), "/api/stations").body().contains("IT-FUZZ-OUT"));
-    JsonNode paths =
-        new ObjectMapper(new YAMLFactory())
-            .readTree(Files.readString(Path.of("../docs/openapi.yaml")))
-            .get("paths");
-    paths
-        .fields()
-        .forEachRemaining(
-            p ->
-                p.getValue()
-                    .fieldNames()
-                    .forEachRemaining(
-                        m -> {
-                          // the live feed is an endless stream: not a request/response route
-                          if (!p.getKey().equals("/api/live"))
-                            routes.add(new String[] {m.toUpperCase(), p.getKey()});
-                        }));
+    // the live feed is an endless stream: not a request/response route
+    for (String[] r : io.outfall.ingest.testing.DocumentedRoutes.all())
+      if (!r[1].equals("/api/live")) routes.add(r);
   }
 
   @AfterContainer
@@ -108,8 +90,7 @@ class HttpApiFuzzIT {
   @Property(tries = 1500)
   void noRequestMakesTheServerFail(@ForAll("requests") Request r) throws Exception {
     HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + r.path()))
-            .timeout(Duration.ofSeconds(30))
+        Probe.request(URI.create("http://127.0.0.1:" + port() + r.path()))
             .method(
                 r.method(),
                 r.body() == null

@@ -1,6 +1,7 @@
 package io.outfall.ingest.resilience;
 
 import io.outfall.ingest.testing.Probe;
+import io.outfall.ingest.testing.TestServices;
 import java.io.File;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,6 +33,10 @@ final class IngestProcess implements AutoCloseable {
     ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-jar", jar, "serve");
     pb.environment().putAll(env);
     pb.environment().put("OUTFALL_HTTP_PORT", Integer.toString(httpPort));
+    pb.environment()
+        .put(
+            "OUTFALL_HTTP_ADMIN_TOKEN_FILE",
+            TestServices.ADMIN_TOKEN_FILE.toAbsolutePath().toString());
     pb.redirectErrorStream(true);
     pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     process = pb.start();

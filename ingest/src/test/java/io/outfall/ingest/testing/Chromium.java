@@ -44,6 +44,29 @@ public final class Chromium {
     return d;
   }
 
+  /**
+   * Signs in with a token as the session cookie (what the login page would set): for tests about
+   * something other than signing in.
+   */
+  public static void signIn(ChromeDriver d, String base, String token) {
+    d.get(base + "/login.html");
+    d.manage().addCookie(new org.openqa.selenium.Cookie("outfall_session", token, "/"));
+  }
+
+  /**
+   * Signs in through the login page, as a person would, starting from {@code page}: the page sends
+   * the browser to the login page, which sends it back after the login.
+   */
+  public static void logIn(ChromeDriver d, String base, String page, String user, String password) {
+    d.get(base + page);
+    var wait = new org.openqa.selenium.support.ui.WebDriverWait(d, Duration.ofSeconds(20));
+    wait.until(x -> x.getCurrentUrl().contains("/login.html?next="));
+    d.findElement(org.openqa.selenium.By.id("username")).sendKeys(user);
+    d.findElement(org.openqa.selenium.By.id("password")).sendKeys(password);
+    d.findElement(org.openqa.selenium.By.id("submit")).click();
+    wait.until(x -> !x.getCurrentUrl().contains("/login.html"));
+  }
+
   /** Saves a PNG of the page as target/screenshots/{name}.png and returns its path. */
   public static Path screenshot(ChromeDriver d, String name) throws Exception {
     Path dir = Path.of("target", "screenshots");

@@ -29,11 +29,79 @@ public final class Probe {
             + "'");
   }
 
+  /** A request carrying the test admin token ({@link TestServices#adminToken()}). */
+  public static HttpRequest.Builder request(URI uri) {
+    return as(TestServices.adminToken(), uri);
+  }
+
+  /** A request carrying {@code token}. */
+  public static HttpRequest.Builder as(String token, URI uri) {
+    return HttpRequest.newBuilder(uri)
+        .timeout(Duration.ofSeconds(30))
+        .header("Authorization", "Bearer " + token);
+  }
+
+  /**
+   * An API token of a user with {@code role} (and, for an operator, {@code sites}), created on the
+   * ingest at {@code port} with the admin token: how tests act as someone in particular.
+   */
+  public static String tokenFor(int port, String user, String role, String... sites) {
+    String base = "http://127.0.0.1:" + port;
+    var users =
+        new io.vertx.core.json.JsonObject()
+            .put("username", user)
+            .put("password", "pw-" + java.util.UUID.randomUUID())
+            .put("role", role)
+            .put("sites", new io.vertx.core.json.JsonArray(java.util.List.of(sites)));
+    Answer made = send(request(URI.create(base + "/api/users")).POST(json(users)));
+    if (made.status() != 201) throw new IllegalStateException("user not created: " + made);
+    Answer t =
+        send(
+            request(URI.create(base + "/api/tokens"))
+                .POST(
+                    json(
+                        new io.vertx.core.json.JsonObject()
+                            .put("name", "test")
+                            .put("username", user))));
+    if (t.status() != 201) throw new IllegalStateException("token not issued: " + t);
+    return new io.vertx.core.json.JsonObject(t.body()).getString("token");
+  }
+
+  /** Creates a user (or resets it) through the API with the admin token. */
+  public static void user(int port, String user, String password, String role, String... sites) {
+    var body =
+        new io.vertx.core.json.JsonObject()
+            .put("username", user)
+            .put("password", password)
+            .put("role", role)
+            .put("sites", new io.vertx.core.json.JsonArray(java.util.List.of(sites)));
+    Answer made =
+        send(request(URI.create("http://127.0.0.1:" + port + "/api/users")).POST(json(body)));
+    if (made.status() != 201) throw new IllegalStateException("user not created: " + made);
+  }
+
+  private static HttpRequest.BodyPublisher json(io.vertx.core.json.JsonObject o) {
+    return HttpRequest.BodyPublishers.ofString(o.encode());
+  }
+
+  /** Sends and answers; a failure to connect is status -1 with the exception as body. */
+  public static Answer send(HttpRequest.Builder request) {
+    try {
+      var res =
+          http.send(
+              request.header("content-type", "application/json").build(),
+              HttpResponse.BodyHandlers.ofString());
+      return new Answer(res.statusCode(), res.body());
+    } catch (Exception e) {
+      return new Answer(-1, e.toString());
+    }
+  }
+
   public static Answer get(int port, String path) {
     try {
       var res =
           http.send(
-              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+              request(URI.create("http://127.0.0.1:" + port + path))
                   .timeout(Duration.ofSeconds(10))
                   .build(),
               HttpResponse.BodyHandlers.ofString());

@@ -124,6 +124,7 @@ public final class TestServices {
         .with(Setting.MQTT_SESSION_EXPIRY_SECONDS, 600)
         .with(Setting.HTTP_HOST, "127.0.0.1")
         .with(Setting.HTTP_PORT, 0)
+        .with(Setting.HTTP_ADMIN_TOKEN_FILE, ADMIN_TOKEN_FILE.toString())
         .with(
             Setting.DEPLOY_SIGNING_KEY_FILE,
             Path.of("target", "test-keys", name + "-config-signing.key").toString());
@@ -141,6 +142,18 @@ public final class TestServices {
       c.close();
     } catch (Exception e) {
       System.out.println("[test services] could not drop session " + clientId + ": " + e);
+    }
+  }
+
+  /** Every test ingest accepts this admin token (http.admin-token-file). */
+  public static final Path ADMIN_TOKEN_FILE = Path.of("target", "test-keys", "admin-token");
+
+  /** The admin token every test ingest accepts; {@link Probe} sends it. */
+  public static synchronized String adminToken() {
+    try {
+      return io.outfall.ingest.access.AdminToken.loadOrCreate(ADMIN_TOKEN_FILE);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
   }
 

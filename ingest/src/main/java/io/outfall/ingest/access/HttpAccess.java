@@ -1,0 +1,474 @@
+package io.outfall.ingest.access;
+
+import io.outfall.ingest.http.ApiError;
+import io.outfall.ingest.http.JsonBody;
+import io.outfall.ingest.http.QueryParams;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.Cookie;
+import io.vertx.core.http.CookieSameSite;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Who may call what over HTTP. Every request under {@code /api/} and {@code /metrics} needs a token
+ * — {@code Authorization: Bearer <token>}, or the session cookie the login sets — except health,
+ * login and the OpenAPI document; the web pages themselves are static and public, their data is
+ * not. Then {@link #allows} decides by role, and an operator only ever sees their own sites.
+ *
+ * <p>Token lookups are cached for {@link #CACHE_FOR}: a revoked token elsewhere stops working
+ * within that time (at once on the instance that revoked it).
+ */
+public final class HttpAccess {
+  private static final Logger log = LoggerFactory.getLogger(HttpAccess.class);
+  public static final String PRINCIPAL = "outfall.principal";
+  public static final String SESSION_COOKIE = "outfall_session";
+  static final Duration SESSION = Duration.ofHours(12);
+  static final Duration CACHE_FOR = Duration.ofSeconds(30);
+  private static final Set<String> OPEN = Set.of("/api/health", "/api/login", "/api/openapi.yaml");
+
+  private final Vertx vertx;
+  private final Users users;
+  private final DataSource db;
+  private final byte[] adminTokenDigest;
+  // 5 wrong passwords per user name, 20 per address, in 5 minutes
+  private final LoginThrottle perUser = new LoginThrottle(5, Duration.ofMinutes(5));
+  private final LoginThrottle perAddress = new LoginThrottle(20, Duration.ofMinutes(5));
+  private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+
+  private record Cached(Principal principal, long until) {}
+
+  /**
+   * @param adminToken a token that acts as admin everywhere (from {@code http.admin-token-file}),
+   *     or null
+   */
+  public HttpAccess(Vertx vertx, DataSource db, String adminToken) {
+    this.vertx = vertx;
+    this.db = db;
+    this.users = new Users(db);
+    this.adminTokenDigest = adminToken == null ? null : PasswordHash.tokenDigest(adminToken);
+  }
+
+  /** The principal of a request that passed {@link #gate}. */
+  public static Principal principal(RoutingContext ctx) {
+    return ctx.get(PRINCIPAL);
+  }
+
+  /** Mount first: everything after it sees only authenticated, authorized requests. */
+  public void gate(RoutingContext ctx) {
+    String path = ctx.normalizedPath();
+    if (!(path.startsWith("/api/") || path.equals("/metrics")) || OPEN.contains(path)) {
+      ctx.next();
+      return;
+    }
+    String token = token(ctx);
+    if (token == null) {
+      unauthorized(
+          ctx, "sign in first: send 'Authorization: Bearer <token>' (see POST /api/login)");
+      return;
+    }
+    // The checks below are asynchronous: hold the body until the route's BodyHandler takes it.
+    ctx.request().pause();
+    resolve(token)
+        .compose(
+            p -> {
+              if (p.isEmpty())
+                return Future.failedFuture(
+                    new ApiError(401, "the token is unknown, expired or revoked: sign in again"));
+              Principal who = p.get();
+              String refusal = allows(who, ctx.request().method(), path);
+              if (refusal != null) return Future.failedFuture(new ApiError(403, refusal));
+              return scope(who, ctx, path).map(who);
+            })
+        .onSuccess(
+            who -> {
+              ctx.put(PRINCIPAL, who);
+              ctx.next(); // a BodyHandler on the route resumes the request itself
+              ctx.request().resume();
+            })
+        .onFailure(
+            e -> {
+              ctx.request().resume();
+              if (e instanceof ApiError a && a.status() == 401)
+                ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"outfall\"");
+              ctx.fail(e);
+            });
+  }
+
+  /**
+   * Why {@code p} may not call {@code method path}, or null when it may (an operator's site is
+   * checked afterwards by {@link #scope}).
+   */
+  static String allows(Principal p, HttpMethod method, String path) {
+    Role r = p.role();
+    if (r == Role.ADMIN) return null;
+    if (r == Role.SCRAPE)
+      return path.equals("/metrics") ? null : "a scrape token may only read /metrics";
+    if (path.equals("/metrics")) return "/metrics needs a scrape token or an admin";
+    if (path.startsWith("/api/users") || path.startsWith("/api/access-audit"))
+      return "only an admin manages users and reads the access audit";
+    if (path.equals("/api/me") || path.equals("/api/logout") || path.equals("/api/tokens"))
+      return null;
+    boolean read = method == HttpMethod.GET || method == HttpMethod.HEAD;
+    if (r == Role.OPERATOR) {
+      if (path.equals("/api/parameters") || path.equals("/api/stations")) return null;
+      if (path.startsWith("/api/stations/") || path.startsWith("/api/permits/"))
+        return read ? null : "an operator cannot change permits";
+      if (path.startsWith("/api/alerts/"))
+        return read || path.endsWith("/acknowledge") ? null : "an operator may only acknowledge";
+      if (read && (path.equals("/api/alerts") || path.equals("/api/live"))) return null;
+      return "an operator reads their own stations only; this needs an inspector, engineer or admin";
+    }
+    if (read) return null; // inspectors and engineers read everything
+    if (path.startsWith("/api/configs")
+        || path.startsWith("/api/rollouts")
+        || path.startsWith("/api/gateway-tags"))
+      return r == Role.ENGINEER ? null : "deploying configurations needs an engineer or admin";
+    if (path.startsWith("/api/alerts/") || path.startsWith("/api/silences"))
+      return r == Role.INSPECTOR ? null : "acknowledging and silencing need an inspector or admin";
+    return "this needs an admin";
+  }
+
+  /** An operator's request must concern a station of their own sites. */
+  private Future<Void> scope(Principal p, RoutingContext ctx, String path) {
+    if (p.role() != Role.OPERATOR) return Future.succeededFuture();
+    String[] seg = path.split("/");
+    // /api/stations/{station}/..., /api/permits/{station}
+    if (seg.length >= 4 && (seg[2].equals("stations") || seg[2].equals("permits")))
+      return ownStation(p, decode(seg[3]));
+    // /api/alerts/{id}[/acknowledge]
+    if (seg.length >= 4 && seg[2].equals("alerts"))
+      return blocking(() -> siteOfAlert(seg[3])).compose(site -> own(p, site, "alert " + seg[3]));
+    if (path.equals("/api/alerts") || path.equals("/api/live")) {
+      String station = ctx.request().getParam("station");
+      if (station == null)
+        return Future.failedFuture(
+            new ApiError(403, "an operator names one of their stations: ?station=CODE"));
+      return ownStation(p, station);
+    }
+    return Future.succeededFuture(); // lists filter by site themselves
+  }
+
+  private Future<Void> ownStation(Principal p, String station) {
+    return blocking(() -> siteOfStation(station))
+        .compose(site -> own(p, site, "station " + station));
+  }
+
+  private static Future<Void> own(Principal p, String site, String what) {
+    return site != null && p.sees(site)
+        ? Future.succeededFuture()
+        : Future.failedFuture(new ApiError(403, what + " is not at one of your sites"));
+  }
+
+  private String siteOfStation(String station) throws SQLException {
+    return oneText(
+        "SELECT si.code FROM stations st JOIN sites si ON si.id = st.site_id WHERE st.code = ?",
+        station);
+  }
+
+  private String siteOfAlert(String id) throws SQLException {
+    if (!id.matches("\\d{1,18}")) return null;
+    return oneText(
+        "SELECT si.code FROM alerts a JOIN stations st ON st.code = a.station"
+            + " JOIN sites si ON si.id = st.site_id WHERE a.id = ?::bigint",
+        id);
+  }
+
+  private String oneText(String sql, String arg) throws SQLException {
+    try (var c = db.getConnection();
+        var ps = c.prepareStatement(sql)) {
+      ps.setString(1, arg);
+      try (var rs = ps.executeQuery()) {
+        return rs.next() ? rs.getString(1) : null;
+      }
+    }
+  }
+
+  private Future<Optional<Principal>> resolve(String token) {
+    byte[] digest = PasswordHash.tokenDigest(token);
+    if (adminTokenDigest != null && java.security.MessageDigest.isEqual(digest, adminTokenDigest))
+      return Future.succeededFuture(
+          Optional.of(new Principal("admin-token", Role.ADMIN, Set.of())));
+    String key = HexFormat.of().formatHex(digest);
+    Cached c = cache.get(key);
+    if (c != null && c.until - System.nanoTime() > 0)
+      return Future.succeededFuture(Optional.of(c.principal));
+    return blocking(() -> users.byToken(token))
+        .map(
+            p -> {
+              if (cache.size() > 10_000) cache.clear();
+              p.ifPresent(
+                  v -> cache.put(key, new Cached(v, System.nanoTime() + CACHE_FOR.toNanos())));
+              return p;
+            });
+  }
+
+  private static String token(RoutingContext ctx) {
+    String h = ctx.request().getHeader("Authorization");
+    if (h != null && h.regionMatches(true, 0, "Bearer ", 0, 7)) return h.substring(7).trim();
+    Cookie c = ctx.request().getCookie(SESSION_COOKIE);
+    return c == null || c.getValue().isBlank() ? null : c.getValue();
+  }
+
+  private static void unauthorized(RoutingContext ctx, String message) {
+    ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"outfall\"");
+    ctx.fail(new ApiError(401, message));
+  }
+
+  // ---- the access API: login, logout, me, users, tokens, audit --------------------------------
+
+  public void mount(Router r) {
+    r.route("/api/login").handler(BodyHandler.create().setBodyLimit(8 * 1024));
+    r.route("/api/users").handler(BodyHandler.create().setBodyLimit(8 * 1024));
+    r.route("/api/tokens").handler(BodyHandler.create().setBodyLimit(8 * 1024));
+    r.post("/api/login").handler(this::login);
+    r.post("/api/logout").handler(this::logout);
+    r.get("/api/me").handler(ctx -> json(ctx, 200, describe(principal(ctx))));
+    r.get("/api/users").handler(ctx -> run(ctx, 200, this::userList));
+    r.post("/api/users").handler(this::addUser);
+    r.post("/api/tokens").handler(this::addToken);
+    r.get("/api/access-audit").handler(this::auditLog);
+  }
+
+  private void login(RoutingContext ctx) {
+    JsonBody body = JsonBody.of(ctx, true);
+    String username = body.required("username");
+    String password = body.required("password");
+    String remote = remote(ctx);
+    long wait = Math.max(perUser.retryAfterSeconds(username), perAddress.retryAfterSeconds(remote));
+    if (wait > 0) {
+      audited(username, "login", "", remote, "throttled");
+      ctx.response().putHeader("Retry-After", Long.toString(wait));
+      ctx.fail(new ApiError(429, "too many failed logins: try again in " + wait + " s"));
+      return;
+    }
+    blocking(
+            () -> {
+              Optional<Principal> p = users.authenticate(username, password);
+              if (p.isEmpty()) {
+                users.audit(username, "login", "", remote, "refused");
+                return null;
+              }
+              String token = users.issueToken(username, "session", "web login", SESSION);
+              users.audit(username, "login", "", remote, "ok");
+              return new Object[] {p.get(), token};
+            })
+        .onSuccess(
+            r -> {
+              if (r == null) {
+                perUser.failed(username);
+                perAddress.failed(remote);
+                unauthorized(ctx, "wrong user name or password");
+                return;
+              }
+              perUser.succeeded(username);
+              Principal p = (Principal) r[0];
+              String token = (String) r[1];
+              ctx.response()
+                  .addCookie(
+                      Cookie.cookie(SESSION_COOKIE, token)
+                          .setHttpOnly(true)
+                          .setSameSite(CookieSameSite.STRICT)
+                          .setPath("/")
+                          .setMaxAge(SESSION.toSeconds()));
+              json(
+                  ctx,
+                  200,
+                  describe(p).put("token", token).put("expires_in_seconds", SESSION.toSeconds()));
+            })
+        .onFailure(ctx::fail);
+  }
+
+  private void logout(RoutingContext ctx) {
+    String token = token(ctx);
+    Principal p = principal(ctx);
+    cache.remove(HexFormat.of().formatHex(PasswordHash.tokenDigest(token)));
+    blocking(
+            () -> {
+              users.revoke(token);
+              users.audit(p.name(), "logout", "", remote(ctx), "ok");
+              return null;
+            })
+        .onSuccess(
+            v -> {
+              ctx.response().addCookie(Cookie.cookie(SESSION_COOKIE, "").setPath("/").setMaxAge(0));
+              json(ctx, 200, new JsonObject().put("signed_out", true));
+            })
+        .onFailure(ctx::fail);
+  }
+
+  private JsonObject userList() throws SQLException {
+    JsonArray items = new JsonArray();
+    for (Users.User u : users.all())
+      items.add(
+          new JsonObject()
+              .put("username", u.username())
+              .put("role", u.role().label())
+              .put("sites", new JsonArray(u.sites().stream().sorted().toList()))
+              .put("created_at", u.createdAt().toString()));
+    return new JsonObject().put("items", items);
+  }
+
+  private void addUser(RoutingContext ctx) {
+    JsonBody body = JsonBody.of(ctx, true);
+    String username = body.required("username");
+    String password = body.required("password");
+    Role role = parseRole(body.required("role"));
+    List<String> listed = body.texts("sites");
+    Set<String> sites = new HashSet<>(listed == null ? List.of() : listed);
+    Principal admin = principal(ctx);
+    run(
+        ctx,
+        201,
+        () -> {
+          users.save(username, password, role, sites);
+          users.audit(
+              admin.name(),
+              "user_save",
+              username + " " + role.label() + " " + sites,
+              remote(ctx),
+              "ok");
+          return new JsonObject()
+              .put("username", username)
+              .put("role", role.label())
+              .put("sites", new JsonArray(sites.stream().sorted().toList()));
+        });
+  }
+
+  /** Any user: an API token for themselves; an admin: for anyone, or a scrape token. */
+  private void addToken(RoutingContext ctx) {
+    JsonBody body = JsonBody.of(ctx, true);
+    Principal p = principal(ctx);
+    String name = body.required("name");
+    String kind = body.text("kind", "api");
+    String forUser = body.text("username", p.name());
+    if (!kind.equals("api") && !kind.equals("scrape"))
+      throw ApiError.badRequest("kind must be api or scrape, got '" + kind + "'");
+    boolean admin = p.role() == Role.ADMIN;
+    if (!admin && (kind.equals("scrape") || !forUser.equals(p.name())))
+      throw new ApiError(403, "only an admin issues scrape tokens or tokens for others");
+    if (kind.equals("api") && p.name().equals("admin-token") && forUser.equals(p.name()))
+      throw ApiError.badRequest("the admin token has no user: name one with \"username\"");
+    run(
+        ctx,
+        201,
+        () -> {
+          String token =
+              kind.equals("scrape")
+                  ? users.issueScrapeToken(name)
+                  : users.issueToken(forUser, "api", name, null);
+          users.audit(
+              p.name(), "token_issue", kind + " '" + name + "' for " + forUser, remote(ctx), "ok");
+          return new JsonObject().put("token", token).put("kind", kind).put("name", name);
+        });
+  }
+
+  private void auditLog(RoutingContext ctx) {
+    int limit = QueryParams.intParam(ctx, "limit", 100, 1, 1000);
+    int offset = QueryParams.intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
+    run(
+        ctx,
+        200,
+        () -> {
+          JsonArray items = new JsonArray();
+          for (Users.AuditEntry e : users.auditLog(limit, offset))
+            items.add(
+                new JsonObject()
+                    .put("at", e.at().toString())
+                    .put("actor", e.actor())
+                    .put("action", e.action())
+                    .put("detail", e.detail())
+                    .put("remote", e.remote())
+                    .put("outcome", e.outcome()));
+          return new JsonObject().put("items", items).put("limit", limit).put("offset", offset);
+        });
+  }
+
+  /** Records an administrative action by the request's principal (for other APIs). */
+  public void audit(RoutingContext ctx, String action, String detail) {
+    Principal p = principal(ctx);
+    audited(p == null ? "-" : p.name(), action, detail, remote(ctx), "ok");
+  }
+
+  private void audited(String actor, String action, String detail, String remote, String outcome) {
+    blocking(
+            () -> {
+              users.audit(actor, action, detail, remote, outcome);
+              return null;
+            })
+        .onFailure(
+            e ->
+                log.warn(
+                    "could not record {} by {} in the audit: {}", action, actor, e.toString()));
+  }
+
+  private static Role parseRole(String label) {
+    try {
+      return Role.ofUser(label);
+    } catch (IllegalArgumentException e) {
+      throw ApiError.badRequest(e.getMessage());
+    }
+  }
+
+  private static JsonObject describe(Principal p) {
+    return new JsonObject()
+        .put("username", p.name())
+        .put("role", p.role().label())
+        .put("sites", new JsonArray(p.sites().stream().sorted().toList()));
+  }
+
+  private static String remote(RoutingContext ctx) {
+    var a = ctx.request().remoteAddress();
+    return a == null ? "" : a.hostAddress();
+  }
+
+  private static String decode(String segment) {
+    try {
+      return URLDecoder.decode(segment, StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return segment;
+    }
+  }
+
+  private <T> Future<T> blocking(Callable<T> work) {
+    // JDBC and PBKDF2 block: worker threads, never the event loop
+    return vertx.executeBlocking(work, false);
+  }
+
+  private void run(RoutingContext ctx, int status, Callable<JsonObject> work) {
+    blocking(work)
+        .onSuccess(body -> json(ctx, status, body))
+        .onFailure(
+            e ->
+                ctx.fail(
+                    e instanceof IllegalArgumentException
+                        ? ApiError.badRequest(e.getMessage())
+                        : e));
+  }
+
+  private static void json(RoutingContext ctx, int status, JsonObject body) {
+    ctx.response()
+        .setStatusCode(status)
+        .putHeader("content-type", "application/json")
+        .end(body.encode());
+  }
+}
