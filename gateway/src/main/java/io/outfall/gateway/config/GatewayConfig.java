@@ -39,6 +39,8 @@ public record GatewayConfig(
       String username,
       String password,
       java.nio.file.Path caFile,
+      java.nio.file.Path clientKeystore,
+      String clientKeystorePassword,
       Duration keepAlive,
       int batchMaxReadings,
       Duration batchMaxDelay,

@@ -79,6 +79,8 @@ public final class GatewayConfigFile {
     fill(m, "username", rm.username());
     fill(m, "password", rm.password());
     fill(m, "ca_file", rm.caFile() == null ? null : rm.caFile().toString());
+    fill(m, "client_keystore", rm.clientKeystore() == null ? null : rm.clientKeystore().toString());
+    fill(m, "client_keystore_password", rm.clientKeystorePassword());
     fill(m, "keep_alive", rm.keepAlive().toMillis() + "ms");
     fill(m, "batch_max_readings", rm.batchMaxReadings());
     fill(m, "batch_max_delay", rm.batchMaxDelay().toMillis() + "ms");
@@ -101,6 +103,11 @@ public final class GatewayConfigFile {
     unchanged("mqtt.username", next.mqtt().username(), rm.username());
     unchanged("mqtt.password", next.mqtt().password(), rm.password());
     unchanged("mqtt.ca_file", next.mqtt().caFile(), rm.caFile());
+    unchanged("mqtt.client_keystore", next.mqtt().clientKeystore(), rm.clientKeystore());
+    unchanged(
+        "mqtt.client_keystore_password",
+        next.mqtt().clientKeystorePassword(),
+        rm.clientKeystorePassword());
     unchanged("mqtt.keep_alive", next.mqtt().keepAlive(), rm.keepAlive());
     unchanged("buffer", next.buffer(), rb);
     unchanged("remote", next.remote(), running.remote());
@@ -152,6 +159,8 @@ public final class GatewayConfigFile {
         "username",
         "password",
         "ca_file",
+        "client_keystore",
+        "client_keystore_password",
         "keep_alive",
         "batch_max_readings",
         "batch_max_delay",
@@ -162,6 +171,10 @@ public final class GatewayConfigFile {
             optionalText(m, "username"),
             optionalText(m, "password"),
             m.has("ca_file") ? Path.of(text(m, "ca_file", "mqtt.ca_file")) : null,
+            m.has("client_keystore")
+                ? Path.of(text(m, "client_keystore", "mqtt.client_keystore"))
+                : null,
+            optionalText(m, "client_keystore_password"),
             duration(m, "keep_alive", "mqtt.keep_alive", Duration.ofSeconds(30)),
             integer(m, "batch_max_readings", "mqtt.batch_max_readings", 500, 1, 10_000),
             duration(m, "batch_max_delay", "mqtt.batch_max_delay", Duration.ofSeconds(5)),
@@ -169,6 +182,11 @@ public final class GatewayConfigFile {
     if (!mqtt.url().matches("(tcp|ssl)://[^/]+"))
       throw new IllegalArgumentException(
           "mqtt.url: tcp://host:port or ssl://host:port is required, got '" + mqtt.url() + "'");
+    if (mqtt.clientKeystore() != null && !mqtt.url().startsWith("ssl://"))
+      throw new IllegalArgumentException(
+          "mqtt.client_keystore: a client certificate needs an ssl:// url, got '"
+              + mqtt.url()
+              + "'");
     JsonNode r = root.has("remote") ? object(root, "remote") : YAML.createObjectNode();
     known(r, "remote.", "config_key", "apply_grace", "device_addresses");
     Remote remote =

@@ -6,15 +6,42 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 
-/** TLS to a broker whose certificate is signed by the CA(s) in one PEM file, and by no other. */
+/**
+ * TLS to a broker whose certificate is signed by the CA(s) in one PEM file, and by no other (or by
+ * the JVM's CAs when there is no file); optionally presenting this gateway's client certificate.
+ */
 final class TrustedCa {
   private TrustedCa() {}
 
-  static SSLSocketFactory socketFactory(Path pemFile) throws Exception {
+  /**
+   * @param pemFile the broker's CA(s), or null for the JVM's
+   * @param clientKeystore this gateway's key and certificate (PKCS#12 or JKS), or null
+   */
+  static SSLSocketFactory socketFactory(Path pemFile, Path clientKeystore, String password)
+      throws Exception {
+    KeyManager[] keys = null;
+    if (clientKeystore != null) {
+      char[] pw = password == null ? new char[0] : password.toCharArray();
+      KeyStore ks = KeyStore.getInstance(clientKeystore.toFile(), pw); // type from the content
+      KeyManagerFactory kmf =
+          KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      kmf.init(ks, pw);
+      keys = kmf.getKeyManagers();
+    }
+    TrustManager[] trusted = pemFile == null ? null : trustOnly(pemFile);
+    SSLContext tls = SSLContext.getInstance("TLS");
+    tls.init(keys, trusted, null);
+    return tls.getSocketFactory();
+  }
+
+  private static TrustManager[] trustOnly(Path pemFile) throws Exception {
     KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
     trust.load(null, null);
     int n = 0;
@@ -26,8 +53,6 @@ final class TrustedCa {
     TrustManagerFactory tmf =
         TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(trust);
-    SSLContext tls = SSLContext.getInstance("TLS");
-    tls.init(null, tmf.getTrustManagers(), null);
-    return tls.getSocketFactory();
+    return tmf.getTrustManagers();
   }
 }

@@ -80,7 +80,10 @@ public final class Uplink implements AutoCloseable {
     this.ackTopic = Topics.topic(config.site(), config.gateway(), Topics.Kind.CONFIG_ACK);
     this.client =
         new MqttAsyncClient(
-            config.mqtt().url(), "gateway-" + config.gateway(), new MemoryPersistence());
+            config.mqtt().url(),
+            // unique across sites: two plants may both call their gateway "gw1"
+            "gateway-" + config.site() + "-" + config.gateway(),
+            new MemoryPersistence());
     this.thread = new Thread(this::run, "uplink-" + config.gateway());
     thread.setDaemon(true);
   }
@@ -98,8 +101,12 @@ public final class Uplink implements AutoCloseable {
     o.setKeepAliveInterval((int) config.mqtt().keepAlive().toSeconds());
     if (config.mqtt().url().startsWith("tcp://")) {
       o.setSocketFactory(new NoDelaySocketFactory());
-    } else if (config.mqtt().caFile() != null) {
-      o.setSocketFactory(TrustedCa.socketFactory(config.mqtt().caFile()));
+    } else if (config.mqtt().caFile() != null || config.mqtt().clientKeystore() != null) {
+      o.setSocketFactory(
+          TrustedCa.socketFactory(
+              config.mqtt().caFile(),
+              config.mqtt().clientKeystore(),
+              config.mqtt().clientKeystorePassword()));
     } // else ssl:// with the JVM's trust store: Paho's default TLS socket factory
     if (config.mqtt().username() != null) o.setUserName(config.mqtt().username());
     if (config.mqtt().password() != null)

@@ -34,10 +34,16 @@ import org.slf4j.LoggerFactory;
 public final class BrokerAccessExtension implements ExtensionMain {
   private static final Logger log = LoggerFactory.getLogger(BrokerAccessExtension.class);
 
-  /** Checks a user name and password; blocking (a database lookup and a PBKDF2 hash). */
-  @FunctionalInterface
+  /** The accounts; blocking (a database lookup, and a PBKDF2 hash for a password). */
   public interface Directory {
+    /** The account whose password matches. */
     Optional<BrokerAccount> authenticate(String username, String password) throws Exception;
+
+    /**
+     * The account named by a client certificate the TLS listener already verified against its
+     * trusted CAs: its subject's CN is the user name.
+     */
+    Optional<BrokerAccount> find(String username) throws Exception;
   }
 
   private final Directory directory;
@@ -83,11 +89,30 @@ public final class BrokerAccessExtension implements ExtensionMain {
     Optional<String> user = connect.getUserName();
     Optional<ByteBuffer> password = connect.getPassword();
     String client = connect.getClientId();
+    Optional<String> certified =
+        input
+            .getConnectionInformation()
+            .getClientTlsInformation()
+            .flatMap(t -> t.getClientCertificate())
+            .map(c -> commonName(c.getSubjectX500Principal()));
+    if (certified.isPresent() && password.isEmpty()) {
+      check(output, client, certified.get(), () -> directory.find(certified.get()), "certificate");
+      return;
+    }
     if (user.isEmpty() || password.isEmpty()) {
       refuse(output, client, "-", "anonymous clients are refused");
       return;
     }
     String secret = StandardCharsets.UTF_8.decode(password.get().asReadOnlyBuffer()).toString();
+    check(output, client, user.get(), () -> directory.authenticate(user.get(), secret), "password");
+  }
+
+  private interface Lookup {
+    Optional<BrokerAccount> run() throws Exception;
+  }
+
+  private void check(
+      SimpleAuthOutput output, String client, String user, Lookup lookup, String credential) {
     Async<SimpleAuthOutput> async =
         output.async(
             Duration.ofSeconds(10),
@@ -97,21 +122,37 @@ public final class BrokerAccessExtension implements ExtensionMain {
     lookups.execute(
         () -> {
           try {
-            Optional<BrokerAccount> account = directory.authenticate(user.get(), secret);
+            Optional<BrokerAccount> account = lookup.run();
             if (account.isEmpty()) {
-              refuse(output, client, user.get(), "wrong user name or password");
+              refuse(
+                  output,
+                  client,
+                  user,
+                  credential.equals("password")
+                      ? "wrong user name or password"
+                      : "no account for the certificate's CN");
             } else {
               grant(output.getDefaultPermissions(), account.get());
               output.authenticateSuccessfully();
             }
           } catch (Exception e) {
-            log.warn("broker: account lookup for {} failed: {}", user.get(), e.toString());
+            log.warn("broker: account lookup for {} failed: {}", user, e.toString());
             output.failAuthentication(
                 ConnackReasonCode.SERVER_UNAVAILABLE, "account lookup failed, try again");
           } finally {
             async.resume();
           }
         });
+  }
+
+  private static String commonName(javax.security.auth.x500.X500Principal subject) {
+    try {
+      for (var rdn : new javax.naming.ldap.LdapName(subject.getName()).getRdns())
+        if (rdn.getType().equalsIgnoreCase("CN")) return rdn.getValue().toString();
+    } catch (javax.naming.InvalidNameException e) {
+      // fall through: no usable CN
+    }
+    return "";
   }
 
   private static void refuse(SimpleAuthOutput output, String client, String user, String why) {

@@ -13,7 +13,7 @@ import javax.sql.DataSource;
  * The broker accounts ({@code broker_accounts}): created by {@code outfall gateways add}, checked
  * by the embedded broker, exported for Mosquitto. Blocking JDBC: call from worker threads.
  */
-public final class BrokerAccounts {
+public final class BrokerAccounts implements BrokerAccessExtension.Directory {
   /** An account and its stored hash. */
   public record Stored(BrokerAccount account, String passwordHash) {}
 
@@ -61,7 +61,12 @@ public final class BrokerAccounts {
     }
   }
 
-  public Optional<Stored> find(String username) throws SQLException {
+  @Override
+  public Optional<BrokerAccount> find(String username) throws SQLException {
+    return stored(username).map(Stored::account);
+  }
+
+  public Optional<Stored> stored(String username) throws SQLException {
     try (Connection c = db.getConnection();
         PreparedStatement ps = c.prepareStatement(SELECT + " WHERE username = ?")) {
       ps.setString(1, username);
@@ -72,9 +77,10 @@ public final class BrokerAccounts {
   }
 
   /** The account whose password matches, or empty (unknown user and wrong password alike). */
+  @Override
   public Optional<BrokerAccount> authenticate(String username, String password)
       throws SQLException {
-    return find(username)
+    return stored(username)
         .filter(s -> PasswordHash.verify(password, s.passwordHash()))
         .map(Stored::account);
   }

@@ -74,7 +74,7 @@ final class DemoCommand implements Callable<Integer> {
     new Users(accountsDb.dataSource()).save("admin", adminPassword, Role.ADMIN, Set.of());
     Path adminToken = dir.resolve("admin-token");
     EmbeddedBroker broker =
-        EmbeddedBroker.start(dir.resolve("broker"), mqttPort, true, null, accounts::authenticate);
+        EmbeddedBroker.start(dir.resolve("broker"), mqttPort, true, null, accounts);
     Settings settings =
         Settings.resolve(null, System.getenv(), Map.of())
             .with(Setting.DB_URL, db.jdbcUrl("outfall"))

@@ -32,8 +32,15 @@ public final class EmbeddedBroker implements AutoCloseable {
     return start(dir, port, persistent, null);
   }
 
-  /** A TLS listener on 127.0.0.1: its port and the broker's key and certificate (JKS). */
-  public record Tls(int port, Path keystore, String password) {}
+  /**
+   * A TLS listener on 127.0.0.1: its port and the broker's key and certificate (JKS), and the CAs
+   * whose client certificates it accepts (JKS, same password), or null for none.
+   */
+  public record Tls(int port, Path keystore, String password, Path truststore) {
+    public Tls(int port, Path keystore, String password) {
+      this(port, keystore, password, null);
+    }
+  }
 
   /**
    * @param tls an additional TLS listener, or null
@@ -80,9 +87,18 @@ public final class EmbeddedBroker implements AutoCloseable {
     return """
         <tls-tcp-listener><port>%d</port><bind-address>127.0.0.1</bind-address>
           <tls><keystore><path>%s</path><password>%s</password><private-key-password>%s</private-key-password></keystore>
-          <client-authentication-mode>NONE</client-authentication-mode></tls>
+          %s</tls>
         </tls-tcp-listener>"""
-        .formatted(tls.port(), tls.keystore().toAbsolutePath(), tls.password(), tls.password());
+        .formatted(
+            tls.port(),
+            tls.keystore().toAbsolutePath(),
+            tls.password(),
+            tls.password(),
+            tls.truststore() == null
+                ? "<client-authentication-mode>NONE</client-authentication-mode>"
+                : "<truststore><path>%s</path><password>%s</password></truststore>"
+                        .formatted(tls.truststore().toAbsolutePath(), tls.password())
+                    + "<client-authentication-mode>OPTIONAL</client-authentication-mode>");
   }
 
   private static EmbeddedHiveMQ launch(Path dir, BrokerAccessExtension.Directory access) {

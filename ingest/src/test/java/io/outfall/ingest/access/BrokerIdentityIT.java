@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -88,7 +89,7 @@ class BrokerIdentityIT {
   void embeddedBrokerEnforcesEachGatewaysOwnTopics() throws Exception {
     try (EmbeddedBroker broker =
         EmbeddedBroker.start(
-            dir.resolve("hivemq"), TestServices.freePort(), false, null, accounts::authenticate)) {
+            dir.resolve("hivemq"), TestServices.freePort(), false, null, accounts)) {
       checkRules("embedded HiveMQ", broker.url());
     }
   }
@@ -101,6 +102,174 @@ class BrokerIdentityIT {
             MosquittoFiles.write(dir.resolve("export"), accounts.all()))) {
       checkRules("Mosquitto " + mosquitto.version(), mosquitto.url());
     }
+  }
+
+  @Test
+  void clientCertificatesLogGatewaysInOnBothBrokers() throws Exception {
+    TestCertificates certs = new TestCertificates(dir.resolve("certs"));
+    int tlsPort = TestServices.freePort();
+    try (EmbeddedBroker broker =
+        EmbeddedBroker.start(
+            dir.resolve("hivemq-tls"),
+            TestServices.freePort(),
+            false,
+            new EmbeddedBroker.Tls(
+                tlsPort, certs.brokerKeystore, TestCertificates.PASSWORD, certs.truststore),
+            accounts)) {
+      checkCertificates("embedded HiveMQ", broker.url(), "ssl://127.0.0.1:" + tlsPort, certs);
+    }
+    Path export = dir.resolve("export-tls");
+    assertThat(
+            Cli.run(
+                "gateways",
+                "export-mosquitto",
+                "--dir",
+                export.toString(),
+                "--config",
+                settings.toString())[0])
+        .isEqualTo("0");
+    int mosquittoTls = TestServices.freePort();
+    try (MosquittoProcess mosquitto =
+        MosquittoProcess.start(
+            dir.resolve("mosquitto-tls"),
+            List.of(
+                export.resolve(MosquittoFiles.PASSWORDS),
+                export.resolve(MosquittoFiles.ACL),
+                export.resolve(MosquittoFiles.CONF)),
+            // the TLS listener operations.md describes: the certificate's CN is the user name
+            "listener %d 127.0.0.1\ncafile %s\ncertfile %s\nkeyfile %s\nrequire_certificate true\nuse_identity_as_username true\n"
+                .formatted(mosquittoTls, certs.caPem, certs.brokerPem, certs.brokerKeyPem))) {
+      checkCertificates(
+          "Mosquitto " + mosquitto.version(),
+          mosquitto.url(),
+          "ssl://127.0.0.1:" + mosquittoTls,
+          certs);
+    }
+  }
+
+  /**
+   * Over TLS, a gateway with a client certificate whose CN is its user name logs in without a
+   * password and gets its own rules; a certificate without an account, or no certificate and no
+   * password, gets nothing delivered.
+   */
+  private void checkCertificates(String broker, String url, String tlsUrl, TestCertificates certs)
+      throws Exception {
+    String n = Long.toString(System.nanoTime());
+    Path gwCert = certs.client("gw-a-" + n, "plant-a/gw-1");
+    Path stranger = certs.client("stranger-" + n, "plant-x/gw-9");
+    String own = Topics.readings("plant-a", "gw-1");
+    String other = Topics.readings("plant-b", "gw-1");
+    Map<String, AtomicInteger> heard = new ConcurrentHashMap<>();
+    MqttClient ingest = connect(url, "it-ingest-" + System.nanoTime(), "it-ingest", ingestSecret);
+    try {
+      ingest.subscribe(
+          new org.eclipse.paho.mqttv5.common.MqttSubscription[] {
+            new org.eclipse.paho.mqttv5.common.MqttSubscription(Topics.ROOT + "/#", 1)
+          },
+          new org.eclipse.paho.mqttv5.client.IMqttMessageListener[] {
+            (t, m) -> heard.computeIfAbsent(t, k -> new AtomicInteger()).incrementAndGet()
+          });
+      // no certificate and no password: refused (HiveMQ at CONNECT, Mosquitto at the handshake)
+      boolean bareRefused = false;
+      try {
+        closeQuietly(connectTls(tlsUrl, certs.caPem, null, "bare-" + System.nanoTime()));
+      } catch (MqttException e) {
+        bareRefused = true;
+      }
+      // a certificate the CA signed for a name that has no account: nothing it sends arrives
+      int strangerSent = 0;
+      try {
+        MqttClient s = connectTls(tlsUrl, certs.caPem, stranger, "stranger-" + System.nanoTime());
+        for (String t : List.of(own, other, Topics.readings("plant-x", "gw-9"))) {
+          if (!s.isConnected()) break;
+          publish(s, t, "stranger");
+          strangerSent++;
+        }
+        closeQuietly(s);
+      } catch (MqttException refused) {
+        System.out.println("[identity] " + broker + ": stranger's certificate refused: " + refused);
+      }
+      // the gateway's certificate: its own topic, not another's
+      MqttClient a = connectTls(tlsUrl, certs.caPem, gwCert, "gw-a-cert-" + System.nanoTime());
+      publish(a, other, "forged with a certificate");
+      closeQuietly(a);
+      a = connectTls(tlsUrl, certs.caPem, gwCert, "gw-a-cert-" + System.nanoTime());
+      for (int i = 0; i < 5; i++) publish(a, own, "own " + i);
+      closeQuietly(a);
+      await().atMost(Duration.ofSeconds(60)).until(() -> count(heard, own) >= 5);
+      Thread.sleep(500);
+      long manual = count(heard, own);
+      // and a real gateway configured with its certificate (mqtt.client_keystore), no password
+      int modbus = TestServices.freePort();
+      Path gwDir = Files.createDirectories(dir.resolve("gw-cert-" + n));
+      String yaml =
+          io.outfall.ingest.demo.PlantGateways.config(
+                  "gw-1", "plant-a", "CERT-OUT", tlsUrl, modbus, Duration.ofSeconds(1), gwDir)
+              .replace(
+                  "batch_max_delay: 1s}",
+                  "batch_max_delay: 1s, ca_file: \"%s\", client_keystore: \"%s\", client_keystore_password: %s}"
+                      .formatted(certs.caPem, gwCert, TestCertificates.PASSWORD));
+      try (var plant =
+              new io.outfall.gateway.simulator.PlantSimulator(
+                  "CERT-OUT",
+                  new io.outfall.gateway.simulator.EffluentModel(
+                      io.outfall.gateway.simulator.EffluentModel.Profile.TYPICAL, 3),
+                  modbus);
+          var gateway =
+              io.outfall.gateway.Gateway.start(
+                  io.outfall.gateway.config.GatewayConfigFile.parse(yaml))) {
+        await().atMost(Duration.ofSeconds(60)).until(() -> count(heard, own) > manual);
+        assertThat(gateway.status().connected()).isTrue();
+      }
+      System.out.printf(
+          "[identity] %s over TLS: bare client refused=%s; stranger sent=%d arrived=%d; gateway"
+              + " by certificate: own arrived=%d (5 by hand, the rest from a gateway), forged sent=1"
+              + " arrived=%d%n",
+          broker,
+          bareRefused,
+          strangerSent,
+          heard.entrySet().stream()
+                  .filter(e -> e.getKey().contains("plant-x"))
+                  .mapToInt(e -> e.getValue().get())
+                  .sum()
+              + 0,
+          count(heard, own),
+          count(heard, other));
+      assertThat(bareRefused).as("a client with neither certificate nor password").isTrue();
+      assertThat(count(heard, own)).isGreaterThan(5);
+      assertThat(count(heard, other)).isZero();
+      assertThat(count(heard, Topics.readings("plant-x", "gw-9"))).isZero();
+    } finally {
+      closeQuietly(ingest);
+    }
+  }
+
+  private static MqttClient connectTls(String url, Path caPem, Path clientP12, String clientId)
+      throws Exception {
+    javax.net.ssl.KeyManager[] keys = null;
+    if (clientP12 != null) {
+      char[] pw = TestCertificates.PASSWORD.toCharArray();
+      var kmf =
+          javax.net.ssl.KeyManagerFactory.getInstance(
+              javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+      kmf.init(java.security.KeyStore.getInstance(clientP12.toFile(), pw), pw);
+      keys = kmf.getKeyManagers();
+    }
+    var trust = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+    trust.load(null, null);
+    try (var in = Files.newInputStream(caPem)) {
+      trust.setCertificateEntry(
+          "ca", java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
+    }
+    var tmf =
+        javax.net.ssl.TrustManagerFactory.getInstance(
+            javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    var tls = javax.net.ssl.SSLContext.getInstance("TLS");
+    tls.init(keys, tmf.getTrustManagers(), null);
+    MqttConnectionOptions o = new MqttConnectionOptions();
+    o.setSocketFactory(tls.getSocketFactory());
+    return open(url, clientId, o);
   }
 
   private void checkRules(String broker, String url) throws Exception {
@@ -230,12 +399,17 @@ class BrokerIdentityIT {
 
   static MqttClient connect(String url, String clientId, String user, String password)
       throws MqttException {
-    MqttClient c = new MqttClient(url, clientId, new MemoryPersistence());
     MqttConnectionOptions o = new MqttConnectionOptions();
-    o.setCleanStart(true);
-    o.setConnectionTimeout(10);
     if (user != null) o.setUserName(user);
     if (password != null) o.setPassword(password.getBytes(StandardCharsets.UTF_8));
+    return open(url, clientId, o);
+  }
+
+  private static MqttClient open(String url, String clientId, MqttConnectionOptions o)
+      throws MqttException {
+    MqttClient c = new MqttClient(url, clientId, new MemoryPersistence());
+    o.setCleanStart(true);
+    o.setConnectionTimeout(10);
     try {
       c.connect(o);
     } catch (MqttException e) {

@@ -28,6 +28,13 @@ final class MosquittoProcess implements AutoCloseable {
   }
 
   static MosquittoProcess start(Path dir, List<Path> exported) throws Exception {
+    return start(dir, exported, "");
+  }
+
+  /**
+   * @param more further configuration, e.g. a TLS listener: {@code listener 8883 127.0.0.1\n...}
+   */
+  static MosquittoProcess start(Path dir, List<Path> exported, String more) throws Exception {
     Path binary =
         Stream.of("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto", "/usr/bin/mosquitto")
             .map(Path::of)
@@ -48,7 +55,8 @@ final class MosquittoProcess implements AutoCloseable {
             + " 127.0.0.1\n"
             + "persistence false\n"
             + "user root\n"
-            + Files.readString(exported.get(2)).replaceAll("(?m)^#.*\\n", ""));
+            + Files.readString(exported.get(2)).replaceAll("(?m)^#.*\\n", "")
+            + more);
     Path log = dir.resolve("mosquitto.log");
     Process p =
         new ProcessBuilder(binary.toString(), "-c", conf.toString())

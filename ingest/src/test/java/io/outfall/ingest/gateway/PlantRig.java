@@ -54,6 +54,9 @@ final class PlantRig implements AutoCloseable {
     URI broker = URI.create(services.mqttUrl());
     int modbusPort = TestServices.freePort();
     Path dir = Files.createTempDirectory("outfall-" + name + "-it");
+    // A run that failed before closing leaves this ingest's persistent session on a long-lived
+    // broker, with readings queued for it that belong to no database of this run.
+    services.dropSession("it-" + name);
     IngestServer server = IngestServer.start(services.ingestSettings(db, name));
     PlantSimulator plant = null;
     try {
