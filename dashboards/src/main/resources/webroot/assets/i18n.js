@@ -103,6 +103,9 @@ const Outfall = {
     if (u) u.textContent = `${this.t('signed_in_as')} ${me.username} (${me.role})`;
     const out = document.getElementById('logout');
     if (out) out.onclick = async () => { await fetch('/api/logout', { method: 'POST' }); this.signIn(); };
+    // an operator's pages are their own stations': the fleet-wide ones would only answer 403
+    if (me.role === 'operator')
+      document.querySelectorAll('nav a[href="/overview.html"], nav a[href="/configs.html"]').forEach(a => { a.hidden = true; });
     return me;
   },
   async loadParameters() {

@@ -75,6 +75,11 @@ class DashboardsBrowserIT {
     String row = "#alerts tr[data-alert='" + plant.breachAlert + "']";
     wait.until(d -> !d.findElements(By.cssSelector(row + " button.ack")).isEmpty());
     assertThat(text("#user")).contains("lan (operator)");
+    // the fleet-wide pages are not hers: their links are hidden
+    assertThat(browser.findElement(By.cssSelector("nav a[href='/overview.html']")).isDisplayed())
+        .isFalse();
+    assertThat(browser.findElement(By.cssSelector("nav a[href='/configs.html']")).isDisplayed())
+        .isFalse();
     browser.findElement(By.cssSelector(row + " button.ack")).click();
     try {
       wait.until(d -> text(row).contains("lan"));
