@@ -2,6 +2,7 @@ package io.outfall.ingest.access;
 
 import io.outfall.ingest.http.ApiError;
 import io.outfall.ingest.http.JsonBody;
+import io.outfall.ingest.http.JsonReplies;
 import io.outfall.ingest.http.QueryParams;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -242,7 +243,7 @@ public final class HttpAccess {
     r.route("/api/tokens").handler(BodyHandler.create().setBodyLimit(8 * 1024));
     r.post("/api/login").handler(this::login);
     r.post("/api/logout").handler(this::logout);
-    r.get("/api/me").handler(ctx -> json(ctx, 200, describe(principal(ctx))));
+    r.get("/api/me").handler(ctx -> JsonReplies.send(ctx, 200, describe(principal(ctx))));
     r.get("/api/users").handler(ctx -> run(ctx, 200, this::userList));
     r.post("/api/users").handler(this::addUser);
     r.post("/api/tokens").handler(this::addToken);
@@ -290,7 +291,7 @@ public final class HttpAccess {
                           .setSameSite(CookieSameSite.STRICT)
                           .setPath("/")
                           .setMaxAge(SESSION.toSeconds()));
-              json(
+              JsonReplies.send(
                   ctx,
                   200,
                   describe(p).put("token", token).put("expires_in_seconds", SESSION.toSeconds()));
@@ -311,7 +312,7 @@ public final class HttpAccess {
         .onSuccess(
             v -> {
               ctx.response().addCookie(Cookie.cookie(SESSION_COOKIE, "").setPath("/").setMaxAge(0));
-              json(ctx, 200, new JsonObject().put("signed_out", true));
+              JsonReplies.send(ctx, 200, new JsonObject().put("signed_out", true));
             })
         .onFailure(ctx::fail);
   }
@@ -455,20 +456,6 @@ public final class HttpAccess {
   }
 
   private void run(RoutingContext ctx, int status, Callable<JsonObject> work) {
-    blocking(work)
-        .onSuccess(body -> json(ctx, status, body))
-        .onFailure(
-            e ->
-                ctx.fail(
-                    e instanceof IllegalArgumentException
-                        ? ApiError.badRequest(e.getMessage())
-                        : e));
-  }
-
-  private static void json(RoutingContext ctx, int status, JsonObject body) {
-    ctx.response()
-        .setStatusCode(status)
-        .putHeader("content-type", "application/json")
-        .end(body.encode());
+    JsonReplies.when(ctx, status, blocking(work));
   }
 }

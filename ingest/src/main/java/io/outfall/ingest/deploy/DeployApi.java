@@ -2,6 +2,7 @@ package io.outfall.ingest.deploy;
 
 import io.outfall.ingest.http.ApiError;
 import io.outfall.ingest.http.JsonBody;
+import io.outfall.ingest.http.JsonReplies;
 import io.outfall.ingest.http.QueryParams;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -75,7 +76,7 @@ public final class DeployApi {
     r.get("/api/config-signing-key")
         .handler(
             ctx ->
-                json(
+                JsonReplies.send(
                     ctx,
                     200,
                     new JsonObject()
@@ -88,9 +89,9 @@ public final class DeployApi {
     String yaml = body(ctx);
     try {
       String label = ConfigVersions.validate(yaml);
-      json(ctx, 200, new JsonObject().put("valid", true).put("version", label));
+      JsonReplies.send(ctx, 200, new JsonObject().put("valid", true).put("version", label));
     } catch (IllegalArgumentException e) {
-      json(ctx, 400, new JsonObject().put("valid", false).put("error", e.getMessage()));
+      JsonReplies.send(ctx, 400, new JsonObject().put("valid", false).put("error", e.getMessage()));
     }
   }
 
@@ -291,21 +292,6 @@ public final class DeployApi {
   }
 
   private void run(RoutingContext ctx, int status, Callable<JsonObject> work) {
-    vertx
-        .executeBlocking(work, false)
-        .onSuccess(body -> json(ctx, status, body))
-        .onFailure(
-            e -> {
-              if (e instanceof IllegalArgumentException)
-                ctx.fail(ApiError.badRequest(e.getMessage()));
-              else ctx.fail(e);
-            });
-  }
-
-  private static void json(RoutingContext ctx, int status, JsonObject body) {
-    ctx.response()
-        .setStatusCode(status)
-        .putHeader("content-type", "application/json")
-        .end(body.encode());
+    JsonReplies.when(ctx, status, vertx.executeBlocking(work, false));
   }
 }

@@ -217,24 +217,22 @@ public final class ReadingWriter implements AutoCloseable {
 
   private void write(List<Inbound> received) throws SQLException {
     long start = System.nanoTime();
-    List<Inbound> batch = received;
     Map<String, StationDirectory.Registration> newStations = new HashMap<>();
-    int rows = 0;
-    for (Inbound in : batch) {
+    for (Inbound in : received) {
       for (Inbound.Row r : in.rows()) {
         newStations.putIfAbsent(
             r.station(), new StationDirectory.Registration(in.site(), in.gateway()));
       }
-      rows += in.rows().size();
     }
+    // what is stored and acknowledged: the received messages less their refused stations
+    List<Inbound> batch = new ArrayList<>(received.size());
+    int rows = 0;
     int inserted = 0;
     Map<String, StationDirectory.Known> ids;
     try (Connection c = dataSource.getConnection()) {
       c.setAutoCommit(false);
       try {
         ids = stations.resolve(c, newStations);
-        batch = new ArrayList<>(received.size());
-        rows = 0;
         for (Inbound in : received) {
           Inbound checked = refuseForeignStations(in, ids);
           batch.add(checked);

@@ -72,15 +72,12 @@ final class PermitWindows {
     return new JsonObject(Probe.get(httpPort, "/api/alerts/" + id).body());
   }
 
-  private String inspector;
-
   /**
    * A request as the inspector {@code inspector.lan} (a user with that role, made on first use);
    * permits are an admin's, so those go with the admin token.
    */
   HttpResponse<String> send(String method, String path, String body, String type) throws Exception {
-    if (inspector == null)
-      inspector = Probe.tokenFor(httpPort, "inspector.lan-" + station, "inspector");
+    String inspector = Probe.tokenFor(httpPort, "inspector.lan-" + station, "inspector");
     URI uri = URI.create("http://127.0.0.1:" + httpPort + path);
     var b =
         (path.startsWith("/api/permits") ? Probe.request(uri) : Probe.as(inspector, uri))

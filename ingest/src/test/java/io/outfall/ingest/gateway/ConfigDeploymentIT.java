@@ -209,7 +209,8 @@ class ConfigDeploymentIT {
         String server = "http://127.0.0.1:" + port;
         // the CLI acts as the engineer whose API token is in the file
         cliToken = rig.dir.resolve("cli-engineer.token");
-        java.nio.file.Files.writeString(cliToken, engineer(port, "cli-engineer") + "\n");
+        java.nio.file.Files.writeString(
+            cliToken, Probe.tokenFor(port, "cli-engineer", "engineer") + "\n");
         String[] deployed =
             cli(
                 "config",
@@ -300,14 +301,6 @@ class ConfigDeploymentIT {
   }
 
   private static java.nio.file.Path cliToken;
-  private static final java.util.Map<String, String> engineers =
-      new java.util.concurrent.ConcurrentHashMap<>();
-
-  /** An API token of the engineer {@code name} on the ingest at {@code port}, made once. */
-  private static String engineer(int port, String name) {
-    return engineers.computeIfAbsent(
-        port + "/" + name, k -> Probe.tokenFor(port, name, "engineer"));
-  }
 
   /**
    * Runs the CLI in this JVM, as the engineer whose token is in {@link #cliToken}: exit status,
@@ -387,7 +380,9 @@ class ConfigDeploymentIT {
   private static HttpResponse<String> send(int port, String method, String path, String body)
       throws Exception {
     return http.send(
-        Probe.as(engineer(port, "engineer-lan"), URI.create("http://127.0.0.1:" + port + path))
+        Probe.as(
+                Probe.tokenFor(port, "engineer-lan", "engineer"),
+                URI.create("http://127.0.0.1:" + port + path))
             .method(method, HttpRequest.BodyPublishers.ofString(body))
             .build(),
         HttpResponse.BodyHandlers.ofString());

@@ -164,13 +164,10 @@ class HttpApiIT {
         .contains("vertx_http_server_requests_total");
   }
 
-  private static final java.util.Map<String, String> admins =
-      new java.util.concurrent.ConcurrentHashMap<>();
-
   /** Puts a permit as {@code user}, an admin (permits are an admin's). */
   static java.net.http.HttpResponse<String> putPermit(String station, String yaml, String user)
       throws Exception {
-    String token = admins.computeIfAbsent(user, u -> Probe.tokenFor(port, u, "admin"));
+    String token = Probe.tokenFor(port, user, "admin");
     return java.net.http.HttpClient.newHttpClient()
         .send(
             Probe.as(

@@ -43,9 +43,19 @@ public final class Probe {
 
   /**
    * An API token of a user with {@code role} (and, for an operator, {@code sites}), created on the
-   * ingest at {@code port} with the admin token: how tests act as someone in particular.
+   * ingest at {@code port} with the admin token, once per ingest: how tests act as someone in
+   * particular.
    */
   public static String tokenFor(int port, String user, String role, String... sites) {
+    return tokens.computeIfAbsent(
+        port + " " + user + " " + role + " " + String.join(",", sites),
+        k -> newToken(port, user, role, sites));
+  }
+
+  private static final java.util.Map<String, String> tokens =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private static String newToken(int port, String user, String role, String... sites) {
     String base = "http://127.0.0.1:" + port;
     var users =
         new io.vertx.core.json.JsonObject()
