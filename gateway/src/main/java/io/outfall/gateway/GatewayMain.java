@@ -1,7 +1,8 @@
 package io.outfall.gateway;
 
-import io.outfall.gateway.config.GatewayConfig;
-import io.outfall.gateway.config.GatewayConfigFile;
+import io.outfall.protocol.config.GatewayConfig;
+import io.outfall.protocol.config.GatewayConfigYaml;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -35,7 +36,7 @@ public final class GatewayMain {
     }
     GatewayConfig config;
     try {
-      config = GatewayConfigFile.read(file);
+      config = readConfig(file);
     } catch (IllegalArgumentException e) {
       System.err.println(file + ": " + e.getMessage());
       return 2;
@@ -66,6 +67,13 @@ public final class GatewayMain {
                 }));
     Thread.currentThread().join();
     return 0;
+  }
+
+  /**
+   * The gateway's local configuration file; {@link IllegalArgumentException} naming a bad field.
+   */
+  public static GatewayConfig readConfig(Path file) throws IOException {
+    return GatewayConfigYaml.parse(Files.readString(file));
   }
 
   /** Prints the status file a running gateway keeps beside its buffer. */

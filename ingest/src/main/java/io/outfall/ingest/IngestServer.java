@@ -1,16 +1,9 @@
 package io.outfall.ingest;
 
-import io.micrometer.core.instrument.Meter;
-import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.micrometer.core.instrument.binder.system.UptimeMetrics;
-import io.micrometer.core.instrument.config.MeterFilter;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.outfall.ingest.alerting.Alerting;
+import io.outfall.ingest.access.AdminToken;
+import io.outfall.ingest.access.HttpAccess;
+import io.outfall.ingest.alerts.Alerting;
 import io.outfall.ingest.config.Setting;
 import io.outfall.ingest.config.Settings;
 import io.outfall.ingest.dashboards.DashboardsApi;
@@ -19,91 +12,61 @@ import io.outfall.ingest.deploy.DeployApi;
 import io.outfall.ingest.deploy.GatewayTags;
 import io.outfall.ingest.deploy.Rollouts;
 import io.outfall.ingest.deploy.SigningKey;
-import io.outfall.ingest.gateways.GatewayFleet;
-import io.outfall.ingest.http.HttpApi;
+import io.outfall.ingest.fleet.GatewayFleet;
+import io.outfall.ingest.http.Responder;
 import io.outfall.ingest.intake.BatchValidator;
+import io.outfall.ingest.intake.IntakePipeline;
 import io.outfall.ingest.intake.MicrometerIntakeMetrics;
 import io.outfall.ingest.intake.MqttIntake;
+import io.outfall.ingest.intake.ReadingWriter;
+import io.outfall.ingest.intake.StationDirectory;
+import io.outfall.ingest.readings.ReadingsApi;
 import io.outfall.ingest.storage.Database;
 import io.outfall.ingest.storage.ParameterCatalog;
-import io.outfall.ingest.storage.ReadingWriter;
-import io.outfall.ingest.storage.StationDirectory;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.net.InetAddress;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One ingest instance: database, writer, MQTT intake and HTTP server, wired together. Several can
- * run against the same broker and database; the shared subscription splits the messages between
- * them.
+ * One ingest instance: database, intake, alerting, fleet, deployment and the HTTP server, wired
+ * together and nothing else. Several can run against the same broker and database; the shared
+ * subscription splits the messages between them.
  */
 public final class IngestServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(IngestServer.class);
 
+  /** What {@link #close} stops, in that order. */
+  private final List<AutoCloseable> stopOrder;
+
   private final Database database;
-  private final Alerting alerting;
-  private final GatewayFleet fleet;
-  private final DashboardsApi dashboards;
-  private final Rollouts rollouts;
-  private final ReadingWriter writer;
-  private final MqttIntake intake;
-  private final Vertx vertx;
   private final HttpServer http;
   private final Router router;
 
   private IngestServer(
-      Database database,
-      Alerting alerting,
-      GatewayFleet fleet,
-      DashboardsApi dashboards,
-      Rollouts rollouts,
-      ReadingWriter writer,
-      MqttIntake intake,
-      Vertx vertx,
-      HttpServer http,
-      Router router) {
+      List<AutoCloseable> stopOrder, Database database, HttpServer http, Router router) {
+    this.stopOrder = stopOrder;
     this.database = database;
-    this.alerting = alerting;
-    this.writer = writer;
-    this.intake = intake;
-    this.vertx = vertx;
     this.http = http;
     this.router = router;
-    this.fleet = fleet;
-    this.dashboards = dashboards;
-    this.rollouts = rollouts;
   }
 
   /** Starts everything; blocks until the HTTP port is bound and the broker connected. */
   public static IngestServer start(Settings s) throws Exception {
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    // Keep /metrics clean for `promtool check metrics`: process_cpu_time_ns_total carries an
-    // abbreviated unit (process_cpu_usage says the same), and a gauge may not end in _count.
-    registry
-        .config()
-        .meterFilter(MeterFilter.denyNameStartsWith("process.cpu.time"))
-        .meterFilter(
-            new MeterFilter() {
-              @Override
-              public Meter.Id map(Meter.Id id) {
-                return id.getName().equals("system.cpu.count") ? id.withName("system.cpus") : id;
-              }
-            });
-    new JvmMemoryMetrics().bindTo(registry);
-    new JvmGcMetrics().bindTo(registry);
-    new JvmThreadMetrics().bindTo(registry);
-    new ClassLoaderMetrics().bindTo(registry);
-    new ProcessorMetrics().bindTo(registry);
-    new UptimeMetrics().bindTo(registry);
-
+    PrometheusMeterRegistry registry = ServerMetrics.registry();
     Database database =
         Database.open(
             s.get(Setting.DB_URL),
@@ -112,18 +75,20 @@ public final class IngestServer implements AutoCloseable {
             s.getInt(Setting.DB_POOL_SIZE),
             Duration.ofMinutes(2));
     ParameterCatalog catalog = ParameterCatalog.load(database.dataSource());
-    var metrics = new MicrometerIntakeMetrics(registry);
+    boolean alertsOn = Boolean.parseBoolean(s.get(Setting.ALERTS_ENABLED));
+
+    // intake: broker -> validate -> writer -> database, acknowledged after the commit
+    MicrometerIntakeMetrics metrics = new MicrometerIntakeMetrics(registry);
     int receiveMaximum = s.getInt(Setting.MQTT_RECEIVE_MAXIMUM);
-    // The queue holds every message the broker may have outstanding, so submitting never blocks.
     ReadingWriter writer =
         new ReadingWriter(
             database.dataSource(),
             new StationDirectory(),
             metrics,
-            receiveMaximum + 16,
+            receiveMaximum + 16, // every message the broker may have out to us: never blocks
             s.getInt(Setting.INGEST_BATCH_MAX_READINGS),
             s.getInt(Setting.INGEST_LINGER_MS),
-            Boolean.parseBoolean(s.get(Setting.ALERTS_ENABLED)));
+            alertsOn);
     writer.start();
     BatchValidator validator =
         new BatchValidator(
@@ -131,7 +96,6 @@ public final class IngestServer implements AutoCloseable {
             Clock.systemUTC(),
             Duration.ofDays(s.getInt(Setting.INGEST_MAX_PAST_DAYS)),
             Duration.ofSeconds(s.getInt(Setting.INGEST_MAX_FUTURE_SECONDS)));
-
     String clientId = s.get(Setting.MQTT_CLIENT_ID);
     if (clientId.isBlank()) clientId = "outfall-ingest-" + InetAddress.getLocalHost().getHostName();
     MqttIntake intake =
@@ -144,16 +108,10 @@ public final class IngestServer implements AutoCloseable {
                 s.get(Setting.MQTT_SHARED_GROUP),
                 s.getInt(Setting.MQTT_SESSION_EXPIRY_SECONDS),
                 receiveMaximum),
-            delivery -> {
-              metrics.received(delivery.payload().length);
-              try {
-                writer.submit(validator.validate(delivery));
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-            });
+            new IntakePipeline(metrics, validator, writer));
     metrics.bindConnection(intake::connected, writer::databaseUp);
 
+    // the HTTP side: one event loop set, one worker pool for every API's blocking work
     Vertx vertx =
         Vertx.builder()
             .with(
@@ -161,10 +119,8 @@ public final class IngestServer implements AutoCloseable {
                     .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
             .withMetrics(new MicrometerMetricsFactory(registry))
             .build();
-    Alerting alerting =
-        Boolean.parseBoolean(s.get(Setting.ALERTS_ENABLED))
-            ? Alerting.start(s, database, catalog, vertx)
-            : null;
+    Responder responder = new Responder(vertx, s.getInt(Setting.DB_POOL_SIZE));
+    Alerting alerting = alertsOn ? Alerting.start(s, database, catalog, responder) : null;
     GatewayFleet fleet =
         new GatewayFleet(
             s.get(Setting.MQTT_URL),
@@ -172,37 +128,42 @@ public final class IngestServer implements AutoCloseable {
             s.get(Setting.MQTT_USERNAME),
             s.get(Setting.MQTT_PASSWORD),
             registry);
-    DashboardsApi dashboards = new DashboardsApi(vertx, database.dataSource(), registry);
+    DashboardsApi dashboards = new DashboardsApi(vertx, responder, database.dataSource(), registry);
     ConfigVersions configs = new ConfigVersions(database.dataSource());
-    SigningKey signingKey =
-        new SigningKey(java.nio.file.Path.of(s.get(Setting.DEPLOY_SIGNING_KEY_FILE)));
+    SigningKey signingKey = new SigningKey(Path.of(s.get(Setting.DEPLOY_SIGNING_KEY_FILE)));
     GatewayTags tags = new GatewayTags(database.dataSource());
     Rollouts rollouts = new Rollouts(database.dataSource(), configs, signingKey, fleet, tags);
     DeployApi deploy =
         new DeployApi(
-            vertx,
+            responder,
             database.dataSource(),
             configs,
             rollouts,
             tags,
             signingKey,
             s.getInt(Setting.DEPLOY_ACK_TIMEOUT_SECONDS));
-    HttpApi api =
-        new HttpApi(
+    HttpAccess access =
+        new HttpAccess(
+            responder,
+            database.dataSource(),
+            AdminToken.ofSetting(s.get(Setting.HTTP_ADMIN_TOKEN_FILE)));
+    ReadingsApi readings = new ReadingsApi(responder, database.dataSource(), catalog);
+    ApiRouter api =
+        new ApiRouter(
             vertx,
             database,
-            catalog,
             registry,
-            new HttpApi.HealthSources(
+            new ApiRouter.HealthSources(
                 intake::connected, intake.url(), writer::databaseUp, writer::queuedMessages),
-            new io.outfall.ingest.access.HttpAccess(
-                vertx, database.dataSource(), adminToken(s.get(Setting.HTTP_ADMIN_TOKEN_FILE))),
-            r -> {
-              if (alerting != null) alerting.mount(r);
-              fleet.mount(r);
-              dashboards.mount(r);
-              deploy.mount(r);
-            });
+            access,
+            alerting == null
+                ? List.of(readings::mount, fleet::mount, dashboards::mount, deploy::mount)
+                : List.of(
+                    readings::mount,
+                    alerting::mount,
+                    fleet::mount,
+                    dashboards::mount,
+                    deploy::mount));
     Router router = api.router();
     HttpServer http =
         vertx
@@ -212,8 +173,18 @@ public final class IngestServer implements AutoCloseable {
             .await();
     log.info("HTTP on port {}", http.actualPort());
     intake.start();
-    return new IngestServer(
-        database, alerting, fleet, dashboards, rollouts, writer, intake, vertx, http, router);
+
+    // Stopping loses nothing in this order: stop taking messages, commit and acknowledge what is
+    // queued, disconnect; then the features, the HTTP side, and the database last.
+    List<AutoCloseable> stopOrder = new ArrayList<>();
+    stopOrder.add(intake::pause);
+    stopOrder.add(writer);
+    stopOrder.add(intake);
+    if (alerting != null) stopOrder.add(alerting);
+    stopOrder.addAll(List.of(rollouts, fleet, dashboards, api, responder));
+    stopOrder.add(() -> vertx.close().await());
+    stopOrder.add(database);
+    return new IngestServer(stopOrder, database, http, router);
   }
 
   public int httpPort() {
@@ -221,9 +192,9 @@ public final class IngestServer implements AutoCloseable {
   }
 
   /** The paths the HTTP API answers, OpenAPI style ({@code /api/alerts/{id}}), for its document. */
-  public java.util.SortedSet<String> apiPaths() {
-    java.util.SortedSet<String> paths = new java.util.TreeSet<>();
-    for (var route : router.getRoutes())
+  public SortedSet<String> apiPaths() {
+    SortedSet<String> paths = new TreeSet<>();
+    for (Route route : router.getRoutes())
       if (route.methods() != null && route.getPath() != null)
         paths.add(route.getPath().replaceAll(":([A-Za-z_]+)", "{$1}"));
     return paths;
@@ -239,20 +210,6 @@ public final class IngestServer implements AutoCloseable {
    */
   @Override
   public void close() throws Exception {
-    intake.pause();
-    writer.close();
-    intake.close();
-    if (alerting != null) alerting.close();
-    rollouts.close();
-    fleet.close();
-    dashboards.close();
-    vertx.close().await();
-    database.close();
-  }
-
-  private static String adminToken(String file) throws java.io.IOException {
-    return file.isBlank()
-        ? null
-        : io.outfall.ingest.access.AdminToken.loadOrCreate(java.nio.file.Path.of(file));
+    for (AutoCloseable part : stopOrder) part.close();
   }
 }

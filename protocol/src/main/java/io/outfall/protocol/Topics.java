@@ -1,5 +1,6 @@
 package io.outfall.protocol;
 
+import java.util.Arrays;
 import java.util.regex.Pattern;
 
 /**
@@ -79,7 +80,7 @@ public final class Topics {
     if (parts.length < 3 || !isValidId(parts[0]) || !isValidId(parts[1])) {
       throw badTopic(topic);
     }
-    String suffix = String.join("/", java.util.Arrays.copyOfRange(parts, 2, parts.length));
+    String suffix = String.join("/", Arrays.copyOfRange(parts, 2, parts.length));
     for (Kind kind : Kind.values()) {
       if (kind.suffix().equals(suffix)) {
         return new Address(parts[0], parts[1], kind);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -48,7 +49,7 @@ class ReadingsCodecPropertyTest {
     byte[] damaged =
         switch (how) {
           case 0 -> replaced(p, i, with);
-          case 1 -> java.util.Arrays.copyOf(p, i); // cut short
+          case 1 -> Arrays.copyOf(p, i); // cut short
           case 2 -> inserted(p, i, with);
           default -> removed(p, i);
         };

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -101,7 +102,7 @@ class ReadingsCodecTest {
     assertThatThrownBy(() -> codec.decode(new byte[ReadingsCodec.MAX_PAYLOAD_BYTES + 1]))
         .isInstanceOfSatisfying(
             PayloadException.class, e -> assertThat(e.reason()).isEqualTo(RejectReason.TOO_LARGE));
-    var many = new java.util.ArrayList<Reading>();
+    var many = new ArrayList<Reading>();
     for (int i = 0; i <= ReadingsCodec.MAX_READINGS; i++)
       many.add(new Reading("S", "COD", i, 1, "mg/L", DeviceStatus.MEASURING));
     byte[] payload = codec.encode(new ReadingsBatch("g", 1, 1, many));

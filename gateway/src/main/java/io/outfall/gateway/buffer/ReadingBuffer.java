@@ -2,11 +2,13 @@ package io.outfall.gateway.buffer;
 
 import io.outfall.protocol.DeviceStatus;
 import io.outfall.protocol.Reading;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -44,7 +46,7 @@ public final class ReadingBuffer implements AutoCloseable {
       throws SQLException {
     try {
       Files.createDirectories(file.toAbsolutePath().getParent());
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new SQLException("cannot create " + file.getParent() + ": " + e.getMessage(), e);
     }
     this.c = DriverManager.getConnection("jdbc:sqlite:" + file);
@@ -118,7 +120,7 @@ public final class ReadingBuffer implements AutoCloseable {
     try (var ps =
         c.prepareStatement(
             "INSERT INTO readings (station, parameter, ts, value, unit, status) VALUES (?, ?, ?, ?, ?, ?)",
-            java.sql.Statement.NO_GENERATED_KEYS)) {
+            Statement.NO_GENERATED_KEYS)) {
       for (Reading r : readings) {
         ps.setString(1, r.station());
         ps.setString(2, r.parameter());

@@ -1,16 +1,18 @@
 package io.outfall.gateway.modbus;
 
+import com.ghgande.j2mod.modbus.Modbus;
 import com.ghgande.j2mod.modbus.facade.AbstractModbusMaster;
 import com.ghgande.j2mod.modbus.facade.ModbusSerialMaster;
 import com.ghgande.j2mod.modbus.facade.ModbusTCPMaster;
 import com.ghgande.j2mod.modbus.procimg.InputRegister;
 import com.ghgande.j2mod.modbus.util.SerialParameters;
-import io.outfall.gateway.config.GatewayConfig.Device;
-import io.outfall.gateway.config.GatewayConfig.Point;
-import io.outfall.gateway.config.GatewayConfig.Table;
-import io.outfall.gateway.config.GatewayConfig.Transport;
 import io.outfall.protocol.DeviceStatus;
 import io.outfall.protocol.Reading;
+import io.outfall.protocol.config.GatewayConfig.Device;
+import io.outfall.protocol.config.GatewayConfig.Point;
+import io.outfall.protocol.config.GatewayConfig.Serial;
+import io.outfall.protocol.config.GatewayConfig.Table;
+import io.outfall.protocol.config.GatewayConfig.Transport;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -146,9 +148,8 @@ public final class DevicePoller implements AutoCloseable {
     return m;
   }
 
-  /** j2mod's settings for an RTU serial line (the simulator's slave uses the same). */
-  public static SerialParameters serialParameters(
-      io.outfall.gateway.config.GatewayConfig.Serial s) {
+  /** j2mod's settings for an RTU serial line (a test's simulated slave uses the same). */
+  public static SerialParameters serialParameters(Serial s) {
     SerialParameters p = new SerialParameters();
     p.setPortName(s.port());
     p.setBaudRate(s.baud());
@@ -160,7 +161,7 @@ public final class DevicePoller implements AutoCloseable {
           default -> 0; // NO_PARITY
         });
     p.setStopbits(s.stopBits());
-    p.setEncoding(com.ghgande.j2mod.modbus.Modbus.SERIAL_ENCODING_RTU);
+    p.setEncoding(Modbus.SERIAL_ENCODING_RTU);
     p.setEcho(false);
     return p;
   }

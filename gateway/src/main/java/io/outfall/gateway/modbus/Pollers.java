@@ -1,7 +1,7 @@
 package io.outfall.gateway.modbus;
 
-import io.outfall.gateway.config.GatewayConfig.Device;
 import io.outfall.protocol.Reading;
+import io.outfall.protocol.config.GatewayConfig.Device;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,8 +1,8 @@
 package io.outfall.gateway.modbus;
 
-import io.outfall.gateway.config.GatewayConfig.Point;
-import io.outfall.gateway.config.GatewayConfig.RegisterType;
-import io.outfall.gateway.config.GatewayConfig.WordOrder;
+import io.outfall.protocol.config.GatewayConfig.Point;
+import io.outfall.protocol.config.GatewayConfig.RegisterType;
+import io.outfall.protocol.config.GatewayConfig.WordOrder;
 
 /** Turns raw 16-bit register words into engineering values: type, word order, scale, offset. */
 public final class RegisterDecoder {
@@ -35,7 +35,7 @@ public final class RegisterDecoder {
     return order == WordOrder.BIG ? ((long) first << 16) | second : ((long) second << 16) | first;
   }
 
-  /** The registers that hold {@code value} (for the simulator and tests), high word first. */
+  /** The registers that hold {@code value} (for tests), high word first. */
   public static int[] encodeFloat32(float value, WordOrder order) {
     int bits = Float.floatToIntBits(value);
     int high = (bits >>> 16) & 0xFFFF;

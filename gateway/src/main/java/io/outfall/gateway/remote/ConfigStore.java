@@ -4,9 +4,12 @@ import io.outfall.protocol.config.ConfigAck;
 import io.outfall.protocol.config.ConfigMessage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 
 /**
@@ -70,12 +73,12 @@ final class ConfigStore {
     try {
       Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
       try (var ch =
-          java.nio.channels.FileChannel.open(
+          FileChannel.open(
               tmp,
-              java.nio.file.StandardOpenOption.CREATE,
-              java.nio.file.StandardOpenOption.TRUNCATE_EXISTING,
-              java.nio.file.StandardOpenOption.WRITE)) {
-        ch.write(java.nio.ByteBuffer.wrap(bytes));
+              StandardOpenOption.CREATE,
+              StandardOpenOption.TRUNCATE_EXISTING,
+              StandardOpenOption.WRITE)) {
+        ch.write(ByteBuffer.wrap(bytes));
         ch.force(true); // on disk before it replaces the old file
       }
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

@@ -1,13 +1,13 @@
 package io.outfall.gateway.remote;
 
-import io.outfall.gateway.config.GatewayConfig;
-import io.outfall.gateway.config.GatewayConfigFile;
 import io.outfall.gateway.modbus.DevicePoller;
 import io.outfall.gateway.modbus.Pollers;
 import io.outfall.protocol.config.ConfigAck;
 import io.outfall.protocol.config.ConfigAck.Outcome;
 import io.outfall.protocol.config.ConfigMessage;
 import io.outfall.protocol.config.ConfigSignature;
+import io.outfall.protocol.config.GatewayConfig;
+import io.outfall.protocol.config.GatewayConfigYaml;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.PublicKey;
@@ -87,7 +87,7 @@ public final class RemoteConfig implements AutoCloseable {
         .ifPresent(
             m -> {
               try {
-                active = GatewayConfigFile.parseRemote(m.yaml(), local);
+                active = GatewayConfigYaml.parseRemote(m.yaml(), local);
                 activeHash = m.hash();
                 log.info("config: starting from {} (applied remotely)", active.version());
               } catch (IllegalArgumentException e) {
@@ -164,7 +164,7 @@ public final class RemoteConfig implements AutoCloseable {
     }
     GatewayConfig next;
     try {
-      next = GatewayConfigFile.parseRemote(m.yaml(), local);
+      next = GatewayConfigYaml.parseRemote(m.yaml(), local);
       if (!next.version().equals(m.version()))
         throw new IllegalArgumentException(
             "version: the message says '"

@@ -2,14 +2,13 @@ package io.outfall.gateway.uplink;
 
 import io.outfall.gateway.buffer.ReadingBuffer;
 import io.outfall.gateway.buffer.ReadingBuffer.Buffered;
-import io.outfall.gateway.config.GatewayConfig;
 import io.outfall.protocol.PayloadFormat;
 import io.outfall.protocol.Reading;
 import io.outfall.protocol.ReadingsBatch;
 import io.outfall.protocol.ReadingsCodec;
 import io.outfall.protocol.Topics;
-import io.outfall.protocol.transport.NoDelaySocketFactory;
-import java.nio.charset.StandardCharsets;
+import io.outfall.protocol.config.GatewayConfig;
+import io.outfall.protocol.transport.MqttConnect;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Semaphore;
@@ -89,58 +88,27 @@ public final class Uplink implements AutoCloseable {
   }
 
   public void start() throws Exception {
-    MqttConnectionOptions o = new MqttConnectionOptions();
-    o.setAutomaticReconnect(true);
-    // Paho v5 1.2.5 ignores setAutomaticReconnectDelay (eclipse-paho/paho.mqtt.java#864) and
-    // doubles its delay up to 128 s: after a 30 s outage it came back a minute late. This is the
-    // setting it reads. The delay doubles from 1 s while below it (1, 2, 4, 8 s, then 8 s): a
-    // fleet of gateways does not hammer a broker that is coming back, nor waits minutes.
-    o.setMaxReconnectDelay(5_000);
-    o.setCleanStart(true); // the buffer is the session: unacknowledged batches are resent from it
-    o.setConnectionTimeout(10);
-    o.setKeepAliveInterval((int) config.mqtt().keepAlive().toSeconds());
-    if (config.mqtt().url().startsWith("tcp://")) {
-      o.setSocketFactory(new NoDelaySocketFactory());
-    } else if (config.mqtt().caFile() != null || config.mqtt().clientKeystore() != null) {
-      o.setSocketFactory(
-          TrustedCa.socketFactory(
-              config.mqtt().caFile(),
-              config.mqtt().clientKeystore(),
-              config.mqtt().clientKeystorePassword()));
-    } // else ssl:// with the JVM's trust store: Paho's default TLS socket factory
-    if (config.mqtt().username() != null) o.setUserName(config.mqtt().username());
-    if (config.mqtt().password() != null)
-      o.setPassword(config.mqtt().password().getBytes(StandardCharsets.UTF_8));
+    GatewayConfig.Mqtt m = config.mqtt();
+    MqttConnectionOptions o =
+        MqttConnect.options(
+            m.url(),
+            m.username(),
+            m.password(),
+            m.caFile() == null && m.clientKeystore() == null
+                ? null // ssl:// with the JVM's trust store
+                : TrustedCa.socketFactory(
+                    m.caFile(), m.clientKeystore(), m.clientKeystorePassword()));
+    o.setKeepAliveInterval((int) m.keepAlive().toSeconds());
+    // the clean session MqttConnect gives is right: the buffer is the session, unacknowledged
+    // batches are resent from it
     MqttMessage will = new MqttMessage(host.status("offline"));
     will.setQos(1);
     will.setRetained(true);
     o.setWill(statusTopic, will);
     client.setCallback(new BirthOnConnect(this));
-    try {
-      client.connect(o).waitForCompletion(10_000);
-    } catch (Exception e) {
-      // Offline at start is normal at a plant: keep trying in the background; the buffer fills.
-      log.warn("broker {} not reachable yet ({}); buffering", config.mqtt().url(), e.toString());
-      reconnectInBackground(o);
-    }
+    // Offline at start is normal at a plant: it keeps trying in the background; the buffer fills.
+    MqttConnect.nowOrInBackground(client, o, () -> !running);
     thread.start();
-  }
-
-  private void reconnectInBackground(MqttConnectionOptions o) {
-    Thread t =
-        new Thread(
-            () -> {
-              while (running && !client.isConnected()) {
-                try {
-                  client.connect(o).waitForCompletion(10_000);
-                } catch (Exception e) {
-                  sleep(2_000);
-                }
-              }
-            },
-            "uplink-connect");
-    t.setDaemon(true);
-    t.start();
   }
 
   /**

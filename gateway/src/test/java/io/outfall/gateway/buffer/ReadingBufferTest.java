@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.outfall.protocol.DeviceStatus;
 import io.outfall.protocol.Reading;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -87,7 +88,7 @@ class ReadingBufferTest {
       assertThat(all.get(all.size() - 1).reading().timestampMs())
           .as("the newest is always kept")
           .isEqualTo(2_999 * 100_000L + 11_000);
-      assertThat(java.nio.file.Files.size(dir.resolve("b.db"))).isLessThanOrEqualTo(1L << 20);
+      assertThat(Files.size(dir.resolve("b.db"))).isLessThanOrEqualTo(1L << 20);
       assertThat(b.lastDropMs()).isPositive();
     }
   }

@@ -2,10 +2,11 @@ package io.outfall.gateway.modbus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.outfall.gateway.config.GatewayConfig.Point;
-import io.outfall.gateway.config.GatewayConfig.RegisterType;
-import io.outfall.gateway.config.GatewayConfig.Table;
-import io.outfall.gateway.config.GatewayConfig.WordOrder;
+import io.outfall.protocol.config.GatewayConfig.Point;
+import io.outfall.protocol.config.GatewayConfig.RegisterType;
+import io.outfall.protocol.config.GatewayConfig.Table;
+import io.outfall.protocol.config.GatewayConfig.WordOrder;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 
 class RegisterDecoderTest {
@@ -62,10 +63,10 @@ class RegisterDecoderTest {
     assertThat(
             RegisterDecoder.decode(
                 point(RegisterType.UINT32, WordOrder.BIG, 0.1, 0), new int[] {0, 12345}, 0))
-        .isCloseTo(1234.5, org.assertj.core.data.Offset.offset(1e-9));
+        .isCloseTo(1234.5, Offset.offset(1e-9));
     assertThat(
             RegisterDecoder.decode(
                 point(RegisterType.INT16, WordOrder.BIG, 0.1, -50), new int[] {765}, 0))
-        .isCloseTo(26.5, org.assertj.core.data.Offset.offset(1e-9));
+        .isCloseTo(26.5, Offset.offset(1e-9));
   }
 }

@@ -3,18 +3,19 @@ package io.outfall.gateway.modbus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.outfall.gateway.config.GatewayConfig.Device;
-import io.outfall.gateway.config.GatewayConfig.Serial;
-import io.outfall.gateway.config.GatewayConfig.Table;
-import io.outfall.gateway.config.GatewayConfig.Transport;
-import io.outfall.gateway.simulator.EffluentModel;
-import io.outfall.gateway.simulator.PlantSimulator;
 import io.outfall.protocol.Reading;
+import io.outfall.protocol.config.GatewayConfig.Device;
+import io.outfall.protocol.config.GatewayConfig.Serial;
+import io.outfall.protocol.config.GatewayConfig.Table;
+import io.outfall.protocol.config.GatewayConfig.Transport;
+import io.outfall.simulator.EffluentModel;
+import io.outfall.simulator.PlantSimulator;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,7 +28,7 @@ class SerialRtuTest {
   @Test
   void pollsAnRtuDeviceOnASerialLine() throws Exception {
     boolean socat =
-        java.util.stream.Stream.of(System.getenv("PATH").split(":"))
+        Stream.of(System.getenv("PATH").split(":"))
             .anyMatch(d -> Files.isExecutable(Path.of(d, "socat")));
     if (!socat && "true".equals(System.getenv("OUTFALL_TEST_REQUIRE_SOCAT")))
       throw new AssertionError("socat is required here (OUTFALL_TEST_REQUIRE_SOCAT=true)");
@@ -67,7 +68,8 @@ class SerialRtuTest {
               PlantSimulator.onSerialLine(
                   "SIM-OUT",
                   model,
-                  new Serial(plantEnd.toRealPath().toString(), 19200, 8, "none", 1));
+                  DevicePoller.serialParameters(
+                      new Serial(plantEnd.toRealPath().toString(), 19200, 8, "none", 1)));
           DevicePoller poller = new DevicePoller(rtu, got::addAll)) {
         poller.poll();
         poller.poll();

@@ -2,15 +2,18 @@ package io.outfall.gateway.modbus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.outfall.gateway.config.GatewayConfig.Device;
-import io.outfall.gateway.config.GatewayConfig.Point;
-import io.outfall.gateway.config.GatewayConfig.RegisterType;
-import io.outfall.gateway.config.GatewayConfig.Table;
-import io.outfall.gateway.config.GatewayConfig.Transport;
-import io.outfall.gateway.config.GatewayConfig.WordOrder;
-import io.outfall.gateway.simulator.EffluentModel;
-import io.outfall.gateway.simulator.PlantSimulator;
 import io.outfall.protocol.Reading;
+import io.outfall.protocol.config.GatewayConfig.Device;
+import io.outfall.protocol.config.GatewayConfig.Point;
+import io.outfall.protocol.config.GatewayConfig.RegisterType;
+import io.outfall.protocol.config.GatewayConfig.Table;
+import io.outfall.protocol.config.GatewayConfig.Transport;
+import io.outfall.protocol.config.GatewayConfig.WordOrder;
+import io.outfall.simulator.EffluentModel;
+import io.outfall.simulator.FreePorts;
+import io.outfall.simulator.PlantSimulator;
+import java.io.IOException;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +22,7 @@ import org.junit.jupiter.api.Test;
 /** The real Modbus TCP path: the plant simulator's slave, polled by the gateway's poller. */
 class SimulatorPollingTest {
   static int freePort() throws Exception {
-    return io.outfall.gateway.simulator.FreePorts.next();
+    return FreePorts.next();
   }
 
   static Device device(int port) {
@@ -155,13 +158,13 @@ class SimulatorPollingTest {
     List<Reading> got = new ArrayList<>();
     try (DevicePoller poller = new DevicePoller(device(port), got::addAll)) {
       // A hung analyzer: it accepts the connection and never answers.
-      try (java.net.ServerSocket hung = new java.net.ServerSocket(port)) {
+      try (ServerSocket hung = new ServerSocket(port)) {
         Thread accept =
             new Thread(
                 () -> {
                   try {
                     while (true) hung.accept(); // holds connections open, says nothing
-                  } catch (java.io.IOException closed) {
+                  } catch (IOException closed) {
                     // the test is done with it
                   }
                 });

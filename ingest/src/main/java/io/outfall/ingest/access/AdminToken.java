@@ -3,6 +3,7 @@ package io.outfall.ingest.access;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 
 /**
@@ -11,6 +12,11 @@ import java.nio.file.attribute.PosixFilePermissions;
  */
 public final class AdminToken {
   private AdminToken() {}
+
+  /** The token of setting {@code http.admin-token-file}, or null when the setting is empty. */
+  public static String ofSetting(String file) throws IOException {
+    return file.isBlank() ? null : loadOrCreate(Path.of(file));
+  }
 
   /** The token in {@code file}, created there first if the file does not exist. */
   public static String loadOrCreate(Path file) throws IOException {
@@ -30,7 +36,7 @@ public final class AdminToken {
     } catch (UnsupportedOperationException ignored) {
       // not a POSIX file system
     }
-    Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
     return token;
   }
 }

@@ -6,6 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import javax.sql.DataSource;
 
@@ -13,7 +14,7 @@ import javax.sql.DataSource;
  * The broker accounts ({@code broker_accounts}): created by {@code outfall gateways add}, checked
  * by the embedded broker, exported for Mosquitto. Blocking JDBC: call from worker threads.
  */
-public final class BrokerAccounts implements BrokerAccessExtension.Directory {
+public final class BrokerAccounts {
   /** An account and its stored hash. */
   public record Stored(BrokerAccount account, String passwordHash) {}
 
@@ -44,7 +45,7 @@ public final class BrokerAccounts implements BrokerAccessExtension.Directory {
                     + " site = EXCLUDED.site, gateway = EXCLUDED.gateway")) {
       ps.setString(1, account.username());
       ps.setString(2, PasswordHash.hash(password, PasswordHash.MACHINE_ITERATIONS));
-      ps.setString(3, account.role().name().toLowerCase(java.util.Locale.ROOT));
+      ps.setString(3, account.role().name().toLowerCase(Locale.ROOT));
       ps.setString(4, account.site());
       ps.setString(5, account.gateway());
       ps.executeUpdate();
@@ -61,7 +62,10 @@ public final class BrokerAccounts implements BrokerAccessExtension.Directory {
     }
   }
 
-  @Override
+  /**
+   * The account named by a client certificate the TLS listener already verified against its trusted
+   * CAs: its subject's CN is the user name.
+   */
   public Optional<BrokerAccount> find(String username) throws SQLException {
     return stored(username).map(Stored::account);
   }
@@ -77,7 +81,6 @@ public final class BrokerAccounts implements BrokerAccessExtension.Directory {
   }
 
   /** The account whose password matches, or empty (unknown user and wrong password alike). */
-  @Override
   public Optional<BrokerAccount> authenticate(String username, String password)
       throws SQLException {
     return stored(username)
@@ -100,7 +103,7 @@ public final class BrokerAccounts implements BrokerAccessExtension.Directory {
 
   private static Stored read(ResultSet rs) throws SQLException {
     BrokerAccount.Role role =
-        BrokerAccount.Role.valueOf(rs.getString("role").toUpperCase(java.util.Locale.ROOT));
+        BrokerAccount.Role.valueOf(rs.getString("role").toUpperCase(Locale.ROOT));
     return new Stored(
         new BrokerAccount(
             rs.getString("username"), role, rs.getString("site"), rs.getString("gateway")),

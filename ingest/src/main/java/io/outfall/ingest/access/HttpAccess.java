@@ -2,10 +2,9 @@ package io.outfall.ingest.access;
 
 import io.outfall.ingest.http.ApiError;
 import io.outfall.ingest.http.JsonBody;
-import io.outfall.ingest.http.JsonReplies;
 import io.outfall.ingest.http.QueryParams;
+import io.outfall.ingest.http.Responder;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.Cookie;
 import io.vertx.core.http.CookieSameSite;
 import io.vertx.core.http.HttpMethod;
@@ -16,6 +15,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.HashSet;
@@ -24,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -47,9 +46,9 @@ public final class HttpAccess {
   static final Duration CACHE_FOR = Duration.ofSeconds(30);
   private static final Set<String> OPEN = Set.of("/api/health", "/api/login", "/api/openapi.yaml");
 
-  private final Vertx vertx;
+  private final Responder responder;
   private final Users users;
-  private final DataSource db;
+  private final Sites sites;
   private final byte[] adminTokenDigest;
   // 5 wrong passwords per user name, 20 per address, in 5 minutes
   private final LoginThrottle perUser = new LoginThrottle(5, Duration.ofMinutes(5));
@@ -62,16 +61,22 @@ public final class HttpAccess {
    * @param adminToken a token that acts as admin everywhere (from {@code http.admin-token-file}),
    *     or null
    */
-  public HttpAccess(Vertx vertx, DataSource db, String adminToken) {
-    this.vertx = vertx;
-    this.db = db;
+  public HttpAccess(Responder responder, DataSource db, String adminToken) {
+    this.responder = responder;
     this.users = new Users(db);
+    this.sites = new Sites(db);
     this.adminTokenDigest = adminToken == null ? null : PasswordHash.tokenDigest(adminToken);
   }
 
   /** The principal of a request that passed {@link #gate}. */
   public static Principal principal(RoutingContext ctx) {
     return ctx.get(PRINCIPAL);
+  }
+
+  /** Who acts, for audit trails and the records a change leaves: the request's user. */
+  public static String actor(RoutingContext ctx) {
+    Principal p = principal(ctx);
+    return p == null ? "anonymous" : p.name();
   }
 
   /** Mount first: everything after it sees only authenticated, authorized requests. */
@@ -158,7 +163,9 @@ public final class HttpAccess {
       return ownStation(p, decode(seg[3]));
     // /api/alerts/{id}[/acknowledge]
     if (seg.length >= 4 && seg[2].equals("alerts"))
-      return blocking(() -> siteOfAlert(seg[3])).compose(site -> own(p, site, "alert " + seg[3]));
+      return responder
+          .blocking(() -> sites.ofAlert(seg[3]))
+          .compose(site -> own(p, site, "alert " + seg[3]));
     if (path.equals("/api/alerts") || path.equals("/api/live")) {
       String station = ctx.request().getParam("station");
       if (station == null)
@@ -170,7 +177,8 @@ public final class HttpAccess {
   }
 
   private Future<Void> ownStation(Principal p, String station) {
-    return blocking(() -> siteOfStation(station))
+    return responder
+        .blocking(() -> sites.ofStation(station))
         .compose(site -> own(p, site, "station " + station));
   }
 
@@ -180,40 +188,17 @@ public final class HttpAccess {
         : Future.failedFuture(new ApiError(403, what + " is not at one of your sites"));
   }
 
-  private String siteOfStation(String station) throws SQLException {
-    return oneText(
-        "SELECT si.code FROM stations st JOIN sites si ON si.id = st.site_id WHERE st.code = ?",
-        station);
-  }
-
-  private String siteOfAlert(String id) throws SQLException {
-    if (!id.matches("\\d{1,18}")) return null;
-    return oneText(
-        "SELECT si.code FROM alerts a JOIN stations st ON st.code = a.station"
-            + " JOIN sites si ON si.id = st.site_id WHERE a.id = ?::bigint",
-        id);
-  }
-
-  private String oneText(String sql, String arg) throws SQLException {
-    try (var c = db.getConnection();
-        var ps = c.prepareStatement(sql)) {
-      ps.setString(1, arg);
-      try (var rs = ps.executeQuery()) {
-        return rs.next() ? rs.getString(1) : null;
-      }
-    }
-  }
-
   private Future<Optional<Principal>> resolve(String token) {
     byte[] digest = PasswordHash.tokenDigest(token);
-    if (adminTokenDigest != null && java.security.MessageDigest.isEqual(digest, adminTokenDigest))
+    if (adminTokenDigest != null && MessageDigest.isEqual(digest, adminTokenDigest))
       return Future.succeededFuture(
           Optional.of(new Principal("admin-token", Role.ADMIN, Set.of())));
     String key = HexFormat.of().formatHex(digest);
     Cached c = cache.get(key);
     if (c != null && c.until - System.nanoTime() > 0)
       return Future.succeededFuture(Optional.of(c.principal));
-    return blocking(() -> users.byToken(token))
+    return responder
+        .blocking(() -> users.byToken(token))
         .map(
             p -> {
               if (cache.size() > 10_000) cache.clear();
@@ -243,8 +228,8 @@ public final class HttpAccess {
     r.route("/api/tokens").handler(BodyHandler.create().setBodyLimit(8 * 1024));
     r.post("/api/login").handler(this::login);
     r.post("/api/logout").handler(this::logout);
-    r.get("/api/me").handler(ctx -> JsonReplies.send(ctx, 200, describe(principal(ctx))));
-    r.get("/api/users").handler(ctx -> run(ctx, 200, this::userList));
+    r.get("/api/me").handler(ctx -> Responder.send(ctx, 200, describe(principal(ctx))));
+    r.get("/api/users").handler(ctx -> responder.json(ctx, this::userList));
     r.post("/api/users").handler(this::addUser);
     r.post("/api/tokens").handler(this::addToken);
     r.get("/api/access-audit").handler(this::auditLog);
@@ -262,28 +247,29 @@ public final class HttpAccess {
       ctx.fail(new ApiError(429, "too many failed logins: try again in " + wait + " s"));
       return;
     }
-    blocking(
+    responder
+        .blocking(
             () -> {
               Optional<Principal> p = users.authenticate(username, password);
               if (p.isEmpty()) {
                 users.audit(username, "login", "", remote, "refused");
-                return null;
+                return Optional.<Session>empty();
               }
               String token = users.issueToken(username, "session", "web login", SESSION);
               users.audit(username, "login", "", remote, "ok");
-              return new Object[] {p.get(), token};
+              return Optional.of(new Session(p.get(), token));
             })
         .onSuccess(
-            r -> {
-              if (r == null) {
+            session -> {
+              if (session.isEmpty()) {
                 perUser.failed(username);
                 perAddress.failed(remote);
                 unauthorized(ctx, "wrong user name or password");
                 return;
               }
               perUser.succeeded(username);
-              Principal p = (Principal) r[0];
-              String token = (String) r[1];
+              Principal p = session.get().principal();
+              String token = session.get().token();
               ctx.response()
                   .addCookie(
                       Cookie.cookie(SESSION_COOKIE, token)
@@ -291,7 +277,7 @@ public final class HttpAccess {
                           .setSameSite(CookieSameSite.STRICT)
                           .setPath("/")
                           .setMaxAge(SESSION.toSeconds()));
-              JsonReplies.send(
+              Responder.send(
                   ctx,
                   200,
                   describe(p).put("token", token).put("expires_in_seconds", SESSION.toSeconds()));
@@ -299,11 +285,15 @@ public final class HttpAccess {
         .onFailure(ctx::fail);
   }
 
+  /** A signed-in user and the session token the login issued. */
+  private record Session(Principal principal, String token) {}
+
   private void logout(RoutingContext ctx) {
     String token = token(ctx);
     Principal p = principal(ctx);
     cache.remove(HexFormat.of().formatHex(PasswordHash.tokenDigest(token)));
-    blocking(
+    responder
+        .blocking(
             () -> {
               users.revoke(token);
               users.audit(p.name(), "logout", "", remote(ctx), "ok");
@@ -312,7 +302,7 @@ public final class HttpAccess {
         .onSuccess(
             v -> {
               ctx.response().addCookie(Cookie.cookie(SESSION_COOKIE, "").setPath("/").setMaxAge(0));
-              JsonReplies.send(ctx, 200, new JsonObject().put("signed_out", true));
+              Responder.send(ctx, 200, new JsonObject().put("signed_out", true));
             })
         .onFailure(ctx::fail);
   }
@@ -337,7 +327,7 @@ public final class HttpAccess {
     List<String> listed = body.texts("sites");
     Set<String> sites = new HashSet<>(listed == null ? List.of() : listed);
     Principal admin = principal(ctx);
-    run(
+    responder.json(
         ctx,
         201,
         () -> {
@@ -369,7 +359,7 @@ public final class HttpAccess {
       throw new ApiError(403, "only an admin issues scrape tokens or tokens for others");
     if (kind.equals("api") && p.name().equals("admin-token") && forUser.equals(p.name()))
       throw ApiError.badRequest("the admin token has no user: name one with \"username\"");
-    run(
+    responder.json(
         ctx,
         201,
         () -> {
@@ -386,9 +376,8 @@ public final class HttpAccess {
   private void auditLog(RoutingContext ctx) {
     int limit = QueryParams.intParam(ctx, "limit", 100, 1, 1000);
     int offset = QueryParams.intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
-    run(
+    responder.json(
         ctx,
-        200,
         () -> {
           JsonArray items = new JsonArray();
           for (Users.AuditEntry e : users.auditLog(limit, offset))
@@ -411,7 +400,8 @@ public final class HttpAccess {
   }
 
   private void audited(String actor, String action, String detail, String remote, String outcome) {
-    blocking(
+    responder
+        .blocking(
             () -> {
               users.audit(actor, action, detail, remote, outcome);
               return null;
@@ -448,14 +438,5 @@ public final class HttpAccess {
     } catch (IllegalArgumentException e) {
       return segment;
     }
-  }
-
-  private <T> Future<T> blocking(Callable<T> work) {
-    // JDBC and PBKDF2 block: worker threads, never the event loop
-    return vertx.executeBlocking(work, false);
-  }
-
-  private void run(RoutingContext ctx, int status, Callable<JsonObject> work) {
-    JsonReplies.when(ctx, status, blocking(work));
   }
 }

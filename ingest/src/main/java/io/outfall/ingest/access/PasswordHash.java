@@ -1,5 +1,6 @@
 package io.outfall.ingest.access;
 
+import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -64,8 +65,7 @@ public final class PasswordHash {
   /** SHA-256 of a token: tokens are random, so a fast hash suffices to store them safely. */
   public static byte[] tokenDigest(String token) {
     try {
-      return MessageDigest.getInstance("SHA-256")
-          .digest(token.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);
     }

@@ -1,5 +1,7 @@
 package io.outfall.ingest.config;
 
+import java.util.Locale;
+
 /**
  * Every setting of the server, its default and its meaning: the one place to look. Each is read, in
  * order of precedence, from a command-line override, the environment variable {@link #envName()}
@@ -104,6 +106,6 @@ public enum Setting {
 
   /** {@code mqtt.receive-maximum} → {@code OUTFALL_MQTT_RECEIVE_MAXIMUM}. */
   public String envName() {
-    return "OUTFALL_" + key.toUpperCase(java.util.Locale.ROOT).replace('.', '_').replace('-', '_');
+    return "OUTFALL_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
   }
 }

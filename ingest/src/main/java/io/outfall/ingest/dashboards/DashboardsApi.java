@@ -1,23 +1,25 @@
 package io.outfall.ingest.dashboards;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.outfall.ingest.http.ApiError;
 import io.outfall.ingest.http.QueryParams;
-import io.outfall.ingest.storage.ReadingQueries;
-import io.vertx.core.Future;
+import io.outfall.ingest.http.Responder;
+import io.outfall.ingest.readings.ReadingQueries;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.YearMonth;
 import java.time.ZoneId;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 
@@ -31,6 +33,7 @@ public final class DashboardsApi implements AutoCloseable {
   static final ZoneId PLANT_ZONE = ZoneId.of("Asia/Ho_Chi_Minh");
 
   private final Vertx vertx;
+  private final Responder responder;
   private final ReadingQueries readings;
   private final Overview overview;
   private final PlantKpis kpis;
@@ -38,16 +41,16 @@ public final class DashboardsApi implements AutoCloseable {
   private final LiveFeed feed;
   private final AtomicInteger liveClients;
 
-  public DashboardsApi(Vertx vertx, DataSource ds, MeterRegistry registry) {
+  public DashboardsApi(Vertx vertx, Responder responder, DataSource ds, MeterRegistry registry) {
     this.vertx = vertx;
+    this.responder = responder;
     this.readings = new ReadingQueries(ds);
     this.overview = new Overview(ds);
     this.kpis = new PlantKpis(ds);
     this.reports = new ComplianceReport(ds);
     this.feed = new LiveFeed(vertx, ds);
     this.liveClients = new AtomicInteger();
-    io.micrometer.core.instrument.Gauge.builder(
-            "outfall.live.clients", liveClients, AtomicInteger::get)
+    Gauge.builder("outfall.live.clients", liveClients, AtomicInteger::get)
         .description("Pages connected to the live feed (/api/live)")
         .register(registry);
   }
@@ -60,9 +63,7 @@ public final class DashboardsApi implements AutoCloseable {
   }
 
   private void overview(RoutingContext ctx) {
-    blocking(() -> overview.at(Instant.now()))
-        .onSuccess(o -> json(ctx, DashboardsJson.overview(o)))
-        .onFailure(ctx::fail);
+    responder.json(ctx, () -> DashboardsJson.overview(overview.at(Instant.now())));
   }
 
   private void kpis(RoutingContext ctx) {
@@ -78,9 +79,13 @@ public final class DashboardsApi implements AutoCloseable {
       throw ApiError.badRequest("baseline_from must be before baseline_to");
     Instant midnight = LocalDate.of(2000, 1, 1).atStartOfDay(zone).toInstant();
     String station = ctx.pathParam("station");
-    blocking(() -> kpis.compute(stationId(station), from, now, baseFrom, baseTo, midnight))
-        .onSuccess(k -> json(ctx, DashboardsJson.kpis(station, zone, k)))
-        .onFailure(ctx::fail);
+    responder.json(
+        ctx,
+        () ->
+            DashboardsJson.kpis(
+                station,
+                zone,
+                kpis.compute(stationId(station), from, now, baseFrom, baseTo, midnight)));
   }
 
   /**
@@ -90,7 +95,7 @@ public final class DashboardsApi implements AutoCloseable {
   private void report(RoutingContext ctx) {
     ZoneId zone = QueryParams.zone(ctx, PLANT_ZONE);
     String month = ctx.request().getParam("month");
-    Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     Instant from;
     Instant to;
     if (month != null && !month.isBlank()) {
@@ -117,7 +122,8 @@ public final class DashboardsApi implements AutoCloseable {
     String station = ctx.pathParam("station");
     Instant f = from;
     Instant t = to;
-    blocking(() -> reports.build(station, stationId(station), f, t))
+    responder
+        .blocking(() -> reports.build(station, stationId(station), f, t))
         .onSuccess(
             rep -> {
               if (format.equals("csv")) {
@@ -134,7 +140,7 @@ public final class DashboardsApi implements AutoCloseable {
                         "attachment; filename=\"" + name.replace(':', '-') + "\"")
                     .end(DashboardsJson.reportCsv(rep, zone));
               } else {
-                json(ctx, DashboardsJson.report(rep, zone));
+                Responder.send(ctx, 200, DashboardsJson.report(rep, zone));
               }
             })
         .onFailure(ctx::fail);
@@ -179,18 +185,10 @@ public final class DashboardsApi implements AutoCloseable {
         });
   }
 
-  private int stationId(String station) throws java.sql.SQLException {
+  private int stationId(String station) throws SQLException {
     Integer id = readings.stationId(station);
     if (id == null) throw ApiError.notFound("unknown station '" + station + "'");
     return id;
-  }
-
-  private <T> Future<T> blocking(Callable<T> work) {
-    return vertx.executeBlocking(work, false);
-  }
-
-  private static void json(RoutingContext ctx, JsonObject body) {
-    ctx.response().putHeader("content-type", "application/json").end(body.encode());
   }
 
   @Override

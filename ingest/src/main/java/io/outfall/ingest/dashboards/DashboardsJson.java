@@ -3,7 +3,10 @@ package io.outfall.ingest.dashboards;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.ZoneId;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
 
 /** The dashboards' answers as JSON (snake_case, as the rest of the API) and the report as CSV. */
 final class DashboardsJson {
@@ -164,45 +167,51 @@ final class DashboardsJson {
             + ","
             + r.to().atZone(zone).toOffsetDateTime()
             + ",";
-    java.util.function.BiConsumer<String, Object[]> row =
-        (section, v) -> {
-          sb.append(head).append(section);
-          for (Object o : v) sb.append(',').append(o == null ? "" : o);
-          sb.append('\n');
-        };
-    row.accept("period", new Object[] {"", "hours_in_period", round(r.hoursInPeriod(), 2)});
-    row.accept("period", new Object[] {"", "hours_monitored", r.hoursMonitored()});
-    row.accept("period", new Object[] {"", "valid_share", round(r.validShare(), 4)});
-    row.accept("period", new Object[] {"", "breach_hours", round(r.breachHours(), 2)});
+    Consumer<CsvRow> row =
+        x ->
+            sb.append(head)
+                .append(x.section())
+                .append(',')
+                .append(x.item() == null ? "" : x.item())
+                .append(',')
+                .append(x.measure())
+                .append(',')
+                .append(x.value() == null ? "" : x.value())
+                .append('\n');
+    row.accept(new CsvRow("period", "", "hours_in_period", round(r.hoursInPeriod(), 2)));
+    row.accept(new CsvRow("period", "", "hours_monitored", r.hoursMonitored()));
+    row.accept(new CsvRow("period", "", "valid_share", round(r.validShare(), 4)));
+    row.accept(new CsvRow("period", "", "breach_hours", round(r.breachHours(), 2)));
     for (var p : r.parameters()) {
-      Object[][] measures = {
-        {"unit", p.unit()},
-        {"readings", p.readings()},
-        {"valid", p.valid()},
-        {"calibrating", p.calibrating()},
-        {"fault", p.fault()},
-        {"mean", p.mean()},
-        {"min", p.min()},
-        {"max", p.max()},
-        {"completeness", round(p.completeness(), 4)}
-      };
-      for (Object[] m : measures) row.accept("parameter", new Object[] {p.parameter(), m[0], m[1]});
+      Map<String, Object> measures = new LinkedHashMap<>();
+      measures.put("unit", p.unit());
+      measures.put("readings", p.readings());
+      measures.put("valid", p.valid());
+      measures.put("calibrating", p.calibrating());
+      measures.put("fault", p.fault());
+      measures.put("mean", p.mean());
+      measures.put("min", p.min());
+      measures.put("max", p.max());
+      measures.put("completeness", round(p.completeness(), 4));
+      measures.forEach((m, v) -> row.accept(new CsvRow("parameter", p.parameter(), m, v)));
     }
     for (var b : r.breaches()) {
       String item = b.parameter() + " " + b.band();
-      row.accept("breaches", new Object[] {item, "count", b.count()});
-      row.accept("breaches", new Object[] {item, "hours", round(b.hours(), 2)});
-      row.accept("breaches", new Object[] {item, "max_factor", b.maxFactor()});
+      row.accept(new CsvRow("breaches", item, "count", b.count()));
+      row.accept(new CsvRow("breaches", item, "hours", round(b.hours(), 2)));
+      row.accept(new CsvRow("breaches", item, "max_factor", b.maxFactor()));
     }
     for (var a : r.alerts()) {
-      row.accept("alerts", new Object[] {a.kind(), "count", a.count()});
-      row.accept("alerts", new Object[] {a.kind(), "acknowledged", a.acknowledged()});
-      row.accept(
-          "alerts", new Object[] {a.kind(), "median_ack_minutes", round(a.medianAckMinutes())});
-      row.accept("alerts", new Object[] {a.kind(), "max_ack_minutes", round(a.maxAckMinutes())});
+      row.accept(new CsvRow("alerts", a.kind(), "count", a.count()));
+      row.accept(new CsvRow("alerts", a.kind(), "acknowledged", a.acknowledged()));
+      row.accept(new CsvRow("alerts", a.kind(), "median_ack_minutes", round(a.medianAckMinutes())));
+      row.accept(new CsvRow("alerts", a.kind(), "max_ack_minutes", round(a.maxAckMinutes())));
     }
     return sb.toString();
   }
+
+  /** One line of the report's CSV after the station and period columns. */
+  private record CsvRow(String section, String item, String measure, Object value) {}
 
   private static Double ratio(Double a, Double b) {
     return a == null || b == null || b == 0 ? null : a / b;

@@ -24,6 +24,7 @@ import org.slf4j.LoggerFactory;
 public final class LiveFeed implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LiveFeed.class);
   public static final String ADDRESS = "outfall.live";
+  private static final int STOP_WITHIN_MS = 200;
 
   private final Vertx vertx;
   private final DataSource ds;
@@ -48,7 +49,8 @@ public final class LiveFeed implements AutoCloseable {
         vertx.eventBus().publish(ADDRESS, new JsonObject().put("type", "reconnected"));
         PGConnection pg = c.unwrap(PGConnection.class);
         while (running) {
-          PGNotification[] notes = pg.getNotifications(1_000);
+          // a notice comes as soon as it is sent; the timeout only bounds how long a stop waits
+          PGNotification[] notes = pg.getNotifications(STOP_WITHIN_MS);
           if (notes == null) continue;
           for (PGNotification n : notes) {
             vertx

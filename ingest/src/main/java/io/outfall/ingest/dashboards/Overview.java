@@ -5,6 +5,8 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -235,8 +237,8 @@ public final class Overview {
    * its ragged ends and the day window from {@code readings_hourly}: about 5,000 rows for 20 plants
    * of 8 parameters instead of 115,000.
    */
-  static Map<Integer, double[]> completeness(Connection c, Instant day, Instant month, Instant to)
-      throws SQLException {
+  public static Map<Integer, double[]> completeness(
+      Connection c, Instant day, Instant month, Instant to) throws SQLException {
     Instant dayHour = day.truncatedTo(ChronoUnit.HOURS);
     Instant monthHour = month.truncatedTo(ChronoUnit.HOURS);
     Instant daysFrom = monthHour.truncatedTo(ChronoUnit.DAYS).plus(Duration.ofDays(1));
@@ -260,8 +262,8 @@ public final class Overview {
     // station id -> {day slots set, day slots expected, month slots set, month slots expected}
     Map<Integer, long[]> sums = new HashMap<>();
     try (var ps = c.prepareStatement(sql)) {
-      ps.setObject(1, java.time.LocalDate.ofInstant(daysFrom, java.time.ZoneOffset.UTC));
-      ps.setObject(2, java.time.LocalDate.ofInstant(daysTo, java.time.ZoneOffset.UTC));
+      ps.setObject(1, LocalDate.ofInstant(daysFrom, ZoneOffset.UTC));
+      ps.setObject(2, LocalDate.ofInstant(daysTo, ZoneOffset.UTC));
       ps.setTimestamp(3, Timestamp.from(daysFrom));
       ps.setTimestamp(4, Timestamp.from(daysTo));
       ps.setTimestamp(5, Timestamp.from(dayHour));

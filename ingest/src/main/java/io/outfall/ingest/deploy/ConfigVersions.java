@@ -2,9 +2,10 @@ package io.outfall.ingest.deploy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.outfall.gateway.config.GatewayConfig;
-import io.outfall.gateway.config.GatewayConfigFile;
 import io.outfall.protocol.config.ConfigMessage;
+import io.outfall.protocol.config.GatewayConfig;
+import io.outfall.protocol.config.GatewayConfigYaml;
+import java.io.IOException;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -26,7 +27,7 @@ public final class ConfigVersions {
    * and key stay its own). Validation fills the same sections with placeholders.
    */
   private static final GatewayConfig PLACEHOLDER =
-      GatewayConfigFile.parse(
+      GatewayConfigYaml.parse(
           """
           version: placeholder
           gateway: validation
@@ -74,13 +75,13 @@ public final class ConfigVersions {
             "gateway/site: a deployed configuration leaves out the gateway's ids (each gateway"
                 + " keeps its own)");
       label = tree.path("version").asText("");
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new IllegalArgumentException(
           "not YAML: " + e.getMessage().lines().findFirst().orElse(""));
     }
     if (label.isBlank())
       throw new IllegalArgumentException("version: required, the label gateways acknowledge");
-    GatewayConfigFile.parseRemote(yaml, PLACEHOLDER); // throws naming the field
+    GatewayConfigYaml.parseRemote(yaml, PLACEHOLDER); // throws naming the field
     return label;
   }
 

@@ -1,17 +1,16 @@
 package io.outfall.ingest.deploy;
 
+import io.outfall.ingest.access.HttpAccess;
 import io.outfall.ingest.http.ApiError;
 import io.outfall.ingest.http.JsonBody;
-import io.outfall.ingest.http.JsonReplies;
 import io.outfall.ingest.http.QueryParams;
-import io.vertx.core.Vertx;
+import io.outfall.ingest.http.Responder;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.List;
-import java.util.concurrent.Callable;
 import javax.sql.DataSource;
 
 /**
@@ -20,7 +19,7 @@ import javax.sql.DataSource;
  * broker work runs on worker threads.
  */
 public final class DeployApi {
-  private final Vertx vertx;
+  private final Responder responder;
   private final DataSource ds;
   private final ConfigVersions versions;
   private final Rollouts rollouts;
@@ -29,14 +28,14 @@ public final class DeployApi {
   private final int defaultAckTimeout;
 
   public DeployApi(
-      Vertx vertx,
+      Responder responder,
       DataSource ds,
       ConfigVersions versions,
       Rollouts rollouts,
       GatewayTags tags,
       SigningKey key,
       int defaultAckTimeout) {
-    this.vertx = vertx;
+    this.responder = responder;
     this.ds = ds;
     this.versions = versions;
     this.rollouts = rollouts;
@@ -49,12 +48,12 @@ public final class DeployApi {
     r.route("/api/configs*").handler(BodyHandler.create().setBodyLimit(256 * 1024));
     r.route("/api/rollouts*").handler(BodyHandler.create().setBodyLimit(16 * 1024));
     r.route("/api/gateway-tags*").handler(BodyHandler.create().setBodyLimit(64 * 1024));
-    r.get("/api/gateway-tags").handler(ctx -> run(ctx, 200, this::tagList));
+    r.get("/api/gateway-tags").handler(ctx -> responder.json(ctx, this::tagList));
     r.put("/api/gateway-tags/:tag").handler(this::setTag);
     r.post("/api/configs/validate").handler(this::validate);
-    r.get("/api/configs").handler(ctx -> run(ctx, 200, () -> items(versions.latest())));
+    r.get("/api/configs").handler(ctx -> responder.json(ctx, () -> items(versions.latest())));
     r.get("/api/configs/:name")
-        .handler(ctx -> run(ctx, 200, () -> items(versions.history(ctx.pathParam("name")))));
+        .handler(ctx -> responder.json(ctx, () -> items(versions.history(ctx.pathParam("name")))));
     r.post("/api/configs/:name").handler(this::store);
     r.get("/api/configs/:name/:seq").handler(this::version);
     r.post("/api/rollouts").handler(this::deploy);
@@ -62,21 +61,21 @@ public final class DeployApi {
         .handler(
             ctx -> {
               int limit = QueryParams.intParam(ctx, "limit", 50, 1, 500);
-              run(ctx, 200, () -> rolloutList(limit));
+              responder.json(ctx, () -> rolloutList(limit));
             });
     r.get("/api/rollouts/:id").handler(this::rolloutById);
     r.post("/api/rollouts/:id/promote")
         .handler(
             ctx -> {
               long id = QueryParams.pathNumber(ctx, "id");
-              String actor = QueryParams.user(ctx);
-              run(ctx, 200, () -> rollout(rollouts.promote(id, actor)));
+              String actor = HttpAccess.actor(ctx);
+              responder.json(ctx, () -> rollout(rollouts.promote(id, actor)));
             });
     r.get("/api/config-audit").handler(this::audit);
     r.get("/api/config-signing-key")
         .handler(
             ctx ->
-                JsonReplies.send(
+                Responder.send(
                     ctx,
                     200,
                     new JsonObject()
@@ -89,18 +88,18 @@ public final class DeployApi {
     String yaml = body(ctx);
     try {
       String label = ConfigVersions.validate(yaml);
-      JsonReplies.send(ctx, 200, new JsonObject().put("valid", true).put("version", label));
+      Responder.send(ctx, 200, new JsonObject().put("valid", true).put("version", label));
     } catch (IllegalArgumentException e) {
-      JsonReplies.send(ctx, 400, new JsonObject().put("valid", false).put("error", e.getMessage()));
+      Responder.send(ctx, 400, new JsonObject().put("valid", false).put("error", e.getMessage()));
     }
   }
 
   private void store(RoutingContext ctx) {
     String name = ctx.pathParam("name");
     String yaml = body(ctx);
-    String author = QueryParams.user(ctx);
+    String author = HttpAccess.actor(ctx);
     String message = ctx.request().getParam("message");
-    run(
+    responder.json(
         ctx,
         201,
         () -> {
@@ -116,9 +115,8 @@ public final class DeployApi {
     } catch (NumberFormatException e) {
       throw ApiError.badRequest("seq must be a number, got '" + ctx.pathParam("seq") + "'");
     }
-    run(
+    responder.json(
         ctx,
-        200,
         () -> {
           ConfigVersions.Version v = versions.get(ctx.pathParam("name"), seq);
           if (v == null)
@@ -150,8 +148,8 @@ public final class DeployApi {
     if (name == null || seq == null) throw ApiError.badRequest("config and seq are required");
     if (timeout < 1 || timeout > 7 * 86400)
       throw ApiError.badRequest("ack_timeout_seconds must be 1 to 604800");
-    String actor = QueryParams.user(ctx);
-    run(
+    String actor = HttpAccess.actor(ctx);
+    responder.json(
         ctx,
         201,
         () ->
@@ -182,10 +180,9 @@ public final class DeployApi {
     List<String> members = JsonBody.of(ctx, true).texts("gateways");
     if (members == null) throw ApiError.badRequest("gateways (a list of site/gateway) is required");
     String tag = ctx.pathParam("tag");
-    String actor = QueryParams.user(ctx);
-    run(
+    String actor = HttpAccess.actor(ctx);
+    responder.json(
         ctx,
-        200,
         () -> {
           tags.set(tag, members, actor);
           return new JsonObject().put("tag", tag).put("gateways", new JsonArray(members));
@@ -194,9 +191,8 @@ public final class DeployApi {
 
   private void rolloutById(RoutingContext ctx) {
     long id = QueryParams.pathNumber(ctx, "id");
-    run(
+    responder.json(
         ctx,
-        200,
         () -> {
           Rollouts.Rollout x = rollouts.get(id);
           if (x == null) throw ApiError.notFound("no rollout " + id);
@@ -206,31 +202,20 @@ public final class DeployApi {
 
   private void audit(RoutingContext ctx) {
     int limit = QueryParams.intParam(ctx, "limit", 100, 1, 1000);
-    run(
+    responder.json(
         ctx,
-        200,
         () -> {
           JsonArray items = new JsonArray();
-          try (var c = ds.getConnection();
-              var ps =
-                  c.prepareStatement(
-                      "SELECT a.*, v.name, v.seq FROM config_audit a"
-                          + " LEFT JOIN gateway_configs v ON v.id = a.config_id"
-                          + " ORDER BY a.id DESC LIMIT ?")) {
-            ps.setInt(1, limit);
-            try (var rs = ps.executeQuery()) {
-              while (rs.next())
-                items.add(
-                    new JsonObject()
-                        .put("at", rs.getTimestamp("at").toInstant())
-                        .put("actor", rs.getString("actor"))
-                        .put("action", rs.getString("action"))
-                        .put("config", rs.getString("name"))
-                        .put("seq", (Integer) rs.getObject("seq"))
-                        .put("rollout", (Long) rs.getObject("rollout_id"))
-                        .put("detail", rs.getString("detail")));
-            }
-          }
+          for (Audit.Entry e : Audit.recent(ds, limit))
+            items.add(
+                new JsonObject()
+                    .put("at", e.at())
+                    .put("actor", e.actor())
+                    .put("action", e.action())
+                    .put("config", e.config())
+                    .put("seq", e.seq())
+                    .put("rollout", e.rolloutId())
+                    .put("detail", e.detail()));
           return new JsonObject().put("items", items);
         });
   }
@@ -289,9 +274,5 @@ public final class DeployApi {
     if (yaml == null || yaml.isBlank())
       throw ApiError.badRequest("the body must be the configuration YAML");
     return yaml;
-  }
-
-  private void run(RoutingContext ctx, int status, Callable<JsonObject> work) {
-    JsonReplies.when(ctx, status, vertx.executeBlocking(work, false));
   }
 }

@@ -1,5 +1,7 @@
 package io.outfall.ingest.deploy;
 
+import io.outfall.ingest.fleet.GatewayId;
+import io.outfall.protocol.Topics;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -32,16 +34,16 @@ public final class GatewayTags {
     return out;
   }
 
-  /** The members of a tag as {site, gateway}; empty when the tag has none. */
-  public List<String[]> members(String tag) throws SQLException {
-    List<String[]> out = new ArrayList<>();
+  /** The members of a tag; empty when the tag has none. */
+  public List<GatewayId> members(String tag) throws SQLException {
+    List<GatewayId> out = new ArrayList<>();
     try (Connection c = ds.getConnection();
         var ps =
             c.prepareStatement(
                 "SELECT site, gateway FROM gateway_tags WHERE tag = ? ORDER BY site, gateway")) {
       ps.setString(1, tag);
       try (var rs = ps.executeQuery()) {
-        while (rs.next()) out.add(new String[] {rs.getString(1), rs.getString(2)});
+        while (rs.next()) out.add(new GatewayId(rs.getString(1), rs.getString(2)));
       }
     }
     return out;
@@ -53,18 +55,16 @@ public final class GatewayTags {
    * @throws IllegalArgumentException naming the first member that is not {@code site/gateway}
    */
   public void set(String tag, List<String> gateways, String actor) throws SQLException {
-    if (!io.outfall.protocol.Topics.isValidId(tag))
+    if (!Topics.isValidId(tag))
       throw new IllegalArgumentException(
           "tag: letters, digits, '-' and '_' only (1–64), got '" + tag + "'");
-    List<String[]> members = new ArrayList<>();
+    List<GatewayId> members = new ArrayList<>();
     for (int i = 0; i < gateways.size(); i++) {
       String[] parts = gateways.get(i) == null ? new String[0] : gateways.get(i).split("/", -1);
-      if (parts.length != 2
-          || !io.outfall.protocol.Topics.isValidId(parts[0])
-          || !io.outfall.protocol.Topics.isValidId(parts[1]))
+      if (parts.length != 2 || !Topics.isValidId(parts[0]) || !Topics.isValidId(parts[1]))
         throw new IllegalArgumentException(
             "gateways[" + i + "]: site/gateway is required, got '" + gateways.get(i) + "'");
-      members.add(parts);
+      members.add(new GatewayId(parts[0], parts[1]));
     }
     try (Connection c = ds.getConnection()) {
       c.setAutoCommit(false);
@@ -76,10 +76,10 @@ public final class GatewayTags {
           c.prepareStatement(
               "INSERT INTO gateway_tags (tag, site, gateway) VALUES (?, ?, ?)"
                   + " ON CONFLICT DO NOTHING")) {
-        for (String[] m : members) {
+        for (GatewayId m : members) {
           ps.setString(1, tag);
-          ps.setString(2, m[0]);
-          ps.setString(3, m[1]);
+          ps.setString(2, m.site());
+          ps.setString(3, m.gateway());
           ps.addBatch();
         }
         ps.executeBatch();

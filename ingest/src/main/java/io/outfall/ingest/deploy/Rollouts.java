@@ -1,6 +1,7 @@
 package io.outfall.ingest.deploy;
 
-import io.outfall.ingest.gateways.GatewayFleet;
+import io.outfall.ingest.fleet.GatewayFleet;
+import io.outfall.ingest.fleet.GatewayId;
 import io.outfall.protocol.config.ConfigAck;
 import io.outfall.protocol.config.ConfigMessage;
 import io.outfall.protocol.config.ConfigSignature;
@@ -118,7 +119,7 @@ public final class Rollouts implements AutoCloseable {
             "a rollback goes back to an earlier version; #" + latest + " is the latest of " + name);
     }
     String target = plan.target();
-    List<String[]> gateways = resolve(target);
+    List<GatewayId> gateways = resolve(target);
     // The canary: the first share of the gateways in site/gateway order, at least one.
     int canary = Math.max(1, (int) Math.ceil(gateways.size() * plan.canaryPercent() / 100.0));
     String action = plan.rollback() ? "rollback" : "deploy";
@@ -148,8 +149,8 @@ public final class Rollouts implements AutoCloseable {
                   + " VALUES (?, ?, ?, ?, ?)")) {
         for (int i = 0; i < gateways.size(); i++) {
           ps.setLong(1, id);
-          ps.setString(2, gateways.get(i)[0]);
-          ps.setString(3, gateways.get(i)[1]);
+          ps.setString(2, gateways.get(i).site());
+          ps.setString(3, gateways.get(i).gateway());
           ps.setString(4, i < canary ? "pending" : "waiting");
           ps.setBoolean(5, i < canary);
           ps.addBatch();
@@ -183,7 +184,7 @@ public final class Rollouts implements AutoCloseable {
    * Sends a rollout that passed its canary to the gateways that waited for it. Blocking: publishes.
    */
   public Rollout promote(long id, String actor) throws Exception {
-    List<String[]> waiting = new ArrayList<>();
+    List<GatewayId> waiting = new ArrayList<>();
     long configId;
     try (Connection c = ds.getConnection()) {
       c.setAutoCommit(false);
@@ -207,7 +208,7 @@ public final class Rollouts implements AutoCloseable {
                   + " WHERE rollout_id = ? AND state = 'waiting' RETURNING site, gateway")) {
         ps.setLong(1, id);
         try (var rs = ps.executeQuery()) {
-          while (rs.next()) waiting.add(new String[] {rs.getString(1), rs.getString(2)});
+          while (rs.next()) waiting.add(new GatewayId(rs.getString(1), rs.getString(2)));
         }
       }
       Audit.record(
@@ -223,23 +224,23 @@ public final class Rollouts implements AutoCloseable {
         .encode();
   }
 
-  private void publish(long id, ConfigVersions.Version v, List<String[]> gateways)
+  private void publish(long id, ConfigVersions.Version v, List<GatewayId> gateways)
       throws SQLException {
     byte[] payload = signed(v);
-    for (String[] g : gateways) {
-      rememberPrevious(id, g[0], g[1]);
+    for (GatewayId g : gateways) {
+      rememberPrevious(id, g.site(), g.gateway());
       try {
-        fleet.publishConfig(g[0], g[1], payload);
-        update(id, g[1], "pending", "delivered", null);
+        fleet.publishConfig(g.site(), g.gateway(), payload);
+        update(id, g.gateway(), "pending", "delivered", null);
       } catch (Exception e) {
-        log.warn("rollout {}: {}/{} not delivered: {}", id, g[0], g[1], e.toString());
+        log.warn("rollout {}: {} not delivered: {}", id, g, e.toString());
         continue; // stays pending, and times out unless a retry delivers it
       }
       // A gateway answers a configuration again when it sees it again, but one offline now
       // answered it before: its retained acknowledgement is the outcome until it returns. (Not its
       // status: that is refreshed every few seconds and may name what it ran before.)
-      ConfigAck last = fleet.lastConfigAck(g[0], g[1]);
-      if (last != null && last.hash().equals(v.hash())) acknowledged(g[0], last);
+      ConfigAck last = fleet.lastConfigAck(g.site(), g.gateway());
+      if (last != null && last.hash().equals(v.hash())) acknowledged(g.site(), last);
     }
   }
 
@@ -273,31 +274,27 @@ public final class Rollouts implements AutoCloseable {
     }
   }
 
-  private List<String[]> resolve(String target) throws SQLException {
+  private List<GatewayId> resolve(String target) throws SQLException {
     if (target == null || target.isBlank())
       throw new IllegalArgumentException("target: site/gateway, site:<site>, tag:<tag> or all");
-    List<String[]> out;
+    List<GatewayId> out;
     if (target.equals("all")) out = fleet.known();
     else if (target.startsWith("tag:")) out = tags.members(target.substring(4));
     else if (target.startsWith("site:")) {
       String site = target.substring(5);
-      out = fleet.known().stream().filter(g -> g[0].equals(site)).toList();
+      out = fleet.known().stream().filter(g -> g.site().equals(site)).toList();
     } else {
       String[] parts = target.split("/", -1);
       if (parts.length != 2 || parts[0].isBlank() || parts[1].isBlank())
         throw new IllegalArgumentException(
             "target: site/gateway, site:<site>, tag:<tag> or all, got '" + target + "'");
-      out = List.<String[]>of(parts);
+      out = List.of(new GatewayId(parts[0], parts[1]));
     }
     if (out.isEmpty())
       throw new IllegalArgumentException(
           "target " + target + ": no gateway has been heard of there");
     // site/gateway order: the canary is always the same gateways for the same target
-    return out.stream()
-        .sorted(
-            java.util.Comparator.comparing((String[] g) -> g[0])
-                .thenComparing((String[] g) -> g[1]))
-        .toList();
+    return out.stream().sorted().toList();
   }
 
   /**
@@ -346,53 +343,56 @@ public final class Rollouts implements AutoCloseable {
     }
   }
 
+  /** A canary gateway sent back the configuration it ran before the rollout. */
+  private record Revert(String site, String gateway, long previousConfigId) {}
+
   /**
    * A halted canary: the canary gateways that applied the version go back to what they ran before
    * (those that rejected it or rolled back run that already). A gateway that ran its local file
    * keeps the version: there is no earlier server version to send it, and the engineer decides.
+   * Marked in the transaction that halts the rollout, so that nobody sees it halted with a canary
+   * still counted as applied; sent by {@link #sendBack} once that transaction committed.
    */
-  private void revertCanary(long id) {
-    List<String[]> reverting = new ArrayList<>();
-    try (Connection c = ds.getConnection()) {
-      c.setAutoCommit(false);
-      try (var ps =
-          c.prepareStatement(
-              "UPDATE rollout_gateways g SET updated_at = now(),"
-                  + " state = CASE WHEN previous_config_id IS NULL THEN 'applied'"
-                  + "   ELSE 'reverting' END,"
-                  + " reason = CASE WHEN previous_config_id IS NULL"
-                  + "   THEN 'the canary failed elsewhere; it ran its local configuration before,"
-                  + " so nothing was sent back' ELSE 'the canary failed elsewhere: sending back '"
-                  + "   || (SELECT label FROM gateway_configs p WHERE p.id = previous_config_id)"
-                  + " END"
-                  + " WHERE rollout_id = ? AND state = 'applied' AND canary"
-                  + " RETURNING site, gateway, previous_config_id")) {
-        ps.setLong(1, id);
-        try (var rs = ps.executeQuery()) {
-          while (rs.next())
-            if (rs.getObject(3) != null)
-              reverting.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3)});
-        }
+  private static List<Revert> markCanaryReverting(Connection c, long id) throws SQLException {
+    List<Revert> reverting = new ArrayList<>();
+    try (var ps =
+        c.prepareStatement(
+            "UPDATE rollout_gateways g SET updated_at = now(),"
+                + " state = CASE WHEN previous_config_id IS NULL THEN 'applied'"
+                + "   ELSE 'reverting' END,"
+                + " reason = CASE WHEN previous_config_id IS NULL"
+                + "   THEN 'the canary failed elsewhere; it ran its local configuration before,"
+                + " so nothing was sent back' ELSE 'the canary failed elsewhere: sending back '"
+                + "   || (SELECT label FROM gateway_configs p WHERE p.id = previous_config_id)"
+                + " END"
+                + " WHERE rollout_id = ? AND state = 'applied' AND canary"
+                + " RETURNING site, gateway, previous_config_id")) {
+      ps.setLong(1, id);
+      try (var rs = ps.executeQuery()) {
+        while (rs.next())
+          if (rs.getObject(3) != null)
+            reverting.add(new Revert(rs.getString(1), rs.getString(2), rs.getLong(3)));
       }
-      for (String[] g : reverting)
-        Audit.record(
-            c,
-            "outfall",
-            "rollback",
-            Long.valueOf(g[2]),
-            id,
-            g[0] + "/" + g[1] + " sent back its previous version: the canary failed");
-      c.commit();
-    } catch (SQLException e) {
-      log.warn("rollout {}: reverting the canary failed: {}", id, e.toString());
-      return;
     }
-    for (String[] g : reverting) {
+    for (Revert g : reverting)
+      Audit.record(
+          c,
+          "outfall",
+          "rollback",
+          g.previousConfigId(),
+          id,
+          g.site() + "/" + g.gateway() + " sent back its previous version: the canary failed");
+    return reverting;
+  }
+
+  private void sendBack(long id, List<Revert> reverting) {
+    for (Revert g : reverting) {
       try {
-        ConfigVersions.Version previous = versions.byId(Long.parseLong(g[2]));
-        fleet.publishConfig(g[0], g[1], signed(previous)); // it answers, even if it runs it
+        ConfigVersions.Version previous = versions.byId(g.previousConfigId());
+        // it answers, even if it runs it already
+        fleet.publishConfig(g.site(), g.gateway(), signed(previous));
       } catch (Exception e) {
-        log.warn("rollout {}: {}/{} not sent back: {}", id, g[0], g[1], e.toString());
+        log.warn("rollout {}: {}/{} not sent back: {}", id, g.site(), g.gateway(), e.toString());
       }
     }
   }
@@ -430,6 +430,24 @@ public final class Rollouts implements AutoCloseable {
    * rollout completes. Recorded in the audit log once.
    */
   private void finishIfDone(Connection c, long id) throws SQLException {
+    boolean autoCommit = c.getAutoCommit();
+    c.setAutoCommit(false); // the new state, the skipped and the reverting rows: seen together
+    try {
+      Runnable next = finishIfDoneInTransaction(c, id);
+      c.commit();
+      // Publishing blocks on the broker, so not on the thread that delivered an ack; and only now
+      // that the rows say what was decided, where the gateways' answers and the promotion look.
+      if (next != null) ticker.execute(next);
+    } catch (SQLException | RuntimeException e) {
+      c.rollback();
+      throw e;
+    } finally {
+      c.setAutoCommit(autoCommit);
+    }
+  }
+
+  /** Returns what to do once this commits: send a halted canary back, promote a passed one. */
+  private Runnable finishIfDoneInTransaction(Connection c, long id) throws SQLException {
     try (var ps =
         c.prepareStatement(
             "UPDATE rollouts r SET state = x.next,"
@@ -446,8 +464,9 @@ public final class Rollouts implements AutoCloseable {
       ps.setLong(2, id);
       ps.setLong(1, id);
       try (var rs = ps.executeQuery()) {
-        if (!rs.next()) return;
+        if (!rs.next()) return null;
         String state = rs.getString(1);
+        Runnable next = null;
         if (state.equals("halted")) {
           try (var skip =
               c.prepareStatement(
@@ -456,19 +475,20 @@ public final class Rollouts implements AutoCloseable {
             skip.setLong(1, id);
             skip.executeUpdate();
           }
-          // Publishing blocks on the broker: not on the thread that delivered the ack.
-          ticker.execute(() -> revertCanary(id));
+          List<Revert> reverting = markCanaryReverting(c, id);
+          next = () -> sendBack(id, reverting);
         }
         Audit.record(c, "outfall", state, null, id, summary(c, id));
         if (state.equals("canary_passed") && rs.getBoolean(2))
-          ticker.execute(
+          next =
               () -> {
                 try {
                   promote(id, "outfall");
                 } catch (Exception e) {
                   log.warn("rollout {}: automatic promotion failed: {}", id, e.toString());
                 }
-              });
+              };
+        return next;
       }
     }
   }

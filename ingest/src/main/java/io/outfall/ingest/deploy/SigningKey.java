@@ -2,6 +2,7 @@ package io.outfall.ingest.deploy;
 
 import io.outfall.protocol.config.ConfigSignature;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,7 +38,7 @@ public final class SigningKey {
       try {
         pair = loadOrCreate(file);
       } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
+        throw new UncheckedIOException(e);
       }
     }
     return pair;

@@ -2,7 +2,7 @@ package io.outfall.ingest.http;
 
 /** A request the API refuses, with the HTTP status and a message that says what to fix. */
 public final class ApiError extends RuntimeException {
-  final int status;
+  private final int status;
 
   public ApiError(int status, String message) {
     super(message, null, false, false);

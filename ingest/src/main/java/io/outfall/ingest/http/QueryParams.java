@@ -1,6 +1,5 @@
 package io.outfall.ingest.http;
 
-import io.outfall.ingest.access.HttpAccess;
 import io.vertx.ext.web.RoutingContext;
 import java.time.DateTimeException;
 import java.time.Duration;
@@ -63,7 +62,7 @@ public final class QueryParams {
   /**
    * {@code raw} (null), an ISO-8601 duration ({@code PT5M}) or a short form: 30s, 1m, 15m, 1h, 1d.
    */
-  static Duration step(RoutingContext ctx) {
+  public static Duration step(RoutingContext ctx) {
     String v = ctx.request().getParam("step");
     if (v == null || v.isBlank() || v.equalsIgnoreCase("raw")) return null;
     v = v.trim();
@@ -100,11 +99,5 @@ public final class QueryParams {
     } catch (NumberFormatException e) {
       throw ApiError.badRequest(name + " must be a number, got '" + ctx.pathParam(name) + "'");
     }
-  }
-
-  /** Who acts: the user the request's token belongs to (see {@link HttpAccess}). */
-  public static String user(RoutingContext ctx) {
-    var p = HttpAccess.principal(ctx);
-    return p == null ? "anonymous" : p.name();
   }
 }

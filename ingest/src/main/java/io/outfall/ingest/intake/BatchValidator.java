@@ -10,6 +10,7 @@ import io.outfall.protocol.RejectReason;
 import io.outfall.protocol.Topics;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -100,11 +101,11 @@ public final class BatchValidator {
             reject(
                 RejectReason.TIMESTAMP_OUT_OF_RANGE,
                 path + ".ts",
-                java.time.Instant.ofEpochMilli(r.timestampMs())
+                Instant.ofEpochMilli(r.timestampMs())
                     + " is outside the accepted window ["
-                    + java.time.Instant.ofEpochMilli(now - maxPastMs)
+                    + Instant.ofEpochMilli(now - maxPastMs)
                     + ", "
-                    + java.time.Instant.ofEpochMilli(now + maxFutureMs)
+                    + Instant.ofEpochMilli(now + maxFutureMs)
                     + "]"));
       } else {
         rows.add(

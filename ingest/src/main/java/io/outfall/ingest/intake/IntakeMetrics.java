@@ -1,6 +1,8 @@
 package io.outfall.ingest.intake;
 
 import io.outfall.protocol.RejectReason;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
 
 /**
  * What the intake pipeline reports about itself. One implementation: {@link
@@ -23,9 +25,7 @@ public interface IntakeMetrics {
   void writeFailed(boolean transientFailure);
 
   /** Live values the gauges read. */
-  void bindQueue(java.util.function.IntSupplier messages, java.util.function.IntSupplier readings);
+  void bindQueue(IntSupplier messages, IntSupplier readings);
 
-  void bindConnection(
-      java.util.function.BooleanSupplier brokerConnected,
-      java.util.function.BooleanSupplier databaseUp);
+  void bindConnection(BooleanSupplier brokerConnected, BooleanSupplier databaseUp);
 }

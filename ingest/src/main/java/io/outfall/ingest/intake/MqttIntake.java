@@ -1,6 +1,7 @@
 package io.outfall.ingest.intake;
 
 import io.outfall.protocol.Topics;
+import io.outfall.protocol.transport.MqttConnect;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
@@ -65,48 +66,18 @@ public final class MqttIntake implements MqttCallback, AutoCloseable {
     client.setCallback(this);
   }
 
-  /** Connects (retrying in the background until the broker answers) and subscribes. */
-  public void start() throws MqttException {
-    MqttConnectionOptions o = new MqttConnectionOptions();
+  /**
+   * Connects, retrying until the broker answers (blocks meanwhile), and subscribes; from then on
+   * Paho reconnects by itself and {@link #connectComplete} subscribes again.
+   */
+  public void start() throws InterruptedException {
+    MqttConnectionOptions o =
+        MqttConnect.options(options.url(), options.username(), options.password());
     o.setCleanStart(false);
     o.setSessionExpiryInterval(options.sessionExpirySeconds());
     o.setReceiveMaximum(options.receiveMaximum());
-    o.setAutomaticReconnect(true);
-    // Paho v5 1.2.5 ignores setAutomaticReconnectDelay (eclipse-paho/paho.mqtt.java#864) and
-    // doubles its delay up to 128 s: after a 30 s outage it came back a minute late. This is the
-    // setting it reads. The delay doubles from 1 s while below it (1, 2, 4, 8 s, then 8 s).
-    o.setMaxReconnectDelay(5_000);
     o.setKeepAliveInterval(20);
-    if (options.url().startsWith("tcp://")) {
-      // PUBACKs are tiny and many: without TCP_NODELAY each can wait out a delayed-ACK timer.
-      o.setSocketFactory(new io.outfall.protocol.transport.NoDelaySocketFactory());
-    }
-    o.setConnectionTimeout(10);
-    if (!options.username().isEmpty()) {
-      o.setUserName(options.username());
-      o.setPassword(options.password().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    }
-    connectUntilUp(o);
-  }
-
-  private void connectUntilUp(MqttConnectionOptions o) throws MqttException {
-    // Paho's automatic reconnect covers later losses but not a first connect that fails.
-    long delay = 500;
-    while (!closing) {
-      try {
-        client.connect(o).waitForCompletion(15_000);
-        return;
-      } catch (MqttException e) {
-        log.warn("broker {} not reachable yet: {}", options.url(), e.getMessage());
-        try {
-          Thread.sleep(delay);
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-          throw e;
-        }
-        delay = Math.min(delay * 2, 5_000);
-      }
-    }
+    MqttConnect.untilConnected(client, o, () -> closing);
   }
 
   public boolean connected() {

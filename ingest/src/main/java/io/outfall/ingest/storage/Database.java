@@ -5,6 +5,9 @@ import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.slf4j.Logger;
@@ -32,7 +35,7 @@ public final class Database implements AutoCloseable {
 
   private final HikariDataSource pool;
   private final Engine engine;
-  private final java.util.concurrent.ScheduledExecutorService checker;
+  private final ScheduledExecutorService checker;
   private volatile boolean reachable = true;
 
   private Database(HikariDataSource pool, Engine engine) {
@@ -41,14 +44,13 @@ public final class Database implements AutoCloseable {
     // Health is checked in the background and read from memory: a health request or a metrics
     // scrape must answer at once, above all while the database is down and a check takes seconds.
     this.checker =
-        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+        Executors.newSingleThreadScheduledExecutor(
             r -> {
               Thread t = new Thread(r, "outfall-db-check");
               t.setDaemon(true);
               return t;
             });
-    checker.scheduleWithFixedDelay(
-        () -> reachable = check(), 2, 2, java.util.concurrent.TimeUnit.SECONDS);
+    checker.scheduleWithFixedDelay(() -> reachable = check(), 2, 2, TimeUnit.SECONDS);
   }
 
   /**

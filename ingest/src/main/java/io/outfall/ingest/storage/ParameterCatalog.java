@@ -1,6 +1,8 @@
 package io.outfall.ingest.storage;
 
+import io.outfall.protocol.Units;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -30,7 +32,7 @@ public final class ParameterCatalog {
         var rs =
             st.executeQuery(
                 "SELECT id, code, unit, kind, name_en, name_vi FROM parameters ORDER BY id")) {
-      var list = new java.util.ArrayList<Parameter>();
+      var list = new ArrayList<Parameter>();
       while (rs.next()) {
         list.add(
             new Parameter(
@@ -62,6 +64,6 @@ public final class ParameterCatalog {
    * io.outfall.protocol.Units}).
    */
   public static boolean sameUnit(String catalogUnit, String sent) {
-    return io.outfall.protocol.Units.same(catalogUnit, sent);
+    return Units.same(catalogUnit, sent);
   }
 }

@@ -3,6 +3,7 @@ package io.outfall.protocol.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
@@ -52,7 +53,7 @@ public record ConfigAck(
           Outcome.valueOf(n.get("outcome").asText().toUpperCase(Locale.ROOT)),
           n.hasNonNull("reason") ? n.get("reason").asText() : null,
           n.get("at").asLong());
-    } catch (java.io.IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       throw new IllegalArgumentException("config ack: not readable (" + e + ")");
     }
   }

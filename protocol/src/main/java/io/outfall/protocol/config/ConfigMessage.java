@@ -3,6 +3,7 @@ package io.outfall.protocol.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -52,7 +53,7 @@ public record ConfigMessage(String version, String yaml, String signature) {
     JsonNode n;
     try {
       n = JSON.readTree(payload);
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new IllegalArgumentException("config message: not JSON (" + e.getMessage() + ")");
     }
     if (n == null || !n.isObject())

@@ -1,0 +1,285 @@
+package io.outfall.app.bench;
+
+import io.outfall.app.embedded.EmbeddedDatabase;
+import io.outfall.ingest.IngestServer;
+import io.outfall.ingest.config.Setting;
+import io.outfall.ingest.config.Settings;
+import io.outfall.ingest.readings.ReadingQueries;
+import io.outfall.protocol.DeviceStatus;
+import io.outfall.protocol.Reading;
+import io.outfall.protocol.ReadingsBatch;
+import io.outfall.protocol.ReadingsCodec;
+import io.outfall.protocol.Topics;
+import io.outfall.protocol.transport.MessageCallback;
+import io.outfall.protocol.transport.MqttConnect;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
+import org.eclipse.paho.mqttv5.client.MqttClient;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * Publish→alert latency under a steady load. Gateways publish live readings of many stations, all
+ * with permits, at a fixed rate; a share of the stations alternates between breaching and compliant
+ * windows. A window is judged when the first reading after its end arrives, so the latency of an
+ * alert is the time from publishing that reading to the alert's commit, seen by a listener on
+ * {@code outfall_alerts} (the notification PostgreSQL delivers at commit).
+ *
+ * <p>Baseline, measured in the same run on the same messages: the broker's own transit, publish to
+ * a plain subscriber. The ratio of the two is the figure to compare between machines.
+ */
+@Command(
+    name = "bench-alerts",
+    mixinStandardHelpOptions = true,
+    description = "Measure publish-to-alert latency at a steady reading rate.")
+public final class AlertLatencyBench implements Callable<Integer> {
+  private static final long WINDOW_MS = 10_000;
+  private static final String[] PARAMETERS = {"COD", "TSS", "NH4_N", "pH"};
+  private static final String[] UNITS = {"mg/L", "mg/L", "mg/L", "pH"};
+
+  @Option(
+      names = "--rate",
+      defaultValue = "10000",
+      description = "readings per second, steady (default: ${DEFAULT-VALUE})")
+  int rate;
+
+  @Option(
+      names = "--seconds",
+      defaultValue = "120",
+      description = "measured duration after a 20 s warm-up (default: ${DEFAULT-VALUE})")
+  int seconds;
+
+  @Option(
+      names = "--gateways",
+      defaultValue = "10",
+      description = "gateways, 50 stations each (default: ${DEFAULT-VALUE})")
+  int gateways;
+
+  @Mixin BenchBroker broker;
+
+  private static final int STATIONS_PER_GATEWAY = 50;
+  private static final int BREACHING_PER_GATEWAY = 5;
+
+  /** Wall-clock nanos when each gateway published the batch of a timestamp, by timestamp. */
+  private final Map<Long, long[]> published = new ConcurrentHashMap<>();
+
+  private final Map<Long, long[]> transited = new ConcurrentHashMap<>();
+
+  @Override
+  public Integer call() throws Exception {
+    // One batch per gateway per tick, every reading of every station at the tick's timestamp.
+    int perTick = STATIONS_PER_GATEWAY * PARAMETERS.length * gateways;
+    long tickMs = Math.max(20, Math.round(1000.0 * perTick / rate));
+    Path dir = Files.createTempDirectory("outfall-bench-alerts");
+    Path permits = Files.createDirectories(dir.resolve("permits"));
+    for (int g = 0; g < gateways; g++)
+      for (int s = 0; s < STATIONS_PER_GATEWAY; s++)
+        Files.writeString(
+            permits.resolve(station(g, s) + ".yaml"),
+            "station: "
+                + station(g, s)
+                + "\nstandard: QCVN 40:2011/BTNMT\ncolumn: B\nkq: 1\nkf: 1\n"
+                + "parameters: [COD, TSS, NH4_N, pH]\naveraging: PT10S\n");
+    try (EmbeddedDatabase pg = EmbeddedDatabase.start(dir.resolve("pg"), 0);
+        BenchBroker.Running running = broker.start(dir)) {
+      String url = running.url();
+      String jdbc = pg.jdbcUrl("bench_alerts");
+      Settings settings =
+          BenchCommand.benchIngest(jdbc, url, "bench-alerts-ingest")
+              .with(Setting.ALERTS_PERMITS_DIR, permits.toString());
+      System.out.printf(
+          "outfall bench-alerts: %,d readings/s (%d gateways x %d stations x %d parameters every"
+              + " %d ms), %d stations alternating breach/compliant %d s windows, broker %s%n",
+          perTick * 1000 / tickMs,
+          gateways,
+          STATIONS_PER_GATEWAY,
+          PARAMETERS.length,
+          tickMs,
+          gateways * BREACHING_PER_GATEWAY,
+          WINDOW_MS / 1000,
+          running.label());
+      try (IngestServer server = IngestServer.start(settings);
+          Connection listen = DriverManager.getConnection(jdbc, "postgres", "")) {
+        try (var st = listen.createStatement()) {
+          st.execute("LISTEN outfall_alerts");
+        }
+        MqttClient baseline = transitSubscriber(url);
+        List<MqttAsyncClient> clients = new ArrayList<>();
+        for (int g = 0; g < gateways; g++) clients.add(connect(url, "bench-alerts-gw" + g));
+        ScheduledExecutorService ticker = Executors.newScheduledThreadPool(2);
+        ReadingsCodec codec = new ReadingsCodec();
+        SplittableRandom random = new SplittableRandom(7);
+        // Timestamps advance by exactly one tick per run, whatever the scheduler's jitter.
+        long first = (System.currentTimeMillis() / tickMs + 1) * tickMs;
+        AtomicLong next = new AtomicLong(first);
+        ticker.scheduleAtFixedRate(
+            () -> publishTick(clients, codec, random, next.getAndAdd(tickMs)),
+            first - System.currentTimeMillis(),
+            tickMs,
+            TimeUnit.MILLISECONDS);
+
+        long warmUpEnd = System.currentTimeMillis() + 20_000;
+        long end = warmUpEnd + seconds * 1000L;
+        ReadingQueries q = new ReadingQueries(server.database().dataSource());
+        long storedAtStart = -1;
+        List<Long> opened = new ArrayList<>();
+        List<Long> resolved = new ArrayList<>();
+        int unmatched = 0;
+        PGConnection pgc = listen.unwrap(PGConnection.class);
+        while (System.currentTimeMillis() < end) {
+          if (storedAtStart < 0 && System.currentTimeMillis() >= warmUpEnd)
+            storedAtStart = q.count();
+          PGNotification[] notes = pgc.getNotifications(500);
+          long now = System.nanoTime();
+          if (notes == null || System.currentTimeMillis() < warmUpEnd) continue;
+          for (PGNotification n : notes) {
+            JsonObject a = new JsonObject(n.getParameter());
+            if (!"breach".equals(a.getString("kind"))) continue;
+            // Opened at the end of the first breaching window; resolved when the compliant window
+            // that follows closes: either way by the first reading at the next window boundary.
+            long boundary = a.getLong("at") + WINDOW_MS;
+            long[] pub = published.get(boundary);
+            int g = gatewayOf(a.getString("station"));
+            if (pub == null || pub[g] == 0) {
+              unmatched++;
+              continue;
+            }
+            ("opened".equals(a.getString("event")) ? opened : resolved).add(now - pub[g]);
+          }
+        }
+        long stored = q.count() - storedAtStart;
+        ticker.shutdownNow();
+        for (MqttAsyncClient c : clients) c.disconnectForcibly(1000);
+        baseline.disconnectForcibly(1000);
+
+        List<Long> transit = new ArrayList<>();
+        for (var e : transited.entrySet()) {
+          if (e.getKey() < warmUpEnd || e.getKey() >= end - 1000) continue;
+          long[] pub = published.get(e.getKey());
+          for (int g = 0; g < gateways; g++)
+            if (pub != null && pub[g] != 0 && e.getValue()[g] != 0)
+              transit.add(e.getValue()[g] - pub[g]);
+        }
+        System.out.printf(
+            "  sustained: %,d readings stored in %d s = %,.0f readings/s%n",
+            stored, seconds, stored / (double) seconds);
+        double base = report("mqtt transit (baseline, publish -> subscriber)", transit);
+        double open = report("publish -> breach alert committed", opened);
+        report("publish -> breach resolved committed", resolved);
+        if (unmatched > 0)
+          System.out.printf("  %d alert changes not matched to a publish%n", unmatched);
+        System.out.printf(
+            "  breach alert p99 / mqtt transit p99 = %.1f   (goal: alert p99 < 50 ms)%n",
+            open / base);
+      }
+    }
+    return 0;
+  }
+
+  private void publishTick(
+      List<MqttAsyncClient> clients, ReadingsCodec codec, SplittableRandom random, long t) {
+    boolean breachWindow = Math.floorDiv(t, WINDOW_MS) % 2 == 0;
+    long[] pub = published.computeIfAbsent(t, k -> new long[clients.size()]);
+    for (int g = 0; g < clients.size(); g++) {
+      List<Reading> readings = new ArrayList<>(STATIONS_PER_GATEWAY * PARAMETERS.length);
+      for (int s = 0; s < STATIONS_PER_GATEWAY; s++) {
+        boolean breaching = s < BREACHING_PER_GATEWAY && breachWindow;
+        double[] values = {
+          breaching ? 300 + random.nextDouble(-10, 10) : 60 + random.nextDouble(-10, 10),
+          40 + random.nextDouble(-5, 5),
+          5 + random.nextDouble(-1, 1),
+          7.2 + random.nextDouble(-0.2, 0.2)
+        };
+        for (int p = 0; p < PARAMETERS.length; p++)
+          readings.add(
+              new Reading(
+                  station(g, s), PARAMETERS[p], t, values[p], UNITS[p], DeviceStatus.MEASURING));
+      }
+      MqttMessage m =
+          new MqttMessage(
+              codec.encode(new ReadingsBatch("gw" + g, t, System.currentTimeMillis(), readings)));
+      m.setQos(1);
+      try {
+        pub[g] = System.nanoTime();
+        clients.get(g).publish(Topics.readings("bench-alerts", "gw" + g), m);
+      } catch (Exception e) {
+        System.err.println("publish failed: " + e);
+      }
+    }
+  }
+
+  /** A plain subscriber that notes when each batch arrives: the broker's share of the latency. */
+  private MqttClient transitSubscriber(String url) throws Exception {
+    MqttClient sub = new MqttClient(url, "bench-alerts-transit", new MemoryPersistence());
+    MqttConnectionOptions o = MqttConnect.options(url, null, null);
+    sub.setCallback(
+        new MessageCallback() {
+          final ReadingsCodec codec = new ReadingsCodec();
+
+          @Override
+          public void messageArrived(String topic, MqttMessage message) throws Exception {
+            long now = System.nanoTime();
+            int g = Integer.parseInt(topic.split("/")[3].substring(2)); // outfall/v1/site/gwN/..
+            long t = codec.decode(message.getPayload()).seq(); // the tick's timestamp
+            transited.computeIfAbsent(t, k -> new long[gateways])[g] = now;
+          }
+        });
+    sub.connect(o);
+    sub.subscribe(Topics.ROOT + "/bench-alerts/+/readings", 1);
+    return sub;
+  }
+
+  private static MqttAsyncClient connect(String url, String id) throws Exception {
+    MqttAsyncClient c = new MqttAsyncClient(url, id, new MemoryPersistence());
+    c.connect(MqttConnect.options(url, null, null)).waitForCompletion(10_000);
+    return c;
+  }
+
+  private static String station(int gateway, int s) {
+    return String.format("BA%02d-%02d", gateway, s);
+  }
+
+  private static int gatewayOf(String station) {
+    return Integer.parseInt(station.substring(2, 4));
+  }
+
+  /** Prints count and percentiles in ms; returns p99 in ms. */
+  private static double report(String what, List<Long> nanos) {
+    if (nanos.isEmpty()) {
+      System.out.printf("  %-48s no samples%n", what);
+      return Double.NaN;
+    }
+    long[] v = nanos.stream().mapToLong(Long::longValue).toArray();
+    Arrays.sort(v);
+    double p50 = pct(v, 0.50), p95 = pct(v, 0.95), p99 = pct(v, 0.99);
+    System.out.printf(
+        "  %-48s n=%5d  p50 %6.1f ms  p95 %6.1f ms  p99 %6.1f ms  max %6.1f ms%n",
+        what, v.length, p50, p95, p99, v[v.length - 1] / 1e6);
+    return p99;
+  }
+
+  private static double pct(long[] sorted, double q) {
+    return sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)] / 1e6;
+  }
+}

@@ -1,0 +1,160 @@
+package io.outfall.app.cli;
+
+import io.outfall.app.demo.DemoPlants;
+import io.outfall.app.embedded.EmbeddedBroker;
+import io.outfall.app.embedded.EmbeddedDatabase;
+import io.outfall.ingest.IngestServer;
+import io.outfall.ingest.access.BrokerAccount;
+import io.outfall.ingest.access.BrokerAccounts;
+import io.outfall.ingest.access.PasswordHash;
+import io.outfall.ingest.access.Role;
+import io.outfall.ingest.access.Users;
+import io.outfall.ingest.config.Setting;
+import io.outfall.ingest.config.Settings;
+import io.outfall.ingest.deploy.SigningKey;
+import io.outfall.ingest.storage.Database;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The whole product on its embedded default: broker, database, ingest and simulated plants. */
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description =
+        "Run Outfall with an embedded MQTT broker, an embedded PostgreSQL and simulated plants.")
+final class DemoCommand implements Callable<Integer> {
+  @Option(
+      names = "--http-port",
+      defaultValue = "8080",
+      description = "HTTP port (default: ${DEFAULT-VALUE})")
+  int httpPort;
+
+  @Option(
+      names = "--mqtt-port",
+      defaultValue = "1883",
+      description = "MQTT port of the embedded broker (default: ${DEFAULT-VALUE})")
+  int mqttPort;
+
+  @Option(
+      names = "--data-dir",
+      defaultValue = ".outfall/demo",
+      description =
+          "where broker, database and plant state live; survives restarts (default: ${DEFAULT-VALUE})")
+  Path dataDir;
+
+  @Option(
+      names = "--period",
+      defaultValue = "10",
+      description = "seconds between a plant's batches (default: ${DEFAULT-VALUE})")
+  int periodSeconds;
+
+  @Option(
+      names = "--backfill-hours",
+      defaultValue = "24",
+      description = "history each plant sends on a fresh data dir (default: ${DEFAULT-VALUE})")
+  int backfillHours;
+
+  @Override
+  public Integer call() throws Exception {
+    Path dir = dataDir.toAbsolutePath();
+    System.out.println("outfall demo: data in " + dir);
+    // stopped last, by awaitShutdown below: everything else still writes to it while it stops
+    EmbeddedDatabase db = EmbeddedDatabase.start(dir.resolve("postgres"), 0, false);
+    // Broker accounts live in the database: migrate it first, so the broker can check logins
+    // before ingest starts. Each start issues fresh secrets to the demo's own clients.
+    Database accountsDb =
+        Database.open(db.jdbcUrl("outfall"), "postgres", "", 2, Duration.ofSeconds(60));
+    BrokerAccounts accounts = new BrokerAccounts(accountsDb.dataSource());
+    String ingestSecret = accounts.issue(BrokerAccount.service("outfall-ingest"));
+    // An admin to sign in with, a fresh password each start (shown below), and the admin token.
+    String adminPassword = PasswordHash.newSecret().substring(0, 20);
+    new Users(accountsDb.dataSource()).save("admin", adminPassword, Role.ADMIN, Set.of());
+    Path adminToken = dir.resolve("admin-token");
+    EmbeddedBroker broker =
+        EmbeddedBroker.start(dir.resolve("broker"), mqttPort, true, null, accounts);
+    Settings settings =
+        Settings.resolve(null, System.getenv(), Map.of())
+            .with(Setting.DB_URL, db.jdbcUrl("outfall"))
+            .with(Setting.DB_USER, "postgres")
+            .with(Setting.MQTT_URL, broker.url())
+            .with(Setting.MQTT_CLIENT_ID, "outfall-ingest-demo")
+            .with(Setting.MQTT_USERNAME, "outfall-ingest")
+            .with(Setting.MQTT_PASSWORD, ingestSecret)
+            .with(Setting.HTTP_PORT, httpPort)
+            .with(Setting.HTTP_ADMIN_TOKEN_FILE, adminToken.toString())
+            .with(Setting.ALERTS_PERMITS_DIR, demoPermits(dir.resolve("permits")).toString())
+            .with(Setting.DEPLOY_SIGNING_KEY_FILE, dir.resolve("config-signing.key").toString());
+    IngestServer server = IngestServer.start(settings);
+    // the same key file the server signs with: created here if this is the first start
+    String configKey = new SigningKey(dir.resolve("config-signing.key")).publicKeyText();
+    DemoPlants plants =
+        DemoPlants.start(
+            broker.url(),
+            dir.resolve("plants"),
+            Duration.ofSeconds(periodSeconds),
+            Duration.ofHours(backfillHours),
+            configKey,
+            (site, gateway) -> accounts.issue(BrokerAccount.gateway(site, gateway)));
+    System.out.println();
+    System.out.println("  Outfall is running: http://127.0.0.1:" + server.httpPort() + "/");
+    System.out.println(
+        "  sign in: user admin, password " + adminPassword + "  (new at every start)");
+    System.out.println(
+        "  API:     curl -H \"Authorization: Bearer $(cat "
+            + adminToken
+            + ")\" http://127.0.0.1:"
+            + server.httpPort()
+            + "/api/stations");
+    System.out.println("  health:  http://127.0.0.1:" + server.httpPort() + "/api/health");
+    System.out.println(
+        "  metrics: http://127.0.0.1:" + server.httpPort() + "/metrics  (admin or scrape token)");
+    System.out.println(
+        "  alerts:  http://127.0.0.1:"
+            + server.httpPort()
+            + "/api/alerts  (permits in "
+            + dir.resolve("permits")
+            + ")");
+    System.out.println(
+        "  MQTT:    "
+            + broker.url()
+            + "  ("
+            + plants.size()
+            + " simulated plants publishing, each with its own account; anonymous clients are"
+            + " refused)");
+    System.out.println(
+        "  configs: http://127.0.0.1:"
+            + server.httpPort()
+            + "/configs.html  (the gateways accept what this server signs; a device named"
+            + " 'outlet' is each plant's analyzers)");
+    System.out.println("  Ctrl-C stops; data stays in " + dir);
+    System.out.println();
+    ServeCommand.awaitShutdown(plants, server, broker, accountsDb, db);
+    return 0;
+  }
+
+  /**
+   * The demo plants' permits (QCVN 40:2011 column B, coefficients given or derived), written where
+   * a user can read and edit them; a changed file becomes a new permit version at the next start.
+   */
+  private static Path demoPermits(Path dir) throws IOException {
+    Files.createDirectories(dir);
+    for (String station :
+        new String[] {"PHUNGHIA-OUT", "VANPHUC-OUT", "BATTRANG-OUT", "PHUNGXA-OUT"}) {
+      Path file = dir.resolve(station + ".yaml");
+      if (Files.exists(file)) continue;
+      try (var in =
+          DemoCommand.class.getResourceAsStream(
+              "/io/outfall/app/demo/permits/" + station + ".yaml")) {
+        Files.copy(in, file);
+      }
+    }
+    return dir;
+  }
+}

@@ -1,0 +1,59 @@
+package io.outfall.app.cli;
+
+import io.outfall.gateway.GatewayMain;
+import io.outfall.protocol.config.GatewayConfig;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Runs a plant gateway; {@code gateway status} shows what a running one is doing. */
+@Command(
+    name = "gateway",
+    mixinStandardHelpOptions = true,
+    description = "Run the edge gateway: poll Modbus devices, buffer durably, publish over MQTT.",
+    subcommands = GatewayCommand.Status.class)
+final class GatewayCommand implements Callable<Integer> {
+  @Option(names = "--config", required = true, paramLabel = "FILE", description = "gateway YAML")
+  Path config;
+
+  @Option(
+      names = "--status-port",
+      paramLabel = "PORT",
+      description = "serve the local status page on this port (all interfaces)")
+  Integer statusPort;
+
+  @Override
+  public Integer call() throws Exception {
+    load(config); // a bad file is a usage error here, with the path of the bad field
+    List<String> args = new ArrayList<>(List.of("--config", config.toString()));
+    if (statusPort != null) args.addAll(List.of("--status-port", statusPort.toString()));
+    return GatewayMain.run(args);
+  }
+
+  static GatewayConfig load(Path file) throws Exception {
+    try {
+      return GatewayMain.readConfig(file);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(new GatewayCommand()), file + ": " + e.getMessage());
+    }
+  }
+
+  @Command(
+      name = "status",
+      mixinStandardHelpOptions = true,
+      description = "Buffer depth, last publish, device health and config version of a gateway.")
+  static final class Status implements Callable<Integer> {
+    @Option(names = "--config", required = true, paramLabel = "FILE", description = "gateway YAML")
+    Path config;
+
+    @Override
+    public Integer call() throws Exception {
+      return GatewayMain.printStatus(load(config));
+    }
+  }
+}

@@ -1,0 +1,179 @@
+package io.outfall.app.cli;
+
+import io.outfall.ingest.access.BrokerAccount;
+import io.outfall.ingest.access.BrokerAccounts;
+import io.outfall.ingest.access.MosquittoFiles;
+import io.outfall.ingest.config.Setting;
+import io.outfall.ingest.config.Settings;
+import io.outfall.ingest.storage.Database;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * Broker accounts, managed in the database the servers use: one per gateway, one per ingest
+ * service, exported as Mosquitto's password and ACL files.
+ */
+@Command(
+    name = "gateways",
+    mixinStandardHelpOptions = true,
+    description =
+        "Broker accounts of gateways and services; the Mosquitto files that enforce them.",
+    subcommands = {
+      GatewaysCommand.Add.class,
+      GatewaysCommand.AddService.class,
+      GatewaysCommand.ListAccounts.class,
+      GatewaysCommand.Remove.class,
+      GatewaysCommand.ExportMosquitto.class
+    })
+final class GatewaysCommand implements Runnable {
+  @Override
+  public void run() {
+    new CommandLine(this).usage(System.out);
+  }
+
+  /** The settings file and a short-lived connection to the servers' database. */
+  abstract static class OnDatabase implements Callable<Integer> {
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML settings file")
+    Path config;
+
+    @Override
+    public final Integer call() throws Exception {
+      Settings s = Settings.resolve(config, System.getenv(), Map.of());
+      try (Database db =
+          Database.open(
+              s.get(Setting.DB_URL),
+              s.get(Setting.DB_USER),
+              s.get(Setting.DB_PASSWORD),
+              2,
+              Duration.ofSeconds(10))) {
+        return run(new BrokerAccounts(db.dataSource()));
+      }
+    }
+
+    abstract int run(BrokerAccounts accounts) throws Exception;
+  }
+
+  /** Prints a new secret once, or writes it to a file only its owner can read. */
+  abstract static class Issuing extends OnDatabase {
+    @Option(
+        names = "--password-file",
+        paramLabel = "FILE",
+        description = "write the password here (mode 600) instead of printing it")
+    Path passwordFile;
+
+    int issue(BrokerAccounts accounts, BrokerAccount account) throws Exception {
+      String secret = accounts.issue(account);
+      if (passwordFile != null) {
+        Files.writeString(passwordFile, secret + "\n");
+        Files.setPosixFilePermissions(passwordFile, PosixFilePermissions.fromString("rw-------"));
+        System.out.println(account.username() + ": password written to " + passwordFile);
+      } else {
+        System.out.println("user name: " + account.username());
+        System.out.println("password:  " + secret + "   (shown once; the server keeps a hash)");
+      }
+      System.out.println(
+          "Mosquitto brokers: run 'outfall gateways export-mosquitto' again and send it SIGHUP.");
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "add",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Create a gateway's broker account (or give it a new password).",
+        "Put the user name and password in the gateway's file: mqtt: {username: ..., password: ...}."
+      })
+  static final class Add extends Issuing {
+    @Parameters(paramLabel = "SITE/GATEWAY")
+    String id;
+
+    @Override
+    int run(BrokerAccounts accounts) throws Exception {
+      String[] p = id.split("/", -1);
+      if (p.length != 2) {
+        System.err.println("expected SITE/GATEWAY, got '" + id + "'");
+        return 2;
+      }
+      return issue(accounts, BrokerAccount.gateway(p[0], p[1]));
+    }
+  }
+
+  @Command(
+      name = "add-service",
+      mixinStandardHelpOptions = true,
+      description =
+          "Create the broker account an ingest server uses (mqtt.username, mqtt.password).")
+  static final class AddService extends Issuing {
+    @Parameters(paramLabel = "NAME")
+    String name;
+
+    @Override
+    int run(BrokerAccounts accounts) throws Exception {
+      return issue(accounts, BrokerAccount.service(name));
+    }
+  }
+
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "List broker accounts.")
+  static final class ListAccounts extends OnDatabase {
+    @Override
+    int run(BrokerAccounts accounts) throws Exception {
+      System.out.printf("%-40s %s%n", "USER", "ROLE");
+      for (BrokerAccounts.Stored s : accounts.all())
+        System.out.printf(
+            "%-40s %s%n", s.account().username(), s.account().role().name().toLowerCase());
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "remove",
+      mixinStandardHelpOptions = true,
+      description = "Remove a broker account; its clients are refused from their next connect.")
+  static final class Remove extends OnDatabase {
+    @Parameters(paramLabel = "USER")
+    String user;
+
+    @Override
+    int run(BrokerAccounts accounts) throws Exception {
+      if (accounts.remove(user)) {
+        System.out.println("removed " + user);
+        return 0;
+      }
+      System.err.println("no broker account " + user);
+      return 1;
+    }
+  }
+
+  @Command(
+      name = "export-mosquitto",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Write Mosquitto's password file, ACL file and a config snippet for every broker account:",
+        "the rules the embedded broker enforces. Mosquitto rereads them on SIGHUP."
+      })
+  static final class ExportMosquitto extends OnDatabase {
+    @Option(
+        names = "--dir",
+        required = true,
+        paramLabel = "DIR",
+        description = "where to write outfall.passwd, outfall.acl and outfall.conf")
+    Path dir;
+
+    @Override
+    int run(BrokerAccounts accounts) throws Exception {
+      var all = accounts.all();
+      for (Path p : MosquittoFiles.write(dir, all)) System.out.println("wrote " + p);
+      System.out.println(all.size() + " accounts; include outfall.conf from mosquitto.conf");
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,62 @@
+package io.outfall.compliance.evaluation;
+
+import io.outfall.compliance.standards.Limit;
+import java.time.Instant;
+import java.util.Locale;
+
+/**
+ * Something that starts and later ends: a breach (as an alert, with hysteresis), an early warning,
+ * or a data-quality issue. {@code end} is null while it lasts.
+ *
+ * @param parameter null for station-wide issues (stale)
+ * @param peak the worst value seen (for a breach: the worst window mean)
+ * @param limit the limit it was judged against, null for data-quality issues
+ */
+public record Episode(
+    Kind kind,
+    String station,
+    String parameter,
+    Instant start,
+    Instant end,
+    Double peak,
+    Limit limit,
+    String detail) {
+
+  public enum Kind {
+    /** Window means above the limit (opened by a breaching window, resolved with hysteresis). */
+    BREACH(Family.COMPLIANCE),
+    /** A single valid reading above the limit: an early warning, not a breach. */
+    EXCEEDANCE(Family.WARNING),
+    /** Valid readings above the approach share of the limit. */
+    APPROACH(Family.WARNING),
+    STALE(Family.DATA_QUALITY),
+    FLAT_LINE(Family.DATA_QUALITY),
+    IMPOSSIBLE_VALUE(Family.DATA_QUALITY),
+    PROLONGED_FAULT(Family.DATA_QUALITY),
+    LOW_COMPLETENESS(Family.DATA_QUALITY);
+
+    public final Family family;
+
+    Kind(Family family) {
+      this.family = family;
+    }
+
+    public String label() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  public enum Family {
+    COMPLIANCE,
+    WARNING,
+    DATA_QUALITY
+  }
+
+  Episode closedAt(Instant at) {
+    return new Episode(kind, station, parameter, start, at, peak, limit, detail);
+  }
+
+  Episode withPeak(Double p, Kind k) {
+    return new Episode(k, station, parameter, start, end, p, limit, detail);
+  }
+}

@@ -1,0 +1,548 @@
+package io.outfall.ingest.alerts;
+
+import io.outfall.compliance.evaluation.ComplianceEvaluator;
+import io.outfall.compliance.evaluation.Episode;
+import io.outfall.compliance.evaluation.EvaluationSettings;
+import io.outfall.compliance.evaluation.WindowResult;
+import io.outfall.compliance.permits.EffectiveLimits;
+import io.outfall.compliance.permits.PermitSchedule;
+import io.outfall.compliance.standards.ExceedanceBands;
+import io.outfall.ingest.storage.ParameterCatalog;
+import io.outfall.protocol.DeviceStatus;
+import io.outfall.protocol.Reading;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import javax.sql.DataSource;
+import org.postgresql.PGConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The live compliance path: one {@link ComplianceEvaluator} per station with a permit, fed with the
+ * readings the writer newly stored, its findings turned into alerts by the {@link AlertStore}.
+ *
+ * <p>Runs in exactly one ingest instance at a time: a shared subscription gives each instance only
+ * part of a station's readings, so evaluating where they arrive would average the wrong values. The
+ * instance holding a PostgreSQL advisory lock leads; the others wait to take over. The leader
+ * drains {@code evaluation_queue} (filled by every writer in the same transaction as the readings)
+ * and commits the alert changes in the same transaction as the drain, so each reading is judged
+ * once.
+ *
+ * <p>On becoming leader it rebuilds the evaluators from the last hours of stored readings and
+ * reconciles the open alerts with what they say.
+ *
+ * <p>Late readings: a gateway back from an outage sends live readings first and its backlog behind
+ * them, so backlog readings arrive for windows already judged. When a station's late readings stop
+ * arriving for the grace period (or every minute during a long drain), the station is judged again
+ * from its stored readings: episodes found wholly inside the late data become resolved alerts with
+ * their own times (notified), the ones still going on are opened, and the station's evaluator is
+ * replaced by the re-judged one. The context replayed before the earliest late reading is {@value
+ * #REPLAY_HOURS} hours, as on a rebuild.
+ */
+public final class ComplianceEngine implements AutoCloseable {
+  /** What an alert is about: a station's parameter (null for the whole station) and its kind. */
+  private record AlertKey(String station, String parameter, String kind) {}
+
+  private static final Logger log = LoggerFactory.getLogger(ComplianceEngine.class);
+  private static final long LOCK = 0x6f757466616c6cL; // "outfall"
+  private static final int REPLAY_HOURS = 3;
+  private static final Duration REPLAY = Duration.ofHours(REPLAY_HOURS);
+
+  /** During a long backlog drain, a station with late readings is re-judged at most this often. */
+  private static final long REJUDGE_EVERY_NANOS = 60_000_000_000L;
+
+  // Alertmanager forgets a firing alert an hour after it was last sent (its endsAt).
+  private static final Duration RESEND = Duration.ofMinutes(20);
+
+  private final DataSource ds;
+  private final PermitStore permits;
+  private final AlertStore alerts;
+  private final ParameterCatalog parameters;
+  private final ExceedanceBands bands;
+  private final EvaluationSettings settings;
+  private final Duration escalateAfter;
+  private final Runnable onCommit;
+  private final Thread thread;
+  private final Map<String, Evaluated> stations = new HashMap<>();
+  private final Map<Integer, String> stationCodes = new HashMap<>();
+  // When (System.nanoTime) the engine last judged a reading of each station.
+  private final Map<String, Long> lastArrival = new HashMap<>();
+  private volatile boolean running = true;
+  private volatile boolean leader;
+  private long lateReported;
+
+  /** Stations with late readings not yet re-judged. */
+  private final Map<String, Late> lateStations = new HashMap<>();
+
+  /**
+   * A station's late readings so far: the earliest one's time (epoch ms), and when the first and
+   * the last of them arrived (nanoTime).
+   */
+  private static final class Late {
+    long fromMs;
+    final long firstNanos;
+    long lastNanos;
+
+    Late(long fromMs, long arrivedNanos) {
+      this.fromMs = fromMs;
+      this.firstNanos = arrivedNanos;
+      this.lastNanos = arrivedNanos;
+    }
+
+    void add(long ms, long arrivedNanos) {
+      fromMs = Math.min(fromMs, ms);
+      lastNanos = arrivedNanos;
+    }
+  }
+
+  /** A station's evaluator and the permit version it was built from. */
+  private record Evaluated(
+      int permitVersion, PermitSchedule schedule, ComplianceEvaluator evaluator, Sink sink) {}
+
+  public ComplianceEngine(
+      DataSource ds,
+      PermitStore permits,
+      AlertStore alerts,
+      ParameterCatalog parameters,
+      ExceedanceBands bands,
+      EvaluationSettings settings,
+      Duration escalateAfter,
+      Runnable onCommit) {
+    this.ds = ds;
+    this.permits = permits;
+    this.alerts = alerts;
+    this.parameters = parameters;
+    this.bands = bands;
+    this.settings = settings;
+    this.escalateAfter = escalateAfter;
+    this.onCommit = onCommit;
+    this.thread = new Thread(this::run, "outfall-compliance");
+    thread.setDaemon(true);
+  }
+
+  public void start() {
+    thread.start();
+  }
+
+  public boolean leader() {
+    return leader;
+  }
+
+  private void run() {
+    while (running) {
+      try (Connection lock = ds.getConnection()) {
+        if (!tryLock(lock)) {
+          sleep(5_000);
+          continue;
+        }
+        leader = true;
+        log.info("compliance engine: leading");
+        try (var st = lock.createStatement()) {
+          st.execute("LISTEN outfall_evaluation");
+          st.execute("LISTEN outfall_permits");
+        }
+        rebuild();
+        long lastTick = 0;
+        long lastPermitCheck = System.nanoTime();
+        while (running) {
+          var notes = lock.unwrap(PGConnection.class).getNotifications(1_000); // NOTIFY or 1 s
+          boolean permitNews =
+              notes != null
+                  && Arrays.stream(notes).anyMatch(n -> n.getName().equals("outfall_permits"));
+          drain();
+          if (System.nanoTime() - lastTick > 1_000_000_000L) {
+            tick(Instant.now());
+            rejudgeLate();
+            lastTick = System.nanoTime();
+          }
+          if (permitNews || System.nanoTime() - lastPermitCheck > 10_000_000_000L) {
+            if (permitsChanged()) rebuild();
+            lastPermitCheck = System.nanoTime();
+          }
+        }
+      } catch (SQLException | RuntimeException e) {
+        if (running) {
+          log.warn("compliance engine: {}; starting over", e.toString());
+          sleep(2_000);
+        }
+      } finally {
+        leader = false;
+        stations.clear();
+      }
+    }
+  }
+
+  private static boolean tryLock(Connection c) throws SQLException {
+    try (var st = c.createStatement();
+        var rs = st.executeQuery("SELECT pg_try_advisory_lock(" + LOCK + ")")) {
+      rs.next();
+      return rs.getBoolean(1);
+    }
+  }
+
+  /** Builds every evaluator from recent history and makes the open alerts agree with it. */
+  private void rebuild() throws SQLException {
+    stations.clear();
+    lastArrival.clear();
+    try (Connection c = ds.getConnection()) {
+      c.setAutoCommit(false);
+      // One snapshot for the replay and for emptying the queue: what is replayed is exactly what
+      // leaves the queue, and readings stored meanwhile stay queued for the normal path.
+      c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+      loadStationCodes(c);
+      for (var e : permits.currentAll(c).entrySet()) {
+        Sink sink = new Sink(true);
+        PermitSchedule schedule = permits.schedule(e.getValue());
+        stations.put(
+            e.getKey(),
+            new Evaluated(
+                e.getValue().version(),
+                schedule,
+                new ComplianceEvaluator(schedule, bands, settings, sink),
+                sink));
+      }
+      try (var st = c.createStatement()) {
+        st.executeUpdate("DELETE FROM evaluation_queue");
+      }
+      Instant from = Instant.now().minus(REPLAY);
+      long replayed = 0;
+      for (var e : stations.entrySet()) {
+        replayed += replay(c, e.getKey(), e.getValue().evaluator(), from);
+        e.getValue().evaluator().advanceTo(Instant.now());
+      }
+      int open = reconcile(c);
+      c.commit();
+      for (Evaluated ev : stations.values()) {
+        ev.sink().replaying = false;
+        ev.sink().closedInReplay.clear();
+      }
+      log.info(
+          "compliance engine: {} stations with permits, {} readings replayed, {} episodes going on",
+          stations.size(),
+          replayed,
+          open);
+    }
+    onCommit.run();
+  }
+
+  private long replay(Connection c, String station, ComplianceEvaluator evaluator, Instant from)
+      throws SQLException {
+    long n = 0;
+    try (var ps =
+        c.prepareStatement(
+            "SELECT r.parameter_id, (extract(epoch FROM r.ts) * 1000)::bigint, r.value, r.status FROM readings r"
+                + " JOIN stations s ON s.id = r.station_id WHERE s.code = ? AND r.ts >= ? ORDER BY r.ts")) {
+      ps.setString(1, station);
+      ps.setTimestamp(2, Timestamp.from(from));
+      ps.setFetchSize(10_000);
+      try (var rs = ps.executeQuery()) {
+        while (rs.next()) {
+          feed(
+              evaluator,
+              reading(station, rs.getShort(1), rs.getLong(2), rs.getDouble(3), rs.getShort(4)));
+          n++;
+        }
+      }
+    }
+    return n;
+  }
+
+  /** Re-judges the stations whose late readings have stopped coming (or every minute). */
+  private void rejudgeLate() throws SQLException {
+    long now = System.nanoTime();
+    for (var e : List.copyOf(lateStations.entrySet())) {
+      Late l = e.getValue();
+      boolean quiet = now - l.lastNanos >= settings.windowGrace().toNanos();
+      if (!quiet && now - l.firstNanos < REJUDGE_EVERY_NANOS) continue;
+      lateStations.remove(e.getKey());
+      if (stations.containsKey(e.getKey())) rejudge(e.getKey(), Instant.ofEpochMilli(l.fromMs));
+    }
+  }
+
+  /**
+   * Judges one station again from its stored readings, in one snapshot that also takes its queued
+   * readings out of the queue (they are in the replay), and replaces its evaluator.
+   */
+  private void rejudge(String station, Instant lateFromTime) throws SQLException {
+    Evaluated old = stations.get(station);
+    Sink sink = new Sink(true);
+    ComplianceEvaluator evaluator = new ComplianceEvaluator(old.schedule(), bands, settings, sink);
+    int recorded = 0;
+    try (Connection c = ds.getConnection()) {
+      c.setAutoCommit(false);
+      c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+      try (var ps =
+          c.prepareStatement(
+              "DELETE FROM evaluation_queue WHERE station_id = (SELECT id FROM stations WHERE code = ?)")) {
+        ps.setString(1, station);
+        ps.executeUpdate();
+      }
+      long replayed = replay(c, station, evaluator, lateFromTime.minus(REPLAY));
+      evaluator.advanceTo(clock(station, evaluator, Instant.now()));
+      for (Episode e : sink.closedInReplay)
+        if (!e.end().isBefore(lateFromTime)
+            && alerts.recordPast(c, e, standardAt(old.schedule(), e.start())) != null) recorded++;
+      stations.put(station, new Evaluated(old.permitVersion(), old.schedule(), evaluator, sink));
+      reconcile(c, station, "no longer the case when judged again with late readings");
+      c.commit();
+      log.info(
+          "compliance engine: {} judged again for late readings from {} ({} readings replayed,"
+              + " {} episodes found in them)",
+          station,
+          lateFromTime,
+          replayed,
+          recorded);
+    } catch (SQLException | RuntimeException e) {
+      stations.put(station, old);
+      throw e;
+    }
+    sink.closedInReplay.clear();
+    sink.replaying = false;
+    onCommit.run();
+  }
+
+  /** After a replay: open what the evaluators say is going on, resolve what no longer is. */
+  private int reconcile(Connection c) throws SQLException {
+    return reconcile(c, null, "no longer the case after restart");
+  }
+
+  /** {@link #reconcile(Connection)} for one station, or for all when {@code only} is null. */
+  private int reconcile(Connection c, String only, String why) throws SQLException {
+    Set<AlertKey> going = new HashSet<>();
+    for (var e : stations.entrySet()) {
+      if (only != null && !only.equals(e.getKey())) continue;
+      for (Episode ep : e.getValue().evaluator().openEpisodes()) {
+        alerts.opened(c, ep, standardAt(e.getValue().schedule(), ep.start()));
+        going.add(new AlertKey(ep.station(), ep.parameter(), ep.kind().label()));
+      }
+    }
+    List<AlertKey> stale = new ArrayList<>();
+    try (var st = c.createStatement();
+        var rs =
+            st.executeQuery(
+                "SELECT station, parameter, kind FROM alerts WHERE state <> 'resolved'")) {
+      while (rs.next()) {
+        AlertKey open = new AlertKey(rs.getString(1), rs.getString(2), rs.getString(3));
+        if (stations.containsKey(open.station())
+            && (only == null || only.equals(open.station()))
+            && !going.contains(open)) stale.add(open);
+      }
+    }
+    for (AlertKey a : stale) {
+      Episode.Kind kind = Episode.Kind.valueOf(a.kind().toUpperCase(Locale.ROOT));
+      alerts.closed(
+          c,
+          new Episode(
+              kind, a.station(), a.parameter(), Instant.now(), Instant.now(), null, null, why));
+    }
+    return going.size();
+  }
+
+  /** Judges what the writers queued since the last drain, in one transaction per batch. */
+  private void drain() throws SQLException {
+    int batch;
+    do {
+      batch = 0;
+      try (Connection c = ds.getConnection()) {
+        c.setAutoCommit(false);
+        List<Reading> readings = new ArrayList<>();
+        try (var st = c.createStatement();
+            var rs =
+                st.executeQuery(
+                    "DELETE FROM evaluation_queue WHERE id IN (SELECT id FROM evaluation_queue ORDER BY id LIMIT 10000)"
+                        + " RETURNING station_id, parameter_id, (extract(epoch FROM ts) * 1000)::bigint, value, status")) {
+          while (rs.next()) {
+            batch++;
+            String station = stationCode(c, rs.getInt(1));
+            if (stations.containsKey(station))
+              readings.add(
+                  reading(station, rs.getShort(2), rs.getLong(3), rs.getDouble(4), rs.getShort(5)));
+          }
+        }
+        readings.sort(Comparator.comparingLong(Reading::timestampMs));
+        long arrived = System.nanoTime();
+        for (Reading r : readings) {
+          Evaluated ev = stations.get(r.station());
+          ev.sink().connection = c;
+          long lateBefore = ev.evaluator().lateReadings();
+          feed(ev.evaluator(), r);
+          lastArrival.put(r.station(), arrived);
+          if (ev.evaluator().lateReadings() > lateBefore) {
+            Late l = lateStations.get(r.station());
+            if (l == null) lateStations.put(r.station(), new Late(r.timestampMs(), arrived));
+            else l.add(r.timestampMs(), arrived);
+          }
+        }
+        c.commit();
+      } catch (SQLException | RuntimeException e) {
+        if (!running) return; // shutting down: the interrupted statement is not a failure
+        // The evaluators moved on but the transaction did not: start again from storage.
+        log.warn("compliance engine: batch failed ({}); rebuilding", e.toString());
+        rebuild();
+        return;
+      }
+      if (batch > 0) onCommit.run();
+    } while (batch == 10_000);
+  }
+
+  /** Closes windows that are due, notices quiet stations, escalates unacknowledged breaches. */
+  private void tick(Instant now) throws SQLException {
+    try (Connection c = ds.getConnection()) {
+      c.setAutoCommit(false);
+      for (var e : stations.entrySet()) {
+        Evaluated ev = e.getValue();
+        ev.sink().connection = c;
+        ev.evaluator().advanceTo(clock(e.getKey(), ev.evaluator(), now));
+      }
+      int queued = alerts.escalate(c, escalateAfter) + alerts.resendFiring(c, RESEND);
+      c.commit();
+      if (queued > 0) onCommit.run();
+    }
+    long late = stations.values().stream().mapToLong(e -> e.evaluator().lateReadings()).sum();
+    if (late > lateReported) {
+      log.warn(
+          "compliance engine: {} readings arrived after their window was judged (see outfall check)",
+          late - lateReported);
+      lateReported = late;
+    }
+  }
+
+  /**
+   * The time a station is judged at. While its readings are arriving it is the station's own time
+   * (its latest reading): a gateway sending a backlog hours old closes its windows as the backlog
+   * goes, where the wall clock would close them all before the backlog arrived and count every
+   * backlog reading as late. Once nothing has arrived for the grace period, the wall clock takes
+   * over, which is how a station that went quiet gets its windows judged and is noticed as stale.
+   */
+  private Instant clock(String station, ComplianceEvaluator evaluator, Instant now) {
+    Long arrived = lastArrival.get(station);
+    Instant seen = evaluator.lastSeen();
+    if (arrived == null
+        || seen == null
+        || System.nanoTime() - arrived >= settings.windowGrace().toNanos()) return now;
+    return seen.isAfter(now) ? now : seen;
+  }
+
+  private boolean permitsChanged() throws SQLException {
+    try (Connection c = ds.getConnection()) {
+      var current = permits.currentAll(c);
+      if (current.size() != stations.size()) return true;
+      for (var e : current.entrySet()) {
+        Evaluated ev = stations.get(e.getKey());
+        if (ev == null || ev.permitVersion() != e.getValue().version()) return true;
+      }
+      return false;
+    }
+  }
+
+  private void feed(ComplianceEvaluator evaluator, Reading r) {
+    try {
+      evaluator.accept(r);
+    } catch (RuntimeException e) {
+      log.error("compliance engine: reading {} not judged: {}", r, e.toString());
+    }
+  }
+
+  private Reading reading(String station, short parameterId, long ms, double value, short status) {
+    ParameterCatalog.Parameter p = parameters.byId(parameterId);
+    return new Reading(station, p.code(), ms, value, p.unit(), DeviceStatus.ofOrdinalCode(status));
+  }
+
+  private void loadStationCodes(Connection c) throws SQLException {
+    try (var st = c.createStatement();
+        var rs = st.executeQuery("SELECT id, code FROM stations")) {
+      while (rs.next()) stationCodes.put(rs.getInt(1), rs.getString(2));
+    }
+  }
+
+  private String stationCode(Connection c, int id) throws SQLException {
+    String code = stationCodes.get(id);
+    if (code == null) {
+      loadStationCodes(c);
+      code = stationCodes.get(id);
+    }
+    return code;
+  }
+
+  private static String standardAt(PermitSchedule schedule, Instant t) {
+    EffectiveLimits l = schedule.at(t);
+    return l == null ? null : l.standard().name() + " column " + l.column();
+  }
+
+  /** Passes the evaluator's findings to the store, within the engine's current transaction. */
+  private final class Sink implements ComplianceEvaluator.Listener {
+    Connection connection;
+    volatile boolean replaying;
+
+    /** Episodes that ended during a replay: a re-judge records the ones in late readings. */
+    final List<Episode> closedInReplay = new ArrayList<>();
+
+    Sink(boolean replaying) {
+      this.replaying = replaying;
+    }
+
+    @Override
+    public void window(WindowResult result) {
+      if (replaying || result.verdict() != WindowResult.Verdict.BREACH) return;
+      run(() -> alerts.breachWindow(connection, result));
+    }
+
+    @Override
+    public void opened(Episode e) {
+      if (replaying) return; // reconciled once the replay is done
+      Evaluated ev = stations.get(e.station());
+      run(
+          () ->
+              alerts.opened(
+                  connection, e, ev == null ? null : standardAt(ev.schedule(), e.start())));
+    }
+
+    @Override
+    public void closed(Episode e) {
+      if (replaying) {
+        closedInReplay.add(e);
+        return;
+      }
+      run(() -> alerts.closed(connection, e));
+    }
+
+    private void run(SqlAction a) {
+      try {
+        a.run();
+      } catch (SQLException e) {
+        throw new IllegalStateException(e); // aborts the batch; drain() rebuilds
+      }
+    }
+  }
+
+  private interface SqlAction {
+    void run() throws SQLException;
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    running = false;
+    thread.interrupt();
+    thread.join(5_000);
+  }
+}

@@ -1,0 +1,74 @@
+package io.outfall.ingest.intake;
+
+/**
+ * The SQL that keeps {@code readings_hourly} and {@code readings_daily} (migrations V4, V6) in step
+ * with {@code readings}. The writer runs it in the transaction that stores the readings, over the
+ * rows that insert newly stored, so the aggregates never count a replay and never lag behind the
+ * readings they summarise.
+ */
+final class HourlyAggregates {
+  private HourlyAggregates() {}
+
+  /**
+   * Adds the readings of {@code source} (columns station_id, parameter_id, ts, value, status) to
+   * their hours. Rows go in key order so that two writers lock shared hours in the same order.
+   */
+  static String upsertFrom(String source) {
+    return "INSERT INTO readings_hourly AS h (station_id, parameter_id, hour, n, n_valid,"
+        + " n_calibrating, n_fault, sum_valid, min_valid, max_valid, valid_slots)"
+        + " SELECT station_id, parameter_id, date_trunc('hour', ts, 'UTC'), count(*),"
+        + " count(*) FILTER (WHERE status = 0), count(*) FILTER (WHERE status = 1),"
+        + " count(*) FILTER (WHERE status = 2), sum(value) FILTER (WHERE status = 0),"
+        + " min(value) FILTER (WHERE status = 0), max(value) FILTER (WHERE status = 0),"
+        + " coalesce(bit_or(1 << (extract(minute FROM ts AT TIME ZONE 'UTC')::int / 5))"
+        + " FILTER (WHERE status = 0), 0)"
+        + " FROM "
+        + source
+        + " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+        + " ON CONFLICT (station_id, parameter_id, hour) DO UPDATE SET"
+        + " n = h.n + excluded.n, n_valid = h.n_valid + excluded.n_valid,"
+        + " n_calibrating = h.n_calibrating + excluded.n_calibrating,"
+        + " n_fault = h.n_fault + excluded.n_fault,"
+        // sum of nulls stays null; least/greatest skip nulls
+        + " sum_valid = CASE WHEN h.sum_valid IS NULL THEN excluded.sum_valid"
+        + "   WHEN excluded.sum_valid IS NULL THEN h.sum_valid"
+        + "   ELSE h.sum_valid + excluded.sum_valid END,"
+        + " min_valid = least(h.min_valid, excluded.min_valid),"
+        + " max_valid = greatest(h.max_valid, excluded.max_valid),"
+        + " valid_slots = h.valid_slots | excluded.valid_slots"
+        + " RETURNING station_id, parameter_id, hour, valid_slots";
+  }
+
+  /**
+   * Merges the hourly rows of {@code hourly} (as {@link #upsertFrom} returns them: the whole mask
+   * of each hour after the merge) into {@code readings_daily}: each hour's 12 slots at their place
+   * in the day's 288, OR-ed in, so a mask seen twice changes nothing.
+   */
+  static String dailyFrom(String hourly) {
+    return "INSERT INTO readings_daily AS d (station_id, parameter_id, day, valid_slots, first_hour)"
+        + " SELECT station_id, parameter_id, (hour AT TIME ZONE 'UTC')::date,"
+        + " bit_or(valid_slots::bit(288) << (12 * extract(hour FROM hour AT TIME ZONE 'UTC')::int)),"
+        + " min(hour) FROM "
+        + hourly
+        + " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+        + " ON CONFLICT (station_id, parameter_id, day) DO UPDATE SET"
+        + " valid_slots = d.valid_slots | excluded.valid_slots,"
+        + " first_hour = least(d.first_hour, excluded.first_hour)";
+  }
+
+  /**
+   * Tells live pages (on every ingest, through {@code LISTEN outfall_readings}) the newest reading
+   * of each parameter per station among {@code source}; delivered at commit. One small message per
+   * station and batch keeps well under PostgreSQL's 8000-byte payload limit.
+   */
+  static String announceFrom(String source) {
+    return "SELECT pg_notify('outfall_readings', json_build_object('station', s.code,"
+        + " 'readings', json_agg(json_build_array(p.code,"
+        + " (extract(epoch FROM l.ts) * 1000)::bigint, l.value, l.status)))::text)"
+        + " FROM (SELECT DISTINCT ON (station_id, parameter_id) * FROM "
+        + source
+        + " ORDER BY station_id, parameter_id, ts DESC) l"
+        + " JOIN stations s ON s.id = l.station_id JOIN parameters p ON p.id = l.parameter_id"
+        + " GROUP BY s.code";
+  }
+}

@@ -1,0 +1,447 @@
+package io.outfall.ingest.intake;
+
+import io.outfall.protocol.RejectReason;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLRecoverableException;
+import java.sql.SQLTransientException;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The write path: one thread that takes validated messages from a bounded queue and stores many of
+ * them per transaction — COPY into a session-local staging table, one idempotent INSERT … ON
+ * CONFLICT DO NOTHING into readings, dead letters for whatever was refused — and only after the
+ * commit acknowledges the messages to the broker. A crash anywhere before the commit means
+ * redelivery; a redelivered message inserts nothing new.
+ *
+ * <p>Why a plain thread and not the event loop: JDBC and COPY block. Why one thread: a single
+ * writer with large transactions is faster than several small ones on the same database, and keeps
+ * the commit order simple; run more ingest instances to scale out.
+ *
+ * <p>When the database is unreachable the writer keeps the same transaction and retries with
+ * backoff; the queue fills, and the MQTT receive maximum stops the broker from sending more: memory
+ * stays bounded and the backlog waits in the broker. A transaction the database refuses for its
+ * content (not its availability) is split message by message, and a message it still refuses is
+ * parked.
+ */
+public final class ReadingWriter implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ReadingWriter.class);
+  private static final String STAGING =
+      "CREATE TEMP TABLE IF NOT EXISTS staging_readings (station_id int, parameter_id smallint,"
+          + " ts_ms bigint, value float8, status smallint) ON COMMIT DELETE ROWS";
+  private static final String MERGE =
+      "INSERT INTO readings (station_id, parameter_id, ts, value, status)"
+          + " SELECT station_id, parameter_id, timestamptz 'epoch' + ts_ms * interval '1 millisecond',"
+          + " value, status FROM staging_readings ON CONFLICT DO NOTHING"
+          + " RETURNING station_id, parameter_id, ts, value, status";
+
+  /**
+   * One statement per transaction: store the readings, and for those newly stored (not replays)
+   * update their hourly and daily aggregates, announce them to live pages and, with alerting on,
+   * queue them for the compliance engine, which so sees each stored reading exactly once. Answers
+   * the number of readings newly stored.
+   */
+  private static String merge(boolean enqueueForEvaluation) {
+    return "WITH ins AS ("
+        + MERGE
+        + "), hourly AS ("
+        + HourlyAggregates.upsertFrom("ins")
+        + "), daily AS ("
+        + HourlyAggregates.dailyFrom("hourly")
+        + ")"
+        + (enqueueForEvaluation
+            ? ", queued AS (INSERT INTO evaluation_queue (station_id, parameter_id, ts, value,"
+                + " status) SELECT * FROM ins)"
+            : "")
+        + ", live AS ("
+        + HourlyAggregates.announceFrom("ins")
+        + ")"
+        // a CTE that only selects runs only when referenced: count live to send its notices
+        + " SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM live)";
+  }
+
+  private static final String PARK =
+      "INSERT INTO dead_letters (topic, gateway, seq, reason, detail, rejected_readings, payload,"
+          + " payload_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (topic, payload_sha256) DO NOTHING";
+
+  private static final long IDLE_GAP_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+
+  private final DataSource dataSource;
+  private final StationDirectory stations;
+  private final IntakeMetrics metrics;
+  private final boolean enqueueForEvaluation;
+  private final String mergeSql;
+  private final int maxReadings;
+  private final long lingerNanos;
+  private final BlockingQueue<Inbound> queue;
+  private final AtomicInteger queuedReadings = new AtomicInteger();
+  private final Thread thread;
+  private volatile boolean running = true;
+  private volatile boolean databaseUp = true;
+
+  public ReadingWriter(
+      DataSource dataSource,
+      StationDirectory stations,
+      IntakeMetrics metrics,
+      int queueCapacity,
+      int maxReadings,
+      long lingerMillis,
+      boolean enqueueForEvaluation) {
+    this.dataSource = dataSource;
+    this.enqueueForEvaluation = enqueueForEvaluation;
+    this.mergeSql = merge(enqueueForEvaluation);
+    this.stations = stations;
+    this.metrics = metrics;
+    this.maxReadings = maxReadings;
+    this.lingerNanos = TimeUnit.MILLISECONDS.toNanos(lingerMillis);
+    this.queue = new ArrayBlockingQueue<>(queueCapacity);
+    metrics.bindQueue(queue::size, queuedReadings::get);
+    this.thread = new Thread(this::run, "outfall-writer");
+  }
+
+  public void start() {
+    thread.start();
+  }
+
+  /**
+   * Queues a validated message. Blocks while the queue is full: that is the backpressure, and with
+   * the MQTT receive maximum no larger than the queue it does not happen in practice.
+   */
+  public void submit(Inbound inbound) throws InterruptedException {
+    queuedReadings.addAndGet(inbound.rows().size());
+    queue.put(inbound);
+  }
+
+  public boolean databaseUp() {
+    return databaseUp;
+  }
+
+  public int queuedMessages() {
+    return queue.size();
+  }
+
+  private void run() {
+    List<Inbound> batch = new ArrayList<>();
+    while (running || !queue.isEmpty()) {
+      try {
+        Inbound first = queue.poll(200, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          continue;
+        }
+        batch.add(first);
+        fill(batch, first.rows().size());
+        writeUntilDone(batch);
+        for (Inbound in : batch) {
+          queuedReadings.addAndGet(-in.rows().size());
+        }
+        batch.clear();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break; // unacknowledged messages will be redelivered by the broker
+      }
+    }
+  }
+
+  /**
+   * Gathers more messages until the transaction is full, the linger time has passed, or no message
+   * came for {@link #IDLE_GAP_NANOS}. The gap rule keeps latency low at steady rates (a burst of
+   * gateways publishing together becomes one transaction, and then nothing waits for messages that
+   * are not coming), while a backlog, which arrives without gaps, still fills whole transactions.
+   */
+  private void fill(List<Inbound> batch, int readings) throws InterruptedException {
+    long deadline = System.nanoTime() + lingerNanos;
+    while (readings < maxReadings) {
+      long wait = Math.min(deadline - System.nanoTime(), IDLE_GAP_NANOS);
+      Inbound next = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
+      if (next == null) {
+        return;
+      }
+      batch.add(next);
+      readings += next.rows().size();
+    }
+  }
+
+  private void writeUntilDone(List<Inbound> batch) throws InterruptedException {
+    long backoff = 100;
+    while (true) {
+      try {
+        write(batch);
+        databaseUp = true;
+        return;
+      } catch (SQLException e) {
+        if (isTransient(e)) {
+          metrics.writeFailed(true);
+          if (databaseUp) {
+            log.warn(
+                "database unavailable, holding {} messages and retrying: {}",
+                batch.size(),
+                e.getMessage());
+          }
+          databaseUp = false;
+          Thread.sleep(backoff);
+          backoff = Math.min(backoff * 2, 5_000);
+        } else {
+          metrics.writeFailed(false);
+          log.error(
+              "database refused a transaction of {} messages: {}", batch.size(), e.getMessage());
+          if (batch.size() > 1) {
+            // Find the offending message: write one at a time (each retried as above).
+            for (Inbound in : batch) {
+              writeUntilDone(List.of(in));
+            }
+          } else {
+            parkRefused(batch.get(0), e);
+          }
+          return;
+        }
+      }
+    }
+  }
+
+  private void write(List<Inbound> received) throws SQLException {
+    long start = System.nanoTime();
+    Map<String, StationDirectory.Registration> newStations = new HashMap<>();
+    for (Inbound in : received) {
+      for (Inbound.Row r : in.rows()) {
+        newStations.putIfAbsent(
+            r.station(), new StationDirectory.Registration(in.site(), in.gateway()));
+      }
+    }
+    // what is stored and acknowledged: the received messages less their refused stations
+    List<Inbound> batch = new ArrayList<>(received.size());
+    int rows = 0;
+    int inserted = 0;
+    Map<String, StationDirectory.Known> ids;
+    try (Connection c = dataSource.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        ids = stations.resolve(c, newStations);
+        for (Inbound in : received) {
+          Inbound checked = refuseForeignStations(in, ids);
+          batch.add(checked);
+          rows += checked.rows().size();
+        }
+        if (rows > 0) {
+          try (var st = c.createStatement()) {
+            st.execute(STAGING);
+          }
+          copy(c, batch, ids);
+          try (var st = c.createStatement()) {
+            try (var rs = st.executeQuery(mergeSql)) {
+              rs.next();
+              inserted = rs.getInt(1);
+            }
+            if (enqueueForEvaluation && inserted > 0) {
+              st.execute(
+                  "NOTIFY outfall_evaluation"); // delivered at commit, to whichever ingest leads
+            }
+          }
+        }
+        park(c, batch);
+        c.commit();
+      } catch (SQLException | RuntimeException e) {
+        rollbackQuietly(c);
+        throw e;
+      }
+    }
+    stations.remember(ids);
+    long now = System.nanoTime();
+    metrics.committed(batch.size(), inserted, rows - inserted, now - start);
+    for (Inbound in : batch) {
+      for (Inbound.Rejection r : in.rejections()) {
+        metrics.rejected(r.reason(), r.readings());
+      }
+      metrics.arrivalToCommit(now - in.receivedAtNanos());
+      in.delivery().acknowledge();
+    }
+  }
+
+  /**
+   * Moves the readings of stations that belong to another site than the message's topic into the
+   * message's rejections: a gateway speaks only for its own site, whose identity the broker
+   * checked, and must not add readings to another plant's record.
+   */
+  private static Inbound refuseForeignStations(
+      Inbound in, Map<String, StationDirectory.Known> stations) {
+    Map<String, Integer> refused = new LinkedHashMap<>();
+    List<Inbound.Row> kept = new ArrayList<>(in.rows().size());
+    for (Inbound.Row r : in.rows()) {
+      StationDirectory.Known k = stations.get(r.station());
+      if (k.site().equals(in.site())) kept.add(r);
+      else refused.merge(r.station(), 1, Integer::sum);
+    }
+    if (refused.isEmpty()) return in;
+    List<Inbound.Rejection> rejections = new ArrayList<>(in.rejections());
+    int units = in.rejectedUnits();
+    for (var e : refused.entrySet()) {
+      StationDirectory.Known k = stations.get(e.getKey());
+      rejections.add(
+          new Inbound.Rejection(
+              RejectReason.STATION_SITE_MISMATCH,
+              "",
+              "station " + e.getKey() + " belongs to site " + k.site() + ", not to " + in.site(),
+              e.getValue()));
+      units += e.getValue();
+    }
+    return new Inbound(
+        in.delivery(),
+        in.site(),
+        in.gateway(),
+        in.seq(),
+        kept,
+        rejections,
+        units,
+        in.receivedAtNanos());
+  }
+
+  /** Rows as COPY text format: tab-separated, numbers only, so nothing needs escaping. */
+  private static void copy(
+      Connection c, List<Inbound> batch, Map<String, StationDirectory.Known> ids)
+      throws SQLException {
+    CopyIn copy =
+        c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY staging_readings FROM STDIN");
+    try {
+      StringBuilder sb = new StringBuilder(64 * 1024);
+      for (Inbound in : batch) {
+        for (Inbound.Row r : in.rows()) {
+          sb.append(ids.get(r.station()).id())
+              .append('\t')
+              .append(r.parameterId())
+              .append('\t')
+              .append(r.timestampMs())
+              .append('\t')
+              .append(r.value())
+              .append('\t')
+              .append(r.status())
+              .append('\n');
+          if (sb.length() > 60_000) {
+            flush(copy, sb);
+          }
+        }
+      }
+      flush(copy, sb);
+      copy.endCopy();
+    } finally {
+      if (copy.isActive()) {
+        copy.cancelCopy();
+      }
+    }
+  }
+
+  private static void flush(CopyIn copy, StringBuilder sb) throws SQLException {
+    byte[] bytes = sb.toString().getBytes(StandardCharsets.US_ASCII);
+    copy.writeToCopy(bytes, 0, bytes.length);
+    sb.setLength(0);
+  }
+
+  private static void park(Connection c, List<Inbound> batch) throws SQLException {
+    boolean any = false;
+    try (var ps = c.prepareStatement(PARK)) {
+      for (Inbound in : batch) {
+        if (in.clean()) {
+          continue;
+        }
+        Inbound.Rejection first = in.rejections().get(0);
+        StringBuilder detail = new StringBuilder();
+        for (Inbound.Rejection r : in.rejections()) {
+          if (detail.length() > 0) detail.append('\n');
+          detail.append(r.reason().label()).append(": ").append(r.detail());
+        }
+        ps.setString(1, in.delivery().topic());
+        ps.setString(2, in.gateway());
+        if (in.seq() == null) ps.setNull(3, Types.BIGINT);
+        else ps.setLong(3, in.seq());
+        ps.setString(4, first.reason().label());
+        ps.setString(5, detail.toString());
+        ps.setInt(6, in.rejectedUnits());
+        ps.setBytes(7, in.delivery().payload());
+        ps.setBytes(8, sha256(in.delivery().payload()));
+        ps.addBatch();
+        any = true;
+      }
+      if (any) {
+        ps.executeBatch();
+      }
+    }
+  }
+
+  /** A single message the database refuses for its content: park all of it, then acknowledge. */
+  private void parkRefused(Inbound in, SQLException cause) throws InterruptedException {
+    var refused =
+        new Inbound(
+            in.delivery(),
+            in.site(),
+            in.gateway(),
+            in.seq(),
+            List.of(),
+            List.of(
+                new Inbound.Rejection(
+                    RejectReason.STORAGE_REFUSED,
+                    "",
+                    "database refused the readings: " + cause.getMessage(),
+                    in.rows().size() + in.rejectedUnits())),
+            in.rows().size() + in.rejectedUnits(),
+            in.receivedAtNanos());
+    writeUntilDone(List.of(refused));
+  }
+
+  private static boolean isTransient(SQLException e) {
+    if (e instanceof SQLTransientException || e instanceof SQLRecoverableException) {
+      return true;
+    }
+    String state = e.getSQLState();
+    if (state == null) {
+      return true; // no server verdict: the connection broke
+    }
+    // 08 connection, 53 resources, 57P admin shutdown / cannot connect now, 40 rollback
+    // (serialization, deadlock)
+    return state.startsWith("08")
+        || state.startsWith("53")
+        || state.startsWith("57P")
+        || state.startsWith("40");
+  }
+
+  private static void rollbackQuietly(Connection c) {
+    try {
+      c.rollback();
+    } catch (SQLException ignored) {
+      // the connection is broken; the pool will discard it
+    }
+  }
+
+  private static byte[] sha256(byte[] payload) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(payload);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Stops taking new work, finishes what is queued (best effort), and stops the thread. */
+  @Override
+  public void close() throws InterruptedException {
+    running = false;
+    thread.join(10_000);
+    if (thread.isAlive()) {
+      thread.interrupt();
+      thread.join(2_000);
+    }
+  }
+}

@@ -1,0 +1,199 @@
+package io.outfall.ingest.readings;
+
+import io.outfall.ingest.access.HttpAccess;
+import io.outfall.ingest.access.Principal;
+import io.outfall.ingest.access.Role;
+import io.outfall.ingest.http.ApiError;
+import io.outfall.ingest.http.QueryParams;
+import io.outfall.ingest.http.Responder;
+import io.outfall.ingest.storage.ParameterCatalog;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import javax.sql.DataSource;
+
+/**
+ * The stored readings over HTTP: the parameter catalog, the stations (an operator sees their own
+ * sites' only) and a station's readings, raw or in time buckets, paged.
+ */
+public final class ReadingsApi {
+  static final int MAX_RAW_POINTS = 100_000;
+  static final int MAX_BUCKETS = 20_000;
+
+  private final Responder responder;
+  private final ReadingQueries queries;
+  private final ParameterCatalog catalog;
+
+  public ReadingsApi(Responder responder, DataSource ds, ParameterCatalog catalog) {
+    this.responder = responder;
+    this.queries = new ReadingQueries(ds);
+    this.catalog = catalog;
+  }
+
+  public void mount(Router r) {
+    r.get("/api/parameters").handler(this::parameters);
+    r.get("/api/stations").handler(this::stations);
+    r.get("/api/stations/:station/readings").handler(this::readings);
+  }
+
+  private void parameters(RoutingContext ctx) {
+    JsonArray items = new JsonArray();
+    for (ParameterCatalog.Parameter p : catalog.all()) {
+      items.add(
+          new JsonObject()
+              .put("code", p.code())
+              .put("unit", p.unit())
+              .put("kind", p.kind())
+              .put("name_en", p.nameEn())
+              .put("name_vi", p.nameVi()));
+    }
+    Responder.send(ctx, 200, new JsonObject().put("items", items));
+  }
+
+  private void stations(RoutingContext ctx) {
+    String site = ctx.request().getParam("site");
+    int limit = QueryParams.intParam(ctx, "limit", 100, 1, 1000);
+    int offset = QueryParams.intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
+    Principal who = HttpAccess.principal(ctx);
+    Set<String> only = who.role() == Role.OPERATOR ? who.sites() : null;
+    responder.json(
+        ctx,
+        () -> {
+          List<ReadingQueries.Station> list = queries.stations(site, only, limit + 1, offset);
+          JsonArray items = new JsonArray();
+          list.stream()
+              .limit(limit)
+              .forEach(
+                  s ->
+                      items.add(
+                          new JsonObject()
+                              .put("code", s.code())
+                              .put("site", s.site())
+                              .put("name", s.name())
+                              .put("gateway", s.gateway())
+                              .put("first_reading", s.firstReading())
+                              .put("last_reading", s.lastReading())
+                              .put("parameters", new JsonArray(s.parameters()))));
+          JsonObject body =
+              new JsonObject().put("items", items).put("limit", limit).put("offset", offset);
+          if (list.size() > limit) body.put("next_offset", offset + limit);
+          return body;
+        });
+  }
+
+  private void readings(RoutingContext ctx) {
+    String station = ctx.pathParam("station");
+    Instant to = QueryParams.instant(ctx, "to", Instant.now());
+    Instant from = QueryParams.instant(ctx, "from", to.minus(Duration.ofHours(24)));
+    if (!from.isBefore(to)) throw ApiError.badRequest("from must be before to");
+    Duration step = QueryParams.step(ctx);
+    ZoneId zone = QueryParams.zone(ctx);
+    int limit = QueryParams.intParam(ctx, "limit", 10_000, 1, MAX_RAW_POINTS);
+    if (step != null && Duration.between(from, to).dividedBy(step) > MAX_BUCKETS) {
+      throw ApiError.badRequest(
+          "from..to at step "
+              + step
+              + " makes more than "
+              + MAX_BUCKETS
+              + " buckets: use a larger step");
+    }
+    List<ParameterCatalog.Parameter> params = new ArrayList<>();
+    String wanted = ctx.request().getParam("parameter");
+    if (wanted != null && !wanted.isBlank()) {
+      for (String code : wanted.split(",")) {
+        ParameterCatalog.Parameter p = catalog.byCode(code.trim());
+        if (p == null)
+          throw ApiError.badRequest(
+              "unknown parameter '" + code.trim() + "' (see /api/parameters)");
+        params.add(p);
+      }
+    }
+    Instant origin = LocalDate.of(2000, 1, 1).atStartOfDay(zone).toInstant();
+    responder.json(
+        ctx,
+        () -> {
+          Integer id = queries.stationId(station);
+          if (id == null) throw ApiError.notFound("unknown station '" + station + "'");
+          List<ParameterCatalog.Parameter> ps = params;
+          if (ps.isEmpty()) {
+            ps = new ArrayList<>();
+            for (var s : queries.stations(null, 1000, 0)) {
+              if (s.code().equals(station))
+                for (String code : s.parameters()) ps.add(catalog.byCode(code));
+            }
+          }
+          JsonArray series = new JsonArray();
+          boolean truncated = false;
+          Instant next = null;
+          Map<Short, List<ReadingQueries.Bucket>> buckets =
+              step == null
+                  ? Map.of()
+                  : queries.buckets(
+                      id,
+                      ps.stream().map(ParameterCatalog.Parameter::id).toList(),
+                      from,
+                      to,
+                      step,
+                      origin);
+          for (ParameterCatalog.Parameter p : ps) {
+            JsonArray points = new JsonArray();
+            if (step == null) {
+              var raw = queries.raw(id, p.id(), from, to, limit + 1);
+              if (raw.size() > limit) {
+                truncated = true;
+                raw = raw.subList(0, limit);
+                Instant after = raw.get(raw.size() - 1).ts().plusMillis(1);
+                next = next == null || after.isBefore(next) ? after : next;
+              }
+              raw.forEach(
+                  x ->
+                      points.add(
+                          new JsonObject()
+                              .put("ts", x.ts())
+                              .put("value", x.value())
+                              .put("status", x.status().code())));
+            } else {
+              buckets
+                  .get(p.id())
+                  .forEach(
+                      b ->
+                          points.add(
+                              new JsonObject()
+                                  .put("ts", b.start())
+                                  .put("mean", b.mean())
+                                  .put("min", b.min())
+                                  .put("max", b.max())
+                                  .put("count", b.count())
+                                  .put("valid", b.valid())
+                                  .put("calibrating", b.calibrating())
+                                  .put("fault", b.fault())));
+            }
+            series.add(
+                new JsonObject()
+                    .put("parameter", p.code())
+                    .put("unit", p.unit())
+                    .put("points", points));
+          }
+          JsonObject body =
+              new JsonObject()
+                  .put("station", station)
+                  .put("from", from)
+                  .put("to", to)
+                  .put("step", step == null ? "raw" : step.toString())
+                  .put("tz", zone.getId())
+                  .put("series", series)
+                  .put("truncated", truncated);
+          if (next != null) body.put("next_from", next);
+          return body;
+        });
+  }
+}

@@ -1,0 +1,134 @@
+package io.outfall.tests.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.outfall.app.drill.TcpProxy;
+import io.outfall.gateway.Gateway;
+import io.outfall.gateway.StatusPage;
+import io.outfall.protocol.Topics;
+import io.outfall.protocol.config.GatewayConfigYaml;
+import io.outfall.tests.testing.Probe;
+import io.outfall.tests.testing.TestServices;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.eclipse.paho.mqttv5.client.MqttClient;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the server and the plant technician see of a gateway: its status at {@code /api/gateways}
+ * and in the metrics (online, buffer, drops when its buffer overflowed during an outage, clock
+ * skew), and its local status page.
+ */
+class GatewayStatusIT {
+  static final String SITE = "it-status";
+
+  @Test
+  void statusDropsAndClockSkewReachTheServerAndThePlantPage() throws Exception {
+    try (PlantRig rig = PlantRig.start("gatewaystatus", "ST-IT-OUT")) {
+      TestServices services = rig.services;
+      TcpProxy link = rig.link;
+      Path dir = rig.dir;
+      // A small buffer (1,000 readings) filled at 45 readings a second while the link is down.
+      var config =
+          GatewayConfigYaml.parse(
+              rig.gatewayYaml("gw-status", SITE, Duration.ofMillis(200))
+                  .replace(
+                      "buffer: {path: \"" + dir.resolve("buffer.db") + "\"}",
+                      "buffer: {path: \"" + dir.resolve("buffer.db") + "\", max_readings: 1000}"));
+      assertThat(config.buffer().maxReadings()).isEqualTo(1000);
+      int port = rig.server.httpPort();
+      try (Gateway gw = Gateway.start(config);
+          StatusPage page = new StatusPage(gw, "127.0.0.1", 0)) {
+        JsonObject seen =
+            await()
+                .atMost(Duration.ofSeconds(30))
+                .until(
+                    () -> gateway(port, "gw-status"),
+                    g -> g != null && g.getLong("clock_skew_ms") != null);
+        assertThat(seen.getString("state")).isEqualTo("online");
+        assertThat(Math.abs(seen.getLong("clock_skew_ms")))
+            .as("same machine, same clock")
+            .isLessThan(2_000);
+        assertThat(seen.getString("config_version")).isEqualTo("simulated-1");
+        assertThat(seen.getJsonArray("devices").getJsonObject(0).getString("name"))
+            .isEqualTo("outlet");
+
+        link.cut();
+        await().atMost(Duration.ofSeconds(60)).until(() -> gw.status().dropped() > 200);
+        link.restore();
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(
+                () ->
+                    Probe.metric(
+                            port,
+                            "outfall_gateway_readings_dropped_total{gateway=\"gw-status\",site=\""
+                                + SITE
+                                + "\"}")
+                        > 200);
+        assertThat(
+                Probe.metric(
+                    port, "outfall_gateway_online{gateway=\"gw-status\",site=\"" + SITE + "\"}"))
+            .isEqualTo(1.0);
+
+        // The plant page, for the technician.
+        var html = Probe.get(page.port(), "/");
+        assertThat(html.status()).isEqualTo(200);
+        assertThat(html.body())
+            .contains("Gateway gw-status")
+            .contains("outlet")
+            .contains("answering");
+        var json = Probe.get(page.port(), "/status");
+        assertThat(new JsonObject(json.body()).getJsonObject("status").getLong("dropped"))
+            .isGreaterThan(200);
+      }
+      // Closed: its last word is offline.
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> "offline".equals(gateway(port, "gw-status").getString("state")));
+      assertThat(
+              Probe.metric(
+                  port, "outfall_gateway_online{gateway=\"gw-status\",site=\"" + SITE + "\"}"))
+          .isEqualTo(0.0);
+
+      // A gateway whose clock is two minutes slow (its status says so): the skew is measured.
+      MqttClient slow =
+          new MqttClient(
+              services.mqttUrl(), "gw-slow-" + System.nanoTime(), new MemoryPersistence());
+      slow.connect();
+      long clock = System.currentTimeMillis() - 120_000;
+      MqttMessage m =
+          new MqttMessage(
+              ("{\"state\":\"online\",\"clock_ms\":" + clock + ",\"status\":{\"buffered\":3}}")
+                  .getBytes(StandardCharsets.UTF_8));
+      m.setQos(1);
+      slow.publish(Topics.topic(SITE, "gw-slow", Topics.Kind.STATUS), m);
+      slow.disconnect();
+      slow.close();
+      JsonObject skewed =
+          await()
+              .atMost(Duration.ofSeconds(30))
+              .until(() -> gateway(port, "gw-slow"), g -> g != null);
+      assertThat(skewed.getLong("clock_skew_ms")).isBetween(120_000L, 125_000L);
+      assertThat(
+              Probe.metric(
+                  port,
+                  "outfall_gateway_clock_skew_seconds{gateway=\"gw-slow\",site=\"" + SITE + "\"}"))
+          .isBetween(120.0, 125.0);
+    }
+  }
+
+  private static JsonObject gateway(int port, String id) {
+    var answer = Probe.get(port, "/api/gateways");
+    if (answer.status() != 200) return null;
+    var list = new JsonObject(answer.body()).getJsonArray("gateways");
+    for (int i = 0; i < list.size(); i++)
+      if (list.getJsonObject(i).getString("gateway").equals(id)) return list.getJsonObject(i);
+    return null;
+  }
+}

@@ -1,0 +1,54 @@
+package io.outfall.tests.resilience;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.outfall.app.drill.DatabaseOutageDrill;
+import io.outfall.app.drill.IngestCrashDrill;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.util.concurrent.Callable;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/**
+ * The fault drills as shipped ({@code outfall drill ingest-crash}, {@code outfall drill
+ * db-outage}): each must end with its last line saying nothing was lost or duplicated, and exit 0.
+ * The database outage lasts the full minute the issue names.
+ */
+class FaultDrillsIT {
+  @Test
+  void ingestKilledMidStreamLosesNothing() {
+    String printed = run(new IngestCrashDrill(), "--readings", "40000", "--rate", "40");
+    assertThat(printed).contains("ingest killed with SIGKILL", "readings sent before the restart");
+    assertLastLineCountsEverything(printed, 40_000);
+  }
+
+  @Test
+  void aMinuteWithoutTheDatabaseLosesNothing() {
+    String printed = run(new DatabaseOutageDrill(), "--outage", "60");
+    assertThat(printed).contains("during the outage /api/health answers 503");
+    assertLastLineCountsEverything(printed, 160_000);
+  }
+
+  private static void assertLastLineCountsEverything(String printed, long expected) {
+    String last = printed.strip().lines().reduce((a, b) -> b).orElse("");
+    assertThat(last).isEqualTo("sent=%d stored=%d duplicates=0 lost=0", expected, expected);
+  }
+
+  /** Runs a drill in this JVM; its exit status must be 0. Returns what it printed. */
+  private static String run(Callable<Integer> drill, String... args) {
+    PrintStream out = System.out;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    int exit;
+    try {
+      System.setOut(new PrintStream(captured, true));
+      exit = new CommandLine(drill).execute(args);
+    } finally {
+      System.setOut(out);
+    }
+    String printed = captured.toString();
+    System.out.print(printed);
+    assertThat(exit).as(printed).isZero();
+    return printed;
+  }
+}

@@ -1,0 +1,242 @@
+package io.outfall.tests.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.outfall.ingest.dashboards.Overview;
+import io.outfall.ingest.intake.Delivery;
+import io.outfall.ingest.intake.Inbound;
+import io.outfall.ingest.intake.MicrometerIntakeMetrics;
+import io.outfall.ingest.intake.ReadingWriter;
+import io.outfall.ingest.intake.StationDirectory;
+import io.outfall.ingest.readings.ReadingQueries;
+import io.outfall.ingest.storage.Database;
+import io.outfall.tests.testing.TestServices;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The hourly aggregates stay exactly what a recomputation from the readings gives, while two
+ * writers (as two ingest instances) store the same messages at once, replays included, in shuffled
+ * order; and bucketed series that read them agree with the raw readings, ragged ends included.
+ */
+// CI runs it on the embedded stack too: plain PostgreSQL, where readings are no hypertable
+@Tag("demo-stack")
+class HourlyAggregatesIT {
+  static Database db;
+  static final Instant H0 = Instant.now().minus(Duration.ofDays(2)).truncatedTo(ChronoUnit.HOURS);
+  static final short[] PARAMS = {5, 6, 8}; // TSS, COD, NH4_N
+
+  @BeforeAll
+  static void open() throws Exception {
+    TestServices s = TestServices.get();
+    db =
+        Database.open(
+            s.newDatabase("hourly"), s.dbUser(), s.dbPassword(), 6, Duration.ofSeconds(30));
+  }
+
+  @AfterAll
+  static void close() {
+    db.close();
+  }
+
+  @Test
+  void concurrentWritersAndReplaysKeepTheAggregatesExact() throws Exception {
+    Random random = new Random(42);
+    List<Inbound.Row> rows = new ArrayList<>();
+    for (long t = H0.toEpochMilli(); t < H0.plus(Duration.ofHours(5)).toEpochMilli(); t += 20_000)
+      for (short p : PARAMS)
+        rows.add(
+            new Inbound.Row(
+                "IT-HOURLY-OUT",
+                p,
+                t,
+                random.nextDouble() * 100,
+                (short) (random.nextInt(10) < 8 ? 0 : random.nextInt(3))));
+    Collections.shuffle(rows, random);
+    List<List<Inbound.Row>> messages = new ArrayList<>();
+    for (int i = 0; i < rows.size(); i += 97)
+      messages.add(rows.subList(i, Math.min(rows.size(), i + 97)));
+
+    AtomicInteger acked = new AtomicInteger();
+    ReadingWriter a = writer(true);
+    ReadingWriter b = writer(false);
+    int submitted = 0;
+    try {
+      for (int i = 0; i < messages.size(); i++) {
+        // every message to one writer, every third to both at once (a redelivery racing the
+        // original), and every fifth once more later (a replay)
+        (i % 2 == 0 ? a : b).submit(inbound(messages.get(i), acked));
+        submitted++;
+        if (i % 3 == 0) {
+          (i % 2 == 0 ? b : a).submit(inbound(messages.get(i), acked));
+          submitted++;
+        }
+        if (i % 5 == 0 && i > 0) {
+          a.submit(inbound(messages.get(i - 1), acked));
+          submitted++;
+        }
+      }
+      int expected = submitted;
+      await().atMost(Duration.ofSeconds(60)).until(() -> acked.get() == expected);
+    } finally {
+      a.close();
+      b.close();
+    }
+
+    try (var c = db.dataSource().getConnection();
+        var st = c.createStatement()) {
+      try (var rs = st.executeQuery("SELECT count(*) FROM readings")) {
+        rs.next();
+        assertThat(rs.getInt(1)).isEqualTo(rows.size());
+      }
+      String recomputed =
+          "SELECT station_id, parameter_id, date_trunc('hour', ts, 'UTC') AS hour, count(*) AS n,"
+              + " count(*) FILTER (WHERE status = 0) AS n_valid, count(*) FILTER (WHERE status = 1) AS n_calibrating,"
+              + " count(*) FILTER (WHERE status = 2) AS n_fault, sum(value) FILTER (WHERE status = 0) AS sum_valid,"
+              + " min(value) FILTER (WHERE status = 0) AS min_valid, max(value) FILTER (WHERE status = 0) AS max_valid,"
+              + " coalesce(bit_or(1 << (extract(minute FROM ts AT TIME ZONE 'UTC')::int / 5)) FILTER (WHERE status = 0), 0) AS valid_slots"
+              + " FROM readings GROUP BY 1, 2, 3";
+      try (var rs =
+          st.executeQuery(
+              "SELECT count(*), count(*) FILTER (WHERE h.hour IS NULL OR r.hour IS NULL"
+                  + " OR h.n <> r.n OR h.n_valid <> r.n_valid OR h.n_calibrating <> r.n_calibrating"
+                  + " OR h.n_fault <> r.n_fault OR abs(h.sum_valid - r.sum_valid) > 1e-6"
+                  + " OR h.min_valid IS DISTINCT FROM r.min_valid OR h.max_valid IS DISTINCT FROM r.max_valid"
+                  + " OR h.valid_slots <> r.valid_slots)"
+                  + " FROM readings_hourly h FULL JOIN ("
+                  + recomputed
+                  + ") r USING (station_id, parameter_id, hour)")) {
+        rs.next();
+        assertThat(rs.getInt(1)).as("hours").isEqualTo(5 * PARAMS.length);
+        assertThat(rs.getInt(2)).as("hours that differ from a recomputation").isZero();
+      }
+    }
+
+    // The daily slot masks are the hourly ones side by side, and the overview's completeness (daily
+    // rows for whole days, hourly rows for the rest) equals a count of valid 5-minute slots in the
+    // readings themselves, each parameter's window starting at its first hour.
+    try (var c = db.dataSource().getConnection();
+        var st = c.createStatement()) {
+      try (var rs =
+          st.executeQuery(
+              "SELECT count(*), count(*) FILTER (WHERE d.day IS NULL OR r.day IS NULL"
+                  + " OR d.valid_slots <> r.valid_slots OR d.first_hour <> r.first_hour)"
+                  + " FROM readings_daily d FULL JOIN (SELECT station_id, parameter_id,"
+                  + " (hour AT TIME ZONE 'UTC')::date AS day, bit_or(valid_slots::bit(288)"
+                  + " << (12 * extract(hour FROM hour AT TIME ZONE 'UTC')::int)) AS valid_slots,"
+                  + " min(hour) AS first_hour FROM readings_hourly GROUP BY 1, 2, 3) r"
+                  + " USING (station_id, parameter_id, day)")) {
+        rs.next();
+        assertThat(rs.getInt(1)).as("days").isPositive();
+        assertThat(rs.getInt(2)).as("days that differ from the hours").isZero();
+      }
+      Instant now = Instant.now();
+      Instant month = now.minus(Duration.ofDays(30));
+      Instant monthHour = month.truncatedTo(ChronoUnit.HOURS);
+      long set = 0;
+      long expected = 0;
+      try (var rs =
+          st.executeQuery(
+              "SELECT parameter_id, min(date_trunc('hour', ts, 'UTC')),"
+                  + " count(DISTINCT date_bin('5 minutes', ts, timestamptz '2000-01-01'))"
+                  + " FILTER (WHERE status = 0) FROM readings GROUP BY 1")) {
+        while (rs.next()) {
+          Instant first = rs.getTimestamp(2).toInstant();
+          set += rs.getLong(3);
+          expected +=
+              Duration.between(first.isAfter(monthHour) ? first : monthHour, now).toMinutes() / 5;
+        }
+      }
+      var shares = Overview.completeness(c, now.minus(Duration.ofHours(24)), month, now);
+      double[] station = shares.values().iterator().next();
+      assertThat(station[1]).isCloseTo(set / (double) expected, within(1e-9));
+      assertThat(station[0]).isNaN(); // nothing in the last 24 hours
+    }
+
+    // Hourly buckets over a ragged range read the aggregates for whole hours and the readings for
+    // the ends; they must equal buckets computed from the readings alone.
+    var queries = new ReadingQueries(db.dataSource());
+    int station = queries.stationId("IT-HOURLY-OUT");
+    Instant from = H0.plus(Duration.ofMinutes(17));
+    Instant to = H0.plus(Duration.ofHours(4)).plus(Duration.ofMinutes(23));
+    Instant origin = H0.truncatedTo(ChronoUnit.DAYS);
+    Map<Short, List<ReadingQueries.Bucket>> series =
+        queries.buckets(
+            station,
+            List.of((short) 5, (short) 6, (short) 8),
+            from,
+            to,
+            Duration.ofHours(1),
+            origin);
+    for (short p : PARAMS) {
+      List<ReadingQueries.Bucket> got = series.get(p);
+      assertThat(got).hasSize(5);
+      try (var c = db.dataSource().getConnection();
+          var ps =
+              c.prepareStatement(
+                  "SELECT date_bin('1 hour', ts, ?) b, avg(value) FILTER (WHERE status = 0),"
+                      + " min(value) FILTER (WHERE status = 0), max(value) FILTER (WHERE status = 0), count(*),"
+                      + " count(*) FILTER (WHERE status = 0), count(*) FILTER (WHERE status = 1), count(*) FILTER (WHERE status = 2)"
+                      + " FROM readings WHERE station_id = ? AND parameter_id = ? AND ts >= ? AND ts < ? GROUP BY 1 ORDER BY 1")) {
+        ps.setTimestamp(1, Timestamp.from(origin));
+        ps.setInt(2, station);
+        ps.setShort(3, p);
+        ps.setTimestamp(4, Timestamp.from(from));
+        ps.setTimestamp(5, Timestamp.from(to));
+        try (var rs = ps.executeQuery()) {
+          for (ReadingQueries.Bucket bucket : got) {
+            assertThat(rs.next()).isTrue();
+            assertThat(bucket.start()).isEqualTo(rs.getTimestamp(1).toInstant());
+            assertThat(bucket.mean()).isCloseTo(rs.getDouble(2), within(1e-9));
+            assertThat(bucket.min()).isEqualTo(rs.getDouble(3));
+            assertThat(bucket.max()).isEqualTo(rs.getDouble(4));
+            assertThat(bucket.count()).isEqualTo(rs.getInt(5));
+            assertThat(bucket.valid()).isEqualTo(rs.getInt(6));
+            assertThat(bucket.calibrating()).isEqualTo(rs.getInt(7));
+            assertThat(bucket.fault()).isEqualTo(rs.getInt(8));
+          }
+          assertThat(rs.next()).isFalse();
+        }
+      }
+    }
+  }
+
+  private static ReadingWriter writer(boolean enqueue) {
+    ReadingWriter w =
+        new ReadingWriter(
+            db.dataSource(),
+            new StationDirectory(),
+            new MicrometerIntakeMetrics(new SimpleMeterRegistry()),
+            64,
+            500,
+            5,
+            enqueue);
+    w.start();
+    return w;
+  }
+
+  private static Inbound inbound(List<Inbound.Row> rows, AtomicInteger acked) {
+    Delivery d =
+        new Delivery(
+            "outfall/v1/it-hourly/it-hourly-gw/readings",
+            new byte[0],
+            "application/json",
+            acked::incrementAndGet);
+    return new Inbound(d, "it-hourly", "it-hourly-gw", 1L, rows, List.of(), 0, System.nanoTime());
+  }
+}
