@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # Installs and starts the real services the integration suite runs against in CI:
-#   - Mosquitto from Debian (bookworm) on 127.0.0.1:${OUTFALL_CI_MQTT_PORT:-18831}
+#   - Mosquitto from Debian (bookworm): ${OUTFALL_CI_MQTT_BROKERS:-3} instances on 127.0.0.1 from port
+#     ${OUTFALL_CI_MQTT_PORT:-18831} up, one per JVM the integration tests run in (system-tests/pom.xml
+#     it.forks), so that no test sees another's readings
 #   - PostgreSQL 17 + TimescaleDB (Apache-2 build) from a Debian trixie chroot on 127.0.0.1:${OUTFALL_CI_PG_PORT:-15432}
 #   - Prometheus Alertmanager from Debian (prometheus-alertmanager); the tests start their own instances
 #   - socat from Debian: SerialRtuTest joins two pseudo-terminals with it as a null-modem cable
 #   - chromium and chromium-driver from Debian: the dashboards' browser tests (no browser download)
 #   - prometheus from Debian (with promtool): the scrape test; the tests start their own instances
+#   - curl and jq: .ci/demo-check.sh talks to the demo as a user would
 # Idempotent: a second run reuses the chroot and only (re)starts what is not running.
 # Prints the environment the tests need as `export` lines on its last lines (eval-able).
 set -euo pipefail
 
 MQTT_PORT=${OUTFALL_CI_MQTT_PORT:-18831}
+MQTT_BROKERS=${OUTFALL_CI_MQTT_BROKERS:-3}
 PG_PORT=${OUTFALL_CI_PG_PORT:-15432}
 CHROOT=${OUTFALL_CI_CHROOT:-/var/lib/outfall-ci/trixie}
 STATE=${OUTFALL_CI_STATE:-/var/lib/outfall-ci}
@@ -26,7 +30,7 @@ mirror() {
 
 install_host_packages() {
   local missing=()
-  for p in mosquitto mosquitto-clients debootstrap prometheus-alertmanager socat chromium chromium-driver prometheus; do
+  for p in curl jq mosquitto mosquitto-clients debootstrap prometheus-alertmanager socat chromium chromium-driver prometheus; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
   done
   if [ ${#missing[@]} -gt 0 ]; then
@@ -37,20 +41,21 @@ install_host_packages() {
 }
 
 start_mosquitto() {
-  mkdir -p "$STATE/mosquitto"
-  if pgrep -f "mosquitto -c $STATE/mosquitto/mosquitto.conf" >/dev/null; then return; fi
-  cat >"$STATE/mosquitto/mosquitto.conf" <<CONF
-listener $MQTT_PORT 127.0.0.1
+  local port=$1 dir="$STATE/mosquitto-$1"
+  mkdir -p "$dir"
+  if pgrep -f "mosquitto -c $dir/mosquitto.conf" >/dev/null; then return; fi
+  cat >"$dir/mosquitto.conf" <<CONF
+listener $port 127.0.0.1
 allow_anonymous true
 persistence true
-persistence_location $STATE/mosquitto/
+persistence_location $dir/
 max_queued_messages 1000000
 max_inflight_messages 1000
 CONF
-  log "starting mosquitto on $MQTT_PORT"
-  mosquitto -c "$STATE/mosquitto/mosquitto.conf" -d
-  for _ in $(seq 50); do mosquitto_sub -p "$MQTT_PORT" -t '$SYS/broker/version' -C 1 -W 1 >/dev/null 2>&1 && return; sleep 0.2; done
-  log "mosquitto did not come up"; exit 1
+  log "starting mosquitto on $port"
+  mosquitto -c "$dir/mosquitto.conf" -d
+  for _ in $(seq 50); do mosquitto_sub -p "$port" -t '$SYS/broker/version' -C 1 -W 1 >/dev/null 2>&1 && return; sleep 0.2; done
+  log "mosquitto on $port did not come up"; exit 1
 }
 
 build_chroot() {
@@ -93,11 +98,15 @@ CONF
 
 t0=$SECONDS
 install_host_packages
-start_mosquitto
+mqtt_urls=()
+for i in $(seq 0 $((MQTT_BROKERS - 1))); do
+  start_mosquitto $((MQTT_PORT + i))
+  mqtt_urls+=("tcp://127.0.0.1:$((MQTT_PORT + i))")
+done
 build_chroot
 start_postgres
 log "services up in $((SECONDS - t0)) s"
-echo "export OUTFALL_TEST_MQTT_URL=tcp://127.0.0.1:$MQTT_PORT"
+echo "export OUTFALL_TEST_MQTT_URL=$(IFS=,; echo "${mqtt_urls[*]}")"
 echo "export OUTFALL_TEST_DB_URL=jdbc:postgresql://127.0.0.1:$PG_PORT/postgres"
 echo "export OUTFALL_TEST_DB_USER=postgres"
 echo "export OUTFALL_TEST_DB_PASSWORD="
