@@ -4,6 +4,7 @@ import io.outfall.protocol.config.GatewayConfig;
 import io.outfall.protocol.config.GatewayConfigYaml;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -70,10 +71,19 @@ public final class GatewayMain {
   }
 
   /**
-   * The gateway's local configuration file; {@link IllegalArgumentException} naming a bad field.
+   * The gateway's local configuration file; {@link IllegalArgumentException} naming a bad field, or
+   * saying why the file cannot be read.
    */
-  public static GatewayConfig readConfig(Path file) throws IOException {
-    return GatewayConfigYaml.parse(Files.readString(file));
+  public static GatewayConfig readConfig(Path file) {
+    String yaml;
+    try {
+      yaml = Files.readString(file);
+    } catch (NoSuchFileException e) {
+      throw new IllegalArgumentException("no such file");
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot be read (" + e + ")");
+    }
+    return GatewayConfigYaml.parse(yaml);
   }
 
   /** Prints the status file a running gateway keeps beside its buffer. */

@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
     description = "Run the edge gateway: poll Modbus devices, buffer durably, publish over MQTT.",
     subcommands = GatewayCommand.Status.class)
 final class GatewayCommand implements Callable<Integer> {
-  @Option(names = "--config", required = true, paramLabel = "FILE", description = "gateway YAML")
+  // Not required = true: picocli would then ask for it before 'status' too, which has its own.
+  @Option(names = "--config", paramLabel = "FILE", description = "gateway YAML (required)")
   Path config;
 
   @Option(
@@ -28,6 +29,9 @@ final class GatewayCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (config == null)
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "Missing required option: '--config=FILE'");
     load(config); // a bad file is a usage error here, with the path of the bad field
     List<String> args = new ArrayList<>(List.of("--config", config.toString()));
     if (statusPort != null) args.addAll(List.of("--status-port", statusPort.toString()));
