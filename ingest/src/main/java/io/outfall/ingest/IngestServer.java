@@ -38,6 +38,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SortedSet;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -147,7 +148,10 @@ public final class IngestServer implements AutoCloseable {
             responder,
             database.dataSource(),
             AdminToken.ofSetting(s.get(Setting.HTTP_ADMIN_TOKEN_FILE)));
-    ReadingsApi readings = new ReadingsApi(responder, database.dataSource(), catalog);
+    List<Consumer<Router>> apis = new ArrayList<>();
+    apis.add(new ReadingsApi(responder, database.dataSource(), catalog)::mount);
+    if (alerting != null) apis.add(alerting::mount);
+    apis.addAll(List.of(fleet::mount, dashboards::mount, deploy::mount));
     ApiRouter api =
         new ApiRouter(
             vertx,
@@ -156,14 +160,7 @@ public final class IngestServer implements AutoCloseable {
             new ApiRouter.HealthSources(
                 intake::connected, intake.url(), writer::databaseUp, writer::queuedMessages),
             access,
-            alerting == null
-                ? List.of(readings::mount, fleet::mount, dashboards::mount, deploy::mount)
-                : List.of(
-                    readings::mount,
-                    alerting::mount,
-                    fleet::mount,
-                    dashboards::mount,
-                    deploy::mount));
+            apis);
     Router router = api.router();
     HttpServer http =
         vertx
