@@ -2,12 +2,7 @@ package io.outfall.app.cli;
 
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.net.ConnectException;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.function.Consumer;
@@ -17,29 +12,14 @@ import java.util.function.Consumer;
  * the rollout drill use. Every call is one HTTP request; a refusal carries the server's message.
  */
 public final class ConfigClient {
-  /** The server answered with an error: its status and message. */
-  public static final class Refused extends RuntimeException {
-    public final int status;
-
-    Refused(int status, String message) {
-      super(message);
-      this.status = status;
-    }
-  }
-
-  private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-  private final String server;
-  private final String token;
+  private final ApiClient api;
 
   /**
-   * @param server e.g. {@code http://127.0.0.1:8080}
-   * @param token an API token of an engineer or admin: its user is the author and actor in the
-   *     audit log
+   * @param api the server, with an API token of an engineer or admin: its user is the author and
+   *     actor in the audit log
    */
-  public ConfigClient(String server, String token) {
-    this.server = server.endsWith("/") ? server.substring(0, server.length() - 1) : server;
-    this.token = token;
+  public ConfigClient(ApiClient api) {
+    this.api = api;
   }
 
   /** Stores a version (or finds the identical one stored before). */
@@ -145,34 +125,6 @@ public final class ConfigClient {
   }
 
   private JsonObject send(String method, String path, String body) throws IOException {
-    HttpRequest.Builder req =
-        HttpRequest.newBuilder(URI.create(server + path))
-            .timeout(Duration.ofSeconds(60))
-            .header("Authorization", "Bearer " + token)
-            .method(
-                method,
-                body == null
-                    ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofString(body));
-    if (body != null && body.startsWith("{")) req.header("content-type", "application/json");
-    HttpResponse<String> res;
-    try {
-      res = http.send(req.build(), HttpResponse.BodyHandlers.ofString());
-    } catch (ConnectException e) {
-      throw new IOException("cannot reach the server at " + server + " (is it running?)", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted", e);
-    }
-    JsonObject json;
-    try {
-      json = new JsonObject(res.body());
-    } catch (RuntimeException e) {
-      throw new Refused(res.statusCode(), "HTTP " + res.statusCode() + ": " + res.body());
-    }
-    if (res.statusCode() >= 400)
-      throw new Refused(
-          res.statusCode(), json.getString("error", json.getString("message", res.body())));
-    return json;
+    return api.json(method, path, body);
   }
 }

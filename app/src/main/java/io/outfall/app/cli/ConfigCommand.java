@@ -62,23 +62,9 @@ public final class ConfigCommand implements Runnable {
     }
   }
 
-  /** Where the server is and who is acting (the token's user, recorded in the audit log). */
+  /** The server (an engineer's or admin's token) and how long to follow a rollout. */
   static final class Server {
-    @Option(
-        names = "--server",
-        defaultValue = "${env:OUTFALL_SERVER:-http://127.0.0.1:8080}",
-        description = "the Outfall server (default $OUTFALL_SERVER or ${DEFAULT-VALUE})")
-    String url;
-
-    @Option(
-        names = "--token-file",
-        paramLabel = "FILE",
-        defaultValue = "${env:OUTFALL_TOKEN_FILE}",
-        description = {
-          "file holding your API token (default $OUTFALL_TOKEN_FILE; or set $OUTFALL_TOKEN).",
-          "An engineer's or admin's: POST /api/tokens, or the demo's <data-dir>/admin-token"
-        })
-    Path tokenFile;
+    @Mixin ServerOptions server;
 
     @Option(
         names = "--wait",
@@ -87,13 +73,7 @@ public final class ConfigCommand implements Runnable {
     int waitSeconds;
 
     ConfigClient client() throws IOException {
-      String token = System.getenv("OUTFALL_TOKEN");
-      if (tokenFile != null) token = Files.readString(tokenFile).trim();
-      if (token == null || token.isBlank())
-        throw new CommandLine.ParameterException(
-            new CommandLine(this),
-            "an API token is needed: --token-file FILE, $OUTFALL_TOKEN_FILE or $OUTFALL_TOKEN");
-      return new ConfigClient(url, token);
+      return new ConfigClient(server.client());
     }
   }
 
@@ -121,7 +101,7 @@ public final class ConfigCommand implements Runnable {
     default Integer call() throws Exception {
       try {
         return remote();
-      } catch (ConfigClient.Refused | IOException e) {
+      } catch (ApiClient.Refused | IOException e) {
         System.err.println("outfall config: " + e.getMessage());
         return 2;
       }

@@ -1,5 +1,6 @@
 package io.outfall.app.drill;
 
+import io.outfall.app.cli.ApiClient;
 import io.outfall.app.cli.ConfigClient;
 import io.outfall.app.demo.PlantGateways;
 import io.outfall.app.embedded.EmbeddedBroker;
@@ -7,7 +8,6 @@ import io.outfall.app.embedded.EmbeddedDatabase;
 import io.outfall.gateway.Gateway;
 import io.outfall.ingest.IngestServer;
 import io.outfall.ingest.config.Setting;
-import io.outfall.ingest.config.Settings;
 import io.outfall.protocol.config.GatewayConfigYaml;
 import io.outfall.simulator.EffluentModel;
 import io.outfall.simulator.PlantSimulator;
@@ -75,17 +75,8 @@ public final class ConfigRolloutDrill implements Callable<Integer> {
                 count * 3);
         IngestServer server =
             IngestServer.start(
-                Settings.defaults()
-                    .with(Setting.DB_URL, pg.jdbcUrl("drill"))
-                    .with(Setting.DB_USER, "postgres")
-                    .with(Setting.MQTT_URL, broker.url())
-                    .with(Setting.MQTT_CLIENT_ID, "drill-ingest")
-                    .with(Setting.HTTP_HOST, "127.0.0.1")
-                    .with(Setting.HTTP_PORT, 0)
-                    .with(Setting.ALERTS_ENABLED, false)
-                    .with(Setting.HTTP_ADMIN_TOKEN_FILE, dir.resolve("admin-token").toString())
-                    .with(
-                        Setting.DEPLOY_SIGNING_KEY_FILE, dir.resolve("signing.key").toString()))) {
+                Drills.ingest(dir, pg.jdbcUrl("drill"), broker.url())
+                    .with(Setting.ALERTS_ENABLED, false))) {
       try {
         return run(server, fleet, dir, mqttPort, modbusPort, deadPort, canaryGateways);
       } finally {
@@ -104,7 +95,8 @@ public final class ConfigRolloutDrill implements Callable<Integer> {
       int canaryGateways)
       throws Exception {
     ConfigClient api =
-        new ConfigClient("http://127.0.0.1:" + server.httpPort(), Drills.adminToken(dir));
+        new ConfigClient(
+            new ApiClient("http://127.0.0.1:" + server.httpPort(), Drills.adminToken(dir)));
     String key = api.get("/api/config-signing-key").getString("public_key");
     // The second gateway in order is in the canary and cannot reach its new flow meter.
     String unlucky = gatewayId(2);

@@ -5,7 +5,6 @@ import io.outfall.app.embedded.EmbeddedBroker;
 import io.outfall.app.embedded.EmbeddedDatabase;
 import io.outfall.ingest.IngestServer;
 import io.outfall.ingest.config.Setting;
-import io.outfall.ingest.config.Settings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,15 +55,7 @@ public final class DatabaseOutageDrill implements Callable<Integer> {
       String viaLink = direct.replace(":" + pg.port() + "/", ":" + link.port() + "/");
       try (IngestServer server =
           IngestServer.start(
-              Settings.defaults()
-                  .with(Setting.DB_URL, viaLink)
-                  .with(Setting.DB_USER, "postgres")
-                  .with(Setting.MQTT_URL, broker.url())
-                  .with(Setting.MQTT_CLIENT_ID, "drill-ingest")
-                  .with(Setting.HTTP_HOST, "127.0.0.1")
-                  .with(Setting.HTTP_PORT, 0)
-                  .with(Setting.ALERTS_ENABLED, false)
-                  .with(Setting.HTTP_ADMIN_TOKEN_FILE, dir.resolve("admin-token").toString()))) {
+              Drills.ingest(dir, viaLink, broker.url()).with(Setting.ALERTS_ENABLED, false))) {
         LoadGateway gateway = new LoadGateway("drill", "gw-flow");
         String stored = Drills.storedFor(gateway.station());
         long base = System.currentTimeMillis() - Duration.ofDays(2).toMillis();

@@ -1,6 +1,8 @@
 package io.outfall.app.drill;
 
 import io.outfall.ingest.access.AdminToken;
+import io.outfall.ingest.config.Setting;
+import io.outfall.ingest.config.Settings;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -35,6 +37,22 @@ final class Drills {
   }
 
   private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  /**
+   * Settings of a drill's ingest: the drill's embedded database ({@code jdbc}, user postgres) and
+   * broker, HTTP on a free port of 127.0.0.1, the admin token and signing key in {@code dir}.
+   */
+  static Settings ingest(Path dir, String jdbc, String brokerUrl) {
+    return Settings.defaults()
+        .with(Setting.DB_URL, jdbc)
+        .with(Setting.DB_USER, "postgres")
+        .with(Setting.MQTT_URL, brokerUrl)
+        .with(Setting.MQTT_CLIENT_ID, "drill-ingest")
+        .with(Setting.HTTP_HOST, "127.0.0.1")
+        .with(Setting.HTTP_PORT, 0)
+        .with(Setting.HTTP_ADMIN_TOKEN_FILE, dir.resolve("admin-token").toString())
+        .with(Setting.DEPLOY_SIGNING_KEY_FILE, dir.resolve("signing.key").toString());
+  }
 
   /**
    * The admin token a drill's ingest accepts (setting {@code http.admin-token-file}), created in

@@ -55,14 +55,7 @@ public final class GatewayOutageDrill implements Callable<Integer> {
         EmbeddedBroker broker = EmbeddedBroker.start(dir.resolve("broker"), mqttPort, true)) {
       String jdbc = pg.jdbcUrl("drill");
       Settings settings =
-          Settings.defaults()
-              .with(Setting.DB_URL, jdbc)
-              .with(Setting.DB_USER, "postgres")
-              .with(Setting.MQTT_URL, broker.url())
-              .with(Setting.MQTT_CLIENT_ID, "drill-ingest")
-              .with(Setting.HTTP_HOST, "127.0.0.1")
-              .with(Setting.HTTP_PORT, 0)
-              .with(Setting.ALERTS_ENABLED, false);
+          Drills.ingest(dir, jdbc, broker.url()).with(Setting.ALERTS_ENABLED, false);
       Path config = dir.resolve("gateway.yaml");
       Files.writeString(
           config,
