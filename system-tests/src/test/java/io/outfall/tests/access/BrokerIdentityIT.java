@@ -16,6 +16,7 @@ import io.outfall.protocol.transport.MqttConnect;
 import io.outfall.simulator.EffluentModel;
 import io.outfall.simulator.PlantSimulator;
 import io.outfall.tests.testing.Cli;
+import io.outfall.tests.testing.TestCertificates;
 import io.outfall.tests.testing.TestServices;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -74,8 +75,8 @@ class BrokerIdentityIT {
     ingestSecret = issue("add-service", "it-ingest");
     gwA = issue("add", "plant-a/gw-1");
     gwB = issue("add", "plant-b/gw-1");
-    String[] listed = Cli.run("gateways", "list", "--config", settings.toString());
-    assertThat(listed[1]).contains("it-ingest", "plant-a/gw-1", "plant-b/gw-1");
+    Cli.Run listed = Cli.run("gateways", "list", "--config", settings.toString());
+    assertThat(listed.out()).contains("it-ingest", "plant-a/gw-1", "plant-b/gw-1");
   }
 
   static Path settings;
@@ -83,7 +84,7 @@ class BrokerIdentityIT {
   /** {@code outfall gateways ADD ID --password-file F}: the password it wrote. */
   private static String issue(String add, String id) throws Exception {
     Path secret = dir.resolve(id.replace('/', '_') + ".secret");
-    String[] r =
+    Cli.Run r =
         Cli.run(
             "gateways",
             add,
@@ -92,8 +93,8 @@ class BrokerIdentityIT {
             settings.toString(),
             "--password-file",
             secret.toString());
-    assertThat(r[0]).as(r[1] + r[2]).isEqualTo("0");
-    assertThat(r[1]).doesNotContain(Files.readString(secret).trim()); // never printed
+    assertThat(r.exit()).as(r.printed()).isZero();
+    assertThat(r.out()).doesNotContain(Files.readString(secret).trim()); // never printed
     return Files.readString(secret).trim();
   }
 
@@ -131,20 +132,21 @@ class BrokerIdentityIT {
             TestServices.freePort(),
             false,
             new EmbeddedBroker.Tls(
-                tlsPort, certs.brokerKeystore, TestCertificates.PASSWORD, certs.truststore),
+                tlsPort, certs.serverKeystore, TestCertificates.PASSWORD, certs.truststore),
             accounts)) {
       checkCertificates("embedded HiveMQ", broker.url(), "ssl://127.0.0.1:" + tlsPort, certs);
     }
     Path export = dir.resolve("export-tls");
     assertThat(
             Cli.run(
-                "gateways",
-                "export-mosquitto",
-                "--dir",
-                export.toString(),
-                "--config",
-                settings.toString())[0])
-        .isEqualTo("0");
+                    "gateways",
+                    "export-mosquitto",
+                    "--dir",
+                    export.toString(),
+                    "--config",
+                    settings.toString())
+                .exit())
+        .isZero();
     int mosquittoTls = TestServices.freePort();
     try (MosquittoProcess mosquitto =
         MosquittoProcess.start(
@@ -155,7 +157,7 @@ class BrokerIdentityIT {
                 export.resolve(MosquittoFiles.CONF)),
             // the TLS listener operations.md describes: the certificate's CN is the user name
             "listener %d 127.0.0.1\ncafile %s\ncertfile %s\nkeyfile %s\nrequire_certificate true\nuse_identity_as_username true\n"
-                .formatted(mosquittoTls, certs.caPem, certs.brokerPem, certs.brokerKeyPem))) {
+                .formatted(mosquittoTls, certs.caPem, certs.serverPem, certs.serverKeyPem))) {
       checkCertificates(
           "Mosquitto " + mosquitto.version(),
           mosquitto.url(),

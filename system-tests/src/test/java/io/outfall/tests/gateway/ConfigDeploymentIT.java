@@ -216,7 +216,7 @@ class ConfigDeploymentIT {
         // the CLI acts as the engineer whose API token is in the file
         cliToken = rig.dir.resolve("cli-engineer.token");
         Files.writeString(cliToken, Probe.tokenFor(port, "cli-engineer", "engineer") + "\n");
-        String[] deployed =
+        Cli.Run deployed =
             cli(
                 "config",
                 "deploy",
@@ -228,39 +228,43 @@ class ConfigDeploymentIT {
                 "--auto-promote",
                 "--server",
                 server);
-        assertThat(deployed[0]).as(deployed[1] + deployed[2]).isEqualTo("0");
-        assertThat(deployed[1])
+        assertThat(deployed.exit()).as(deployed.printed()).isZero();
+        assertThat(deployed.out())
             .contains("plant #3 (version dep-3")
             .contains("to site:" + SITE + "): completed applied=2");
-        String rolloutId = deployed[1].replaceAll("(?s).*?rollout (\\d+) .*", "$1");
+        String rolloutId = deployed.out().replaceAll("(?s).*?rollout (\\d+) .*", "$1");
         JsonObject viaCli = new JsonObject(Probe.get(port, "/api/rollouts/" + rolloutId).body());
         assertThat(viaCli.getInteger("canary_percent")).isEqualTo(50);
         assertThat(viaCli.getBoolean("auto_promote")).isTrue();
         assertThat(viaCli.getString("created_by")).isEqualTo("cli-engineer");
-        String[] status = cli("config", "status", rolloutId, "--server", server);
-        assertThat(status[0]).isEqualTo("0");
-        assertThat(status[1]).contains(SITE + "/gw-a").contains(SITE + "/gw-b").contains("applied");
+        Cli.Run status = cli("config", "status", rolloutId, "--server", server);
+        assertThat(status.exit()).isZero();
+        assertThat(status.out())
+            .contains(SITE + "/gw-a")
+            .contains(SITE + "/gw-b")
+            .contains("applied");
         assertThat(
-                cli("config", "rollback", "plant", "1", "--to", "site:" + SITE, "--server", server)[
-                    0])
-            .isEqualTo("0");
-        String[] refused =
+                cli("config", "rollback", "plant", "1", "--to", "site:" + SITE, "--server", server)
+                    .exit())
+            .isZero();
+        Cli.Run refused =
             cli("config", "rollback", "plant", "9", "--to", "site:" + SITE, "--server", server);
-        assertThat(refused[0]).isEqualTo("2");
-        assertThat(refused[2]).contains("no configuration plant #9");
+        assertThat(refused.exit()).isEqualTo(2);
+        assertThat(refused.err()).contains("no configuration plant #9");
         assertThat(
                 cli(
-                    "config",
-                    "deploy",
-                    file.toString(),
-                    "--to",
-                    "all",
-                    "--canary",
-                    "150%",
-                    "--server",
-                    server)[0])
-            .isEqualTo("2");
-        assertThat(cli("config", "status", "1", "--server", "http://127.0.0.1:1")[2])
+                        "config",
+                        "deploy",
+                        file.toString(),
+                        "--to",
+                        "all",
+                        "--canary",
+                        "150%",
+                        "--server",
+                        server)
+                    .exit())
+            .isEqualTo(2);
+        assertThat(cli("config", "status", "1", "--server", "http://127.0.0.1:1").err())
             .contains("cannot reach the server at http://127.0.0.1:1");
 
         String audit = Probe.get(port, "/api/config-audit").body();
@@ -311,7 +315,7 @@ class ConfigDeploymentIT {
    * Runs the CLI in this JVM, as the engineer whose token is in {@link #cliToken}: exit status,
    * standard output, standard error.
    */
-  private static String[] cli(String... given) {
+  private static Cli.Run cli(String... given) {
     String[] args = Arrays.copyOf(given, given.length + 2);
     args[given.length] = "--token-file";
     args[given.length + 1] = cliToken.toString();

@@ -42,7 +42,7 @@ class HttpApiFuzzIT {
   static IngestServer server;
   static final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-  static final List<String[]> routes = new ArrayList<>(); // {method, path template}
+  static final List<DocumentedRoutes.Route> routes = new ArrayList<>();
   static final AtomicInteger requests = new AtomicInteger();
   static final Map<Integer, AtomicInteger> byStatus = new ConcurrentHashMap<>();
 
@@ -72,7 +72,8 @@ class HttpApiFuzzIT {
         .atMost(Duration.ofSeconds(30))
         .until(() -> Probe.get(port(), "/api/stations").body().contains("IT-FUZZ-OUT"));
     // the live feed is an endless stream: not a request/response route
-    for (String[] r : DocumentedRoutes.all()) if (!r[1].equals("/api/live")) routes.add(r);
+    for (DocumentedRoutes.Route r : DocumentedRoutes.all())
+      if (!r.path().equals("/api/live")) routes.add(r);
   }
 
   @AfterContainer
@@ -112,7 +113,7 @@ class HttpApiFuzzIT {
 
   @Provide
   Arbitrary<Request> requests() {
-    Arbitrary<String[]> route = Arbitraries.of(routes);
+    Arbitrary<DocumentedRoutes.Route> route = Arbitraries.of(routes);
     Arbitrary<String> query =
         Combinators.combine(queryNames(), hostileText(true))
             .as((k, v) -> k + "=" + v)
@@ -128,7 +129,7 @@ class HttpApiFuzzIT {
     return Combinators.combine(route, segments(), query, contentType, user, bodies())
         .as(
             (rt, seg, q, ct, u, body) -> {
-              String path = rt[1];
+              String path = rt.path();
               int i = 0;
               while (path.contains("{")) {
                 path =
@@ -136,8 +137,8 @@ class HttpApiFuzzIT {
                         "\\{[^}]+\\}", Matcher.quoteReplacement(seg.get(i % seg.size())));
                 i++;
               }
-              boolean hasBody = rt[0].equals("POST") || rt[0].equals("PUT");
-              return new Request(rt[0], path + q, ct, u, hasBody ? body : null);
+              boolean hasBody = rt.method().equals("POST") || rt.method().equals("PUT");
+              return new Request(rt.method(), path + q, ct, u, hasBody ? body : null);
             });
   }
 

@@ -9,8 +9,15 @@ import picocli.CommandLine;
 public final class Cli {
   private Cli() {}
 
-  /** Exit status, standard output and standard error of {@code outfall args...}. */
-  public static String[] run(String... args) {
+  /** What {@code outfall args...} did: its exit status, standard output and standard error. */
+  public record Run(int exit, String out, String err) {
+    /** Output and error together, to explain a failed assertion. */
+    public String printed() {
+      return out + err;
+    }
+  }
+
+  public static Run run(String... args) {
     PrintStream out = System.out;
     PrintStream err = System.err;
     var o = new ByteArrayOutputStream();
@@ -25,6 +32,6 @@ public final class Cli {
       System.setErr(err);
     }
     System.out.print(o);
-    return new String[] {String.valueOf(exit), o.toString(), e.toString()};
+    return new Run(exit, o.toString(), e.toString());
   }
 }

@@ -13,13 +13,21 @@ import java.util.Set;
 public final class DocumentedRoutes {
   private DocumentedRoutes() {}
 
-  /** {@code {METHOD, /path/{param}}} pairs, in the document's order. */
-  public static List<String[]> all() throws IOException {
+  /** A method and a path template, e.g. {@code GET /api/stations/{station}/readings}. */
+  public record Route(String method, String path) {
+    @Override
+    public String toString() {
+      return method + " " + path;
+    }
+  }
+
+  /** Every documented route, in the document's order. */
+  public static List<Route> all() throws IOException {
     var paths =
         new ObjectMapper(new YAMLFactory())
             .readTree(Files.readString(Path.of("../docs/openapi.yaml")))
             .get("paths");
-    List<String[]> routes = new ArrayList<>();
+    List<Route> routes = new ArrayList<>();
     Set<String> methods = Set.of("get", "post", "put", "delete", "patch");
     paths
         .fields()
@@ -30,7 +38,7 @@ public final class DocumentedRoutes {
                     .forEachRemaining(
                         m -> {
                           if (methods.contains(m))
-                            routes.add(new String[] {m.toUpperCase(), p.getKey()});
+                            routes.add(new Route(m.toUpperCase(), p.getKey()));
                         }));
     return routes;
   }

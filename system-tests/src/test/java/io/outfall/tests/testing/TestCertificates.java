@@ -1,4 +1,4 @@
-package io.outfall.tests.access;
+package io.outfall.tests.testing;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,38 +10,39 @@ import java.util.List;
 
 /**
  * A private CA and certificates it signs, made with the JDK's keytool (nothing downloaded): a
- * broker certificate for 127.0.0.1 and client certificates whose CN is a broker user name.
+ * server certificate for 127.0.0.1 (brokers, FTP servers) and client certificates whose CN is a
+ * broker user name.
  */
-final class TestCertificates {
-  static final String PASSWORD = "changeit";
-  final Path dir;
-  final Path caKeystore; // JKS: the CA's key
-  final Path caPem;
-  final Path truststore; // JKS: the CA certificate only, for HiveMQ
-  final Path brokerKeystore; // JKS: key + chain, for HiveMQ
-  final Path brokerPem;
-  final Path brokerKeyPem;
+public final class TestCertificates {
+  public static final String PASSWORD = "changeit";
+  public final Path dir;
+  public final Path caKeystore; // JKS: the CA's key
+  public final Path caPem;
+  public final Path truststore; // JKS: the CA certificate only, for HiveMQ
+  public final Path serverKeystore; // JKS: key + chain, for HiveMQ and FtpServer
+  public final Path serverPem;
+  public final Path serverKeyPem;
 
-  TestCertificates(Path dir) throws Exception {
+  public TestCertificates(Path dir) throws Exception {
     this.dir = Files.createDirectories(dir);
     caKeystore = dir.resolve("ca.jks");
     caPem = dir.resolve("ca.pem");
     truststore = dir.resolve("trust.jks");
-    brokerKeystore = dir.resolve("broker.jks");
-    brokerPem = dir.resolve("broker.pem");
-    brokerKeyPem = dir.resolve("broker.key");
+    serverKeystore = dir.resolve("server.jks");
+    serverPem = dir.resolve("server.pem");
+    serverKeyPem = dir.resolve("server.key");
     keytool("-genkeypair", "-alias", "ca", "-dname", "CN=Outfall test CA", "-ext", "bc:c")
         .with(caKeystore, "JKS");
     keytool("-exportcert", "-rfc", "-alias", "ca", "-file", caPem.toString())
         .with(caKeystore, "JKS");
     keytool("-importcert", "-noprompt", "-alias", "ca", "-file", caPem.toString())
         .with(truststore, "JKS");
-    signed(brokerKeystore, "JKS", "CN=127.0.0.1", brokerPem, "san=ip:127.0.0.1");
-    writeKeyPem(brokerKeystore, "key", brokerKeyPem);
+    signed(serverKeystore, "JKS", "CN=127.0.0.1", serverPem, "san=ip:127.0.0.1");
+    writeKeyPem(serverKeystore, "key", serverKeyPem);
   }
 
   /** A PKCS#12 file with a client key and its certificate (CN = {@code user}) signed by the CA. */
-  Path client(String name, String user) throws Exception {
+  public Path client(String name, String user) throws Exception {
     Path p12 = dir.resolve(name + ".p12");
     signed(p12, "PKCS12", "CN=" + user, dir.resolve(name + ".pem"), null);
     return p12;
