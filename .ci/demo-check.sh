@@ -1,23 +1,35 @@
 #!/usr/bin/env bash
 # The README's first command, tried as a user would: `./outfall demo` from this clone on a fresh data
 # directory; it must answer /api/health, let `admin` sign in with the password it printed, show
-# readings growing and its four gateways online, and stop on SIGTERM within 10 s with no error or
-# warning in its log after the stop began (nor any ERROR before).
-# Ports: --http-port and --mqtt-port below (OUTFALL_DEMO_HTTP_PORT, OUTFALL_DEMO_MQTT_PORT).
+# readings growing and its four gateways online, send the environment department's files of its four
+# plants (OUTFALL_DONRE_FTP_URL) to Debian's pyftpdlib standing in for the department's server, and
+# stop on SIGTERM within 10 s with no error or warning in its log after the stop began (nor any ERROR
+# before).
+# Ports: --http-port and --mqtt-port below (OUTFALL_DEMO_HTTP_PORT, OUTFALL_DEMO_MQTT_PORT), the
+# department's FTP server on OUTFALL_DEMO_FTP_PORT.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 http_port=${OUTFALL_DEMO_HTTP_PORT:-18080}
 mqtt_port=${OUTFALL_DEMO_MQTT_PORT:-18883}
+ftp_port=${OUTFALL_DEMO_FTP_PORT:-18021}
 work=$(mktemp -d /tmp/outfall-demo-check.XXXXXX)
 log=$work/demo.log
 base=http://127.0.0.1:$http_port
 say() { echo "[demo-check] $(date +%H:%M:%S) $*"; }
 fail() { say "FAILED: $*"; echo "---- last lines of $log"; tail -40 "$log"; exit 1; }
 
+# the department: an FTP server Outfall did not write
+department=$work/department
+mkdir -p "$department"
+/usr/bin/python3 -c 'import pyftpdlib' 2>/dev/null || fail "python3-pyftpdlib is not installed (.ci/install-services.sh installs it)"
+/usr/bin/python3 -m pyftpdlib -i 127.0.0.1 -p "$ftp_port" -w -d "$department" -u donre -P demo-secret >"$work/department.log" 2>&1 &
+ftp_pid=$!
+
 t0=$SECONDS
-./outfall demo --data-dir "$work/data" --http-port "$http_port" --mqtt-port "$mqtt_port" >"$log" 2>&1 &
+OUTFALL_DONRE_FTP_URL="ftp://donre:demo-secret@127.0.0.1:$ftp_port/" OUTFALL_DONRE_INTERVAL_SECONDS=10 \
+  ./outfall demo --data-dir "$work/data" --http-port "$http_port" --mqtt-port "$mqtt_port" >"$log" 2>&1 &
 pid=$! # ./outfall execs java: this is the JVM
-trap 'kill -9 $pid 2>/dev/null || true' EXIT
+trap 'kill -9 $pid $ftp_pid 2>/dev/null || true' EXIT
 
 # up: it answers /api/health and has printed how to sign in (after its plants started)
 for _ in $(seq 240); do
@@ -52,6 +64,13 @@ second=$(stored)
 stations=$(api /api/stations | jq '.items | length')
 say "$online gateways online; $stations stations; readings stored $first, 15 s later $second"
 
+# every plant's files reach the department (a file every 10 s here), whole: none left half-written
+sending() { find "$department" -name '*.txt' -printf '%f\n' | sed -E 's/_[0-9]{14}\.txt$//' | sort -u | wc -l; }
+for _ in $(seq 60); do [ "$(sending)" -ge 4 ] && break; sleep 1; done
+[ "$(sending)" -ge 4 ] || fail "files of $(sending) stations at the department, 4 expected: $(ls "$department" | head)"
+[ -z "$(find "$department" -name '*.part')" ] || fail "half-written files left at the department"
+say "the department received $(find "$department" -name '*.txt' | wc -l) files of $(sending) stations, e.g. $(ls "$department" | head -1)"
+
 stop_line=$(wc -l <"$log")
 kill -TERM $pid
 stopping=$(date +%s%N)
@@ -60,10 +79,11 @@ if kill -0 $pid 2>/dev/null; then fail "still running 15 s after SIGTERM"; fi
 took_ms=$((($(date +%s%N) - stopping) / 1000000))
 took=$(printf '%d.%01d' $((took_ms / 1000)) $((took_ms % 1000 / 100)))
 wait $pid || true
+kill $ftp_pid 2>/dev/null || true
 trap - EXIT
 say "stopped $took s after SIGTERM"
 [ "$took_ms" -le 10000 ] || fail "took $took s to stop (at most 10)"
 if grep -nE ' ERROR |Exception' "$log"; then fail "errors in the demo's log"; fi
 if tail -n +"$((stop_line + 1))" "$log" | grep -nE ' WARN '; then fail "warnings while stopping"; fi
-say "ok: demo up, signed in, $online gateways online, readings growing, clean stop in $took s"
+say "ok: demo up, signed in, $online gateways online, readings growing, files at the department, clean stop in $took s"
 rm -rf "$work"

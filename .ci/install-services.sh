@@ -9,6 +9,8 @@
 #   - chromium and chromium-driver from Debian: the dashboards' browser tests (no browser download)
 #   - prometheus from Debian (with promtool): the scrape test; the tests start their own instances
 #   - curl and jq: .ci/demo-check.sh talks to the demo as a user would
+#   - python3-pyftpdlib and python3-openssl: an FTP/FTPS server and client Outfall did not write,
+#     for the regulator link's interoperability test (ExternalFtpPeersIT)
 # Idempotent: a second run reuses the chroot and only (re)starts what is not running.
 # Prints the environment the tests need as `export` lines on its last lines (eval-able).
 set -euo pipefail
@@ -30,7 +32,7 @@ mirror() {
 
 install_host_packages() {
   local missing=()
-  for p in curl jq mosquitto mosquitto-clients debootstrap prometheus-alertmanager socat chromium chromium-driver prometheus; do
+  for p in curl jq mosquitto mosquitto-clients debootstrap prometheus-alertmanager socat chromium chromium-driver prometheus python3-pyftpdlib python3-openssl; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
   done
   if [ ${#missing[@]} -gt 0 ]; then
@@ -112,3 +114,4 @@ echo "export OUTFALL_TEST_DB_USER=postgres"
 echo "export OUTFALL_TEST_DB_PASSWORD="
 echo "export OUTFALL_TEST_REQUIRE_ALERTMANAGER=true"
 echo "export OUTFALL_TEST_REQUIRE_SOCAT=true"
+echo "export OUTFALL_TEST_REQUIRE_PYFTPDLIB=true"

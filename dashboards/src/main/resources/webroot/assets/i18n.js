@@ -19,7 +19,7 @@ const OUTFALL_TEXT = {
     completeness_col: 'Độ đầy đủ dữ liệu',
     kind_breach: 'Vượt chuẩn', kind_exceedance: 'Vượt giới hạn', kind_approach: 'Gần giới hạn', kind_stale: 'Mất tín hiệu',
     kind_flat_line: 'Giá trị không đổi', kind_impossible_value: 'Giá trị bất thường', kind_prolonged_fault: 'Lỗi thiết bị kéo dài',
-    kind_low_completeness: 'Thiếu dữ liệu', period_col: 'Thời gian', factor: 'Hệ số vượt',
+    kind_low_completeness: 'Thiếu dữ liệu', kind_transmission_behind: 'Chậm truyền về Sở', period_col: 'Thời gian', factor: 'Hệ số vượt',
     none: 'Không có', open_station: 'Xem trạm', breach_hours_total: 'Tổng giờ vượt chuẩn', period: 'Kỳ',
     configurations: 'Cấu hình gateway', configuration: 'Cấu hình', name: 'Tên', version: 'Phiên bản', author: 'Người tạo', time: 'Thời điểm',
     versions_of: 'Các phiên bản của', message: 'Ghi chú', diff: 'thay đổi so với phiên bản trước', new_version: 'Phiên bản mới',
@@ -35,6 +35,9 @@ const OUTFALL_TEXT = {
     st_in_progress: 'Đang chạy', st_canary_passed: 'Nhóm thử đạt', st_completed: 'Hoàn tất', st_failed: 'Thất bại', st_halted: 'Đã dừng',
     st_waiting: 'Chờ', st_pending: 'Chuẩn bị gửi', st_delivered: 'Đã gửi', st_applied: 'Đã áp dụng', st_rejected: 'Từ chối',
     st_rolled_back: 'Đã quay về', st_timed_out: 'Quá hạn', st_skipped: 'Bỏ qua', st_reverting: 'Đang quay về', st_revert_failed: 'Quay về thất bại',
+    transmission: 'Truyền dữ liệu về Sở', tx_state: 'Trạng thái', tx_on: 'Đang truyền', tx_off: 'Không truyền (trạm chưa có giấy phép hoặc đã tắt)',
+    tx_no_link: 'Chưa cấu hình đường truyền (donre.ftp-url)', tx_every: 'mỗi', tx_last: 'Tệp gửi gần nhất', tx_interval_end: 'kỳ đến',
+    tx_sent_at: 'gửi lúc', tx_backlog: 'Chờ gửi', tx_files: 'tệp', tx_oldest: 'cũ nhất đến', tx_error: 'Lỗi gần nhất', tx_none: 'chưa gửi tệp nào',
   },
   en: {
     operator: 'Operator', overview: 'Overview', report: 'Report', site: 'Cluster', station: 'Station',
@@ -54,7 +57,7 @@ const OUTFALL_TEXT = {
     completeness_col: 'Data completeness',
     kind_breach: 'Breach', kind_exceedance: 'Exceedance', kind_approach: 'Approaching limit', kind_stale: 'No data',
     kind_flat_line: 'Flat line', kind_impossible_value: 'Impossible value', kind_prolonged_fault: 'Prolonged fault',
-    kind_low_completeness: 'Low completeness', period_col: 'Period', factor: 'Factor',
+    kind_low_completeness: 'Low completeness', kind_transmission_behind: 'Transmission behind', period_col: 'Period', factor: 'Factor',
     none: 'None', open_station: 'Open station', breach_hours_total: 'Hours in breach', period: 'Period',
     configurations: 'Gateway configurations', configuration: 'Configuration', name: 'Name', version: 'Version', author: 'Author', time: 'Time',
     versions_of: 'Versions of', message: 'Message', diff: 'changes from the previous version', new_version: 'New version',
@@ -70,6 +73,9 @@ const OUTFALL_TEXT = {
     st_in_progress: 'In progress', st_canary_passed: 'Canary passed', st_completed: 'Completed', st_failed: 'Failed', st_halted: 'Halted',
     st_waiting: 'Waiting', st_pending: 'Pending', st_delivered: 'Delivered', st_applied: 'Applied', st_rejected: 'Rejected',
     st_rolled_back: 'Rolled back', st_timed_out: 'Timed out', st_skipped: 'Skipped', st_reverting: 'Reverting', st_revert_failed: 'Revert failed',
+    transmission: 'Transmission to the department', tx_state: 'Status', tx_on: 'Transmitting', tx_off: 'Not transmitting (no permit, or switched off)',
+    tx_no_link: 'No link configured (donre.ftp-url)', tx_every: 'every', tx_last: 'Last file sent', tx_interval_end: 'interval ending',
+    tx_sent_at: 'sent at', tx_backlog: 'Waiting', tx_files: 'files', tx_oldest: 'oldest ending', tx_error: 'Last error', tx_none: 'no file sent yet',
   },
 };
 

@@ -1,4 +1,5 @@
-// The operator page: one station's tiles, open alerts, today's completeness, 24-hour charts with
+// The operator page: one station's tiles, open alerts, its files to the environment department,
+// today's completeness, 24-hour charts with
 // the permit's limit lines and shaded calibration/fault periods, and cleaner-production KPIs.
 // Stays current through /api/live (Server-Sent Events) without reloading.
 const O = Outfall;
@@ -35,7 +36,7 @@ async function select(code) {
   document.getElementById('report-link').href = '/report.html?station=' + encodeURIComponent(code);
   const permit = await O.json('/api/permits/' + encodeURIComponent(code)).catch(() => ({ limits: {} }));
   state.limits = permit.limits || {};
-  await Promise.all([loadCharts(), loadTiles(), loadAlerts(), loadCompleteness(), loadKpis()]).catch(setError);
+  await Promise.all([loadCharts(), loadTiles(), loadAlerts(), loadTransmission(), loadCompleteness(), loadKpis()]).catch(setError);
   listen();
 }
 
@@ -97,6 +98,26 @@ async function acknowledge(id) {
     await O.json(`/api/alerts/${id}/acknowledge`, { method: 'POST' });
     await loadAlerts();
   } catch (e) { setError(e); }
+}
+
+// The station's files to the department: on or off, the last one sent, what waits, the last error.
+async function loadTransmission() {
+  const t = await O.json(`/api/stations/${encodeURIComponent(state.station)}/transmission`);
+  const row = (label, ...cells) => O.el('tr', {}, O.el('th', {}, label), O.el('td', {}, ...cells));
+  const rows = [row(O.t('tx_state'), !t.link ? O.t('tx_no_link') : t.transmits
+    ? `${O.t('tx_on')} ${O.t('tx_every')} ${t.interval_seconds % 60 === 0 ? t.interval_seconds / 60 + ' min' : t.interval_seconds + ' s'} · ${t.link}`
+    : O.t('tx_off'))];
+  if (t.transmits || t.last_sent || t.backlog) {
+    rows.push(row(O.t('tx_last'), t.last_sent
+      ? O.el('span', {}, O.el('code', { 'data-file': t.last_sent.file }, t.last_sent.file),
+        ` · ${O.t('tx_interval_end')} ${O.time(t.last_sent.interval_end)} · ${O.t('tx_sent_at')} ${O.time(t.last_sent.sent_at)}`)
+      : O.el('span', { class: 'muted' }, O.t('tx_none'))));
+    rows.push(row(O.t('tx_backlog'), O.el('span', { class: t.backlog > 0 ? 'worse' : '', 'data-backlog': t.backlog },
+      `${t.backlog} ${O.t('tx_files')}` + (t.oldest_unsent_interval_end ? ` · ${O.t('tx_oldest')} ${O.time(t.oldest_unsent_interval_end)}` : ''))));
+  }
+  if (t.last_error) rows.push(row(O.t('tx_error'), O.el('span', { class: 'error' },
+    `${O.time(t.last_attempt_at)} · ${t.last_error}`)));
+  document.querySelector('#transmission tbody').replaceChildren(...rows);
 }
 
 async function loadCompleteness() {
@@ -206,4 +227,4 @@ O.translate();
 O.whoami().catch(() => {});
 O.loadParameters().then(loadStations).catch(setError);
 health(); setInterval(health, 30000);
-setInterval(() => state.station && Promise.all([loadCompleteness(), loadAlerts()]).catch(setError), 60000);
+setInterval(() => state.station && Promise.all([loadCompleteness(), loadAlerts(), loadTransmission()]).catch(setError), 60000);

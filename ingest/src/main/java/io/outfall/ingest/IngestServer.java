@@ -2,6 +2,7 @@ package io.outfall.ingest;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.outfall.ingest.access.AdminToken;
+import io.outfall.ingest.access.BrokerAccounts;
 import io.outfall.ingest.access.HttpAccess;
 import io.outfall.ingest.alerts.Alerting;
 import io.outfall.ingest.config.Setting;
@@ -12,6 +13,8 @@ import io.outfall.ingest.deploy.DeployApi;
 import io.outfall.ingest.deploy.GatewayTags;
 import io.outfall.ingest.deploy.Rollouts;
 import io.outfall.ingest.deploy.SigningKey;
+import io.outfall.ingest.donre.DonreSettings;
+import io.outfall.ingest.donre.RegulatorLink;
 import io.outfall.ingest.fleet.GatewayFleet;
 import io.outfall.ingest.http.Responder;
 import io.outfall.ingest.intake.BatchValidator;
@@ -56,13 +59,19 @@ public final class IngestServer implements AutoCloseable {
   private final Database database;
   private final HttpServer http;
   private final Router router;
+  private final int donreIntakePort;
 
   private IngestServer(
-      List<AutoCloseable> stopOrder, Database database, HttpServer http, Router router) {
+      List<AutoCloseable> stopOrder,
+      Database database,
+      HttpServer http,
+      Router router,
+      int donreIntakePort) {
     this.stopOrder = stopOrder;
     this.database = database;
     this.http = http;
     this.router = router;
+    this.donreIntakePort = donreIntakePort;
   }
 
   /** Starts everything; blocks until the HTTP port is bound and the broker connected. */
@@ -77,6 +86,7 @@ public final class IngestServer implements AutoCloseable {
             Duration.ofMinutes(2));
     ParameterCatalog catalog = ParameterCatalog.load(database.dataSource());
     boolean alertsOn = Boolean.parseBoolean(s.get(Setting.ALERTS_ENABLED));
+    DonreSettings donre = DonreSettings.of(s); // checked before anything starts
 
     // intake: broker -> validate -> writer -> database, acknowledged after the commit
     MicrometerIntakeMetrics metrics = new MicrometerIntakeMetrics(registry);
@@ -89,7 +99,9 @@ public final class IngestServer implements AutoCloseable {
             receiveMaximum + 16, // every message the broker may have out to us: never blocks
             s.getInt(Setting.INGEST_BATCH_MAX_READINGS),
             s.getInt(Setting.INGEST_LINGER_MS),
-            alertsOn);
+            alertsOn,
+            // a reading older than its file's making time may change a file already sent
+            donre.transmits() ? donre.grace() : null);
     writer.start();
     BatchValidator validator =
         new BatchValidator(
@@ -143,6 +155,16 @@ public final class IngestServer implements AutoCloseable {
             tags,
             signingKey,
             s.getInt(Setting.DEPLOY_ACK_TIMEOUT_SECONDS));
+    RegulatorLink regulator =
+        RegulatorLink.start(
+            donre,
+            database.dataSource(),
+            catalog,
+            new BrokerAccounts(database.dataSource()),
+            new RegulatorLink.Pipeline(validator, writer, metrics),
+            alerting == null ? null : alerting.store(),
+            registry,
+            responder);
     HttpAccess access =
         new HttpAccess(
             responder,
@@ -151,7 +173,7 @@ public final class IngestServer implements AutoCloseable {
     List<Consumer<Router>> apis = new ArrayList<>();
     apis.add(new ReadingsApi(responder, database.dataSource(), catalog)::mount);
     if (alerting != null) apis.add(alerting::mount);
-    apis.addAll(List.of(fleet::mount, dashboards::mount, deploy::mount));
+    apis.addAll(List.of(fleet::mount, dashboards::mount, deploy::mount, regulator::mount));
     ApiRouter api =
         new ApiRouter(
             vertx,
@@ -175,17 +197,23 @@ public final class IngestServer implements AutoCloseable {
     // queued, disconnect; then the features, the HTTP side, and the database last.
     List<AutoCloseable> stopOrder = new ArrayList<>();
     stopOrder.add(intake::pause);
+    stopOrder.add(regulator); // no more files taken from loggers, none sent
     stopOrder.add(writer);
     stopOrder.add(intake);
     if (alerting != null) stopOrder.add(alerting);
     stopOrder.addAll(List.of(rollouts, fleet, dashboards, api, responder));
     stopOrder.add(() -> vertx.close().await());
     stopOrder.add(database);
-    return new IngestServer(stopOrder, database, http, router);
+    return new IngestServer(stopOrder, database, http, router, regulator.intakePort());
   }
 
   public int httpPort() {
     return http.actualPort();
+  }
+
+  /** The port legacy loggers upload to ({@code donre.intake-ftp-port}), or -1 when it is off. */
+  public int donreIntakePort() {
+    return donreIntakePort;
   }
 
   /** The paths the HTTP API answers, OpenAPI style ({@code /api/alerts/{id}}), for its document. */

@@ -136,7 +136,8 @@ public final class BenchCommand implements Callable<Integer> {
               window * gateways + 16,
               20_000,
               25,
-              true);
+              true,
+              null);
       writer.start();
       // Encode first so that the storage baseline does not pay for the publisher's encoding.
       List<Delivery> deliveries = new ArrayList<>();

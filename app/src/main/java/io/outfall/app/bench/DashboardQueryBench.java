@@ -169,7 +169,8 @@ public final class DashboardQueryBench implements Callable<Integer> {
             64,
             20_000,
             5,
-            false)) {
+            false,
+            null)) {
       writer.start();
       for (long m = 0; m < minutes; m += 125) {
         for (int s = 0; s < stations; s++) {

@@ -12,6 +12,7 @@ import io.outfall.ingest.access.Users;
 import io.outfall.ingest.config.Setting;
 import io.outfall.ingest.config.Settings;
 import io.outfall.ingest.deploy.SigningKey;
+import io.outfall.ingest.donre.DonreSettings;
 import io.outfall.ingest.storage.Database;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -133,6 +134,21 @@ final class DemoCommand implements Callable<Integer> {
             + server.httpPort()
             + "/configs.html  (the gateways accept what this server signs; a device named"
             + " 'outlet' is each plant's analyzers)");
+    DonreSettings donre = DonreSettings.of(settings);
+    System.out.println(
+        donre.transmits()
+            ? "  DONRE:   files every "
+                + donre.interval().getSeconds()
+                + " s to "
+                + donre.target()
+                + " (plants with a permit; status at /api/stations/CODE/transmission)"
+            : "  DONRE:   no files sent to the department; set OUTFALL_DONRE_FTP_URL="
+                + "ftp://user:pass@host:port/dir to send them (docs/regulator.md)");
+    if (server.donreIntakePort() > 0)
+      System.out.println(
+          "  loggers: ftp://127.0.0.1:"
+              + server.donreIntakePort()
+              + " takes department files (log in as a gateway: outfall gateways add SITE/NAME)");
     System.out.println("  Ctrl-C stops; data stays in " + dir);
     System.out.println();
     ServeCommand.awaitShutdown(plants, server, broker, accountsDb, db);

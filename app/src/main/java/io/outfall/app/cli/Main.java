@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
       GatewaysCommand.class,
       SimulatePlantCommand.class,
       ConfigCommand.class,
+      ExportCommand.class,
       DrillCommand.class,
       BenchCommand.class,
       AlertLatencyBench.class,

@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
       GatewayOutageDrill.class,
       IngestCrashDrill.class,
       DatabaseOutageDrill.class,
-      ConfigRolloutDrill.class
+      ConfigRolloutDrill.class,
+      FtpOutageDrill.class
     })
 public final class DrillCommand {}

@@ -33,12 +33,25 @@ public record Episode(
     FLAT_LINE(Family.DATA_QUALITY),
     IMPOSSIBLE_VALUE(Family.DATA_QUALITY),
     PROLONGED_FAULT(Family.DATA_QUALITY),
-    LOW_COMPLETENESS(Family.DATA_QUALITY);
+    LOW_COMPLETENESS(Family.DATA_QUALITY),
+    /**
+     * The station's files to the environment department are behind: raised by the server's
+     * regulator link, not by the evaluator of readings.
+     */
+    TRANSMISSION_BEHIND(Family.DATA_QUALITY, false);
 
     public final Family family;
 
+    /** Whether the evaluator of readings raises and ends it (else another part of the server). */
+    public final boolean evaluated;
+
     Kind(Family family) {
+      this(family, true);
+    }
+
+    Kind(Family family, boolean evaluated) {
       this.family = family;
+      this.evaluated = evaluated;
     }
 
     public String label() {

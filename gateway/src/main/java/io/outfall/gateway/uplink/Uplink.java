@@ -9,10 +9,12 @@ import io.outfall.protocol.ReadingsCodec;
 import io.outfall.protocol.Topics;
 import io.outfall.protocol.config.GatewayConfig;
 import io.outfall.protocol.transport.MqttConnect;
+import io.outfall.protocol.transport.TrustedCa;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLSocketFactory;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
@@ -96,8 +98,7 @@ public final class Uplink implements AutoCloseable {
             m.password(),
             m.caFile() == null && m.clientKeystore() == null
                 ? null // ssl:// with the JVM's trust store
-                : TrustedCa.socketFactory(
-                    m.caFile(), m.clientKeystore(), m.clientKeystorePassword()));
+                : tls(m));
     o.setKeepAliveInterval((int) m.keepAlive().toSeconds());
     // the clean session MqttConnect gives is right: the buffer is the session, unacknowledged
     // batches are resent from it
@@ -109,6 +110,14 @@ public final class Uplink implements AutoCloseable {
     // Offline at start is normal at a plant: it keeps trying in the background; the buffer fills.
     MqttConnect.nowOrInBackground(client, o, () -> !running);
     thread.start();
+  }
+
+  private static SSLSocketFactory tls(GatewayConfig.Mqtt m) throws Exception {
+    try {
+      return TrustedCa.socketFactory(m.caFile(), m.clientKeystore(), m.clientKeystorePassword());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("mqtt.ca_file: " + e.getMessage());
+    }
   }
 
   /**

@@ -132,16 +132,21 @@ public final class HttpAccess {
     if (path.equals("/metrics")) return "/metrics needs a scrape token or an admin";
     if (path.startsWith("/api/users") || path.startsWith("/api/access-audit"))
       return "only an admin manages users and reads the access audit";
+    if (path.startsWith("/api/donre/"))
+      return "only an admin reads the files quarantined from loggers";
     if (path.equals("/api/me") || path.equals("/api/logout") || path.equals("/api/tokens"))
       return null;
     boolean read = method == HttpMethod.GET || method == HttpMethod.HEAD;
     if (r == Role.OPERATOR) {
       if (path.equals("/api/parameters") || path.equals("/api/stations")) return null;
       if (path.startsWith("/api/stations/") || path.startsWith("/api/permits/"))
-        return read ? null : "an operator cannot change permits";
+        return read ? null : "an operator reads their stations; changing them needs an admin";
       if (path.startsWith("/api/alerts/"))
         return read || path.endsWith("/acknowledge") ? null : "an operator may only acknowledge";
-      if (read && (path.equals("/api/alerts") || path.equals("/api/live"))) return null;
+      if (read
+          && (path.equals("/api/alerts")
+              || path.equals("/api/live")
+              || path.equals("/api/export/donre"))) return null;
       return "an operator reads their own stations only; this needs an inspector, engineer or admin";
     }
     if (read) return null; // inspectors and engineers read everything
@@ -166,7 +171,9 @@ public final class HttpAccess {
       return responder
           .blocking(() -> sites.ofAlert(seg[3]))
           .compose(site -> own(p, site, "alert " + seg[3]));
-    if (path.equals("/api/alerts") || path.equals("/api/live")) {
+    if (path.equals("/api/alerts")
+        || path.equals("/api/live")
+        || path.equals("/api/export/donre")) {
       String station = ctx.request().getParam("station");
       if (station == null)
         return Future.failedFuture(

@@ -30,11 +30,19 @@ public final class Alerting implements AutoCloseable {
   private final ComplianceEngine engine;
   private final NotificationDispatcher dispatcher;
   private final AlertsApi api;
+  private final AlertStore store;
 
-  private Alerting(ComplianceEngine engine, NotificationDispatcher dispatcher, AlertsApi api) {
+  private Alerting(
+      ComplianceEngine engine, NotificationDispatcher dispatcher, AlertsApi api, AlertStore store) {
     this.engine = engine;
     this.dispatcher = dispatcher;
     this.api = api;
+    this.store = store;
+  }
+
+  /** Where other parts of the server raise and end their alerts (the regulator link's). */
+  public AlertStore store() {
+    return store;
   }
 
   public static Alerting start(
@@ -92,7 +100,8 @@ public final class Alerting implements AutoCloseable {
             Duration.ofMinutes(s.getInt(Setting.ALERTS_ESCALATE_AFTER_MINUTES)),
             dispatcher::wakeUp);
     engine.start();
-    return new Alerting(engine, dispatcher, new AlertsApi(responder, db.dataSource(), permits));
+    return new Alerting(
+        engine, dispatcher, new AlertsApi(responder, db.dataSource(), permits), store);
   }
 
   public void mount(Router router) {

@@ -335,6 +335,8 @@ public final class ComplianceEngine implements AutoCloseable {
                 "SELECT station, parameter, kind FROM alerts WHERE state <> 'resolved'")) {
       while (rs.next()) {
         AlertKey open = new AlertKey(rs.getString(1), rs.getString(2), rs.getString(3));
+        if (!Episode.Kind.valueOf(open.kind().toUpperCase(Locale.ROOT)).evaluated)
+          continue; // another part of the server raised it and ends it
         if (stations.containsKey(open.station())
             && (only == null || only.equals(open.station()))
             && !going.contains(open)) stale.add(open);

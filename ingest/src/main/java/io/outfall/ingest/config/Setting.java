@@ -80,7 +80,65 @@ public enum Setting {
   DEPLOY_ACK_TIMEOUT_SECONDS(
       "deploy.ack-timeout-seconds",
       "300",
-      "default time a gateway has to acknowledge a deployed configuration");
+      "default time a gateway has to acknowledge a deployed configuration"),
+  DONRE_FTP_URL(
+      "donre.ftp-url",
+      "",
+      "the environment department's FTP server: ftp://user:pass@host:port/dir, or ftps://… for"
+          + " explicit TLS (empty: no transmission)"),
+  DONRE_FTP_CA_FILE(
+      "donre.ftp-ca-file",
+      "",
+      "with ftps://: the CA(s) the department's certificate must chain to, PEM (empty: the JVM's)"),
+  DONRE_INTERVAL_SECONDS(
+      "donre.interval-seconds",
+      "300",
+      "one file per station per interval, on boundaries of the plant's wall clock"),
+  DONRE_GRACE_SECONDS(
+      "donre.grace-seconds",
+      "30",
+      "how long after an interval ends its file is made (readings still on their way)"),
+  DONRE_PROVINCE("donre.province", "HaNoi", "province in the file names"),
+  DONRE_FILE_NAME(
+      "donre.file-name",
+      "{province}_{site}_{station}_{time}.txt",
+      "file name pattern; {time} is the local yyyyMMddHHmmss"),
+  DONRE_SYMBOLS_FILE(
+      "donre.symbols-file",
+      "",
+      "the province's parameter symbols and units (YAML; empty: the shipped default)"),
+  DONRE_ENCODING("donre.encoding", "UTF-8", "character encoding of the files"),
+  DONRE_LINE_ENDING("donre.line-ending", "LF", "line ending of the files: LF or CRLF"),
+  DONRE_ZONE("donre.zone", "Asia/Ho_Chi_Minh", "the plants' time zone: file times are local"),
+  DONRE_VALUE(
+      "donre.value",
+      "last",
+      "a line's value: last (the interval's last reading) or mean (of its measuring readings)"),
+  DONRE_BEHIND_ALERT_MINUTES(
+      "donre.behind-alert-minutes",
+      "30",
+      "a data-quality alert when a station's oldest unsent file is older than this"),
+  DONRE_INTAKE_FTP_PORT(
+      "donre.intake-ftp-port",
+      "",
+      "FTP port where legacy loggers upload files, logging in with gateway broker accounts (empty:"
+          + " off)"),
+  DONRE_INTAKE_HOST("donre.intake-host", "0.0.0.0", "address the intake FTP server binds"),
+  DONRE_INTAKE_PASSIVE_PORTS(
+      "donre.intake-passive-ports",
+      "",
+      "the intake's passive data ports, e.g. 30000-30100 (empty: any free port)"),
+  DONRE_INTAKE_KEYSTORE(
+      "donre.intake-keystore",
+      "",
+      "the intake's key and certificate (PKCS#12 or JKS): FTPS with explicit TLS, required before"
+          + " login (empty: plain FTP)"),
+  DONRE_INTAKE_KEYSTORE_PASSWORD(
+      "donre.intake-keystore-password", "", "password of donre.intake-keystore"),
+  DONRE_INTAKE_DIR(
+      "donre.intake-dir",
+      "outfall-donre-intake",
+      "where uploads land until they are stored in the database");
 
   private final String key;
   private final String defaultValue;

@@ -76,6 +76,19 @@ public final class JsonBody {
     return b;
   }
 
+  /** Whether the body has the field at all (null counts: it says "none"). */
+  public boolean has(String field) {
+    return json.containsKey(field);
+  }
+
+  /** A true/false field that may also be null: null when absent or null. */
+  public Boolean flagOrNull(String field) {
+    Object v = json.getValue(field);
+    if (v == null) return null;
+    if (!(v instanceof Boolean b)) throw wrong(field, "true, false or null", v);
+    return b;
+  }
+
   /** A list of texts, or null when absent. */
   public List<String> texts(String field) {
     Object v = json.getValue(field);

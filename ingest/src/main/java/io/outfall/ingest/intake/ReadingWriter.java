@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientException;
 import java.sql.Types;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -55,10 +56,11 @@ public final class ReadingWriter implements AutoCloseable {
   /**
    * One statement per transaction: store the readings, and for those newly stored (not replays)
    * update their hourly and daily aggregates, announce them to live pages and, with alerting on,
-   * queue them for the compliance engine, which so sees each stored reading exactly once. Answers
-   * the number of readings newly stored.
+   * queue them for the compliance engine, which so sees each stored reading exactly once; with the
+   * regulator link on, note the station-hours of readings that came late (its files for them may be
+   * gone already). Answers the number of readings newly stored.
    */
-  private static String merge(boolean enqueueForEvaluation) {
+  private static String merge(boolean enqueueForEvaluation, Duration markLateAfter) {
     return "WITH ins AS ("
         + MERGE
         + "), hourly AS ("
@@ -69,6 +71,12 @@ public final class ReadingWriter implements AutoCloseable {
         + (enqueueForEvaluation
             ? ", queued AS (INSERT INTO evaluation_queue (station_id, parameter_id, ts, value,"
                 + " status) SELECT * FROM ins)"
+            : "")
+        + (markLateAfter != null
+            ? ", late AS (INSERT INTO late_readings (station_id, hour) SELECT DISTINCT station_id,"
+                + " date_trunc('hour', ts, 'UTC') FROM ins WHERE ts < now() - interval '"
+                + markLateAfter.getSeconds()
+                + " seconds' ON CONFLICT DO NOTHING)"
             : "")
         + ", live AS ("
         + HourlyAggregates.announceFrom("ins")
@@ -96,6 +104,10 @@ public final class ReadingWriter implements AutoCloseable {
   private volatile boolean running = true;
   private volatile boolean databaseUp = true;
 
+  /**
+   * @param markLateAfter readings older than this when they are stored are noted in {@code
+   *     late_readings} (the regulator link's corrections), or null for no notes
+   */
   public ReadingWriter(
       DataSource dataSource,
       StationDirectory stations,
@@ -103,10 +115,11 @@ public final class ReadingWriter implements AutoCloseable {
       int queueCapacity,
       int maxReadings,
       long lingerMillis,
-      boolean enqueueForEvaluation) {
+      boolean enqueueForEvaluation,
+      Duration markLateAfter) {
     this.dataSource = dataSource;
     this.enqueueForEvaluation = enqueueForEvaluation;
-    this.mergeSql = merge(enqueueForEvaluation);
+    this.mergeSql = merge(enqueueForEvaluation, markLateAfter);
     this.stations = stations;
     this.metrics = metrics;
     this.maxReadings = maxReadings;

@@ -1,6 +1,7 @@
 package io.outfall.tests.dashboards;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.outfall.protocol.DeviceStatus;
 import io.outfall.protocol.Reading;
@@ -95,6 +96,17 @@ class DashboardsBrowserIT {
     assertThat(alert.getString("state")).isEqualTo("acknowledged");
     assertThat(alert.getString("acknowledged_by")).isEqualTo("lan");
     Chromium.screenshot(browser, "operator");
+
+    // Her station's files to the department: transmitting, the last one sent, what waits.
+    await().atMost(Duration.ofSeconds(40)).until(() -> !plant.department.arrivals().isEmpty());
+    browser.navigate().refresh();
+    wait.until(d -> !d.findElements(By.cssSelector("#transmission [data-file]")).isEmpty());
+    assertThat(text("#transmission"))
+        .contains("Transmitting every 10 s", plant.department.url().replaceAll(":[^:@/]*@", "@"));
+    assertThat(plant.department.arrivals())
+        .contains(attr("#transmission [data-file]", "data-file"));
+    assertThat(attr("#transmission [data-backlog]", "data-backlog")).matches("\\d+");
+    Chromium.screenshot(browser, "operator-transmission");
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.outfall.tests.dashboards;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.outfall.app.embedded.EmbeddedFtpServer;
 import io.outfall.ingest.IngestServer;
 import io.outfall.ingest.config.Setting;
 import io.outfall.protocol.DeviceStatus;
@@ -16,6 +17,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +26,8 @@ import java.util.List;
  * One plant with a story, for the dashboard tests: an ingest on its own database, two hours of a
  * station's readings at one a minute (COD calibrating 40..30 minutes ago, pH in fault 20..15
  * minutes ago, outflow, energy and chemical meters), a QCVN 40 permit on 10-second windows, and
- * then a window of COD at 400 mg/L that opens a breach.
+ * then a window of COD at 400 mg/L that opens a breach. Being under permit, the station sends the
+ * environment department (an embedded FTP server) a file every 10 seconds it has readings.
  */
 final class SeededPlant implements AutoCloseable {
   static final String STATION = "IT-UI-OUT";
@@ -32,6 +35,7 @@ final class SeededPlant implements AutoCloseable {
 
   final TestServices services;
   final String db;
+  final EmbeddedFtpServer department;
   final IngestServer server;
   final TestPublisher gateway;
   final String base;
@@ -43,9 +47,20 @@ final class SeededPlant implements AutoCloseable {
     services = TestServices.get();
     session = name;
     db = services.newDatabase(name);
+    department =
+        EmbeddedFtpServer.start(
+            Files.createTempDirectory("outfall-department"),
+            TestServices.freePort(),
+            "donre",
+            "it-secret");
     server =
         IngestServer.start(
-            services.ingestSettings(db, name).with(Setting.ALERTS_WINDOW_GRACE_SECONDS, 1));
+            services
+                .ingestSettings(db, name)
+                .with(Setting.ALERTS_WINDOW_GRACE_SECONDS, 1)
+                .with(Setting.DONRE_FTP_URL, department.url())
+                .with(Setting.DONRE_INTERVAL_SECONDS, 10)
+                .with(Setting.DONRE_GRACE_SECONDS, 1));
     base = "http://127.0.0.1:" + server.httpPort();
     gateway = new TestPublisher(services.mqttUrl(), "it-" + name, "it-" + name + "-gw");
 
@@ -122,6 +137,7 @@ final class SeededPlant implements AutoCloseable {
   public void close() throws Exception {
     gateway.close();
     server.close();
+    department.close();
     services.dropSession("it-" + session);
   }
 }

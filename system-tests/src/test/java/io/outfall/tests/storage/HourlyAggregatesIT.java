@@ -225,7 +225,8 @@ class HourlyAggregatesIT {
             64,
             500,
             5,
-            enqueue);
+            enqueue,
+            null);
     w.start();
     return w;
   }

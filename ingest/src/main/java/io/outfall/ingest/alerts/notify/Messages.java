@@ -101,6 +101,8 @@ public final class Messages {
       case "impossible_value" -> vi ? "giá trị phi lý" : "physically impossible value";
       case "prolonged_fault" -> vi ? "thiết bị báo lỗi kéo dài" : "device fault lasting too long";
       case "low_completeness" -> vi ? "thiếu dữ liệu hợp lệ" : "too few valid readings";
+      case "transmission_behind" ->
+          vi ? "chậm truyền dữ liệu quan trắc về Sở" : "files to the environment department behind";
       default -> n.kind();
     };
   }

@@ -1,4 +1,4 @@
-package io.outfall.gateway.uplink;
+package io.outfall.protocol.transport;
 
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -14,17 +14,24 @@ import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * TLS to a broker whose certificate is signed by the CA(s) in one PEM file, and by no other (or by
- * the JVM's CAs when there is no file); optionally presenting this gateway's client certificate.
+ * TLS to a server whose certificate is signed by the CA(s) in one PEM file, and by no other (or by
+ * the JVM's CAs when there is no file); optionally presenting a client certificate. The gateway's
+ * broker link and the server's link to the environment department's FTP server use it.
  */
-final class TrustedCa {
+public final class TrustedCa {
   private TrustedCa() {}
 
   /**
    * @param pemFile the broker's CA(s), or null for the JVM's
    * @param clientKeystore this gateway's key and certificate (PKCS#12 or JKS), or null
    */
-  static SSLSocketFactory socketFactory(Path pemFile, Path clientKeystore, String password)
+  public static SSLSocketFactory socketFactory(Path pemFile, Path clientKeystore, String password)
+      throws Exception {
+    return context(pemFile, clientKeystore, password).getSocketFactory();
+  }
+
+  /** The same as an {@link SSLContext}, for clients that take one. */
+  public static SSLContext context(Path pemFile, Path clientKeystore, String password)
       throws Exception {
     KeyManager[] keys = null;
     if (clientKeystore != null) {
@@ -38,7 +45,7 @@ final class TrustedCa {
     TrustManager[] trusted = pemFile == null ? null : trustOnly(pemFile);
     SSLContext tls = SSLContext.getInstance("TLS");
     tls.init(keys, trusted, null);
-    return tls.getSocketFactory();
+    return tls;
   }
 
   private static TrustManager[] trustOnly(Path pemFile) throws Exception {
@@ -49,7 +56,7 @@ final class TrustedCa {
       for (Certificate cert : CertificateFactory.getInstance("X.509").generateCertificates(in))
         trust.setCertificateEntry("ca-" + n++, cert);
     }
-    if (n == 0) throw new IllegalArgumentException("mqtt.ca_file: no certificate in " + pemFile);
+    if (n == 0) throw new IllegalArgumentException("no certificate in " + pemFile);
     TrustManagerFactory tmf =
         TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(trust);
