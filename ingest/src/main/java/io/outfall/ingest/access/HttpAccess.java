@@ -149,6 +149,8 @@ public final class HttpAccess {
               || path.equals("/api/export/donre"))) return null;
       return "an operator reads their own stations only; this needs an inspector, engineer or admin";
     }
+    if (r == Role.ENGINEER && path.equals("/api/export/donre"))
+      return "exporting the department's files needs an inspector or admin";
     if (read) return null; // inspectors and engineers read everything
     if (path.startsWith("/api/configs")
         || path.startsWith("/api/rollouts")

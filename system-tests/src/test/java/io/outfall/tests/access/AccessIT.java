@@ -111,6 +111,15 @@ class AccessIT {
     assertThat(status(op, "GET", "/api/configs")).isEqualTo(403);
     assertThat(status(op, "GET", "/metrics")).isEqualTo(403);
     assertThat(status(op, "GET", "/api/users")).isEqualTo(403);
+    // the department's files: her own stations', read only
+    assertThat(status(op, "GET", "/api/export/donre?station=IT-A-OUT")).isEqualTo(200);
+    assertThat(status(op, "GET", "/api/export/donre?station=IT-B-OUT")).isEqualTo(403);
+    assertThat(status(op, "GET", "/api/export/donre")).isEqualTo(403);
+    assertThat(status(op, "GET", "/api/stations/IT-A-OUT/transmission")).isEqualTo(200);
+    assertThat(status(op, "GET", "/api/stations/IT-B-OUT/transmission")).isEqualTo(403);
+    assertThat(status(op, "PUT", "/api/stations/IT-A-OUT/transmission", "{\"transmit\": false}"))
+        .isEqualTo(403);
+    assertThat(status(op, "GET", "/api/donre/quarantine")).isEqualTo(403);
     JsonArray listed =
         new JsonObject(call("GET", "/api/stations", op, null).body()).getJsonArray("items");
     assertThat(listed.stream().map(o -> ((JsonObject) o).getString("code")))
@@ -145,6 +154,13 @@ class AccessIT {
     assertThat(status(insp, "POST", "/api/tokens", "{\"name\":\"x\",\"kind\":\"scrape\"}"))
         .isEqualTo(403);
     assertThat(status(insp, "GET", "/metrics")).isEqualTo(403);
+    // the department's files: inspectors export them, switching and quarantine are an admin's
+    assertThat(status(insp, "GET", "/api/export/donre?station=IT-A-OUT")).isEqualTo(200);
+    assertThat(status(eng, "GET", "/api/export/donre?station=IT-A-OUT")).isEqualTo(403);
+    assertThat(status(insp, "PUT", "/api/stations/IT-A-OUT/transmission", "{\"transmit\": true}"))
+        .isEqualTo(403);
+    assertThat(status(insp, "GET", "/api/donre/quarantine")).isEqualTo(403);
+    assertThat(status(eng, "GET", "/api/donre/quarantine/1/file")).isEqualTo(403);
   }
 
   @Test
