@@ -131,8 +131,8 @@ public enum Setting {
   DONRE_INTAKE_KEYSTORE(
       "donre.intake-keystore",
       "",
-      "the intake's key and certificate (PKCS#12 or JKS): FTPS with explicit TLS, required before"
-          + " login (empty: plain FTP)"),
+      "the intake's key and certificate (PKCS#12 or JKS): FTPS with explicit TLS, required for"
+          + " logins and transfers (empty: plain FTP)"),
   DONRE_INTAKE_KEYSTORE_PASSWORD(
       "donre.intake-keystore-password", "", "password of donre.intake-keystore"),
   DONRE_INTAKE_DIR(

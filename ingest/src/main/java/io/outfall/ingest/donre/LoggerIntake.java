@@ -23,8 +23,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -393,16 +395,25 @@ public final class LoggerIntake implements AutoCloseable {
 
   /**
    * Takes a file when its upload ends under a final name or it is renamed to one; with a
-   * certificate configured, refuses a login before AUTH TLS, so no password crosses in the clear.
+   * certificate configured, refuses a login before AUTH TLS and a transfer before PROT P, so
+   * neither a password nor a file crosses in the clear.
    */
   private final class Taker extends DefaultFtplet {
+    private static final Set<String> DATA_COMMANDS =
+        Set.of("STOR", "STOU", "APPE", "RETR", "LIST", "NLST", "MLSD");
+
     @Override
     public FtpletResult beforeCommand(FtpSession session, FtpRequest request)
         throws FtpException, IOException {
-      if (settings.intakeKeystore() != null
-          && "USER".equalsIgnoreCase(request.getCommand())
-          && !session.isSecure()) {
+      if (settings.intakeKeystore() == null) return super.beforeCommand(session, request);
+      String command = request.getCommand().toUpperCase(Locale.ROOT);
+      if (command.equals("USER") && !session.isSecure()) {
         session.write(new DefaultFtpReply(530, "TLS is required: send AUTH TLS before USER"));
+        return FtpletResult.SKIP;
+      }
+      if (DATA_COMMANDS.contains(command) && !session.getDataConnection().isSecure()) {
+        // RFC 4217: 521 when the data channel's protection is not acceptable
+        session.write(new DefaultFtpReply(521, "the data channel must be protected: send PROT P"));
         return FtpletResult.SKIP;
       }
       return super.beforeCommand(session, request);

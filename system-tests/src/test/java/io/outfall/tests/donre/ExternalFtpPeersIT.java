@@ -12,10 +12,12 @@ import io.outfall.ingest.config.Settings;
 import io.outfall.protocol.DeviceStatus;
 import io.outfall.protocol.Reading;
 import io.outfall.protocol.ReadingsBatch;
+import io.outfall.protocol.transport.TrustedCa;
 import io.outfall.tests.testing.TestCertificates;
 import io.outfall.tests.testing.TestPublisher;
 import io.outfall.tests.testing.TestServices;
 import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -36,6 +38,7 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.commons.net.ftp.FTPClient;
+import org.apache.commons.net.ftp.FTPSClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -215,6 +218,16 @@ class ExternalFtpPeersIT {
           .isFalse();
       assertThat(plain.getReplyString()).contains("AUTH TLS");
       plain.disconnect();
+      // and a file is not taken over an unprotected data channel (no PROT P)
+      FTPSClient clearData = new FTPSClient(false, TrustedCa.context(certs.caPem, null, null));
+      clearData.connect("127.0.0.1", server.donreIntakePort());
+      assertThat(clearData.login(SITE + "/logger-" + scheme, password)).isTrue();
+      clearData.enterLocalPassiveMode();
+      assertThat(clearData.storeFile("x.txt", new ByteArrayInputStream(new byte[] {1})))
+          .as("stored over a clear data channel")
+          .isFalse();
+      assertThat(clearData.getReplyCode()).isEqualTo(521);
+      clearData.disconnect();
     }
   }
 

@@ -165,7 +165,8 @@ class LoggerIntakeIT {
 
   @Test
   void everyBadFileIsKeptWithItsBytesItsReasonAndCounted() throws Exception {
-    String t = LocalDateTime.now(ZONE).minusMinutes(5).format(TIME);
+    // second 30: the bad files below are named at seconds 01..04, never the good file's name
+    String t = LocalDateTime.now(ZONE).minusMinutes(5).withSecond(30).format(TIME);
     String good = "HaNoi_" + SITE + "_IT-INTAKE-OUT_" + t + ".txt";
     // a station of another site, known to the receiver
     upload(
