@@ -7,25 +7,45 @@ function badge(state) { return O.el('span', { class: 'badge ' + state }, O.t(sta
 
 function stationLink(p) { return O.el('a', { href: '/?station=' + encodeURIComponent(p.station) }, p.name || p.station); }
 
+// "3 / 4 · 1 no permit, 1 not yet built": what a headline counts and what keeps the rest out.
+function detail(h) {
+  const others = Object.entries(h.by_state).filter(([k]) => k !== 'compliant' && k !== 'data_issue')
+    .map(([k, n]) => `${n} ${O.t(k).toLowerCase()}`);
+  return `${h.compliant} / ${h.counted}` + (others.length ? ' · ' + others.join(', ') : '');
+}
+
 async function refresh() {
   try {
     const o = await O.json('/api/overview');
+    const h = o.headline;
     document.getElementById('error').hidden = true;
-    document.getElementById('share').textContent = O.pct(o.share_compliant);
-    document.getElementById('share-detail').textContent = `${o.plants_compliant} / ${o.plants}`;
-    document.getElementById('clusters-share').textContent =
-      (o.clusters_total ? O.pct(o.clusters_compliant / o.clusters_total) : '–') + ` (${o.clusters_compliant} / ${o.clusters_total})`;
+    document.getElementById('clusters-share').textContent = O.pct(h.clusters.share);
+    document.getElementById('clusters-rule').textContent = detail(h.clusters);
+    document.getElementById('plants-share').textContent = O.pct(h.plants.share);
+    document.getElementById('plants-detail').textContent = detail(h.plants);
+    document.getElementById('share').textContent = O.pct(h.stations.share);
+    document.getElementById('share-detail').textContent = detail(h.stations);
     document.querySelector('#worst tbody').replaceChildren(...(o.worst.length ? o.worst.map(p => O.el('tr', {},
-      O.el('td', {}, p.site), O.el('td', {}, stationLink(p)), O.el('td', {}, badge(p.state)),
+      O.el('td', {}, p.site_name || p.site), O.el('td', {}, stationLink(p)), O.el('td', {}, badge(p.state)),
       O.el('td', { class: 'num' }, O.num(p.breach_hours_30d, 1) + ' h'))) : [O.el('tr', {}, O.el('td', { class: 'muted' }, O.t('none')))]));
     const rows = [];
-    for (const c of o.clusters) for (const p of c.plants) {
-      rows.push(O.el('tr', { 'data-station': p.station, style: 'cursor:pointer', onclick: () => showHistory(p) },
-        O.el('td', {}, c.name || c.site), O.el('td', {}, stationLink(p)), O.el('td', {}, badge(p.state)),
-        O.el('td', { class: 'num' }, O.num(p.breach_hours_24h, 1)), O.el('td', { class: 'num' }, O.num(p.breach_hours_30d, 1)),
-        O.el('td', {}, O.bar(p.completeness_24h)), O.el('td', { class: 'num' }, O.pct(p.completeness_30d)),
-        O.el('td', {}, O.time(p.last_reading)),
-        O.el('td', {}, O.el('a', { href: '/report.html?station=' + encodeURIComponent(p.station) }, O.t('report')))));
+    const empty = n => Array.from({ length: n }, () => O.el('td', {}));
+    for (const c of o.clusters) {
+      const cname = c.name || c.code;
+      if (!c.plants.length) rows.push(O.el('tr', { 'data-cluster': c.code }, O.el('td', {}, cname), O.el('td', { class: 'muted' }, '–'),
+        O.el('td', {}), O.el('td', {}, badge(c.state)), ...empty(6)));
+      for (const pl of c.plants) {
+        if (!pl.stations.length) rows.push(O.el('tr', { 'data-site': pl.site }, O.el('td', {}, cname), O.el('td', {}, pl.name || pl.site),
+          O.el('td', { class: 'muted' }, '–'), O.el('td', {}, badge(pl.state)), ...empty(6)));
+        for (const p of pl.stations) {
+          rows.push(O.el('tr', { 'data-station': p.station, style: 'cursor:pointer', onclick: () => showHistory(p) },
+            O.el('td', {}, cname), O.el('td', {}, pl.name || pl.site), O.el('td', {}, stationLink(p)), O.el('td', {}, badge(p.state)),
+            O.el('td', { class: 'num' }, O.num(p.breach_hours_24h, 1)), O.el('td', { class: 'num' }, O.num(p.breach_hours_30d, 1)),
+            O.el('td', {}, O.bar(p.completeness_24h)), O.el('td', { class: 'num' }, O.pct(p.completeness_30d)),
+            O.el('td', {}, O.time(p.last_reading)),
+            O.el('td', {}, O.el('a', { href: '/report.html?station=' + encodeURIComponent(p.station) }, O.t('report')))));
+        }
+      }
     }
     document.querySelector('#plants tbody').replaceChildren(...rows);
   } catch (e) {

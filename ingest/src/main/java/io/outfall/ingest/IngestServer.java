@@ -1,6 +1,8 @@
 package io.outfall.ingest;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.outfall.compliance.parameters.ParameterCatalog;
+import io.outfall.compliance.standards.StandardsCatalog;
 import io.outfall.ingest.access.AdminToken;
 import io.outfall.ingest.access.BrokerAccounts;
 import io.outfall.ingest.access.HttpAccess;
@@ -24,8 +26,10 @@ import io.outfall.ingest.intake.MqttIntake;
 import io.outfall.ingest.intake.ReadingWriter;
 import io.outfall.ingest.intake.StationDirectory;
 import io.outfall.ingest.readings.ReadingsApi;
+import io.outfall.ingest.registry.HeldReadings;
+import io.outfall.ingest.registry.Registry;
+import io.outfall.ingest.registry.RegistryApi;
 import io.outfall.ingest.storage.Database;
-import io.outfall.ingest.storage.ParameterCatalog;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
@@ -84,7 +88,13 @@ public final class IngestServer implements AutoCloseable {
             s.get(Setting.DB_PASSWORD),
             s.getInt(Setting.DB_POOL_SIZE),
             Duration.ofMinutes(2));
-    ParameterCatalog catalog = ParameterCatalog.load(database.dataSource());
+    ParameterCatalog catalog = database.parameters();
+    String standardsDir = s.get(Setting.ALERTS_STANDARDS_DIR);
+    StandardsCatalog standards =
+        StandardsCatalog.load(standardsDir.isBlank() ? null : Path.of(standardsDir));
+    List<String> unjudged = standards.mismatches(catalog);
+    if (!unjudged.isEmpty()) // an extra standard names what intake refuses: say so, do not stop
+    log.warn("standards name parameters the server cannot judge: {}", unjudged);
     boolean alertsOn = Boolean.parseBoolean(s.get(Setting.ALERTS_ENABLED));
     DonreSettings donre = DonreSettings.of(s); // checked before anything starts
 
@@ -94,7 +104,8 @@ public final class IngestServer implements AutoCloseable {
     ReadingWriter writer =
         new ReadingWriter(
             database.dataSource(),
-            new StationDirectory(),
+            new StationDirectory(
+                StationDirectory.Unregistered.of(s.get(Setting.REGISTRY_UNREGISTERED_STATIONS))),
             metrics,
             receiveMaximum + 16, // every message the broker may have out to us: never blocks
             s.getInt(Setting.INGEST_BATCH_MAX_READINGS),
@@ -133,7 +144,8 @@ public final class IngestServer implements AutoCloseable {
             .withMetrics(new MicrometerMetricsFactory(registry))
             .build();
     Responder responder = new Responder(vertx, s.getInt(Setting.DB_POOL_SIZE));
-    Alerting alerting = alertsOn ? Alerting.start(s, database, catalog, responder) : null;
+    Alerting alerting =
+        alertsOn ? Alerting.start(s, database, catalog, standards, responder) : null;
     GatewayFleet fleet =
         new GatewayFleet(
             s.get(Setting.MQTT_URL),
@@ -171,7 +183,14 @@ public final class IngestServer implements AutoCloseable {
             database.dataSource(),
             AdminToken.ofSetting(s.get(Setting.HTTP_ADMIN_TOKEN_FILE)));
     List<Consumer<Router>> apis = new ArrayList<>();
-    apis.add(new ReadingsApi(responder, database.dataSource(), catalog)::mount);
+    apis.add(new ReadingsApi(responder, database.dataSource(), catalog, standards)::mount);
+    Registry stationRegistry = new Registry(database.dataSource());
+    apis.add(
+        new RegistryApi(
+                responder,
+                stationRegistry,
+                new HeldReadings(database.dataSource(), writer, stationRegistry))
+            ::mount);
     if (alerting != null) apis.add(alerting::mount);
     apis.addAll(List.of(fleet::mount, dashboards::mount, deploy::mount, regulator::mount));
     ApiRouter api =

@@ -24,6 +24,8 @@ public enum RejectReason {
   TIMESTAMP_OUT_OF_RANGE("timestamp_out_of_range"),
   // ...and this, when the writer looks the station up: a gateway reports only its own site's.
   STATION_SITE_MISMATCH("station_site_mismatch"),
+  // ...or finds the station in no registry entry (registry.unregistered-stations: park or refuse).
+  UNREGISTERED_STATION("unregistered_station"),
   // The database refused readings that passed validation (a bug or a schema mismatch): parked too.
   STORAGE_REFUSED("storage_refused");
 

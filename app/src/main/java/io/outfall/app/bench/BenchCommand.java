@@ -12,7 +12,6 @@ import io.outfall.ingest.intake.ReadingWriter;
 import io.outfall.ingest.intake.StationDirectory;
 import io.outfall.ingest.readings.ReadingQueries;
 import io.outfall.ingest.storage.Database;
-import io.outfall.ingest.storage.ParameterCatalog;
 import io.outfall.protocol.Topics;
 import io.outfall.protocol.transport.MessageCallback;
 import io.outfall.protocol.transport.MqttConnect;
@@ -124,14 +123,11 @@ public final class BenchCommand implements Callable<Integer> {
       var metrics = new MicrometerIntakeMetrics(registry);
       var validator =
           new BatchValidator(
-              ParameterCatalog.load(db.dataSource()),
-              Clock.systemUTC(),
-              Duration.ofDays(90),
-              Duration.ofMinutes(5));
+              db.parameters(), Clock.systemUTC(), Duration.ofDays(90), Duration.ofMinutes(5));
       ReadingWriter writer =
           new ReadingWriter(
               db.dataSource(),
-              new StationDirectory(),
+              new StationDirectory(StationDirectory.Unregistered.REGISTER),
               metrics,
               window * gateways + 16,
               20_000,
@@ -196,6 +192,7 @@ public final class BenchCommand implements Callable<Integer> {
   /** An ingest for one benchmark run, on the embedded database, with HTTP on a free port. */
   static Settings benchIngest(String jdbcUrl, String mqttUrl, String clientId) {
     return Settings.defaults()
+        .with(Setting.REGISTRY_UNREGISTERED_STATIONS, "register")
         .with(Setting.DB_URL, jdbcUrl)
         .with(Setting.DB_USER, "postgres")
         .with(Setting.MQTT_URL, mqttUrl)

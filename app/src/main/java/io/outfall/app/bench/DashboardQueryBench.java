@@ -9,6 +9,7 @@ import io.outfall.ingest.intake.MicrometerIntakeMetrics;
 import io.outfall.ingest.intake.ReadingWriter;
 import io.outfall.ingest.intake.StationDirectory;
 import io.outfall.ingest.readings.ReadingQueries;
+import io.outfall.ingest.registry.SamplingPlans;
 import io.outfall.ingest.storage.Database;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -100,7 +101,7 @@ public final class DashboardQueryBench implements Callable<Integer> {
       else load(db, now);
       Instant measuredAt = Instant.now();
       var queries = new ReadingQueries(db.dataSource());
-      var overview = new Overview(db.dataSource());
+      var overview = new Overview(db.dataSource(), new SamplingPlans());
       List<Short> params = new ArrayList<>();
       for (int i = 0; i < parameters; i++) params.add(PARAMETERS[i]);
       int[] ids = new int[stations];
@@ -164,7 +165,7 @@ public final class DashboardQueryBench implements Callable<Integer> {
     try (ReadingWriter writer =
         new ReadingWriter(
             db.dataSource(),
-            new StationDirectory(),
+            new StationDirectory(StationDirectory.Unregistered.REGISTER),
             new MicrometerIntakeMetrics(new SimpleMeterRegistry()),
             64,
             20_000,

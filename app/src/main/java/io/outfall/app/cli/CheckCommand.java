@@ -11,11 +11,11 @@ import io.outfall.compliance.evaluation.WindowResult;
 import io.outfall.compliance.permits.Permit;
 import io.outfall.compliance.permits.PermitFile;
 import io.outfall.compliance.permits.PermitSchedule;
+import io.outfall.compliance.sampling.SamplingPlan;
 import io.outfall.compliance.standards.ExceedanceBands;
 import io.outfall.compliance.standards.StandardsCatalog;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -64,11 +64,12 @@ final class CheckCommand implements Callable<Integer> {
 
   @Option(
       names = "--sampling",
-      defaultValue = "60",
-      paramLabel = "SECONDS",
-      description =
-          "expected seconds between readings, for completeness (default: ${DEFAULT-VALUE})")
-  int samplingSeconds;
+      paramLabel = "INTERVAL",
+      description = {
+        "expected interval between readings, for completeness: 5m, or COD=15m,*=5m",
+        "(default: the permit's sampling, else what the readings themselves show)"
+      })
+  String sampling;
 
   @Parameters(paramLabel = "READINGS.csv")
   Path readings;
@@ -85,11 +86,13 @@ final class CheckCommand implements Callable<Integer> {
       List<Permit> permits = PermitFile.read(permit);
       if (standard != null) permits = permits.stream().map(p -> p.withStandard(standard)).toList();
       PermitSchedule schedule = new PermitSchedule(permits, catalog);
-      EvaluationSettings settings =
-          EvaluationSettings.defaults().withSamplingPeriod(Duration.ofSeconds(samplingSeconds));
       report =
           ComplianceCheck.run(
-              schedule, ExceedanceBands.shipped(), settings, ReadingsCsv.read(readings));
+              schedule,
+              ExceedanceBands.shipped(),
+              EvaluationSettings.defaults(),
+              SamplingPlan.parseText(sampling, "--sampling"),
+              ReadingsCsv.read(readings));
     } catch (IllegalArgumentException e) {
       System.err.println("outfall check: " + e.getMessage());
       return 2;
@@ -144,6 +147,19 @@ final class CheckCommand implements Callable<Integer> {
             r.summary().breach(),
             "no_data",
             r.summary().noData()));
+    Map<String, Object> completeness = new LinkedHashMap<>();
+    r.completeness()
+        .forEach(
+            (p, c) -> {
+              Map<String, Object> m = new LinkedHashMap<>();
+              m.put("share", c.share().value());
+              m.put("filled_slots", c.share().filled());
+              m.put("expected_slots", c.share().expected());
+              m.put("slot_minutes", c.slot().toMinutes());
+              m.put("interval_seconds", c.interval().toSeconds());
+              completeness.put(p, m);
+            });
+    out.put("completeness", completeness);
     out.put("skipped", r.skipped());
     return out;
   }
@@ -177,6 +193,19 @@ final class CheckCommand implements Callable<Integer> {
     out.printf(
         "%nReadings judged: %d; windows: %d (compliant %d, breach %d, no valid data %d)%n",
         s.readings(), s.windows(), s.compliant(), s.breach(), s.noData());
+    out.printf("%nData completeness (slots of the sampling plan holding a valid reading):%n");
+    r.completeness()
+        .forEach(
+            (p, c) ->
+                out.printf(
+                    "  %-14s %s (%d of %d %d-minute slots)%n",
+                    p,
+                    c.share().value() == null
+                        ? "-"
+                        : String.format("%.1f %%", c.share().value() * 100),
+                    c.share().filled(),
+                    c.share().expected(),
+                    c.slot().toMinutes()));
     out.printf("%nBreaches (%d), times in Asia/Ho_Chi_Minh:%n", r.breaches().size());
     for (WindowResult w : r.breaches()) {
       out.printf(

@@ -13,8 +13,11 @@ import io.outfall.ingest.config.Setting;
 import io.outfall.ingest.config.Settings;
 import io.outfall.ingest.deploy.SigningKey;
 import io.outfall.ingest.donre.DonreSettings;
+import io.outfall.ingest.registry.Registry;
+import io.outfall.ingest.registry.RegistryCsv;
 import io.outfall.ingest.storage.Database;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -82,6 +85,7 @@ final class DemoCommand implements Callable<Integer> {
         EmbeddedBroker.start(dir.resolve("broker"), mqttPort, true, null, accounts);
     Settings settings =
         Settings.resolve(null, System.getenv(), Map.of())
+            .with(Setting.REGISTRY_UNREGISTERED_STATIONS, "register")
             .with(Setting.DB_URL, db.jdbcUrl("outfall"))
             .with(Setting.DB_USER, "postgres")
             .with(Setting.MQTT_URL, broker.url())
@@ -93,6 +97,7 @@ final class DemoCommand implements Callable<Integer> {
             .with(Setting.ALERTS_PERMITS_DIR, demoPermits(dir.resolve("permits")).toString())
             .with(Setting.DEPLOY_SIGNING_KEY_FILE, dir.resolve("config-signing.key").toString());
     IngestServer server = IngestServer.start(settings);
+    registerDemoPlants(accountsDb);
     // the same key file the server signs with: created here if this is the first start
     String configKey = new SigningKey(dir.resolve("config-signing.key")).publicKeyText();
     DemoPlants plants =
@@ -153,6 +158,20 @@ final class DemoCommand implements Callable<Integer> {
     System.out.println();
     ServeCommand.awaitShutdown(plants, server, broker, accountsDb, db);
     return 0;
+  }
+
+  /**
+   * The demo's clusters, plants and stations, as a province registers them (an upsert: every start
+   * puts back what the file says); one craft village has no treatment plant yet, to show how the
+   * overview counts it.
+   */
+  private static void registerDemoPlants(Database db) throws Exception {
+    String csv;
+    try (var in = DemoCommand.class.getResourceAsStream("/io/outfall/app/demo/registry.csv")) {
+      csv = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    Registry registry = new Registry(db.dataSource());
+    registry.put(RegistryCsv.parse(csv, Set.of(), Set.of()), "demo");
   }
 
   /**

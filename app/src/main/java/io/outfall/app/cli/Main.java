@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
       SimulatePlantCommand.class,
       ConfigCommand.class,
       ExportCommand.class,
+      RegistryCommand.class,
       DrillCommand.class,
       BenchCommand.class,
       AlertLatencyBench.class,

@@ -44,6 +44,7 @@ final class Drills {
    */
   static Settings ingest(Path dir, String jdbc, String brokerUrl) {
     return Settings.defaults()
+        .with(Setting.REGISTRY_UNREGISTERED_STATIONS, "register")
         .with(Setting.DB_URL, jdbc)
         .with(Setting.DB_USER, "postgres")
         .with(Setting.MQTT_URL, brokerUrl)

@@ -57,17 +57,19 @@ public final class IngestCrashDrill implements Callable<Integer> {
       String jdbc = pg.jdbcUrl("drill");
       int httpPort = EmbeddedBroker.freePort();
       Map<String, String> env =
-          Map.of(
-              Setting.DB_URL.envName(), jdbc,
-              Setting.DB_USER.envName(), "postgres",
-              Setting.MQTT_URL.envName(), broker.url(),
-              Setting.MQTT_CLIENT_ID.envName(), "drill-ingest",
+          Map.ofEntries(
+              Map.entry(Setting.REGISTRY_UNREGISTERED_STATIONS.envName(), "register"),
+              Map.entry(Setting.DB_URL.envName(), jdbc),
+              Map.entry(Setting.DB_USER.envName(), "postgres"),
+              Map.entry(Setting.MQTT_URL.envName(), broker.url()),
+              Map.entry(Setting.MQTT_CLIENT_ID.envName(), "drill-ingest"),
               // a session that outlives the process: what it did not acknowledge waits for it
-              Setting.MQTT_SESSION_EXPIRY_SECONDS.envName(), "600",
-              Setting.HTTP_HOST.envName(), "127.0.0.1",
-              Setting.HTTP_PORT.envName(), Integer.toString(httpPort),
-              Setting.ALERTS_ENABLED.envName(), "false",
-              Setting.HTTP_ADMIN_TOKEN_FILE.envName(), dir.resolve("admin-token").toString());
+              Map.entry(Setting.MQTT_SESSION_EXPIRY_SECONDS.envName(), "600"),
+              Map.entry(Setting.HTTP_HOST.envName(), "127.0.0.1"),
+              Map.entry(Setting.HTTP_PORT.envName(), Integer.toString(httpPort)),
+              Map.entry(Setting.ALERTS_ENABLED.envName(), "false"),
+              Map.entry(
+                  Setting.HTTP_ADMIN_TOKEN_FILE.envName(), dir.resolve("admin-token").toString()));
       LoadGateway gateway = new LoadGateway("drill", "gw-crash");
       String stored = Drills.storedFor(gateway.station());
       Process ingest = startIngest(env, httpPort, dir.resolve("ingest-1.log"));

@@ -108,6 +108,64 @@ class CheckCommandTest {
   }
 
   @Test
+  void aWhatIfUnderAnotherStandardThatPassesExitsZeroAndSaysWhichStandard() throws Exception {
+    // the same readings, judged as domestic wastewater under QCVN 14:2008 column B with K 1.0:
+    // only pH (5–9) of the monitored parameters is limited there, and 7.x passes
+    Path domestic = dir.resolve("permit-14.yaml");
+    Files.writeString(
+        domestic,
+        "station: PHUNGHIA-OUT\nstandard: QCVN 40:2011/BTNMT\ncolumn: B\nkq: 1\nkf: 1\nk: 1\nparameters: [pH]\n");
+    Run r =
+        run(
+            "check",
+            "--permit",
+            domestic.toString(),
+            "--standard",
+            "QCVN 14:2008/BTNMT",
+            "--format",
+            "json",
+            readings(160).toString());
+    assertThat(r.exit()).as(r.err()).isZero();
+    JsonNode json = new ObjectMapper().readTree(r.out());
+    assertThat(json.get("standard").asText()).isEqualTo("QCVN 14:2008/BTNMT");
+    assertThat(json.get("limits").get("pH").toString()).isEqualTo("[5.0,9.0]");
+    assertThat(json.get("breaches")).isEmpty();
+    // two hours of minute readings: every five-minute slot holds one
+    JsonNode ph = json.get("completeness").get("pH");
+    assertThat(ph.get("share").asDouble()).isEqualTo(1.0);
+    assertThat(ph.get("expected_slots").asInt()).isEqualTo(24);
+  }
+
+  @Test
+  void completenessFollowsTheSamplingPlanGiven() throws Exception {
+    // minute readings, held to 15-minute slots: 8 of 8
+    Run r =
+        run(
+            "check",
+            "--permit",
+            permit().toString(),
+            "--sampling",
+            "COD=15m,*=5m",
+            "--format",
+            "json",
+            readings(100).toString());
+    JsonNode c = new ObjectMapper().readTree(r.out()).get("completeness");
+    assertThat(c.get("COD").get("slot_minutes").asInt()).isEqualTo(15);
+    assertThat(c.get("COD").get("expected_slots").asInt()).isEqualTo(8);
+    assertThat(c.get("pH").get("slot_minutes").asInt()).isEqualTo(5);
+    assertThat(
+            run(
+                    "check",
+                    "--permit",
+                    permit().toString(),
+                    "--sampling",
+                    "7m",
+                    readings(100).toString())
+                .err())
+        .contains("--sampling: from 5 minutes up an interval must be whole 5-minute steps");
+  }
+
+  @Test
   void badInputIsExitTwoWithTheReasonOnStderr() throws Exception {
     Run r =
         run(

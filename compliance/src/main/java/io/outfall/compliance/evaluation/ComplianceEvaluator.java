@@ -3,6 +3,8 @@ package io.outfall.compliance.evaluation;
 import io.outfall.compliance.evaluation.Episode.Kind;
 import io.outfall.compliance.permits.EffectiveLimits;
 import io.outfall.compliance.permits.PermitSchedule;
+import io.outfall.compliance.sampling.Completeness;
+import io.outfall.compliance.sampling.SamplingPlan;
 import io.outfall.compliance.standards.ExceedanceBands;
 import io.outfall.compliance.standards.Limit;
 import io.outfall.protocol.DeviceStatus;
@@ -30,8 +32,13 @@ import java.util.Map;
  *   <li>early warnings (single readings above the limit, or above the approach share), raised and
  *       cleared after a run of readings (debounce) with the same hysteresis margin;
  *   <li>data-quality episodes: stale station, flat line, impossible values, prolonged fault, low
- *       completeness. They are never breaches.
+ *       completeness (a window whose sampling slots too seldom hold a valid reading, counted as
+ *       {@link Completeness} defines it for every surface). They are never breaches.
  * </ul>
+ *
+ * <p>The station's {@link SamplingPlan} says how often each parameter is expected: completeness is
+ * counted in its slots, and a station is stale after {@code staleAfter} or twice its longest
+ * interval, whichever is longer.
  */
 public final class ComplianceEvaluator {
 
@@ -47,6 +54,7 @@ public final class ComplianceEvaluator {
   private final PermitSchedule permits;
   private final ExceedanceBands bands;
   private final EvaluationSettings settings;
+  private final SamplingPlan plan;
   private final Listener listener;
   private final Map<String, Series> series = new HashMap<>();
   private Instant lastSeen;
@@ -57,11 +65,19 @@ public final class ComplianceEvaluator {
       PermitSchedule permits,
       ExceedanceBands bands,
       EvaluationSettings settings,
+      SamplingPlan plan,
       Listener listener) {
     this.permits = permits;
     this.bands = bands;
     this.settings = settings;
+    this.plan = plan;
     this.listener = listener;
+  }
+
+  /** How long without any reading before the station is stale. */
+  public Duration staleAfter() {
+    Duration twice = plan.longest(series.keySet()).multipliedBy(2);
+    return twice.compareTo(settings.staleAfter()) > 0 ? twice : settings.staleAfter();
   }
 
   /** The time of the latest reading seen, or null before the first. */
@@ -96,6 +112,8 @@ public final class ComplianceEvaluator {
     if (r.status() != DeviceStatus.MEASURING) {
       return; // calibration and fault readings never count towards compliance
     }
+    s.validTimes.add(r.timestampMs()); // completeness counts what the device says it measured
+    if (s.firstValid == null) s.firstValid = t;
     if (!Plausibility.possible(r.parameter(), r.value())) {
       s.impossible(r.value(), t);
       return;
@@ -117,7 +135,7 @@ public final class ComplianceEvaluator {
     for (Series s : series.values()) {
       closeWindowsBefore(s, now.minus(settings.windowGrace()));
     }
-    if (stale == null && lastSeen != null && !now.isBefore(lastSeen.plus(settings.staleAfter()))) {
+    if (stale == null && lastSeen != null && !now.isBefore(lastSeen.plus(staleAfter()))) {
       stale =
           new Episode(
               Kind.STALE,
@@ -152,6 +170,17 @@ public final class ComplianceEvaluator {
     }
   }
 
+  /** The end of the averaging window that holds {@code t}. */
+  public Instant windowEnd(Instant t) {
+    Instant start = windowStart(t);
+    return start.plus(averaging(start));
+  }
+
+  /** The plan this evaluator counts completeness by. */
+  public SamplingPlan plan() {
+    return plan;
+  }
+
   private Instant windowStart(Instant t) {
     long size = averaging(t).toMillis();
     // Windows are aligned on whole multiples of their size in Vietnam's local time (UTC+7, no DST).
@@ -181,6 +210,8 @@ public final class ComplianceEvaluator {
   /** The state of one parameter of the station. */
   private final class Series {
     final String parameter;
+    Instant firstValid; // completeness is counted from its slot
+    final List<Long> validTimes = new ArrayList<>();
     Instant windowStart;
     double sum;
     int valid;
@@ -251,6 +282,7 @@ public final class ComplianceEvaluator {
       sum = 0;
       valid = 0;
       readings = 0;
+      validTimes.clear();
     }
 
     void trackBreach(WindowResult.Verdict verdict, Limit limit, Double mean, Instant end) {
@@ -272,11 +304,15 @@ public final class ComplianceEvaluator {
     }
 
     void trackCompleteness(Instant end) {
-      double expected =
-          (double) Duration.between(windowStart, end).toMillis()
-              / settings.samplingPeriod().toMillis();
-      double share = valid / expected;
-      if (share < settings.minCompleteness()) {
+      Duration slot = plan.slot(parameter);
+      if (Duration.between(windowStart, end).compareTo(slot) < 0) return; // shorter than a slot
+      long[] times = validTimes.stream().mapToLong(Long::longValue).toArray();
+      Completeness.Share share =
+          Completeness.of(
+              times, Completeness.monitoredFrom(windowStart, firstValid, slot), end, slot);
+      if (!share.judged()) return;
+      double value = share.value();
+      if (value < settings.minCompleteness()) {
         if (incomplete == null) {
           incomplete =
               new Episode(
@@ -285,9 +321,11 @@ public final class ComplianceEvaluator {
                   parameter,
                   windowStart,
                   null,
-                  share,
+                  value,
                   null,
-                  String.format("%.0f%% of expected valid readings", share * 100));
+                  String.format(
+                      "%.0f%% of the window's %d-minute slots hold a valid reading (%d of %d)",
+                      value * 100, slot.toMinutes(), share.filled(), share.expected()));
           open(incomplete);
         }
       } else if (incomplete != null) {

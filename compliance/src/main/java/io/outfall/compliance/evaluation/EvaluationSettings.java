@@ -9,11 +9,12 @@ import java.time.Duration;
  * @param debounceReadings consecutive readings needed to raise or clear a warning
  * @param hysteresis how far below the threshold (as a share) a value must fall to clear a warning
  *     or resolve a breach, so that a value hovering at the limit does not flap
- * @param staleAfter no reading from a station for this long is a data-quality issue
+ * @param staleAfter no reading from a station for this long is a data-quality issue (or for twice
+ *     its sampling plan's longest interval, when that is longer)
  * @param flatLineAfter the same valid value for this long is a stuck sensor
  * @param faultAfter device status 02 for this long is a data-quality issue
- * @param minCompleteness share of expected valid readings below which a window is incomplete
- * @param samplingPeriod expected time between readings of a parameter
+ * @param minCompleteness share of a window's sampling slots with a valid reading below which it is
+ *     incomplete (see {@link io.outfall.compliance.sampling.Completeness})
  * @param windowGrace how long after a window ends late readings are still waited for (live path)
  */
 public record EvaluationSettings(
@@ -24,7 +25,6 @@ public record EvaluationSettings(
     Duration flatLineAfter,
     Duration faultAfter,
     double minCompleteness,
-    Duration samplingPeriod,
     Duration windowGrace) {
 
   public static EvaluationSettings defaults() {
@@ -36,7 +36,6 @@ public record EvaluationSettings(
         Duration.ofHours(2),
         Duration.ofHours(1),
         0.8,
-        Duration.ofMinutes(1),
         Duration.ofMinutes(2));
   }
 
@@ -49,20 +48,6 @@ public record EvaluationSettings(
         flatLineAfter,
         faultAfter,
         minCompleteness,
-        samplingPeriod,
         grace);
-  }
-
-  public EvaluationSettings withSamplingPeriod(Duration period) {
-    return new EvaluationSettings(
-        approachRatio,
-        debounceReadings,
-        hysteresis,
-        staleAfter,
-        flatLineAfter,
-        faultAfter,
-        minCompleteness,
-        period,
-        windowGrace);
   }
 }

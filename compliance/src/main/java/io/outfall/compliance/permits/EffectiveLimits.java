@@ -9,11 +9,14 @@ import java.util.Map;
 /**
  * The limits a permit imposes, each with how it was derived (e.g. "C 150 × Kq 0.9 × Kf 1.0"), so
  * that a verdict can be explained to the plant.
+ *
+ * @param tier the discharge-volume tier the permit falls in, or null when the standard has none
  */
 public record EffectiveLimits(
     Permit permit,
     Standard standard,
     String column,
+    String tier,
     Map<String, Double> coefficients,
     Map<String, Entry> limits) {
 
@@ -65,16 +68,45 @@ public record EffectiveLimits(
           "column '" + column + "' is not one of " + std.columns().keySet() + " in " + std.name());
     }
 
+    String tier = null;
+    String tierHow = "";
+    if (std.tiers() != null) {
+      String field = std.tiers().measure();
+      Double measure =
+          switch (field) {
+            case "discharge_m3_per_day" -> p.dischargeM3PerDay();
+            case "design_capacity_m3_per_day" -> p.designCapacityM3PerDay();
+            default -> null;
+          };
+      if (measure == null)
+        throw new IllegalArgumentException(
+            field + " is needed: " + std.name() + " sets limits by discharge-volume tier");
+      Standard.Tier t = std.tiers().of(measure);
+      tier = t.name();
+      tierHow = ", tier " + t.name() + " (" + field + " " + fmt(measure) + ")";
+    }
+    if (p.sector() != null && !std.sectors().isEmpty() && !std.sectors().containsKey(p.sector()))
+      throw new IllegalArgumentException(
+          "sector '"
+              + p.sector()
+              + "' is not one of "
+              + std.sectors().keySet()
+              + " in "
+              + std.name());
+
     Map<String, Entry> limits = new LinkedHashMap<>();
     for (var e : std.parameters().entrySet()) {
-      Limit c = e.getValue().byColumn().get(column);
+      if (!e.getValue().appliesTo(p.sector())) continue; // limited only in other sectors
+      Limit c = e.getValue().limit(column, tier);
       if (c == null) continue;
+      boolean tiered = e.getValue().byColumnTier().containsKey(column);
       boolean multiply = e.getValue().multiply() && multiplier != 1.0;
       Limit cmax = multiply ? c.times(multiplier) : c;
       String how =
           std.name()
               + " column "
               + column
+              + (tiered ? tierHow : "")
               + ": C "
               + describe(c)
               + (multiply
@@ -120,7 +152,7 @@ public record EffectiveLimits(
       }
       limits = monitored;
     }
-    return new EffectiveLimits(p, std, column, coefficients, limits);
+    return new EffectiveLimits(p, std, column, tier, coefficients, limits);
   }
 
   private static double kq(Standard std, Permit p, Standard.Coefficient receiving) {
@@ -158,6 +190,11 @@ public record EffectiveLimits(
     if (table == null)
       throw new IllegalArgumentException(
           "facility.type '" + p.facility().type() + "' is not one of " + std.k().keySet());
+    // e.g. a hotel of 3 stars or more takes the large K whatever its number of rooms
+    for (var alt : table.orAtLeast().entrySet()) {
+      Double v = p.facility().size().get(alt.getKey());
+      if (v != null && v >= alt.getValue()) return table.large();
+    }
     Double size = p.facility().size().get(table.measure());
     if (size == null)
       throw new IllegalArgumentException(

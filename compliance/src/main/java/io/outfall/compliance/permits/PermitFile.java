@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.outfall.compliance.sampling.SamplingPlan;
 import io.outfall.compliance.standards.Limit;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -31,6 +32,7 @@ import java.util.Set;
  * parameters: [COD, TSS, pH, NH4_N, temperature]
  * valid_from: 2024-01-01
  * averaging: 1h
+ * sampling: {"*": 5m, COD: 15m}              # expected interval; optional
  * </pre>
  */
 public final class PermitFile {
@@ -45,12 +47,15 @@ public final class PermitFile {
           "k",
           "receiving",
           "discharge_m3_per_day",
+          "design_capacity_m3_per_day",
+          "sector",
           "facility",
           "limits",
           "parameters",
           "valid_from",
           "valid_to",
           "averaging",
+          "sampling",
           "versions");
 
   private PermitFile() {}
@@ -156,12 +161,15 @@ public final class PermitFile {
         number(n, "k", where),
         receiving,
         number(n, "discharge_m3_per_day", where),
+        number(n, "design_capacity_m3_per_day", where),
+        n.has("sector") ? text(n, "sector", where) : null,
         facility,
         limits,
         parameters,
         date(n, "valid_from", where),
         date(n, "valid_to", where),
-        averaging(n, where));
+        averaging(n, where),
+        SamplingPlan.parse(n.get("sampling"), where + ": sampling"));
   }
 
   private static String text(JsonNode n, String field, String where) {

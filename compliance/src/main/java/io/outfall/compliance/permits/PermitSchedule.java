@@ -32,13 +32,22 @@ public final class PermitSchedule {
 
   /** The limits in force at {@code t}, or null when no permit covers it. */
   public EffectiveLimits at(Instant t) {
+    int i = inForce(versions.stream().map(EffectiveLimits::permit).toList(), t);
+    return i < 0 ? null : versions.get(i);
+  }
+
+  /**
+   * Which of a permit's versions is in force at {@code t} (local days; a later version wins where
+   * two overlap), or -1 when none covers it.
+   */
+  public static int inForce(List<Permit> permits, Instant t) {
     LocalDate day = t.atZone(LOCAL).toLocalDate();
-    EffectiveLimits found = null;
-    for (EffectiveLimits e : versions) {
-      Permit p = e.permit();
+    int found = -1;
+    for (int i = 0; i < permits.size(); i++) {
+      Permit p = permits.get(i);
       boolean started = p.validFrom() == null || !day.isBefore(p.validFrom());
       boolean ended = p.validTo() != null && !day.isBefore(p.validTo());
-      if (started && !ended) found = e; // later versions win
+      if (started && !ended) found = i;
     }
     return found;
   }

@@ -3,6 +3,7 @@ package io.outfall.compliance.standards;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.outfall.compliance.parameters.ParameterCatalog;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.stream.Stream;
 
 /**
@@ -20,6 +22,11 @@ import java.util.stream.Stream;
  */
 public final class StandardsCatalog {
   static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  /** The permit fields a standard's discharge-volume tiers may be read from. */
+  static final List<String> TIER_MEASURES =
+      List.of("discharge_m3_per_day", "design_capacity_m3_per_day");
+
   private static final String BASE = "/io/outfall/compliance/standards/";
 
   private final Map<String, Standard> byName;
@@ -77,6 +84,44 @@ public final class StandardsCatalog {
     return byName.keySet().stream().sorted().toList();
   }
 
+  /** The standards that limit {@code parameter}, by name. */
+  public List<String> usedBy(String parameter) {
+    return byName.values().stream()
+        .filter(s -> s.parameters().containsKey(parameter))
+        .map(Standard::name)
+        .sorted()
+        .toList();
+  }
+
+  /**
+   * What the live system could not judge: each parameter a standard names that {@code parameters}
+   * lacks, or has in another unit ("standard: parameter (why)"). Empty when every standard's every
+   * parameter is accepted at intake in its unit.
+   */
+  public List<String> mismatches(ParameterCatalog parameters) {
+    List<String> out = new ArrayList<>();
+    for (Standard s : byName.values())
+      s.parameters()
+          .forEach(
+              (code, limits) -> {
+                ParameterCatalog.Parameter p = parameters.byCode(code);
+                if (p == null) out.add(s.name() + ": " + code + " (not in the parameter catalog)");
+                else if (!ParameterCatalog.sameUnit(p.unit(), limits.unit()))
+                  out.add(
+                      s.name()
+                          + ": "
+                          + code
+                          + " (limited in "
+                          + limits.unit()
+                          + ", stored in "
+                          + p.unit()
+                          + ")");
+                else if (!p.kind().equals("quality"))
+                  out.add(s.name() + ": " + code + " (a " + p.kind() + ", never judged)");
+              });
+    return out;
+  }
+
   private static List<String> index() {
     try (InputStream in = StandardsCatalog.class.getResourceAsStream(BASE + "index.txt")) {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8)
@@ -100,6 +145,11 @@ public final class StandardsCatalog {
         .fields()
         .forEachRemaining(e -> columns.put(e.getKey(), e.getValue().asText()));
     if (columns.isEmpty()) throw y.error("columns", "at least one column");
+    Standard.Tiers tiers = root.has("tiers") ? y.tiers(root.get("tiers")) : null;
+    Map<String, String> sectors = new LinkedHashMap<>();
+    root.path("sectors")
+        .fields()
+        .forEachRemaining(e -> sectors.put(e.getKey(), e.getValue().asText()));
     Map<String, Standard.ParameterLimits> params = new LinkedHashMap<>();
     root.path("parameters")
         .fields()
@@ -108,13 +158,28 @@ public final class StandardsCatalog {
               JsonNode p = e.getValue();
               String at = "parameters." + e.getKey();
               Map<String, Limit> byColumn = new LinkedHashMap<>();
+              Map<String, Map<String, Limit>> byColumnTier = new LinkedHashMap<>();
               for (String col : columns.keySet()) {
-                if (p.has(col)) byColumn.put(col, y.limit(p.get(col), at + "." + col));
+                if (!p.has(col)) continue;
+                JsonNode v = p.get(col);
+                if (v.isObject()) byColumnTier.put(col, y.tiered(v, tiers, at + "." + col));
+                else byColumn.put(col, y.limit(v, at + "." + col));
               }
+              List<String> only = new ArrayList<>();
+              p.path("sectors").forEach(n -> only.add(n.asText()));
+              for (String sector : only)
+                if (!sectors.containsKey(sector))
+                  throw y.error(
+                      at + ".sectors",
+                      "'" + sector + "' is not one of sectors " + sectors.keySet());
               params.put(
                   e.getKey(),
                   new Standard.ParameterLimits(
-                      y.text(p, "unit", at), byColumn, p.path("multiply").asBoolean(false)));
+                      y.text(p, "unit", at),
+                      byColumn,
+                      byColumnTier,
+                      p.path("multiply").asBoolean(false),
+                      List.copyOf(only)));
             });
     Map<String, Standard.Coefficient> kq = new LinkedHashMap<>();
     root.path("kq")
@@ -128,19 +193,28 @@ public final class StandardsCatalog {
             e -> {
               JsonNode n = e.getValue();
               String at = "k." + e.getKey();
+              Map<String, Double> orAtLeast = new LinkedHashMap<>();
+              n.path("or_at_least")
+                  .fields()
+                  .forEachRemaining(
+                      o ->
+                          orAtLeast.put(
+                              o.getKey(), y.number(n.get("or_at_least"), o.getKey(), at)));
               k.put(
                   e.getKey(),
                   new Standard.SizeCoefficient(
                       y.text(n, "measure", at),
                       y.number(n, "threshold", at),
                       y.number(n, "large", at),
-                      y.number(n, "small", at)));
+                      y.number(n, "small", at),
+                      orAtLeast));
             });
     if (scheme.equals("kq_kf") && (kq.isEmpty() || kf == null))
       throw y.error("kq", "a kq_kf standard needs kq and kf tables");
     List<String> sources = new ArrayList<>();
     root.path("sources").forEach(n -> sources.add(n.asText()));
-    return new Standard(name, y.text(root, "kind"), scheme, columns, params, kq, kf, k, sources);
+    return new Standard(
+        name, y.text(root, "kind"), scheme, columns, tiers, sectors, params, kq, kf, k, sources);
   }
 
   /** Reads YAML nodes with errors that name the file and the path. */
@@ -176,6 +250,45 @@ public final class StandardsCatalog {
         return new Limit.Range(n.get(0).asDouble(), n.get(1).asDouble());
       }
       throw error(at, "a limit is a number (maximum) or [min, max]");
+    }
+
+    /** {@code {measure: …, bands: [{name, above?, up_to?}, …]}}: bands in order, no gap. */
+    Standard.Tiers tiers(JsonNode n) {
+      String measure = text(n, "measure", "tiers");
+      if (!TIER_MEASURES.contains(measure))
+        throw error("tiers.measure", "one of " + TIER_MEASURES + ", got '" + measure + "'");
+      List<Standard.Tier> bands = new ArrayList<>();
+      Double previous = null;
+      for (JsonNode b : n.path("bands")) {
+        String at = "tiers.bands[" + bands.size() + "]";
+        Double above = b.has("above") ? b.get("above").asDouble() : null;
+        Double upTo = b.has("up_to") ? b.get("up_to").asDouble() : null;
+        if (!Objects.equals(above, previous))
+          throw error(at, "must start where the previous tier ended (above: " + previous + ")");
+        if (upTo == null && b != n.path("bands").get(n.path("bands").size() - 1))
+          throw error(at, "only the last tier is open-ended");
+        bands.add(new Standard.Tier(text(b, "name", at), above, upTo));
+        previous = upTo;
+      }
+      if (bands.isEmpty()) throw error("tiers.bands", "at least one tier");
+      if (previous != null) throw error("tiers.bands", "the last tier must be open-ended");
+      return new Standard.Tiers(measure, List.copyOf(bands));
+    }
+
+    /** {@code {T1: 80, T2: 60, …}}: a limit for every tier of the standard. */
+    Map<String, Limit> tiered(JsonNode n, Standard.Tiers tiers, String at) {
+      if (tiers == null) throw error(at, "limits by tier need a tiers table");
+      Map<String, Limit> out = new LinkedHashMap<>();
+      for (Standard.Tier t : tiers.bands()) {
+        if (!n.has(t.name())) throw error(at, "no limit for tier " + t.name());
+        out.put(t.name(), limit(n.get(t.name()), at + "." + t.name()));
+      }
+      n.fieldNames()
+          .forEachRemaining(
+              f -> {
+                if (!out.containsKey(f)) throw error(at + "." + f, "not a tier of this standard");
+              });
+      return out;
     }
 
     Standard.Coefficient coefficient(JsonNode n, String at) {

@@ -6,6 +6,7 @@ import io.outfall.compliance.evaluation.Episode.Kind;
 import io.outfall.compliance.evaluation.WindowResult.Verdict;
 import io.outfall.compliance.permits.PermitFile;
 import io.outfall.compliance.permits.PermitSchedule;
+import io.outfall.compliance.sampling.SamplingPlan;
 import io.outfall.compliance.standards.ExceedanceBands;
 import io.outfall.compliance.standards.StandardsCatalog;
 import io.outfall.protocol.DeviceStatus;
@@ -15,6 +16,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 
@@ -30,12 +32,17 @@ class ComplianceEvaluatorTest {
   final ComplianceEvaluator evaluator = evaluator(PERMIT);
 
   ComplianceEvaluator evaluator(String yaml) {
+    return evaluator(yaml, SamplingPlan.NONE);
+  }
+
+  ComplianceEvaluator evaluator(String yaml, SamplingPlan plan) {
     try {
       var schedule = new PermitSchedule(PermitFile.parse(yaml, "test"), StandardsCatalog.shipped());
       return new ComplianceEvaluator(
           schedule,
           ExceedanceBands.shipped(),
           EvaluationSettings.defaults(),
+          plan,
           new ComplianceEvaluator.Listener() {
             @Override
             public void window(WindowResult r) {
@@ -269,11 +276,79 @@ class ComplianceEvaluatorTest {
 
   @Test
   void incompleteWindowsAreFlagged() {
-    feed("COD", T0, 30, 100, DeviceStatus.MEASURING); // 30 of 60 expected
+    // minute readings for half an hour: 6 of the hour's 12 five-minute slots → 50 % < 80 %
+    feed("COD", T0, 30, 100, DeviceStatus.MEASURING);
     feed("COD", T0.plusSeconds(3600), 60, 100, DeviceStatus.MEASURING);
     feed("COD", T0.plusSeconds(7200), 100);
     assertThat(of(opened, Kind.LOW_COMPLETENESS)).hasSize(1);
+    assertThat(of(opened, Kind.LOW_COMPLETENESS).get(0).peak()).isEqualTo(0.5);
     assertThat(of(closed, Kind.LOW_COMPLETENESS)).hasSize(1);
+  }
+
+  /** A reading every {@code step} from {@code from} to {@code to}, skipping [gapFrom, gapTo). */
+  void every(
+      ComplianceEvaluator e,
+      Duration step,
+      Instant from,
+      Instant to,
+      Instant gapFrom,
+      Instant gapTo) {
+    for (Instant t = from; t.isBefore(to); t = t.plus(step))
+      if (gapFrom == null || t.isBefore(gapFrom) || !t.isBefore(gapTo))
+        e.accept(new Reading("S", "COD", t.toEpochMilli(), 100, "mg/L", DeviceStatus.MEASURING));
+  }
+
+  @Test
+  void aStationSamplingEveryFiveMinutesWithoutAGapIsComplete() {
+    every(evaluator, Duration.ofMinutes(5), T0, T0.plusSeconds(3 * 3600), null, null);
+    evaluator.finish();
+    assertThat(of(opened, Kind.LOW_COMPLETENESS)).isEmpty();
+  }
+
+  @Test
+  void aFortyMinuteGapLeavesFourOfTheHoursTwelveSlots() {
+    // readings at :00 :05 ... :55; none from :10 to :45 (8 slots): 4 of 12 filled
+    Instant hour = T0.plusSeconds(3600);
+    every(
+        evaluator,
+        Duration.ofMinutes(5),
+        T0,
+        T0.plusSeconds(4 * 3600),
+        hour.plusSeconds(600),
+        hour.plusSeconds(3000));
+    evaluator.finish();
+    Episode low = of(opened, Kind.LOW_COMPLETENESS).get(0);
+    assertThat(low.start()).isEqualTo(hour);
+    assertThat(low.peak()).isEqualTo(4 / 12.0);
+    assertThat(low.detail())
+        .isEqualTo("33% of the window's 5-minute slots hold a valid reading (4 of 12)");
+    assertThat(of(closed, Kind.LOW_COMPLETENESS)).hasSize(1); // the next hour is whole again
+  }
+
+  @Test
+  void theSamplingPlanSetsTheSlotsCounted() {
+    // a COD analyzer every 15 minutes: 4 readings an hour
+    ComplianceEvaluator fifteen =
+        evaluator(PERMIT, new SamplingPlan(Map.of("COD", Duration.ofMinutes(15))));
+    every(fifteen, Duration.ofMinutes(15), T0, T0.plusSeconds(2 * 3600), null, null);
+    fifteen.finish();
+    assertThat(of(opened, Kind.LOW_COMPLETENESS)).as("4 of 4 fifteen-minute slots").isEmpty();
+    // held to five minutes, the same readings fill 4 of 12 slots
+    every(evaluator, Duration.ofMinutes(15), T0, T0.plusSeconds(2 * 3600), null, null);
+    evaluator.finish();
+    assertThat(of(opened, Kind.LOW_COMPLETENESS).get(0).peak()).isEqualTo(4 / 12.0);
+  }
+
+  @Test
+  void aStationSamplingHourlyIsStaleAfterTwoHoursNotThirtyMinutes() {
+    ComplianceEvaluator hourly =
+        evaluator(PERMIT, new SamplingPlan(Map.of("*", Duration.ofHours(1))));
+    hourly.accept(new Reading("S", "COD", T0.toEpochMilli(), 100, "mg/L", DeviceStatus.MEASURING));
+    assertThat(hourly.staleAfter()).isEqualTo(Duration.ofHours(2));
+    hourly.advanceTo(T0.plus(Duration.ofMinutes(119)));
+    assertThat(of(opened, Kind.STALE)).isEmpty();
+    hourly.advanceTo(T0.plus(Duration.ofMinutes(120)));
+    assertThat(of(opened, Kind.STALE)).hasSize(1);
   }
 
   @Test

@@ -96,6 +96,18 @@ class EffectiveLimitsTest {
   }
 
   @Test
+  void aHotelOfThreeStarsTakesTheLargeKWhateverItsRooms() throws Exception {
+    // QCVN 14:2008 Table 2: K = 1.0 for 50 rooms or more, or a hotel rated 3 stars or more
+    String base = "station: S\nstandard: QCVN 14:2008/BTNMT\ncolumn: B\nfacility: ";
+    assertThat(resolve(base + "{type: hotel, rooms: 40}\n").coefficients()).containsEntry("k", 1.2);
+    assertThat(resolve(base + "{type: hotel, rooms: 40, stars: 3}\n").coefficients())
+        .containsEntry("k", 1.0);
+    assertThat(resolve(base + "{type: hotel, rooms: 40, stars: 2}\n").coefficients())
+        .containsEntry("k", 1.2);
+    assertThat(resolve(base + "{type: hotel, stars: 4}\n").coefficients()).containsEntry("k", 1.0);
+  }
+
+  @Test
   void permitMayBeStricterNeverLooser() throws Exception {
     var l =
         resolve(

@@ -1,6 +1,7 @@
 package io.outfall.ingest.alerts;
 
 import io.outfall.compliance.evaluation.EvaluationSettings;
+import io.outfall.compliance.parameters.ParameterCatalog;
 import io.outfall.compliance.standards.ExceedanceBands;
 import io.outfall.compliance.standards.StandardsCatalog;
 import io.outfall.ingest.alerts.notify.AlertmanagerNotifier;
@@ -11,7 +12,6 @@ import io.outfall.ingest.config.Setting;
 import io.outfall.ingest.config.Settings;
 import io.outfall.ingest.http.Responder;
 import io.outfall.ingest.storage.Database;
-import io.outfall.ingest.storage.ParameterCatalog;
 import io.vertx.ext.web.Router;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,10 +46,12 @@ public final class Alerting implements AutoCloseable {
   }
 
   public static Alerting start(
-      Settings s, Database db, ParameterCatalog parameters, Responder responder) throws Exception {
-    String standardsDir = s.get(Setting.ALERTS_STANDARDS_DIR);
-    StandardsCatalog catalog =
-        StandardsCatalog.load(standardsDir.isBlank() ? null : Path.of(standardsDir));
+      Settings s,
+      Database db,
+      ParameterCatalog parameters,
+      StandardsCatalog catalog,
+      Responder responder)
+      throws Exception {
     PermitStore permits = new PermitStore(db.dataSource(), catalog);
     String permitsDir = s.get(Setting.ALERTS_PERMITS_DIR);
     if (!permitsDir.isBlank()) permits.importDirectory(Path.of(permitsDir));

@@ -4,10 +4,11 @@ import io.outfall.compliance.evaluation.ComplianceEvaluator;
 import io.outfall.compliance.evaluation.Episode;
 import io.outfall.compliance.evaluation.EvaluationSettings;
 import io.outfall.compliance.evaluation.WindowResult;
+import io.outfall.compliance.parameters.ParameterCatalog;
 import io.outfall.compliance.permits.EffectiveLimits;
 import io.outfall.compliance.permits.PermitSchedule;
 import io.outfall.compliance.standards.ExceedanceBands;
-import io.outfall.ingest.storage.ParameterCatalog;
+import io.outfall.ingest.registry.SamplingPlans;
 import io.outfall.protocol.DeviceStatus;
 import io.outfall.protocol.Reading;
 import java.sql.Connection;
@@ -41,7 +42,10 @@ import org.slf4j.LoggerFactory;
  * once.
  *
  * <p>On becoming leader it rebuilds the evaluators from the last hours of stored readings and
- * reconciles the open alerts with what they say.
+ * reconciles the open alerts with what they say. Each evaluator counts completeness by its
+ * station's sampling plan ({@link SamplingPlans}); a registry change ({@code NOTIFY
+ * outfall_registry}) rebuilds at once, and plans measured from the stations' own readings are
+ * looked at again every 15 minutes.
  *
  * <p>Late readings: a gateway back from an outage sends live readings first and its backlog behind
  * them, so backlog readings arrive for windows already judged. When a station's late readings stop
@@ -62,6 +66,9 @@ public final class ComplianceEngine implements AutoCloseable {
 
   /** During a long backlog drain, a station with late readings is re-judged at most this often. */
   private static final long REJUDGE_EVERY_NANOS = 60_000_000_000L;
+
+  /** How often measured sampling plans are looked at again. */
+  private static final long PLAN_CHECK_NANOS = Duration.ofMinutes(15).toNanos();
 
   // Alertmanager forgets a firing alert an hour after it was last sent (its endsAt).
   private static final Duration RESEND = Duration.ofMinutes(20);
@@ -152,16 +159,22 @@ public final class ComplianceEngine implements AutoCloseable {
         try (var st = lock.createStatement()) {
           st.execute("LISTEN outfall_evaluation");
           st.execute("LISTEN outfall_permits");
+          st.execute("LISTEN outfall_registry"); // a station's sampling plan changed
         }
         rebuild();
         long lastTick = 0;
         long lastPermitCheck = System.nanoTime();
+        long lastPlanCheck = System.nanoTime();
         while (running) {
           var notes = lock.unwrap(PGConnection.class).getNotifications(1_000); // NOTIFY or 1 s
           boolean permitNews =
               notes != null
                   && Arrays.stream(notes).anyMatch(n -> n.getName().equals("outfall_permits"));
+          boolean registryNews =
+              notes != null
+                  && Arrays.stream(notes).anyMatch(n -> n.getName().equals("outfall_registry"));
           drain();
+          if (registryNews) rebuild();
           if (System.nanoTime() - lastTick > 1_000_000_000L) {
             tick(Instant.now());
             rejudgeLate();
@@ -170,6 +183,10 @@ public final class ComplianceEngine implements AutoCloseable {
           if (permitNews || System.nanoTime() - lastPermitCheck > 10_000_000_000L) {
             if (permitsChanged()) rebuild();
             lastPermitCheck = System.nanoTime();
+          }
+          if (System.nanoTime() - lastPlanCheck > PLAN_CHECK_NANOS) {
+            if (plansChanged()) rebuild();
+            lastPlanCheck = System.nanoTime();
           }
         }
       } catch (SQLException | RuntimeException e) {
@@ -210,7 +227,12 @@ public final class ComplianceEngine implements AutoCloseable {
             new Evaluated(
                 e.getValue().version(),
                 schedule,
-                new ComplianceEvaluator(schedule, bands, settings, sink),
+                new ComplianceEvaluator(
+                    schedule,
+                    bands,
+                    settings,
+                    SamplingPlans.of(c, e.getKey(), Instant.now()),
+                    sink),
                 sink));
       }
       try (var st = c.createStatement()) {
@@ -278,7 +300,8 @@ public final class ComplianceEngine implements AutoCloseable {
   private void rejudge(String station, Instant lateFromTime) throws SQLException {
     Evaluated old = stations.get(station);
     Sink sink = new Sink(true);
-    ComplianceEvaluator evaluator = new ComplianceEvaluator(old.schedule(), bands, settings, sink);
+    ComplianceEvaluator evaluator =
+        new ComplianceEvaluator(old.schedule(), bands, settings, old.evaluator().plan(), sink);
     int recorded = 0;
     try (Connection c = ds.getConnection()) {
       c.setAutoCommit(false);
@@ -445,6 +468,26 @@ public final class ComplianceEngine implements AutoCloseable {
         Evaluated ev = stations.get(e.getKey());
         if (ev == null || ev.permitVersion() != e.getValue().version()) return true;
       }
+      return false;
+    }
+  }
+
+  /**
+   * Whether a station's sampling plan is no longer the one its evaluator counts by: a station whose
+   * plan is measured from its own readings has none on its first day, and its analyzer may change
+   * cycle; a registry change is announced at once instead.
+   */
+  private boolean plansChanged() throws SQLException {
+    try (Connection c = ds.getConnection()) {
+      Instant now = Instant.now();
+      for (var e : stations.entrySet())
+        if (!SamplingPlans.of(c, e.getKey(), now).equals(e.getValue().evaluator().plan())) {
+          log.info(
+              "compliance engine: sampling plan of {} is now {}",
+              e.getKey(),
+              SamplingPlans.of(c, e.getKey(), now).toText());
+          return true;
+        }
       return false;
     }
   }

@@ -1,8 +1,8 @@
 package io.outfall.ingest.alerts;
 
+import io.outfall.compliance.parameters.ParameterCatalog;
 import io.outfall.ingest.alerts.notify.AlertNotice;
 import io.outfall.ingest.alerts.notify.Notifier;
-import io.outfall.ingest.storage.ParameterCatalog;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;

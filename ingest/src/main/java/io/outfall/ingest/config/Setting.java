@@ -81,6 +81,11 @@ public enum Setting {
       "deploy.ack-timeout-seconds",
       "300",
       "default time a gateway has to acknowledge a deployed configuration"),
+  REGISTRY_UNREGISTERED_STATIONS(
+      "registry.unregistered-stations",
+      "park",
+      "readings of a station not in the registry: park (held for an admin to accept), refuse"
+          + " (dead letters), or register (under the reporting gateway's site, as the demo does)"),
   DONRE_FTP_URL(
       "donre.ftp-url",
       "",

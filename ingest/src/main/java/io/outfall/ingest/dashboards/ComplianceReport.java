@@ -1,12 +1,17 @@
 package io.outfall.ingest.dashboards;
 
+import io.outfall.compliance.sampling.Completeness;
+import io.outfall.compliance.sampling.SamplingPlan;
+import io.outfall.ingest.registry.SamplingPlans;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import javax.sql.DataSource;
 
 /**
@@ -28,7 +33,10 @@ public final class ComplianceReport {
       Double mean,
       Double min,
       Double max,
-      double completeness) {}
+      Double completeness,
+      long filledSlots,
+      long expectedSlots,
+      long slotMinutes) {}
 
   /** Compliance alerts of one parameter and band: how many, and their hours inside the month. */
   public record Breaches(
@@ -50,22 +58,30 @@ public final class ComplianceReport {
       double hoursInPeriod,
       int hoursMonitored,
       double validShare,
+      Double completeness,
       double breachHours,
       List<ParameterMonth> parameters,
       List<Breaches> breaches,
       List<AlertKind> alerts) {}
 
   private final DataSource ds;
+  private final SamplingPlans plans;
 
-  public ComplianceReport(DataSource ds) {
+  public ComplianceReport(DataSource ds, SamplingPlans plans) {
     this.ds = ds;
+    this.plans = plans;
   }
 
   /** The report over [from, to) (a local month; the end is capped at now by the caller). */
   public Result build(String station, int stationId, Instant from, Instant to) throws SQLException {
     try (Connection c = ds.getConnection()) {
       c.setReadOnly(true);
-      long slots = Math.max(1, Duration.between(from, to).dividedBy(Overview.SLOT));
+      // Completeness as the alerts and outfall check count it: slots of the station's plan, from
+      // the slot of the first valid reading when the station began reporting inside the period.
+      SamplingPlan plan = plans.cached(c, station, to);
+      Map<Short, SlotMasks.Series> masks = new HashMap<>();
+      SlotMasks.read(c, stationId, from, to).forEach((k, v) -> masks.put(k.parameterId(), v));
+      Completeness.Share overall = Completeness.NONE;
       List<ParameterMonth> params = new ArrayList<>();
       long all = 0;
       long valid = 0;
@@ -73,8 +89,7 @@ public final class ComplianceReport {
           c.prepareStatement(
               "SELECT p.code, p.unit, sum(n), sum(n_valid), sum(n_calibrating), sum(n_fault),"
                   + " sum(sum_valid) / nullif(sum(n_valid), 0), min(min_valid), max(max_valid),"
-                  + " sum(bit_count(valid_slots::bit(12)))"
-                  + " FROM readings_hourly h JOIN parameters p ON p.id = h.parameter_id"
+                  + " p.id FROM readings_hourly h JOIN parameters p ON p.id = h.parameter_id"
                   + " WHERE station_id = ? AND hour >= ? AND hour < ? AND p.kind <> 'meter'"
                   + " GROUP BY p.id, p.code, p.unit ORDER BY p.id")) {
         ps.setInt(1, stationId);
@@ -82,9 +97,14 @@ public final class ComplianceReport {
         ps.setTimestamp(3, Timestamp.from(to));
         try (var rs = ps.executeQuery()) {
           while (rs.next()) {
+            String parameter = rs.getString(1);
+            SlotMasks.Series series = masks.get(rs.getShort(10));
+            Completeness.Share share =
+                series == null ? Completeness.NONE : series.share(from, to, plan, parameter);
+            overall = overall.plus(share);
             params.add(
                 new ParameterMonth(
-                    rs.getString(1),
+                    parameter,
                     rs.getString(2),
                     rs.getLong(3),
                     rs.getLong(4),
@@ -93,7 +113,10 @@ public final class ComplianceReport {
                     (Double) rs.getObject(7),
                     (Double) rs.getObject(8),
                     (Double) rs.getObject(9),
-                    Math.min(1.0, rs.getLong(10) / (double) slots)));
+                    share.value(),
+                    share.filled(),
+                    share.expected(),
+                    plan.slot(parameter).toMinutes()));
             all += rs.getLong(3);
             valid += rs.getLong(4);
           }
@@ -119,6 +142,7 @@ public final class ComplianceReport {
           Duration.between(from, to).toMinutes() / 60.0,
           hoursMonitored,
           all == 0 ? 0 : valid / (double) all,
+          overall.value(),
           Overview.breachHours(c, from, to).getOrDefault(station, 0.0),
           params,
           breaches(c, station, from, to),

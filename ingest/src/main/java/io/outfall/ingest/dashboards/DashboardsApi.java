@@ -6,6 +6,7 @@ import io.outfall.ingest.http.ApiError;
 import io.outfall.ingest.http.QueryParams;
 import io.outfall.ingest.http.Responder;
 import io.outfall.ingest.readings.ReadingQueries;
+import io.outfall.ingest.registry.SamplingPlans;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
@@ -45,9 +46,10 @@ public final class DashboardsApi implements AutoCloseable {
     this.vertx = vertx;
     this.responder = responder;
     this.readings = new ReadingQueries(ds);
-    this.overview = new Overview(ds);
+    SamplingPlans plans = new SamplingPlans();
+    this.overview = new Overview(ds, plans);
     this.kpis = new PlantKpis(ds);
-    this.reports = new ComplianceReport(ds);
+    this.reports = new ComplianceReport(ds, plans);
     this.feed = new LiveFeed(vertx, ds);
     this.liveClients = new AtomicInteger();
     Gauge.builder("outfall.live.clients", liveClients, AtomicInteger::get)

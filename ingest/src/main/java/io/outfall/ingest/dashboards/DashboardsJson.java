@@ -4,7 +4,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.ZoneId;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -16,28 +15,74 @@ final class DashboardsJson {
     JsonArray clusters = new JsonArray();
     for (Overview.Cluster c : o.clusters()) {
       JsonArray plants = new JsonArray();
-      c.plants().forEach(p -> plants.add(plant(p)));
+      for (Overview.Plant p : c.plants()) {
+        JsonArray stations = new JsonArray();
+        p.stations().forEach(s -> stations.add(station(s)));
+        plants.add(
+            new JsonObject()
+                .put("site", p.site())
+                .put("name", p.name())
+                .put("status", p.status())
+                .put("state", p.state().code())
+                .put("stations", stations));
+      }
       clusters.add(
           new JsonObject()
-              .put("site", c.site())
+              .put("code", c.code())
               .put("name", c.name())
-              .put("compliant", c.compliant())
+              .put("kind", c.kind())
+              .put("district", c.district())
+              .put("treatment", c.treatment())
+              .put("registered", c.registered())
+              .put("state", c.state().code())
+              .put("compliant", c.state().compliant())
               .put("plants", plants));
     }
     JsonArray worst = new JsonArray();
-    o.worst().forEach(p -> worst.add(plant(p)));
+    o.worst().forEach(p -> worst.add(station(p)));
     return new JsonObject()
         .put("at", o.at())
-        .put("plants", o.plants())
-        .put("plants_compliant", o.plantsCompliant())
-        .put("share_compliant", o.plants() == 0 ? null : o.plantsCompliant() / (double) o.plants())
-        .put("clusters_total", o.clusters().size())
-        .put("clusters_compliant", o.clustersCompliant())
+        .put(
+            "headline",
+            new JsonObject()
+                .put(
+                    "clusters",
+                    count(
+                        o.clusterCount(),
+                        "clusters whose operating treatment plants are all compliant",
+                        "a cluster needing a central plant without one operating is not yet built;"
+                            + " clusters needing none are not counted"))
+                .put(
+                    "plants",
+                    count(
+                        o.plantCount(),
+                        "treatment plants whose stations are all compliant",
+                        "plants planned or under construction count as not yet built"))
+                .put(
+                    "stations",
+                    count(
+                        o.stationCount(),
+                        "monitoring stations compliant now",
+                        "compliant: a permit, data within twice the planned interval, no open"
+                            + " breach; no permit, no data and not built are never compliant")))
         .put("clusters", clusters)
         .put("worst", worst);
   }
 
-  private static JsonObject plant(Overview.Plant p) {
+  private static JsonObject count(Overview.Count c, String counts, String rule) {
+    JsonObject byState = new JsonObject();
+    c.byState().forEach((s, n) -> byState.put(s.code(), n));
+    return new JsonObject()
+        .put("total", c.total())
+        .put("counted", c.counted())
+        .put("compliant", c.compliant())
+        .put("share", c.share())
+        .put("by_state", byState)
+        .put("counts", counts)
+        .put("rule", rule);
+  }
+
+  private static JsonObject station(Overview.Station p) {
     JsonArray alerts = new JsonArray();
     for (Overview.OpenAlert a : p.openAlerts()) {
       alerts.add(
@@ -53,8 +98,11 @@ final class DashboardsJson {
         .put("station", p.station())
         .put("name", p.name())
         .put("site", p.site())
-        .put("state", p.state().name().toLowerCase(Locale.ROOT))
+        .put("site_name", p.siteName())
+        .put("permit", p.permit())
+        .put("state", p.state().code())
         .put("last_reading", p.lastReading())
+        .put("silent_after_minutes", p.silentAfter().toMinutes())
         .put("open_alerts", alerts)
         .put("breach_hours_24h", round(p.breachHours24h(), 2))
         .put("breach_hours_30d", round(p.breachHours30d(), 2))
@@ -117,7 +165,10 @@ final class DashboardsJson {
               .put("mean", p.mean())
               .put("min", p.min())
               .put("max", p.max())
-              .put("completeness", p.completeness()));
+              .put("completeness", p.completeness())
+              .put("filled_slots", p.filledSlots())
+              .put("expected_slots", p.expectedSlots())
+              .put("slot_minutes", p.slotMinutes()));
     }
     JsonArray breaches = new JsonArray();
     for (var b : r.breaches()) {
@@ -148,6 +199,7 @@ final class DashboardsJson {
         .put("hours_in_period", round(r.hoursInPeriod(), 2))
         .put("hours_monitored", r.hoursMonitored())
         .put("valid_share", r.validShare())
+        .put("completeness", r.completeness())
         .put("breach_hours", round(r.breachHours(), 2))
         .put("parameters", params)
         .put("breaches", breaches)
@@ -181,6 +233,7 @@ final class DashboardsJson {
     row.accept(new CsvRow("period", "", "hours_in_period", round(r.hoursInPeriod(), 2)));
     row.accept(new CsvRow("period", "", "hours_monitored", r.hoursMonitored()));
     row.accept(new CsvRow("period", "", "valid_share", round(r.validShare(), 4)));
+    row.accept(new CsvRow("period", "", "completeness", round(r.completeness(), 4)));
     row.accept(new CsvRow("period", "", "breach_hours", round(r.breachHours(), 2)));
     for (var p : r.parameters()) {
       Map<String, Object> measures = new LinkedHashMap<>();
@@ -193,6 +246,9 @@ final class DashboardsJson {
       measures.put("min", p.min());
       measures.put("max", p.max());
       measures.put("completeness", round(p.completeness(), 4));
+      measures.put("filled_slots", p.filledSlots());
+      measures.put("expected_slots", p.expectedSlots());
+      measures.put("slot_minutes", p.slotMinutes());
       measures.forEach((m, v) -> row.accept(new CsvRow("parameter", p.parameter(), m, v)));
     }
     for (var b : r.breaches()) {
@@ -219,6 +275,10 @@ final class DashboardsJson {
 
   private static Double round(Double v) {
     return v == null ? null : round(v, 1);
+  }
+
+  private static Double round(Double v, int places) {
+    return v == null ? null : round(v.doubleValue(), places);
   }
 
   private static double round(double v, int places) {

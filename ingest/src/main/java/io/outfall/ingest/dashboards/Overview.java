@@ -1,78 +1,137 @@
 package io.outfall.ingest.dashboards;
 
+import io.outfall.compliance.sampling.Completeness;
+import io.outfall.compliance.sampling.SamplingPlan;
+import io.outfall.ingest.registry.SamplingPlans;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
 import javax.sql.DataSource;
 
 /**
- * The regulator's overview: every cluster (site) and plant (station) with its compliance state now,
- * hours in breach and data completeness over 24 h and 30 days, and the worst offenders. Reads the
- * hourly aggregates and the alerts, never the raw readings' history, so it stays fast as data
- * grows. Blocking JDBC: call from worker threads only.
+ * The regulator's overview: every registered cluster, its treatment plants (sites) and their
+ * monitoring stations, each with its compliance state now, hours in breach and data completeness
+ * over 24 h and 30 days, the worst offenders, and headline counts that say what they count.
+ *
+ * <p>What a regulator counts: a station is compliant only when it has a permit, reports, and has no
+ * open breach; "no permit", "no data" and "not yet built" are states of their own and never
+ * compliant. A plant is judged by its stations; a cluster by its operating plants, and a cluster
+ * that needs a central treatment plant and has none operating is "not yet built". Sites that no
+ * registered cluster holds are shown each as a cluster of its own ({@code registered: false}), as
+ * before the registry existed.
+ *
+ * <p>Completeness is counted per parameter in the slots of the station's sampling plan ({@link
+ * SamplingPlans}, {@link Completeness}); a station is silent after twice its longest planned
+ * interval, and never sooner than {@link #SILENT_AFTER}. Reads the aggregates and the alerts, never
+ * the raw readings' history. Blocking JDBC: call from worker threads only.
  */
 public final class Overview {
-  /** How long without a reading before a plant counts as silent (the stale alert's threshold). */
+  /** The shortest silence after which a station counts as not reporting (the stale alert's). */
   static final Duration SILENT_AFTER = Duration.ofMinutes(30);
 
-  /** Slots of five minutes, as the regulator counts transmissions; 12 per hour. */
-  static final Duration SLOT = Duration.ofMinutes(5);
-
+  /** States, worst first: an element's state is the worst of its parts'. */
   public enum State {
     /** A compliance alert (breach of the permit) is open. */
     BREACH,
-    /** No reading for {@link #SILENT_AFTER}: compliance cannot be shown. */
+    /** The station reports but no permit says what it is held to: it cannot be judged. */
+    NO_PERMIT,
+    /** Nothing reported for twice the longest planned interval (or at all). */
     NO_DATA,
+    /** The plant is planned or under construction; a cluster has no operating plant it needs. */
+    NOT_BUILT,
     /** Data flows and no breach is open, but a data-quality alert is (fault, flat line...). */
     DATA_ISSUE,
-    COMPLIANT;
+    COMPLIANT,
+    /** A cluster whose factories each treat their own water: no central plant to count. */
+    NOT_REQUIRED;
 
     public boolean compliant() {
       return this == COMPLIANT || this == DATA_ISSUE;
+    }
+
+    public String code() {
+      return name().toLowerCase(Locale.ROOT);
     }
   }
 
   public record OpenAlert(
       long id, String kind, String family, String parameter, String band, Instant startedAt) {}
 
-  public record Plant(
+  /** A monitoring station. */
+  public record Station(
       String station,
       String name,
       String site,
       String siteName,
+      boolean permit,
       State state,
       Instant lastReading,
+      Duration silentAfter,
       List<OpenAlert> openAlerts,
       double breachHours24h,
       double breachHours30d,
       Double completeness24h,
       Double completeness30d) {}
 
-  public record Cluster(String site, String name, boolean compliant, List<Plant> plants) {}
+  /** A treatment plant (a site, as gateways name it): {@code status} operating or not yet. */
+  public record Plant(
+      String site, String name, String status, State state, List<Station> stations) {}
+
+  /** A cluster; {@code registered} false for a site no registered cluster holds. */
+  public record Cluster(
+      String code,
+      String name,
+      String kind,
+      String district,
+      String treatment,
+      boolean registered,
+      State state,
+      List<Plant> plants) {}
+
+  /**
+   * One headline figure: {@code compliant} of {@code counted} (those not excluded by their state),
+   * and how many are in each state.
+   */
+  public record Count(int total, int counted, int compliant, Map<State, Integer> byState) {
+    public Double share() {
+      return counted == 0 ? null : compliant / (double) counted;
+    }
+  }
 
   public record Result(
       Instant at,
       List<Cluster> clusters,
-      int plants,
-      int plantsCompliant,
-      int clustersCompliant,
-      List<Plant> worst) {}
+      Count clusterCount,
+      Count plantCount,
+      Count stationCount,
+      List<Station> worst) {}
+
+  private record SiteRow(int id, String code, String name, String status, Integer clusterId) {}
+
+  private record StationRow(int id, String code, String name, int siteId) {}
+
+  private record ClusterRow(
+      int id, String code, String name, String kind, String district, String treatment) {}
 
   private final DataSource ds;
+  private final SamplingPlans plans;
 
-  public Overview(DataSource ds) {
+  public Overview(DataSource ds, SamplingPlans plans) {
     this.ds = ds;
+    this.plans = plans;
   }
 
   public Result at(Instant now) throws SQLException {
@@ -80,83 +139,229 @@ public final class Overview {
     Instant month = now.minus(Duration.ofDays(30));
     try (Connection c = ds.getConnection()) {
       c.setReadOnly(true);
-      Map<Integer, String[]> stations = stations(c);
+      List<ClusterRow> clusterRows = clusters(c);
+      List<SiteRow> siteRows = sites(c);
+      List<StationRow> stationRows = stations(c);
+      Set<String> permitted = permitted(c);
       Map<String, List<OpenAlert>> open = openAlerts(c);
       Map<String, Double> breach24 = breachHours(c, day, now);
       Map<String, Double> breach30 = breachHours(c, month, now);
-      Map<Integer, Instant> last = lastReadings(c, now.minus(Duration.ofHours(2)));
-      Map<Integer, double[]> complete = completeness(c, day, month, now);
+      Map<Integer, Instant> last = lastReadings(c, now.minus(Duration.ofDays(3)));
+      Map<Integer, Map<Short, SlotMasks.Series>> masks = new HashMap<>();
+      SlotMasks.read(c, null, month, now)
+          .forEach(
+              (k, v) ->
+                  masks
+                      .computeIfAbsent(k.stationId(), x -> new HashMap<>())
+                      .put(k.parameterId(), v));
+      Map<Short, String> codes = parameterCodes(c);
 
-      Map<String, List<Plant>> bySite = new LinkedHashMap<>();
-      Map<String, String> siteNames = new HashMap<>();
-      List<Plant> all = new ArrayList<>();
-      for (var e : stations.entrySet()) {
-        String[] s = e.getValue(); // code, name, site, site name
-        List<OpenAlert> alerts = open.getOrDefault(s[0], List.of());
-        Instant lastReading = last.get(e.getKey());
+      Map<Integer, List<Station>> bySite = new HashMap<>();
+      Map<Integer, SiteRow> sitesById = new HashMap<>();
+      siteRows.forEach(s -> sitesById.put(s.id(), s));
+      List<Station> all = new ArrayList<>();
+      for (StationRow row : stationRows) {
+        SiteRow site = sitesById.get(row.siteId());
+        SamplingPlan plan = plans.cached(c, row.code(), now);
+        Completeness.Share share24 = Completeness.NONE;
+        Completeness.Share share30 = Completeness.NONE;
+        List<String> reported = new ArrayList<>();
+        for (var e : masks.getOrDefault(row.id(), Map.of()).entrySet()) {
+          String parameter = codes.get(e.getKey());
+          reported.add(parameter);
+          share24 = share24.plus(e.getValue().share(day, now, plan, parameter));
+          share30 = share30.plus(e.getValue().share(month, now, plan, parameter));
+        }
+        Duration silentAfter = silentAfter(plan, reported);
+        List<OpenAlert> alerts = open.getOrDefault(row.code(), List.of());
+        Instant lastReading = last.get(row.id());
+        boolean permit = permitted.contains(row.code());
         State state;
         if (alerts.stream().anyMatch(a -> a.family().equals("compliance"))) state = State.BREACH;
-        else if (lastReading == null || lastReading.isBefore(now.minus(SILENT_AFTER)))
+        else if (!permit) state = State.NO_PERMIT;
+        else if (lastReading == null || lastReading.isBefore(now.minus(silentAfter)))
           state = State.NO_DATA;
         else if (alerts.stream().anyMatch(a -> a.family().equals("data_quality")))
           state = State.DATA_ISSUE;
         else state = State.COMPLIANT;
-        Plant p =
-            new Plant(
-                s[0],
-                s[1],
-                s[2],
-                s[3],
+        Station st =
+            new Station(
+                row.code(),
+                row.name(),
+                site.code(),
+                site.name(),
+                permit,
                 state,
                 lastReading,
+                silentAfter,
                 alerts,
-                breach24.getOrDefault(s[0], 0.0),
-                breach30.getOrDefault(s[0], 0.0),
-                share(complete.get(e.getKey()), 0),
-                share(complete.get(e.getKey()), 1));
-        bySite.computeIfAbsent(s[2], k -> new ArrayList<>()).add(p);
-        siteNames.put(s[2], s[3]);
-        all.add(p);
+                breach24.getOrDefault(row.code(), 0.0),
+                breach30.getOrDefault(row.code(), 0.0),
+                share24.value(),
+                share30.value());
+        bySite.computeIfAbsent(site.id(), k -> new ArrayList<>()).add(st);
+        all.add(st);
       }
+
+      Map<Integer, List<Plant>> byCluster = new LinkedHashMap<>();
       List<Cluster> clusters = new ArrayList<>();
-      bySite.forEach(
-          (site, plants) ->
-              clusters.add(
-                  new Cluster(
-                      site,
-                      siteNames.get(site),
-                      plants.stream().allMatch(p -> p.state().compliant()),
-                      plants)));
-      List<Plant> worst =
+      List<Plant> plants = new ArrayList<>();
+      for (SiteRow s : siteRows) {
+        List<Station> stations = bySite.getOrDefault(s.id(), List.of());
+        State state;
+        if (!s.status().equals("operating")) state = State.NOT_BUILT;
+        else if (stations.isEmpty()) state = State.NO_DATA; // registered, nothing set up to report
+        else state = worst(stations, Station::state);
+        Plant p = new Plant(s.code(), s.name(), s.status(), state, stations);
+        plants.add(p);
+        if (s.clusterId() != null) {
+          byCluster.computeIfAbsent(s.clusterId(), k -> new ArrayList<>()).add(p);
+        } else {
+          clusters.add(
+              new Cluster(
+                  s.code(),
+                  s.name(),
+                  null,
+                  null,
+                  null,
+                  false,
+                  clusterState(List.of(p), null),
+                  List.of(p)));
+        }
+      }
+      List<Cluster> registered = new ArrayList<>();
+      for (ClusterRow r : clusterRows) {
+        List<Plant> ps = byCluster.getOrDefault(r.id(), List.of());
+        registered.add(
+            new Cluster(
+                r.code(),
+                r.name(),
+                r.kind(),
+                r.district(),
+                r.treatment(),
+                true,
+                clusterState(ps, r.treatment()),
+                ps));
+      }
+      registered.addAll(clusters);
+
+      List<Station> worst =
           all.stream()
               .filter(p -> p.breachHours30d() > 0 || p.state() == State.BREACH)
               .sorted(
-                  Comparator.comparingDouble(Plant::breachHours30d)
-                      .thenComparingDouble(Plant::breachHours24h)
+                  Comparator.comparingDouble(Station::breachHours30d)
+                      .thenComparingDouble(Station::breachHours24h)
                       .reversed())
               .limit(5)
               .toList();
       return new Result(
           now,
-          clusters,
-          all.size(),
-          (int) all.stream().filter(p -> p.state().compliant()).count(),
-          (int) clusters.stream().filter(Cluster::compliant).count(),
+          registered,
+          count(registered, Cluster::state),
+          count(plants, Plant::state),
+          count(all, Station::state),
           worst);
     }
   }
 
-  private static Map<Integer, String[]> stations(Connection c) throws SQLException {
-    Map<Integer, String[]> out = new LinkedHashMap<>();
+  /**
+   * A cluster's state: that of its operating plants (the worst); with none operating, not yet
+   * built, unless no central plant is required.
+   */
+  private static State clusterState(List<Plant> plants, String treatment) {
+    List<Plant> operating = plants.stream().filter(p -> p.status().equals("operating")).toList();
+    if (!operating.isEmpty()) return worst(operating, Plant::state);
+    if ("not_required".equals(treatment) && plants.isEmpty()) return State.NOT_REQUIRED;
+    return State.NOT_BUILT;
+  }
+
+  private static <T> State worst(List<T> items, Function<T, State> state) {
+    State w = State.NOT_REQUIRED;
+    for (T t : items) if (state.apply(t).ordinal() < w.ordinal()) w = state.apply(t);
+    return w;
+  }
+
+  /** Everything is counted but what needs no plant. */
+  private static <T> Count count(List<T> items, Function<T, State> state) {
+    Map<State, Integer> by = new EnumMap<>(State.class);
+    int counted = 0;
+    int compliant = 0;
+    for (T t : items) {
+      State s = state.apply(t);
+      by.merge(s, 1, Integer::sum);
+      if (s == State.NOT_REQUIRED) continue;
+      counted++;
+      if (s.compliant()) compliant++;
+    }
+    return new Count(items.size(), counted, compliant, by);
+  }
+
+  /** Twice the longest interval the station's plan gives what it reports, at least 30 minutes. */
+  static Duration silentAfter(SamplingPlan plan, List<String> reported) {
+    Duration twice = plan.longest(reported).multipliedBy(2);
+    return twice.compareTo(SILENT_AFTER) > 0 ? twice : SILENT_AFTER;
+  }
+
+  private static List<ClusterRow> clusters(Connection c) throws SQLException {
+    List<ClusterRow> out = new ArrayList<>();
     try (var st = c.createStatement();
         var rs =
             st.executeQuery(
-                "SELECT s.id, s.code, s.name, si.code, si.name FROM stations s"
-                    + " JOIN sites si ON si.id = s.site_id ORDER BY si.code, s.code")) {
+                "SELECT id, code, name, kind, district, treatment FROM clusters ORDER BY code")) {
       while (rs.next())
-        out.put(
-            rs.getInt(1),
-            new String[] {rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5)});
+        out.add(
+            new ClusterRow(
+                rs.getInt(1),
+                rs.getString(2),
+                rs.getString(3),
+                rs.getString(4),
+                rs.getString(5),
+                rs.getString(6)));
+    }
+    return out;
+  }
+
+  private static List<SiteRow> sites(Connection c) throws SQLException {
+    List<SiteRow> out = new ArrayList<>();
+    try (var st = c.createStatement();
+        var rs =
+            st.executeQuery("SELECT id, code, name, status, cluster_id FROM sites ORDER BY code")) {
+      while (rs.next())
+        out.add(
+            new SiteRow(
+                rs.getInt(1),
+                rs.getString(2),
+                rs.getString(3),
+                rs.getString(4),
+                (Integer) rs.getObject(5)));
+    }
+    return out;
+  }
+
+  private static List<StationRow> stations(Connection c) throws SQLException {
+    List<StationRow> out = new ArrayList<>();
+    try (var st = c.createStatement();
+        var rs = st.executeQuery("SELECT id, code, name, site_id FROM stations ORDER BY code")) {
+      while (rs.next())
+        out.add(new StationRow(rs.getInt(1), rs.getString(2), rs.getString(3), rs.getInt(4)));
+    }
+    return out;
+  }
+
+  private static Set<String> permitted(Connection c) throws SQLException {
+    Set<String> out = new HashSet<>();
+    try (var st = c.createStatement();
+        var rs = st.executeQuery("SELECT DISTINCT station FROM permits")) {
+      while (rs.next()) out.add(rs.getString(1));
+    }
+    return out;
+  }
+
+  static Map<Short, String> parameterCodes(Connection c) throws SQLException {
+    Map<Short, String> out = new HashMap<>();
+    try (var st = c.createStatement();
+        var rs = st.executeQuery("SELECT id, code FROM parameters")) {
+      while (rs.next()) out.put(rs.getShort(1), rs.getString(2));
     }
     return out;
   }
@@ -225,84 +430,5 @@ public final class Overview {
       }
     }
     return out;
-  }
-
-  /**
-   * Share of the five-minute slots that hold a valid (00) reading, over the quality and flow
-   * parameters each plant reported, for the day window [day, to) and the month window [month, to)
-   * at once ({0: day, 1: month} per station id). A window starts at the parameter's first reported
-   * hour when that is later, so a plant connected yesterday is not judged on last month.
-   *
-   * <p>The month's whole UTC days come from {@code readings_daily} (one row per parameter and day),
-   * its ragged ends and the day window from {@code readings_hourly}: about 5,000 rows for 20 plants
-   * of 8 parameters instead of 115,000.
-   */
-  public static Map<Integer, double[]> completeness(
-      Connection c, Instant day, Instant month, Instant to) throws SQLException {
-    Instant dayHour = day.truncatedTo(ChronoUnit.HOURS);
-    Instant monthHour = month.truncatedTo(ChronoUnit.HOURS);
-    Instant daysFrom = monthHour.truncatedTo(ChronoUnit.DAYS).plus(Duration.ofDays(1));
-    Instant daysTo = to.truncatedTo(ChronoUnit.DAYS);
-    if (!daysFrom.isBefore(daysTo)) daysFrom = daysTo = monthHour; // no whole day: hours only
-    Instant hoursFrom = dayHour.isBefore(daysTo) ? dayHour : daysTo;
-    String sql =
-        "SELECT station_id, parameter_id, min(first_hour), sum(month_slots), min(first_day_hour),"
-            + " sum(day_slots) FROM ("
-            + " SELECT station_id, parameter_id, first_hour, bit_count(valid_slots) AS month_slots,"
-            + "   NULL::timestamptz AS first_day_hour, 0 AS day_slots"
-            + "   FROM readings_daily WHERE day >= ? AND day < ?"
-            + " UNION ALL"
-            + " SELECT station_id, parameter_id, hour,"
-            + "   CASE WHEN hour < ? OR hour >= ? THEN bit_count(valid_slots::bit(12)) ELSE 0 END,"
-            + "   CASE WHEN hour >= ? THEN hour END,"
-            + "   CASE WHEN hour >= ? THEN bit_count(valid_slots::bit(12)) ELSE 0 END"
-            + "   FROM readings_hourly WHERE (hour >= ? AND hour < ?) OR (hour >= ? AND hour < ?)"
-            + ") x WHERE parameter_id IN (SELECT id FROM parameters WHERE kind <> 'meter')"
-            + " GROUP BY station_id, parameter_id";
-    // station id -> {day slots set, day slots expected, month slots set, month slots expected}
-    Map<Integer, long[]> sums = new HashMap<>();
-    try (var ps = c.prepareStatement(sql)) {
-      ps.setObject(1, LocalDate.ofInstant(daysFrom, ZoneOffset.UTC));
-      ps.setObject(2, LocalDate.ofInstant(daysTo, ZoneOffset.UTC));
-      ps.setTimestamp(3, Timestamp.from(daysFrom));
-      ps.setTimestamp(4, Timestamp.from(daysTo));
-      ps.setTimestamp(5, Timestamp.from(dayHour));
-      ps.setTimestamp(6, Timestamp.from(dayHour));
-      ps.setTimestamp(7, Timestamp.from(monthHour));
-      ps.setTimestamp(8, Timestamp.from(daysFrom));
-      ps.setTimestamp(9, Timestamp.from(hoursFrom));
-      ps.setTimestamp(10, Timestamp.from(to));
-      try (var rs = ps.executeQuery()) {
-        while (rs.next()) {
-          long[] s = sums.computeIfAbsent(rs.getInt(1), k -> new long[4]);
-          Timestamp firstToday = rs.getTimestamp(5);
-          if (firstToday != null) {
-            s[0] += rs.getLong(6);
-            s[1] += slotsSince(firstToday.toInstant(), dayHour, to);
-          }
-          s[2] += rs.getLong(4);
-          s[3] += slotsSince(rs.getTimestamp(3).toInstant(), monthHour, to);
-        }
-      }
-    }
-    Map<Integer, double[]> out = new HashMap<>();
-    sums.forEach(
-        (station, s) ->
-            out.put(
-                station,
-                new double[] {
-                  s[1] == 0 ? Double.NaN : Math.min(1.0, s[0] / (double) s[1]),
-                  Math.min(1.0, s[2] / (double) Math.max(1, s[3]))
-                }));
-    return out;
-  }
-
-  private static long slotsSince(Instant first, Instant windowStart, Instant to) {
-    Instant start = first.isAfter(windowStart) ? first : windowStart;
-    return Math.max(1, Duration.between(start, to).dividedBy(SLOT));
-  }
-
-  private static Double share(double[] shares, int i) {
-    return shares == null || Double.isNaN(shares[i]) ? null : shares[i];
   }
 }

@@ -1,6 +1,6 @@
 package io.outfall.ingest.donre;
 
-import io.outfall.ingest.storage.ParameterCatalog;
+import io.outfall.compliance.parameters.ParameterCatalog;
 import io.outfall.protocol.DeviceStatus;
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -1,5 +1,6 @@
 package io.outfall.ingest.donre;
 
+import io.outfall.compliance.parameters.ParameterCatalog;
 import io.outfall.ingest.access.BrokerAccount;
 import io.outfall.ingest.access.BrokerAccounts;
 import io.outfall.ingest.intake.BatchValidator;
@@ -7,7 +8,6 @@ import io.outfall.ingest.intake.Delivery;
 import io.outfall.ingest.intake.Inbound;
 import io.outfall.ingest.intake.IntakeMetrics;
 import io.outfall.ingest.intake.ReadingWriter;
-import io.outfall.ingest.storage.ParameterCatalog;
 import io.outfall.protocol.PayloadFormat;
 import io.outfall.protocol.Reading;
 import io.outfall.protocol.ReadingsBatch;

@@ -1,6 +1,7 @@
 package io.outfall.ingest.donre;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.outfall.compliance.parameters.ParameterCatalog;
 import io.outfall.ingest.access.BrokerAccounts;
 import io.outfall.ingest.alerts.AlertStore;
 import io.outfall.ingest.http.ApiError;
@@ -10,7 +11,6 @@ import io.outfall.ingest.http.Responder;
 import io.outfall.ingest.intake.BatchValidator;
 import io.outfall.ingest.intake.IntakeMetrics;
 import io.outfall.ingest.intake.ReadingWriter;
-import io.outfall.ingest.storage.ParameterCatalog;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

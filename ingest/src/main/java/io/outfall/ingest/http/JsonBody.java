@@ -68,6 +68,14 @@ public final class JsonBody {
     throw wrong(field, "a whole number", v);
   }
 
+  /** A number field, or null when absent or null. */
+  public Double decimal(String field) {
+    Object v = json.getValue(field);
+    if (v == null) return null;
+    if (v instanceof Number n && Double.isFinite(n.doubleValue())) return n.doubleValue();
+    throw wrong(field, "a number", v);
+  }
+
   /** A true/false field, or {@code dflt} when absent or null. */
   public boolean flag(String field, boolean dflt) {
     Object v = json.getValue(field);

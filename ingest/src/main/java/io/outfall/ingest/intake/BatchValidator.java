@@ -1,6 +1,6 @@
 package io.outfall.ingest.intake;
 
-import io.outfall.ingest.storage.ParameterCatalog;
+import io.outfall.compliance.parameters.ParameterCatalog;
 import io.outfall.protocol.PayloadException;
 import io.outfall.protocol.PayloadFormat;
 import io.outfall.protocol.Reading;

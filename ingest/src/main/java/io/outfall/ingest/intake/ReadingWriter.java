@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientException;
+import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -239,6 +240,7 @@ public final class ReadingWriter implements AutoCloseable {
     }
     // what is stored and acknowledged: the received messages less their refused stations
     List<Inbound> batch = new ArrayList<>(received.size());
+    List<Held> held = new ArrayList<>();
     int rows = 0;
     int inserted = 0;
     Map<String, StationDirectory.Known> ids;
@@ -247,7 +249,7 @@ public final class ReadingWriter implements AutoCloseable {
       try {
         ids = stations.resolve(c, newStations);
         for (Inbound in : received) {
-          Inbound checked = refuseForeignStations(in, ids);
+          Inbound checked = checkStations(in, ids, held);
           batch.add(checked);
           rows += checked.rows().size();
         }
@@ -267,6 +269,7 @@ public final class ReadingWriter implements AutoCloseable {
             }
           }
         }
+        hold(c, held);
         park(c, batch);
         c.commit();
       } catch (SQLException | RuntimeException e) {
@@ -277,6 +280,7 @@ public final class ReadingWriter implements AutoCloseable {
     stations.remember(ids);
     long now = System.nanoTime();
     metrics.committed(batch.size(), inserted, rows - inserted, now - start);
+    if (!held.isEmpty()) metrics.rejected(RejectReason.UNREGISTERED_STATION, held.size());
     for (Inbound in : batch) {
       for (Inbound.Rejection r : in.rejections()) {
         metrics.rejected(r.reason(), r.readings());
@@ -286,30 +290,48 @@ public final class ReadingWriter implements AutoCloseable {
     }
   }
 
+  /** A reading of a station no one registered, held for an admin (mode park). */
+  private record Held(String site, String gateway, Inbound.Row row) {}
+
   /**
-   * Moves the readings of stations that belong to another site than the message's topic into the
-   * message's rejections: a gateway speaks only for its own site, whose identity the broker
-   * checked, and must not add readings to another plant's record.
+   * Keeps the readings a message may add: those of stations of its own site. A gateway speaks only
+   * for its own site, whose identity the broker checked, and must not add readings to another
+   * plant's record; those readings become rejections. Readings of a station the registry does not
+   * know are held (mode park) or refused (mode refuse).
    */
-  private static Inbound refuseForeignStations(
-      Inbound in, Map<String, StationDirectory.Known> stations) {
-    Map<String, Integer> refused = new LinkedHashMap<>();
+  private Inbound checkStations(
+      Inbound in, Map<String, StationDirectory.Known> stations, List<Held> held) {
+    Map<String, Integer> foreign = new LinkedHashMap<>();
+    Map<String, Integer> unknown = new LinkedHashMap<>();
     List<Inbound.Row> kept = new ArrayList<>(in.rows().size());
     for (Inbound.Row r : in.rows()) {
       StationDirectory.Known k = stations.get(r.station());
-      if (k.site().equals(in.site())) kept.add(r);
-      else refused.merge(r.station(), 1, Integer::sum);
+      if (k == null) {
+        if (this.stations.mode() == StationDirectory.Unregistered.PARK)
+          held.add(new Held(in.site(), in.gateway(), r));
+        else unknown.merge(r.station(), 1, Integer::sum);
+      } else if (k.site().equals(in.site())) kept.add(r);
+      else foreign.merge(r.station(), 1, Integer::sum);
     }
-    if (refused.isEmpty()) return in;
+    if (foreign.isEmpty() && unknown.isEmpty() && kept.size() == in.rows().size()) return in;
     List<Inbound.Rejection> rejections = new ArrayList<>(in.rejections());
     int units = in.rejectedUnits();
-    for (var e : refused.entrySet()) {
+    for (var e : foreign.entrySet()) {
       StationDirectory.Known k = stations.get(e.getKey());
       rejections.add(
           new Inbound.Rejection(
               RejectReason.STATION_SITE_MISMATCH,
               "",
               "station " + e.getKey() + " belongs to site " + k.site() + ", not to " + in.site(),
+              e.getValue()));
+      units += e.getValue();
+    }
+    for (var e : unknown.entrySet()) {
+      rejections.add(
+          new Inbound.Rejection(
+              RejectReason.UNREGISTERED_STATION,
+              "",
+              "station " + e.getKey() + " is not in the registry (registry.unregistered-stations)",
               e.getValue()));
       units += e.getValue();
     }
@@ -362,6 +384,26 @@ public final class ReadingWriter implements AutoCloseable {
     byte[] bytes = sb.toString().getBytes(StandardCharsets.US_ASCII);
     copy.writeToCopy(bytes, 0, bytes.length);
     sb.setLength(0);
+  }
+
+  private static void hold(Connection c, List<Held> held) throws SQLException {
+    if (held.isEmpty()) return;
+    try (var ps =
+        c.prepareStatement(
+            "INSERT INTO unregistered_readings (station, site, gateway, parameter_id, ts, value,"
+                + " status) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+      for (Held h : held) {
+        ps.setString(1, h.row().station());
+        ps.setString(2, h.site());
+        ps.setString(3, h.gateway());
+        ps.setShort(4, h.row().parameterId());
+        ps.setTimestamp(5, new Timestamp(h.row().timestampMs()));
+        ps.setDouble(6, h.row().value());
+        ps.setShort(7, h.row().status());
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
   }
 
   private static void park(Connection c, List<Inbound> batch) throws SQLException {

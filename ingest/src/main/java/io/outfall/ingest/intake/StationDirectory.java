@@ -3,33 +3,68 @@ package io.outfall.ingest.intake;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Station codes to storage ids and the site each belongs to. A station is registered, under the
- * site of the topic it first came on, the first time a reading of it arrives; the broker
- * authenticates that site, so a gateway can only ever add stations to its own site. Ids enter the
- * cache only after the transaction that created them committed, so a rolled-back registration is
- * never remembered.
+ * Station codes to storage ids and the site each belongs to. What happens to a station no one
+ * registered is the {@link Unregistered} mode: registered under the site of the topic it first came
+ * on (the broker authenticates that site, so a gateway can only ever add stations to its own site),
+ * or left unknown for the writer to hold or refuse its readings. Ids enter the cache only after the
+ * transaction that created or found them committed, so a rolled-back registration is never
+ * remembered; unknown stations are never cached, so a registration by an admin counts at once.
  */
 public final class StationDirectory {
+  /** What to do with readings of a station the registry does not know. */
+  public enum Unregistered {
+    /** Register it under the reporting site (the demo; a site that trusts its gateways). */
+    REGISTER,
+    /** Hold its readings for an admin to accept (stored then) or discard. */
+    PARK,
+    /** Refuse its readings: counted and parked as dead letters with the reason. */
+    REFUSE;
+
+    public static Unregistered of(String setting) {
+      try {
+        return valueOf(setting.trim().toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "registry.unregistered-stations must be register, park or refuse, got '"
+                + setting
+                + "'");
+      }
+    }
+  }
+
   /** A station in storage: its id and its site's code. */
   public record Known(int id, String site) {}
 
+  private final Unregistered mode;
   private final Map<String, Known> known = new ConcurrentHashMap<>();
 
-  /** The given stations as stored, registering new ones within the caller's transaction. */
+  public StationDirectory(Unregistered mode) {
+    this.mode = mode;
+  }
+
+  public Unregistered mode() {
+    return mode;
+  }
+
+  /**
+   * The given stations as stored, registering new ones within the caller's transaction when the
+   * mode says so; a station left unknown is absent from the answer.
+   */
   public Map<String, Known> resolve(Connection c, Map<String, Registration> stations)
       throws SQLException {
     Map<String, Known> result = new HashMap<>(stations.size() * 2);
     for (var e : stations.entrySet()) {
       Known k = known.get(e.getKey());
       if (k == null) {
-        register(c, e.getKey(), e.getValue());
+        if (mode == Unregistered.REGISTER) register(c, e.getKey(), e.getValue());
         k = lookup(c, e.getKey());
       }
-      result.put(e.getKey(), k);
+      if (k != null) result.put(e.getKey(), k);
     }
     return result;
   }

@@ -1,12 +1,13 @@
 package io.outfall.ingest.readings;
 
+import io.outfall.compliance.parameters.ParameterCatalog;
+import io.outfall.compliance.standards.StandardsCatalog;
 import io.outfall.ingest.access.HttpAccess;
 import io.outfall.ingest.access.Principal;
 import io.outfall.ingest.access.Role;
 import io.outfall.ingest.http.ApiError;
 import io.outfall.ingest.http.QueryParams;
 import io.outfall.ingest.http.Responder;
-import io.outfall.ingest.storage.ParameterCatalog;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -32,11 +33,14 @@ public final class ReadingsApi {
   private final Responder responder;
   private final ReadingQueries queries;
   private final ParameterCatalog catalog;
+  private final StandardsCatalog standards;
 
-  public ReadingsApi(Responder responder, DataSource ds, ParameterCatalog catalog) {
+  public ReadingsApi(
+      Responder responder, DataSource ds, ParameterCatalog catalog, StandardsCatalog standards) {
     this.responder = responder;
     this.queries = new ReadingQueries(ds);
     this.catalog = catalog;
+    this.standards = standards;
   }
 
   public void mount(Router r) {
@@ -54,7 +58,8 @@ public final class ReadingsApi {
               .put("unit", p.unit())
               .put("kind", p.kind())
               .put("name_en", p.nameEn())
-              .put("name_vi", p.nameVi()));
+              .put("name_vi", p.nameVi())
+              .put("standards", new JsonArray(standards.usedBy(p.code()))));
     }
     Responder.send(ctx, 200, new JsonObject().put("items", items));
   }

@@ -2,6 +2,7 @@ package io.outfall.ingest.storage;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.outfall.compliance.parameters.ParameterCatalog;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -38,9 +39,12 @@ public final class Database implements AutoCloseable {
   private final ScheduledExecutorService checker;
   private volatile boolean reachable = true;
 
-  private Database(HikariDataSource pool, Engine engine) {
+  private final ParameterCatalog parameters;
+
+  private Database(HikariDataSource pool, Engine engine, ParameterCatalog parameters) {
     this.pool = pool;
     this.engine = engine;
+    this.parameters = parameters;
     // Health is checked in the background and read from memory: a health request or a metrics
     // scrape must answer at once, above all while the database is down and a check takes seconds.
     this.checker =
@@ -54,9 +58,10 @@ public final class Database implements AutoCloseable {
   }
 
   /**
-   * Opens the pool, migrates the schema and detects the engine. Blocks: call it from a worker
-   * thread or before starting Vert.x. Waits up to {@code startupWait} for the database to accept
-   * connections, so that a server and its database can start together.
+   * Opens the pool, migrates the schema, brings the parameter table up to the shipped catalog
+   * ({@link ParameterTable}) and detects the engine. Blocks: call it from a worker thread or before
+   * starting Vert.x. Waits up to {@code startupWait} for the database to accept connections, so
+   * that a server and its database can start together.
    */
   public static Database open(
       String url, String user, String password, int poolSize, Duration startupWait) {
@@ -76,9 +81,10 @@ public final class Database implements AutoCloseable {
     HikariDataSource pool = new HikariDataSource(config);
     try {
       Flyway.configure().dataSource(pool).locations("classpath:db/migration").load().migrate();
+      ParameterCatalog parameters = ParameterTable.sync(pool, ParameterCatalog.shipped());
       Engine engine = detect(pool);
       log.info("storage: {}", engine.describe());
-      return new Database(pool, engine);
+      return new Database(pool, engine, parameters);
     } catch (RuntimeException | SQLException e) {
       pool.close();
       throw e instanceof RuntimeException re ? re : new IllegalStateException(e);
@@ -119,6 +125,11 @@ public final class Database implements AutoCloseable {
 
   public Engine engine() {
     return engine;
+  }
+
+  /** The parameters readings may have, as stored (the shipped catalog and any added rows). */
+  public ParameterCatalog parameters() {
+    return parameters;
   }
 
   /** Whether the last background check (every 2 s) got a working connection. Never blocks. */

@@ -2,7 +2,7 @@ package io.outfall.ingest.intake;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.outfall.ingest.storage.ParameterCatalog;
+import io.outfall.compliance.parameters.ParameterCatalog;
 import io.outfall.protocol.DeviceStatus;
 import io.outfall.protocol.PayloadFormat;
 import io.outfall.protocol.Reading;

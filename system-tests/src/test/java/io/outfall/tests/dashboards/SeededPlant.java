@@ -43,6 +43,9 @@ final class SeededPlant implements AutoCloseable {
   final long breachAlert;
   final long lastTs;
 
+  /** The first reading's time (a whole minute): history runs {@link #HISTORY_MINUTES} from it. */
+  final long firstTs;
+
   private SeededPlant(String name) throws Exception {
     services = TestServices.get();
     session = name;
@@ -65,6 +68,7 @@ final class SeededPlant implements AutoCloseable {
     gateway = new TestPublisher(services.mqttUrl(), "it-" + name, "it-" + name + "-gw");
 
     long now = System.currentTimeMillis() / 60_000 * 60_000;
+    firstTs = now - HISTORY_MINUTES * 60_000L;
     List<Reading> history = new ArrayList<>();
     for (long t = now - HISTORY_MINUTES * 60_000L; t < now; t += 60_000) {
       long ago = (now - t) / 60_000;

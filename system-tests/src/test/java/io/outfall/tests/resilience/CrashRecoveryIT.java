@@ -47,7 +47,9 @@ class CrashRecoveryIT {
             "OUTFALL_MQTT_SESSION_EXPIRY_SECONDS",
             "600",
             "OUTFALL_HTTP_HOST",
-            "127.0.0.1");
+            "127.0.0.1",
+            "OUTFALL_REGISTRY_UNREGISTERED_STATIONS",
+            "register");
     Path log = Path.of("target", "crash-ingest.log");
     String count =
         "SELECT count(*) FROM readings r JOIN stations s ON s.id = r.station_id WHERE s.code = '"

@@ -12,6 +12,7 @@ import io.outfall.ingest.intake.MicrometerIntakeMetrics;
 import io.outfall.ingest.intake.ReadingWriter;
 import io.outfall.ingest.intake.StationDirectory;
 import io.outfall.ingest.readings.ReadingQueries;
+import io.outfall.ingest.registry.SamplingPlans;
 import io.outfall.ingest.storage.Database;
 import io.outfall.tests.testing.TestServices;
 import java.sql.Timestamp;
@@ -129,7 +130,7 @@ class HourlyAggregatesIT {
 
     // The daily slot masks are the hourly ones side by side, and the overview's completeness (daily
     // rows for whole days, hourly rows for the rest) equals a count of valid 5-minute slots in the
-    // readings themselves, each parameter's window starting at its first hour.
+    // readings themselves, each parameter's window starting at the slot of its first valid reading.
     try (var c = db.dataSource().getConnection();
         var st = c.createStatement()) {
       try (var rs =
@@ -152,7 +153,8 @@ class HourlyAggregatesIT {
       long expected = 0;
       try (var rs =
           st.executeQuery(
-              "SELECT parameter_id, min(date_trunc('hour', ts, 'UTC')),"
+              "SELECT parameter_id,"
+                  + " min(date_bin('5 minutes', ts, timestamptz '2000-01-01')) FILTER (WHERE status = 0),"
                   + " count(DISTINCT date_bin('5 minutes', ts, timestamptz '2000-01-01'))"
                   + " FILTER (WHERE status = 0) FROM readings GROUP BY 1")) {
         while (rs.next()) {
@@ -162,10 +164,17 @@ class HourlyAggregatesIT {
               Duration.between(first.isAfter(monthHour) ? first : monthHour, now).toMinutes() / 5;
         }
       }
-      var shares = Overview.completeness(c, now.minus(Duration.ofHours(24)), month, now);
-      double[] station = shares.values().iterator().next();
-      assertThat(station[1]).isCloseTo(set / (double) expected, within(1e-9));
-      assertThat(station[0]).isNaN(); // nothing in the last 24 hours
+      Overview.Station station =
+          new Overview(db.dataSource(), new SamplingPlans())
+              .at(now)
+              .clusters()
+              .get(0)
+              .plants()
+              .get(0)
+              .stations()
+              .get(0);
+      assertThat(station.completeness30d()).isCloseTo(set / (double) expected, within(1e-9));
+      assertThat(station.completeness24h()).isEqualTo(0.0); // silent for the last 24 hours
     }
 
     // Hourly buckets over a ragged range read the aggregates for whole hours and the readings for
@@ -220,7 +229,7 @@ class HourlyAggregatesIT {
     ReadingWriter w =
         new ReadingWriter(
             db.dataSource(),
-            new StationDirectory(),
+            new StationDirectory(StationDirectory.Unregistered.REGISTER),
             new MicrometerIntakeMetrics(new SimpleMeterRegistry()),
             64,
             500,

@@ -149,9 +149,14 @@ public final class TestServices {
     return "jdbc:postgresql://" + admin.getHost() + ":" + admin.getPort() + "/" + name;
   }
 
-  /** Server settings for a test ingest on {@code dbUrl}, with its own client id and share group. */
+  /**
+   * Server settings for a test ingest on {@code dbUrl}, with its own client id and share group.
+   * Stations register themselves with their first reading, as in the demo, unless a test says
+   * otherwise.
+   */
   public Settings ingestSettings(String dbUrl, String name) {
     return Settings.defaults()
+        .with(Setting.REGISTRY_UNREGISTERED_STATIONS, "register")
         .with(Setting.DB_URL, dbUrl)
         .with(Setting.DB_USER, dbUser)
         .with(Setting.DB_PASSWORD, dbPassword)

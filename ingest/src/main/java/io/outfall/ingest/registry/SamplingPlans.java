@@ -1,0 +1,113 @@
+package io.outfall.ingest.registry;
+
+import io.outfall.compliance.permits.Permit;
+import io.outfall.compliance.permits.PermitFile;
+import io.outfall.compliance.permits.PermitSchedule;
+import io.outfall.compliance.sampling.SamplingPlan;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Each station's sampling plan, from the one place every figure of completeness asks: the
+ * registry's plan for the station; where it says nothing, the plan of the permit version in force;
+ * where that says nothing, the intervals measured from the station's own valid readings of the last
+ * 24 hours ({@link SamplingPlan#measured}); last the five-minute default.
+ *
+ * <p>The compliance engine (alerts), the overview and the reports all take their plan from here, so
+ * a station's completeness is one figure wherever it is shown. Measuring reads a day of readings,
+ * so the pages keep each plan for {@link #KEEP}; the engine asks afresh when it builds a station's
+ * evaluator. Blocking JDBC.
+ */
+public final class SamplingPlans {
+  /** How far back a station's own readings are looked at to measure its intervals. */
+  public static final Duration MEASURED_OVER = Duration.ofHours(24);
+
+  /** How long the pages reuse a station's plan. */
+  static final Duration KEEP = Duration.ofMinutes(10);
+
+  private record Kept(SamplingPlan plan, Instant at) {}
+
+  private final Map<String, Kept> kept = new ConcurrentHashMap<>();
+
+  /** The plan of {@code station} at {@code now}, reused for {@link #KEEP}. */
+  public SamplingPlan cached(Connection c, String station, Instant now) throws SQLException {
+    Kept k = kept.get(station);
+    if (k != null && k.at().plus(KEEP).isAfter(now) && !k.at().isAfter(now)) return k.plan();
+    SamplingPlan plan = of(c, station, now);
+    kept.put(station, new Kept(plan, now));
+    return plan;
+  }
+
+  /** The plan of {@code station} at {@code now}: registry, then permit in force, then measured. */
+  public static SamplingPlan of(Connection c, String station, Instant now) throws SQLException {
+    return registered(c, station)
+        .orElse(permitted(c, station, now))
+        .orElse(measured(c, station, now));
+  }
+
+  /** The plan the registry holds for {@code station} ({@link SamplingPlan#NONE} if none). */
+  public static SamplingPlan registered(Connection c, String station) throws SQLException {
+    try (var ps = c.prepareStatement("SELECT sampling FROM stations WHERE code = ?")) {
+      ps.setString(1, station);
+      try (var rs = ps.executeQuery()) {
+        if (!rs.next()) return SamplingPlan.NONE;
+        return SamplingPlan.parseText(rs.getString(1), "registry sampling plan of " + station);
+      }
+    }
+  }
+
+  /** The plan of the permit version in force at {@code now} ({@link SamplingPlan#NONE} if none). */
+  public static SamplingPlan permitted(Connection c, String station, Instant now)
+      throws SQLException {
+    try (var ps =
+        c.prepareStatement(
+            "SELECT document FROM permits WHERE station = ? ORDER BY version DESC LIMIT 1")) {
+      ps.setString(1, station);
+      try (var rs = ps.executeQuery()) {
+        if (!rs.next()) return SamplingPlan.NONE;
+        List<Permit> versions = PermitFile.parse(rs.getString(1), "permit of " + station);
+        int i = PermitSchedule.inForce(versions, now);
+        return i < 0 ? SamplingPlan.NONE : versions.get(i).sampling();
+      }
+    }
+  }
+
+  /**
+   * The intervals {@code station}'s valid (status 00) readings of the last {@link #MEASURED_OVER}
+   * show, by parameter; parameters with too few readings to tell are left out.
+   */
+  public static SamplingPlan measured(Connection c, String station, Instant now)
+      throws SQLException {
+    Map<String, Duration> out = new LinkedHashMap<>();
+    try (var ps =
+        c.prepareStatement(
+            "SELECT p.code, array_agg((extract(epoch FROM r.ts) * 1000)::bigint ORDER BY r.ts)"
+                + " FROM readings r JOIN stations s ON s.id = r.station_id"
+                + " JOIN parameters p ON p.id = r.parameter_id"
+                + " WHERE s.code = ? AND r.ts >= ? AND r.ts < ? AND r.status = 0"
+                + " GROUP BY p.code ORDER BY p.code")) {
+      ps.setString(1, station);
+      ps.setTimestamp(2, Timestamp.from(now.minus(MEASURED_OVER)));
+      ps.setTimestamp(3, Timestamp.from(now));
+      try (var rs = ps.executeQuery()) {
+        while (rs.next()) {
+          Array a = rs.getArray(2);
+          Long[] boxed = (Long[]) a.getArray();
+          long[] times = new long[boxed.length];
+          for (int i = 0; i < times.length; i++) times[i] = boxed[i];
+          Duration d = SamplingPlan.measured(times);
+          if (d != null) out.put(rs.getString(1), d);
+        }
+      }
+    }
+    return new SamplingPlan(out);
+  }
+}
