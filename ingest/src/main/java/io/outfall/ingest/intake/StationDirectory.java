@@ -62,6 +62,7 @@ public final class StationDirectory {
       Known k = known.get(e.getKey());
       if (k == null) {
         if (mode == Unregistered.REGISTER) register(c, e.getKey(), e.getValue());
+        else firstReport(c, e.getKey(), e.getValue());
         k = lookup(c, e.getKey());
       }
       if (k != null) result.put(e.getKey(), k);
@@ -91,6 +92,20 @@ public final class StationDirectory {
       st.setString(2, r.gateway());
       st.setString(3, r.site());
       st.executeUpdate();
+    }
+  }
+
+  /** A station an admin registered records the gateway that first reports it, as one seen first. */
+  private static void firstReport(Connection c, String station, Registration r)
+      throws SQLException {
+    try (var ps =
+        c.prepareStatement(
+            "UPDATE stations SET gateway = ? WHERE code = ? AND gateway IS NULL"
+                + " AND site_id = (SELECT id FROM sites WHERE code = ?)")) {
+      ps.setString(1, r.gateway());
+      ps.setString(2, station);
+      ps.setString(3, r.site());
+      ps.executeUpdate();
     }
   }
 

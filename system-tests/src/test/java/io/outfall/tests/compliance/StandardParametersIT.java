@@ -198,6 +198,9 @@ class StandardParametersIT {
                   assertThat(breachedParameters(c.station()))
                       .as(c.standard().name() + " column " + c.column())
                       .containsExactlyInAnyOrderElementsOf(c.limits().keySet()));
+      System.out.printf(
+          "[standards] %s column %s (%s): %d parameters stored and breached%n",
+          c.standard().name(), c.column(), c.station(), c.limits().size());
     }
   }
 

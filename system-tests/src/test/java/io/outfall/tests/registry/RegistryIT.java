@@ -100,6 +100,17 @@ class RegistryIT {
         .atMost(Duration.ofSeconds(30))
         .until(() -> Probe.metric(server.httpPort(), "outfall_readings_stored_total") >= 57);
 
+    // a station registered before it reported records the gateway that first reported it
+    assertThat(
+            new JsonObject(Probe.get(server.httpPort(), "/api/stations?site=it-reg-a").body())
+                .getJsonArray("items").stream()
+                    .map(JsonObject.class::cast)
+                    .filter(st -> st.getString("code").equals("IT-REG-A"))
+                    .findFirst()
+                    .orElseThrow()
+                    .getString("gateway"))
+        .isEqualTo("gw-a");
+
     JsonObject o = new JsonObject(Probe.get(server.httpPort(), "/api/overview").body());
     JsonObject h = o.getJsonObject("headline");
     // clusters: A compliant; B no permit; C no data; EMPTY and D (plant under construction) not
