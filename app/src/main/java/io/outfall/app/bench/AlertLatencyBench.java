@@ -1,6 +1,5 @@
 package io.outfall.app.bench;
 
-import io.outfall.app.embedded.EmbeddedDatabase;
 import io.outfall.ingest.IngestServer;
 import io.outfall.ingest.config.Setting;
 import io.outfall.ingest.config.Settings;
@@ -76,7 +75,24 @@ public final class AlertLatencyBench implements Callable<Integer> {
       description = "gateways, 50 stations each (default: ${DEFAULT-VALUE})")
   int gateways;
 
+  @Option(
+      names = "--warm-up",
+      defaultValue = "20",
+      description = "seconds before measuring (default: ${DEFAULT-VALUE})")
+  int warmUpSeconds;
+
   @Mixin BenchBroker broker;
+  @Mixin BenchDatabase database;
+
+  /** What a run measured: the sustained rate and the latencies in ms. */
+  record Result(
+      double storedPerSecond,
+      double transitP99Ms,
+      double alertP50Ms,
+      double alertP99Ms,
+      int alerts,
+      double resolvedP50Ms,
+      double resolvedP99Ms) {}
 
   private static final int STATIONS_PER_GATEWAY = 50;
   private static final int BREACHING_PER_GATEWAY = 5;
@@ -88,11 +104,22 @@ public final class AlertLatencyBench implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    Path dir = Files.createTempDirectory("outfall-bench-alerts");
+    try (BenchDatabase.Running db = database.start(dir);
+        BenchBroker.Running running = broker.start(dir)) {
+      run(running, db, dir);
+    }
+    return 0;
+  }
+
+  /** One run on the given broker and database server; prints as it goes. */
+  Result run(BenchBroker.Running running, BenchDatabase.Running db, Path dir) throws Exception {
+    published.clear();
+    transited.clear();
     // One batch per gateway per tick, every reading of every station at the tick's timestamp.
     int perTick = STATIONS_PER_GATEWAY * PARAMETERS.length * gateways;
     long tickMs = Math.max(20, Math.round(1000.0 * perTick / rate));
-    Path dir = Files.createTempDirectory("outfall-bench-alerts");
-    Path permits = Files.createDirectories(dir.resolve("permits"));
+    Path permits = Files.createDirectories(dir.resolve("alert-permits"));
     for (int g = 0; g < gateways; g++)
       for (int s = 0; s < STATIONS_PER_GATEWAY; s++)
         Files.writeString(
@@ -101,16 +128,17 @@ public final class AlertLatencyBench implements Callable<Integer> {
                 + station(g, s)
                 + "\nstandard: QCVN 40:2011/BTNMT\ncolumn: B\nkq: 1\nkf: 1\n"
                 + "parameters: [COD, TSS, NH4_N, pH]\naveraging: PT10S\n");
-    try (EmbeddedDatabase pg = EmbeddedDatabase.start(dir.resolve("pg"), 0);
-        BenchBroker.Running running = broker.start(dir)) {
-      String url = running.url();
-      String jdbc = pg.jdbcUrl("bench_alerts");
-      Settings settings =
-          BenchCommand.benchIngest(jdbc, url, "bench-alerts-ingest")
-              .with(Setting.ALERTS_PERMITS_DIR, permits.toString());
+    String url = running.url();
+    String jdbc = db.newDatabase("bench_alerts");
+    Settings settings =
+        BenchCommand.benchIngest(db, jdbc, url, "bench-alerts-ingest")
+            .with(Setting.ALERTS_PERMITS_DIR, permits.toString());
+    try (IngestServer server = IngestServer.start(settings);
+        Connection listen = DriverManager.getConnection(jdbc, db.user(), db.password())) {
       System.out.printf(
           "outfall bench-alerts: %,d readings/s (%d gateways x %d stations x %d parameters every"
-              + " %d ms), %d stations alternating breach/compliant %d s windows, broker %s%n",
+              + " %d ms), %d stations alternating breach/compliant %d s windows, broker %s,"
+              + " %s%n",
           perTick * 1000 / tickMs,
           gateways,
           STATIONS_PER_GATEWAY,
@@ -118,83 +146,87 @@ public final class AlertLatencyBench implements Callable<Integer> {
           tickMs,
           gateways * BREACHING_PER_GATEWAY,
           WINDOW_MS / 1000,
-          running.label());
-      try (IngestServer server = IngestServer.start(settings);
-          Connection listen = DriverManager.getConnection(jdbc, "postgres", "")) {
-        try (var st = listen.createStatement()) {
-          st.execute("LISTEN outfall_alerts");
-        }
-        MqttClient baseline = transitSubscriber(url);
-        List<MqttAsyncClient> clients = new ArrayList<>();
-        for (int g = 0; g < gateways; g++) clients.add(connect(url, "bench-alerts-gw" + g));
-        ScheduledExecutorService ticker = Executors.newScheduledThreadPool(2);
-        ReadingsCodec codec = new ReadingsCodec();
-        SplittableRandom random = new SplittableRandom(7);
-        // Timestamps advance by exactly one tick per run, whatever the scheduler's jitter.
-        long first = (System.currentTimeMillis() / tickMs + 1) * tickMs;
-        AtomicLong next = new AtomicLong(first);
-        ticker.scheduleAtFixedRate(
-            () -> publishTick(clients, codec, random, next.getAndAdd(tickMs)),
-            first - System.currentTimeMillis(),
-            tickMs,
-            TimeUnit.MILLISECONDS);
-
-        long warmUpEnd = System.currentTimeMillis() + 20_000;
-        long end = warmUpEnd + seconds * 1000L;
-        ReadingQueries q = new ReadingQueries(server.database().dataSource());
-        long storedAtStart = -1;
-        List<Long> opened = new ArrayList<>();
-        List<Long> resolved = new ArrayList<>();
-        int unmatched = 0;
-        PGConnection pgc = listen.unwrap(PGConnection.class);
-        while (System.currentTimeMillis() < end) {
-          if (storedAtStart < 0 && System.currentTimeMillis() >= warmUpEnd)
-            storedAtStart = q.count();
-          PGNotification[] notes = pgc.getNotifications(500);
-          long now = System.nanoTime();
-          if (notes == null || System.currentTimeMillis() < warmUpEnd) continue;
-          for (PGNotification n : notes) {
-            JsonObject a = new JsonObject(n.getParameter());
-            if (!"breach".equals(a.getString("kind"))) continue;
-            // Opened at the end of the first breaching window; resolved when the compliant window
-            // that follows closes: either way by the first reading at the next window boundary.
-            long boundary = a.getLong("at") + WINDOW_MS;
-            long[] pub = published.get(boundary);
-            int g = gatewayOf(a.getString("station"));
-            if (pub == null || pub[g] == 0) {
-              unmatched++;
-              continue;
-            }
-            ("opened".equals(a.getString("event")) ? opened : resolved).add(now - pub[g]);
-          }
-        }
-        long stored = q.count() - storedAtStart;
-        ticker.shutdownNow();
-        for (MqttAsyncClient c : clients) c.disconnectForcibly(1000);
-        baseline.disconnectForcibly(1000);
-
-        List<Long> transit = new ArrayList<>();
-        for (var e : transited.entrySet()) {
-          if (e.getKey() < warmUpEnd || e.getKey() >= end - 1000) continue;
-          long[] pub = published.get(e.getKey());
-          for (int g = 0; g < gateways; g++)
-            if (pub != null && pub[g] != 0 && e.getValue()[g] != 0)
-              transit.add(e.getValue()[g] - pub[g]);
-        }
-        System.out.printf(
-            "  sustained: %,d readings stored in %d s = %,.0f readings/s%n",
-            stored, seconds, stored / (double) seconds);
-        double base = report("mqtt transit (baseline, publish -> subscriber)", transit);
-        double open = report("publish -> breach alert committed", opened);
-        report("publish -> breach resolved committed", resolved);
-        if (unmatched > 0)
-          System.out.printf("  %d alert changes not matched to a publish%n", unmatched);
-        System.out.printf(
-            "  breach alert p99 / mqtt transit p99 = %.1f   (goal: alert p99 < 50 ms)%n",
-            open / base);
+          running.label(),
+          db.label(jdbc));
+      try (var st = listen.createStatement()) {
+        st.execute("LISTEN outfall_alerts");
       }
+      MqttClient baseline = transitSubscriber(url);
+      List<MqttAsyncClient> clients = new ArrayList<>();
+      for (int g = 0; g < gateways; g++) clients.add(connect(url, "bench-alerts-gw" + g));
+      ScheduledExecutorService ticker = Executors.newScheduledThreadPool(2);
+      ReadingsCodec codec = new ReadingsCodec();
+      SplittableRandom random = new SplittableRandom(7);
+      // Timestamps advance by exactly one tick per run, whatever the scheduler's jitter.
+      long first = (System.currentTimeMillis() / tickMs + 1) * tickMs;
+      AtomicLong next = new AtomicLong(first);
+      ticker.scheduleAtFixedRate(
+          () -> publishTick(clients, codec, random, next.getAndAdd(tickMs)),
+          first - System.currentTimeMillis(),
+          tickMs,
+          TimeUnit.MILLISECONDS);
+
+      long warmUpEnd = System.currentTimeMillis() + warmUpSeconds * 1000L;
+      long end = warmUpEnd + seconds * 1000L;
+      ReadingQueries q = new ReadingQueries(server.database().dataSource());
+      long storedAtStart = -1;
+      List<Long> opened = new ArrayList<>();
+      List<Long> resolved = new ArrayList<>();
+      int unmatched = 0;
+      PGConnection pgc = listen.unwrap(PGConnection.class);
+      while (System.currentTimeMillis() < end) {
+        if (storedAtStart < 0 && System.currentTimeMillis() >= warmUpEnd) storedAtStart = q.count();
+        PGNotification[] notes = pgc.getNotifications(500);
+        long now = System.nanoTime();
+        if (notes == null || System.currentTimeMillis() < warmUpEnd) continue;
+        for (PGNotification n : notes) {
+          JsonObject a = new JsonObject(n.getParameter());
+          if (!"breach".equals(a.getString("kind"))) continue;
+          // Opened at the end of the first breaching window; resolved when the compliant window
+          // that follows closes: either way by the first reading at the next window boundary.
+          long boundary = a.getLong("at") + WINDOW_MS;
+          long[] pub = published.get(boundary);
+          int g = gatewayOf(a.getString("station"));
+          if (pub == null || pub[g] == 0) {
+            unmatched++;
+            continue;
+          }
+          ("opened".equals(a.getString("event")) ? opened : resolved).add(now - pub[g]);
+        }
+      }
+      long stored = q.count() - storedAtStart;
+      ticker.shutdownNow();
+      for (MqttAsyncClient c : clients) c.disconnectForcibly(1000);
+      baseline.disconnectForcibly(1000);
+
+      List<Long> transit = new ArrayList<>();
+      for (var e : transited.entrySet()) {
+        if (e.getKey() < warmUpEnd || e.getKey() >= end - 1000) continue;
+        long[] pub = published.get(e.getKey());
+        for (int g = 0; g < gateways; g++)
+          if (pub != null && pub[g] != 0 && e.getValue()[g] != 0)
+            transit.add(e.getValue()[g] - pub[g]);
+      }
+      System.out.printf(
+          "  sustained: %,d readings stored in %d s = %,.0f readings/s%n",
+          stored, seconds, stored / (double) seconds);
+      double[] base = report("mqtt transit (baseline, publish -> subscriber)", transit);
+      double[] open = report("publish -> breach alert committed", opened);
+      double[] closed = report("publish -> breach resolved committed", resolved);
+      if (unmatched > 0)
+        System.out.printf("  %d alert changes not matched to a publish%n", unmatched);
+      System.out.printf(
+          "  breach alert p99 / mqtt transit p99 = %.1f   (goal: alert p99 < 50 ms)%n",
+          open[1] / base[1]);
+      return new Result(
+          stored / (double) seconds,
+          base[1],
+          open[0],
+          open[1],
+          opened.size(),
+          closed[0],
+          closed[1]);
     }
-    return 0;
   }
 
   private void publishTick(
@@ -264,11 +296,11 @@ public final class AlertLatencyBench implements Callable<Integer> {
     return Integer.parseInt(station.substring(2, 4));
   }
 
-  /** Prints count and percentiles in ms; returns p99 in ms. */
-  private static double report(String what, List<Long> nanos) {
+  /** Prints count and percentiles in ms; returns {p50, p99} in ms. */
+  private static double[] report(String what, List<Long> nanos) {
     if (nanos.isEmpty()) {
       System.out.printf("  %-48s no samples%n", what);
-      return Double.NaN;
+      return new double[] {Double.NaN, Double.NaN};
     }
     long[] v = nanos.stream().mapToLong(Long::longValue).toArray();
     Arrays.sort(v);
@@ -276,7 +308,7 @@ public final class AlertLatencyBench implements Callable<Integer> {
     System.out.printf(
         "  %-48s n=%5d  p50 %6.1f ms  p95 %6.1f ms  p99 %6.1f ms  max %6.1f ms%n",
         what, v.length, p50, p95, p99, v[v.length - 1] / 1e6);
-    return p99;
+    return new double[] {p50, p99};
   }
 
   private static double pct(long[] sorted, double q) {

@@ -1,7 +1,7 @@
 package io.outfall.app.bench;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.outfall.app.embedded.EmbeddedDatabase;
+import io.outfall.compliance.parameters.ParameterCatalog;
 import io.outfall.ingest.IngestServer;
 import io.outfall.ingest.config.Setting;
 import io.outfall.ingest.config.Settings;
@@ -12,15 +12,23 @@ import io.outfall.ingest.intake.ReadingWriter;
 import io.outfall.ingest.intake.StationDirectory;
 import io.outfall.ingest.readings.ReadingQueries;
 import io.outfall.ingest.storage.Database;
+import io.outfall.protocol.Reading;
 import io.outfall.protocol.Topics;
 import io.outfall.protocol.transport.MessageCallback;
 import io.outfall.protocol.transport.MqttConnect;
+import io.vertx.core.json.JsonObject;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
@@ -28,26 +36,45 @@ import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * Measures the ingest pipeline on this machine against two baselines run in the same process, on
- * the same embedded broker and database, with the same readings: MQTT alone (publish to a
- * subscriber that stores nothing) and storage alone (the writer fed directly, no MQTT). Machines
- * here are noisy, so the ratios are the figures to compare between runs, not the absolute rates.
+ * Measures the ingest pipeline on this machine against what the machine can do, all in one run, on
+ * the same broker and database server, with the same readings:
+ *
+ * <ul>
+ *   <li><b>mqtt only</b>: publish to a subscriber that stores nothing;
+ *   <li><b>copy ceiling</b>: the readings {@code COPY}ed straight into the readings table (no
+ *       validation, no queue, no aggregates): what the database can absorb;
+ *   <li><b>limit</b>: 1 / (1 / mqtt only + 1 / copy ceiling), what a pipeline that both carries and
+ *       stores can reach when the two share the cores;
+ *   <li><b>storage only</b>: the writer fed directly (validation, aggregates, queue; no MQTT);
+ *   <li><b>pipeline</b>: publish → validate → store → acknowledge, through a whole ingest;
+ *   <li><b>publish → alert</b>: p50/p99 at a steady 10,000 readings/s ({@link AlertLatencyBench},
+ *       shortened), and the heap's peak while the pipeline and the alert run go.
+ * </ul>
+ *
+ * Machines here are noisy, so the ratios (pipeline / limit, storage / copy ceiling) are the figures
+ * to compare between runs, not the absolute rates. {@code --format json} ends the output with one
+ * JSON line of every figure and what it ran on.
  */
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    description = "Measure ingest throughput against MQTT-only and storage-only baselines.")
+    description = {
+      "Measure ingest throughput and publish-to-alert latency against what this machine can do:",
+      "MQTT alone, a plain COPY into the readings table, and their combined limit."
+    })
 public final class BenchCommand implements Callable<Integer> {
   @Option(
       names = "--readings",
-      defaultValue = "1000000",
-      description = "readings per run (default: ${DEFAULT-VALUE})")
-  int readings;
+      description = "readings per run (default: 1,000,000; 200,000 with --quick)")
+  Integer readings;
 
   @Option(
       names = "--batch",
@@ -67,35 +94,203 @@ public final class BenchCommand implements Callable<Integer> {
       description = "messages in flight per gateway (default: ${DEFAULT-VALUE})")
   int window;
 
+  @Option(
+      names = "--alert-seconds",
+      description = "measured seconds of the publish -> alert run (default 60; 25 with --quick)")
+  Integer alertSeconds;
+
+  @Option(names = "--quick", description = "a smaller run: under 3 minutes in all")
+  boolean quick;
+
+  @Option(
+      names = "--format",
+      defaultValue = "text",
+      description = "text, or json: the last line is one JSON object (default: ${DEFAULT-VALUE})")
+  String format;
+
   @Mixin BenchBroker broker;
+  @Mixin BenchDatabase database;
 
   @Override
   public Integer call() throws Exception {
-    int perGateway = readings / gateways / batch;
+    if (!format.equals("text") && !format.equals("json"))
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "--format must be text or json, got '" + format + "'");
+    int n = readings != null ? readings : quick ? 200_000 : 1_000_000;
+    int perGateway = n / gateways / batch;
     long total = (long) perGateway * batch * gateways;
     long base = System.currentTimeMillis() - Duration.ofDays(30).toMillis();
     Path dir = Files.createTempDirectory("outfall-bench");
-    try (EmbeddedDatabase pg = EmbeddedDatabase.start(dir.resolve("pg"), 0);
+    HeapPeak heap = new HeapPeak();
+    try (BenchDatabase.Running db = database.start(dir);
         BenchBroker.Running running = broker.start(dir)) {
       String url = running.url();
+      String storageDb = db.newDatabase("bench_storage");
+      // migrated first, so that the label says whether readings is a TimescaleDB hypertable
+      Database.open(storageDb, db.user(), db.password(), 2, Duration.ofSeconds(30)).close();
+      String dbLabel = db.label(storageDb);
       System.out.printf(
-          "outfall bench: %,d readings, %d per message, %d gateways, %d in flight each, broker %s%n",
-          total, batch, gateways, window, running.label());
+          "outfall bench: %,d readings, %d per message, %d gateways, %d in flight each, broker %s,"
+              + " %s%n",
+          total, batch, gateways, window, running.label(), dbLabel);
       double mqtt = rate(total, mqttOnly(url, perGateway, base));
       System.out.printf(
           "  mqtt only    (publish -> subscriber, nothing stored): %,10.0f readings/s%n", mqtt);
-      double storage = rate(total, storageOnly(pg.jdbcUrl("bench_storage"), perGateway, base));
+      double copy = rate(total, copyCeiling(db, db.newDatabase("bench_copy"), perGateway, base));
       System.out.printf(
-          "  storage only (validate + COPY + insert, no MQTT):     %,10.0f readings/s%n", storage);
-      double pipeline = rate(total, pipeline(url, pg.jdbcUrl("bench_pipeline"), perGateway, base));
+          "  copy ceiling (COPY into readings, nothing else):      %,10.0f readings/s%n", copy);
+      double limit = 1 / (1 / mqtt + 1 / copy);
+      System.out.printf(
+          "  limit        (1 / (1/mqtt only + 1/copy ceiling)):    %,10.0f readings/s%n", limit);
+      double storage = rate(total, storageOnly(db, storageDb, perGateway, base));
+      System.out.printf(
+          "  storage only (validate + COPY + merge, no MQTT):      %,10.0f readings/s%n", storage);
+      heap.start();
+      double pipeline =
+          rate(total, pipeline(db, url, db.newDatabase("bench_pipeline"), perGateway, base));
       System.out.printf(
           "  pipeline     (publish -> validate -> stored -> ack):   %,10.0f readings/s%n",
           pipeline);
+      AlertLatencyBench alerts = new AlertLatencyBench();
+      alerts.rate = 10_000;
+      alerts.gateways = 10;
+      // windows of 10 s alternate breach and compliant: 25 s hold at least one of each
+      alerts.warmUpSeconds = quick ? 5 : 10;
+      alerts.seconds = alertSeconds != null ? alertSeconds : quick ? 25 : 60;
+      AlertLatencyBench.Result alert = alerts.run(running, db, dir);
+      long heapPeak = heap.stop();
       System.out.printf(
-          "  pipeline / storage only = %.2f   pipeline / mqtt only = %.2f%n",
-          pipeline / storage, pipeline / mqtt);
+          "  pipeline / limit = %.2f (goal 0.7)   storage only / copy ceiling = %.2f (goal 0.5)"
+              + "   pipeline / storage only = %.2f   pipeline / mqtt only = %.2f%n",
+          pipeline / limit, storage / copy, pipeline / storage, pipeline / mqtt);
+      System.out.printf(
+          "  publish -> alert p50 %.1f ms, p99 %.1f ms (goal p99 50 ms); heap peak %d MB during"
+              + " the pipeline and alert runs (this JVM: ingest and load generator)%n",
+          alert.alertP50Ms(), alert.alertP99Ms(), heapPeak);
+      if (format.equals("json")) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("at", Instant.now().toString());
+        out.put("readings", total);
+        out.put("mqtt_only_readings_per_s", Math.round(mqtt));
+        out.put("copy_ceiling_readings_per_s", Math.round(copy));
+        out.put("limit_readings_per_s", Math.round(limit));
+        out.put("storage_only_readings_per_s", Math.round(storage));
+        out.put("pipeline_readings_per_s", Math.round(pipeline));
+        out.put("pipeline_to_limit", round(pipeline / limit));
+        out.put("storage_to_copy_ceiling", round(storage / copy));
+        out.put("alert_rate_readings_per_s", Math.round(alert.storedPerSecond()));
+        out.put("alert_p50_ms", round(alert.alertP50Ms()));
+        out.put("alert_p99_ms", round(alert.alertP99Ms()));
+        out.put("alert_samples", alert.alerts());
+        out.put("resolved_p50_ms", round(alert.resolvedP50Ms()));
+        out.put("resolved_p99_ms", round(alert.resolvedP99Ms()));
+        out.put("mqtt_transit_p99_ms", round(alert.transitP99Ms()));
+        out.put("heap_peak_mb", heapPeak);
+        out.put("broker", running.label());
+        out.put("database", dbLabel);
+        out.put("cores", Runtime.getRuntime().availableProcessors());
+        out.put("java", Runtime.version().toString());
+        out.put("max_heap_mb", Runtime.getRuntime().maxMemory() >> 20);
+        System.out.println(new JsonObject(out).encode());
+      }
+    } finally {
+      heap.stop();
     }
     return 0;
+  }
+
+  /**
+   * The same readings as the other runs, {@code COPY}ed into the readings table of a migrated
+   * database in one statement: no validation, no queue, no aggregates, no conflict handling. The
+   * rows are built before the clock starts.
+   */
+  private long copyCeiling(BenchDatabase.Running server, String jdbcUrl, int perGateway, long base)
+      throws Exception {
+    ParameterCatalog catalog = ParameterCatalog.shipped();
+    try (Database db =
+            Database.open(jdbcUrl, server.user(), server.password(), 2, Duration.ofSeconds(30));
+        Connection c = db.dataSource().getConnection()) {
+      StringBuilder rows = new StringBuilder(perGateway * batch * gateways * 48);
+      for (int g = 0; g < gateways; g++) {
+        LoadGateway gw = new LoadGateway("bench-copy", "gw" + g);
+        int stationId;
+        try (var st = c.createStatement()) {
+          st.execute("INSERT INTO sites (code) VALUES ('bench-copy') ON CONFLICT DO NOTHING");
+          try (var rs =
+              st.executeQuery(
+                  "INSERT INTO stations (code, site_id, gateway) SELECT '"
+                      + gw.station()
+                      + "', id, 'gw"
+                      + g
+                      + "' FROM sites WHERE code = 'bench-copy' RETURNING id")) {
+            rs.next();
+            stationId = rs.getInt(1);
+          }
+        }
+        for (int i = 0; i < perGateway; i++)
+          for (Reading r : gw.batch(i, batch, base).readings())
+            rows.append(stationId)
+                .append('\t')
+                .append(catalog.byCode(r.parameter()).id())
+                .append('\t')
+                .append(Instant.ofEpochMilli(r.timestampMs()))
+                .append('\t')
+                .append(r.value())
+                .append("\t0\n");
+      }
+      byte[] bytes = rows.toString().getBytes(StandardCharsets.US_ASCII);
+      rows = null;
+      long start = System.nanoTime();
+      CopyIn copy =
+          c.unwrap(PGConnection.class)
+              .getCopyAPI()
+              .copyIn("COPY readings (station_id, parameter_id, ts, value, status) FROM STDIN");
+      for (int off = 0; off < bytes.length; off += 1 << 20)
+        copy.writeToCopy(bytes, off, Math.min(1 << 20, bytes.length - off));
+      long copied = copy.endCopy();
+      long took = System.nanoTime() - start;
+      if (copied != (long) perGateway * batch * gateways)
+        throw new IllegalStateException("COPY stored " + copied + " rows");
+      return took;
+    }
+  }
+
+  /** The largest heap in use, sampled every 20 ms while running. */
+  private static final class HeapPeak {
+    private volatile boolean running;
+    private volatile long peak;
+    private Thread thread;
+
+    void start() {
+      running = true;
+      thread =
+          new Thread(
+              () -> {
+                var memory = ManagementFactory.getMemoryMXBean();
+                while (running) {
+                  peak = Math.max(peak, memory.getHeapMemoryUsage().getUsed());
+                  try {
+                    Thread.sleep(20);
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                }
+              },
+              "bench-heap-peak");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    /** Stops sampling; the peak in MB. */
+    long stop() {
+      running = false;
+      return peak >> 20;
+    }
+  }
+
+  /** Two decimals; null for a figure not measured (no samples). */
+  private static Double round(double v) {
+    return Double.isNaN(v) ? null : Math.round(v * 100) / 100.0;
   }
 
   private long mqttOnly(String url, int perGateway, long base) throws Exception {
@@ -117,8 +312,10 @@ public final class BenchCommand implements Callable<Integer> {
     return took;
   }
 
-  private long storageOnly(String jdbcUrl, int perGateway, long base) throws Exception {
-    try (Database db = Database.open(jdbcUrl, "postgres", "", 4, Duration.ofSeconds(30))) {
+  private long storageOnly(BenchDatabase.Running server, String jdbcUrl, int perGateway, long base)
+      throws Exception {
+    try (Database db =
+        Database.open(jdbcUrl, server.user(), server.password(), 4, Duration.ofSeconds(30))) {
       var registry = new SimpleMeterRegistry();
       var metrics = new MicrometerIntakeMetrics(registry);
       var validator =
@@ -158,9 +355,11 @@ public final class BenchCommand implements Callable<Integer> {
     }
   }
 
-  private long pipeline(String url, String jdbcUrl, int perGateway, long base) throws Exception {
+  private long pipeline(
+      BenchDatabase.Running db, String url, String jdbcUrl, int perGateway, long base)
+      throws Exception {
     Settings s =
-        benchIngest(jdbcUrl, url, "bench-ingest")
+        benchIngest(db, jdbcUrl, url, "bench-ingest")
             .with(Setting.MQTT_RECEIVE_MAXIMUM, window * gateways);
     try (IngestServer server = IngestServer.start(s)) {
       ReadingQueries q = new ReadingQueries(server.database().dataSource());
@@ -189,12 +388,14 @@ public final class BenchCommand implements Callable<Integer> {
     CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
   }
 
-  /** An ingest for one benchmark run, on the embedded database, with HTTP on a free port. */
-  static Settings benchIngest(String jdbcUrl, String mqttUrl, String clientId) {
+  /** An ingest for one benchmark run, on the run's database server, with HTTP on a free port. */
+  static Settings benchIngest(
+      BenchDatabase.Running server, String jdbcUrl, String mqttUrl, String clientId) {
     return Settings.defaults()
         .with(Setting.REGISTRY_UNREGISTERED_STATIONS, "register")
         .with(Setting.DB_URL, jdbcUrl)
-        .with(Setting.DB_USER, "postgres")
+        .with(Setting.DB_USER, server.user())
+        .with(Setting.DB_PASSWORD, server.password())
         .with(Setting.MQTT_URL, mqttUrl)
         .with(Setting.MQTT_CLIENT_ID, clientId)
         // Its own share group and no session left behind: on a broker that outlives the run
