@@ -70,6 +70,11 @@ public final class ComplianceEngine implements AutoCloseable {
   /** How often measured sampling plans are looked at again. */
   private static final long PLAN_CHECK_NANOS = Duration.ofMinutes(15).toNanos();
 
+  /** How often unacknowledged breaches are escalated and firing alerts re-sent. */
+  private static final Duration SWEEP_EVERY = Duration.ofSeconds(30);
+
+  private Instant lastSweep;
+
   // Alertmanager forgets a firing alert an hour after it was last sent (its endsAt).
   private static final Duration RESEND = Duration.ofMinutes(20);
 
@@ -235,26 +240,40 @@ public final class ComplianceEngine implements AutoCloseable {
                     sink),
                 sink));
       }
+      Instant from = Instant.now().minus(REPLAY);
+      // Queued readings older than the replay (a backlog being drained when the last leader
+      // stopped) are judged again from where they start, not dropped with the queue.
+      try (var ps =
+          c.prepareStatement(
+              "INSERT INTO evaluation_late (station, from_ts) SELECT s.code, min(q.ts)"
+                  + " FROM evaluation_queue q JOIN stations s ON s.id = q.station_id"
+                  + " WHERE q.ts < ? GROUP BY s.code ON CONFLICT (station) DO UPDATE SET"
+                  + " from_ts = least(evaluation_late.from_ts, excluded.from_ts), updated_at = now()")) {
+        ps.setTimestamp(1, Timestamp.from(from));
+        ps.executeUpdate();
+      }
       try (var st = c.createStatement()) {
         st.executeUpdate("DELETE FROM evaluation_queue");
       }
-      Instant from = Instant.now().minus(REPLAY);
       long replayed = 0;
       for (var e : stations.entrySet()) {
         replayed += replay(c, e.getKey(), e.getValue().evaluator(), from);
         e.getValue().evaluator().advanceTo(Instant.now());
       }
       int open = reconcile(c);
+      int waiting = loadLate(c);
       c.commit();
       for (Evaluated ev : stations.values()) {
         ev.sink().replaying = false;
         ev.sink().closedInReplay.clear();
       }
       log.info(
-          "compliance engine: {} stations with permits, {} readings replayed, {} episodes going on",
+          "compliance engine: {} stations with permits, {} readings replayed, {} episodes going on,"
+              + " {} stations with late readings to judge again",
           stations.size(),
           replayed,
-          open);
+          open,
+          waiting);
     }
     onCommit.run();
   }
@@ -276,6 +295,43 @@ public final class ComplianceEngine implements AutoCloseable {
               reading(station, rs.getShort(1), rs.getLong(2), rs.getDouble(3), rs.getShort(4)));
           n++;
         }
+      }
+    }
+    return n;
+  }
+
+  /** Records, in the draining transaction, from when each station has late readings to judge. */
+  private static void noteLate(Connection c, Map<String, Long> lateFrom) throws SQLException {
+    if (lateFrom.isEmpty()) return;
+    try (var ps =
+        c.prepareStatement(
+            "INSERT INTO evaluation_late (station, from_ts) VALUES (?, ?) ON CONFLICT (station)"
+                + " DO UPDATE SET from_ts = least(evaluation_late.from_ts, excluded.from_ts),"
+                + " updated_at = now()")) {
+      for (var e : lateFrom.entrySet()) {
+        ps.setString(1, e.getKey());
+        ps.setTimestamp(2, new Timestamp(e.getValue()));
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+  }
+
+  /**
+   * The late readings a previous leader (or this one before a restart) had not judged again yet:
+   * due at once, since nothing more of them is arriving here.
+   */
+  private int loadLate(Connection c) throws SQLException {
+    long due = System.nanoTime() - settings.windowGrace().toNanos() - REJUDGE_EVERY_NANOS;
+    int n = 0;
+    try (var st = c.createStatement();
+        var rs =
+            st.executeQuery(
+                "SELECT station, (extract(epoch FROM from_ts) * 1000)::bigint FROM evaluation_late")) {
+      while (rs.next()) {
+        if (!stations.containsKey(rs.getString(1))) continue; // no permit now: nothing to judge
+        lateStations.put(rs.getString(1), new Late(rs.getLong(2), due));
+        n++;
       }
     }
     return n;
@@ -319,6 +375,10 @@ public final class ComplianceEngine implements AutoCloseable {
             && alerts.recordPast(c, e, standardAt(old.schedule(), e.start())) != null) recorded++;
       stations.put(station, new Evaluated(old.permitVersion(), old.schedule(), evaluator, sink));
       reconcile(c, station, "no longer the case when judged again with late readings");
+      try (var ps = c.prepareStatement("DELETE FROM evaluation_late WHERE station = ?")) {
+        ps.setString(1, station);
+        ps.executeUpdate();
+      }
       c.commit();
       log.info(
           "compliance engine: {} judged again for late readings from {} ({} readings replayed,"
@@ -398,6 +458,7 @@ public final class ComplianceEngine implements AutoCloseable {
         }
         readings.sort(Comparator.comparingLong(Reading::timestampMs));
         long arrived = System.nanoTime();
+        Map<String, Long> lateFrom = new HashMap<>();
         for (Reading r : readings) {
           Evaluated ev = stations.get(r.station());
           ev.sink().connection = c;
@@ -408,8 +469,10 @@ public final class ComplianceEngine implements AutoCloseable {
             Late l = lateStations.get(r.station());
             if (l == null) lateStations.put(r.station(), new Late(r.timestampMs(), arrived));
             else l.add(r.timestampMs(), arrived);
+            lateFrom.merge(r.station(), r.timestampMs(), Math::min);
           }
         }
+        noteLate(c, lateFrom);
         c.commit();
       } catch (SQLException | RuntimeException e) {
         if (!running) return; // shutting down: the interrupted statement is not a failure
@@ -431,7 +494,13 @@ public final class ComplianceEngine implements AutoCloseable {
         ev.sink().connection = c;
         ev.evaluator().advanceTo(clock(e.getKey(), ev.evaluator(), now));
       }
-      int queued = alerts.escalate(c, escalateAfter) + alerts.resendFiring(c, RESEND);
+      int queued = 0;
+      // Escalation counts in minutes and Alertmanager forgets in an hour: two queries over the
+      // alerts every 30 s are plenty, and the judging loop stays short.
+      if (lastSweep == null || !now.isBefore(lastSweep.plus(SWEEP_EVERY))) {
+        queued = alerts.escalate(c, escalateAfter) + alerts.resendFiring(c, RESEND);
+        lastSweep = now;
+      }
       c.commit();
       if (queued > 0) onCommit.run();
     }

@@ -122,12 +122,6 @@ class BacklogEvaluationIT {
   }
 
   private static ReadingsBatch window(String station, long base, int k, double value, long seq) {
-    long w = PermitWindows.WINDOW_MS;
-    List<Reading> readings = new ArrayList<>();
-    for (int i = 0; i < w / 1000; i++)
-      readings.add(
-          new Reading(
-              station, "COD", base + k * w + i * 1000L, value, "mg/L", DeviceStatus.MEASURING));
-    return new ReadingsBatch("it-backlog-gw", seq, System.currentTimeMillis(), readings);
+    return PermitWindows.window(station, "it-backlog-gw", base, k, value, seq);
   }
 }

@@ -22,6 +22,23 @@ import java.util.List;
  */
 final class PermitWindows {
   static final long WINDOW_MS = 5_000;
+
+  /** Window {@code k} after {@code base}: a COD reading of {@code value} every second of it. */
+  static ReadingsBatch window(
+      String station, String gateway, long base, int k, double value, long seq) {
+    List<Reading> readings = new ArrayList<>();
+    for (int i = 0; i < WINDOW_MS / 1000; i++)
+      readings.add(
+          new Reading(
+              station,
+              "COD",
+              base + k * WINDOW_MS + i * 1000L,
+              value,
+              "mg/L",
+              DeviceStatus.MEASURING));
+    return new ReadingsBatch(gateway, seq, System.currentTimeMillis(), readings);
+  }
+
   private static final HttpClient http = HttpClient.newHttpClient();
 
   final String station;
