@@ -1,5 +1,6 @@
 package io.outfall.ingest;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.outfall.compliance.parameters.ParameterCatalog;
 import io.outfall.compliance.standards.StandardsCatalog;
@@ -64,14 +65,17 @@ public final class IngestServer implements AutoCloseable {
   private final HttpServer http;
   private final Router router;
   private final int donreIntakePort;
+  private final MeterRegistry metrics;
 
   private IngestServer(
       List<AutoCloseable> stopOrder,
       Database database,
       HttpServer http,
       Router router,
-      int donreIntakePort) {
+      int donreIntakePort,
+      MeterRegistry metrics) {
     this.stopOrder = stopOrder;
+    this.metrics = metrics;
     this.database = database;
     this.http = http;
     this.router = router;
@@ -145,7 +149,7 @@ public final class IngestServer implements AutoCloseable {
             .build();
     Responder responder = new Responder(vertx, s.getInt(Setting.DB_POOL_SIZE));
     Alerting alerting =
-        alertsOn ? Alerting.start(s, database, catalog, standards, responder) : null;
+        alertsOn ? Alerting.start(s, database, catalog, standards, responder, registry) : null;
     GatewayFleet fleet =
         new GatewayFleet(
             s.get(Setting.MQTT_URL),
@@ -223,7 +227,7 @@ public final class IngestServer implements AutoCloseable {
     stopOrder.addAll(List.of(rollouts, fleet, dashboards, api, responder));
     stopOrder.add(() -> vertx.close().await());
     stopOrder.add(database);
-    return new IngestServer(stopOrder, database, http, router, regulator.intakePort());
+    return new IngestServer(stopOrder, database, http, router, regulator.intakePort(), registry);
   }
 
   public int httpPort() {
@@ -246,6 +250,11 @@ public final class IngestServer implements AutoCloseable {
 
   public Database database() {
     return database;
+  }
+
+  /** Its meters, as /metrics shows them: for benchmarks that break a latency down. */
+  public MeterRegistry metrics() {
+    return metrics;
   }
 
   /**

@@ -185,6 +185,10 @@ public final class BenchCommand implements Callable<Integer> {
         out.put("resolved_p50_ms", round(alert.resolvedP50Ms()));
         out.put("resolved_p99_ms", round(alert.resolvedP99Ms()));
         out.put("mqtt_transit_p99_ms", round(alert.transitP99Ms()));
+        out.put("writer_commit_p50_ms", round(alert.writerP50Ms()));
+        out.put("writer_commit_p99_ms", round(alert.writerP99Ms()));
+        out.put("engine_drain_p50_ms", round(alert.engineP50Ms()));
+        out.put("engine_drain_p99_ms", round(alert.engineP99Ms()));
         out.put("heap_peak_mb", heapPeak);
         out.put("broker", running.label());
         out.put("database", dbLabel);

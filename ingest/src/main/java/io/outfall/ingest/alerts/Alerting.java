@@ -1,5 +1,6 @@
 package io.outfall.ingest.alerts;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.outfall.compliance.evaluation.EvaluationSettings;
 import io.outfall.compliance.parameters.ParameterCatalog;
 import io.outfall.compliance.standards.ExceedanceBands;
@@ -50,7 +51,8 @@ public final class Alerting implements AutoCloseable {
       Database db,
       ParameterCatalog parameters,
       StandardsCatalog catalog,
-      Responder responder)
+      Responder responder,
+      MeterRegistry registry)
       throws Exception {
     PermitStore permits = new PermitStore(db.dataSource(), catalog);
     String permitsDir = s.get(Setting.ALERTS_PERMITS_DIR);
@@ -100,6 +102,7 @@ public final class Alerting implements AutoCloseable {
             ExceedanceBands.shipped(),
             evaluation,
             Duration.ofMinutes(s.getInt(Setting.ALERTS_ESCALATE_AFTER_MINUTES)),
+            new MicrometerComplianceMetrics(registry),
             dispatcher::wakeUp);
     engine.start();
     return new Alerting(

@@ -86,6 +86,7 @@ public final class ComplianceEngine implements AutoCloseable {
   private final EvaluationSettings settings;
   private final Duration escalateAfter;
   private final Runnable onCommit;
+  private final ComplianceMetrics metrics;
   private final Thread thread;
   private final Map<String, Evaluated> stations = new HashMap<>();
   private final Map<Integer, String> stationCodes = new HashMap<>();
@@ -131,7 +132,9 @@ public final class ComplianceEngine implements AutoCloseable {
       ExceedanceBands bands,
       EvaluationSettings settings,
       Duration escalateAfter,
+      ComplianceMetrics metrics,
       Runnable onCommit) {
+    this.metrics = metrics;
     this.ds = ds;
     this.permits = permits;
     this.alerts = alerts;
@@ -263,6 +266,7 @@ public final class ComplianceEngine implements AutoCloseable {
       int open = reconcile(c);
       int waiting = loadLate(c);
       c.commit();
+      metrics.lateStations(lateStations.size());
       for (Evaluated ev : stations.values()) {
         ev.sink().replaying = false;
         ev.sink().closedInReplay.clear();
@@ -359,6 +363,7 @@ public final class ComplianceEngine implements AutoCloseable {
     ComplianceEvaluator evaluator =
         new ComplianceEvaluator(old.schedule(), bands, settings, old.evaluator().plan(), sink);
     int recorded = 0;
+    long started = System.nanoTime();
     try (Connection c = ds.getConnection()) {
       c.setAutoCommit(false);
       c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
@@ -380,6 +385,8 @@ public final class ComplianceEngine implements AutoCloseable {
         ps.executeUpdate();
       }
       c.commit();
+      metrics.rejudged(replayed, System.nanoTime() - started);
+      metrics.lateStations(lateStations.size());
       log.info(
           "compliance engine: {} judged again for late readings from {} ({} readings replayed,"
               + " {} episodes found in them)",
@@ -440,6 +447,7 @@ public final class ComplianceEngine implements AutoCloseable {
     int batch;
     do {
       batch = 0;
+      long started = System.nanoTime();
       try (Connection c = ds.getConnection()) {
         c.setAutoCommit(false);
         List<Reading> readings = new ArrayList<>();
@@ -474,6 +482,8 @@ public final class ComplianceEngine implements AutoCloseable {
         }
         noteLate(c, lateFrom);
         c.commit();
+        if (batch > 0) metrics.drained(batch, System.nanoTime() - started);
+        if (!lateFrom.isEmpty()) metrics.lateStations(lateStations.size());
       } catch (SQLException | RuntimeException e) {
         if (!running) return; // shutting down: the interrupted statement is not a failure
         // The evaluators moved on but the transaction did not: start again from storage.

@@ -1,0 +1,29 @@
+package io.outfall.ingest.alerts;
+
+/**
+ * What the compliance engine reports about itself: how long judging a batch of newly stored
+ * readings takes (the engine's share of publish → alert), how many stations wait to be judged again
+ * for late readings, and what a re-judgement costs.
+ */
+public interface ComplianceMetrics {
+  /** A batch taken off the queue, judged and committed: its readings and how long it took. */
+  void drained(int readings, long nanos);
+
+  /** Stations whose late readings wait to be judged again. */
+  void lateStations(int stations);
+
+  /** A station judged again from storage: readings replayed and how long it took. */
+  void rejudged(long readings, long nanos);
+
+  ComplianceMetrics NONE =
+      new ComplianceMetrics() {
+        @Override
+        public void drained(int readings, long nanos) {}
+
+        @Override
+        public void lateStations(int stations) {}
+
+        @Override
+        public void rejudged(long readings, long nanos) {}
+      };
+}

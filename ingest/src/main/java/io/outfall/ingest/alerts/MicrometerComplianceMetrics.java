@@ -1,0 +1,57 @@
+package io.outfall.ingest.alerts;
+
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** {@link ComplianceMetrics} as Micrometer meters, exposed in Prometheus format. */
+public final class MicrometerComplianceMetrics implements ComplianceMetrics {
+  private final Timer drain;
+  private final DistributionSummary drainReadings;
+  private final AtomicInteger late = new AtomicInteger();
+  private final Timer rejudge;
+  private final DistributionSummary rejudgeReadings;
+
+  public MicrometerComplianceMetrics(MeterRegistry registry) {
+    drain =
+        Timer.builder("outfall.compliance.drain")
+            .description("Taking a batch of stored readings off the queue, judging it, committing")
+            .publishPercentileHistogram()
+            .register(registry);
+    drainReadings =
+        DistributionSummary.builder("outfall.compliance.drain.readings")
+            .description("Readings judged per batch")
+            .register(registry);
+    Gauge.builder("outfall.compliance.late.stations", late, AtomicInteger::get)
+        .description("Stations whose late readings wait to be judged again")
+        .register(registry);
+    rejudge =
+        Timer.builder("outfall.compliance.rejudge")
+            .description("Judging a station again from storage for its late readings")
+            .register(registry);
+    rejudgeReadings =
+        DistributionSummary.builder("outfall.compliance.rejudge.readings")
+            .description("Readings replayed per re-judgement")
+            .register(registry);
+  }
+
+  @Override
+  public void drained(int readings, long nanos) {
+    drain.record(nanos, TimeUnit.NANOSECONDS);
+    drainReadings.record(readings);
+  }
+
+  @Override
+  public void lateStations(int stations) {
+    late.set(stations);
+  }
+
+  @Override
+  public void rejudged(long readings, long nanos) {
+    rejudge.record(nanos, TimeUnit.NANOSECONDS);
+    rejudgeReadings.record(readings);
+  }
+}
