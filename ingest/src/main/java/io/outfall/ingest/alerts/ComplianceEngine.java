@@ -7,6 +7,7 @@ import io.outfall.compliance.evaluation.WindowResult;
 import io.outfall.compliance.parameters.ParameterCatalog;
 import io.outfall.compliance.permits.EffectiveLimits;
 import io.outfall.compliance.permits.PermitSchedule;
+import io.outfall.compliance.sampling.SamplingPlan;
 import io.outfall.compliance.standards.ExceedanceBands;
 import io.outfall.ingest.registry.SamplingPlans;
 import io.outfall.protocol.DeviceStatus;
@@ -21,6 +22,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -44,8 +46,8 @@ import org.slf4j.LoggerFactory;
  * <p>On becoming leader it rebuilds the evaluators from the last hours of stored readings and
  * reconciles the open alerts with what they say. Each evaluator counts completeness by its
  * station's sampling plan ({@link SamplingPlans}); a registry change ({@code NOTIFY
- * outfall_registry}) rebuilds at once, and plans measured from the stations' own readings are
- * looked at again every 15 minutes.
+ * outfall_registry}) rebuilds at once, and every station's plan is looked at again within 15
+ * minutes, a few stations a second.
  *
  * <p>Late readings: a gateway back from an outage sends live readings first and its backlog behind
  * them, so backlog readings arrive for windows already judged. When a station's late readings stop
@@ -67,8 +69,11 @@ public final class ComplianceEngine implements AutoCloseable {
   /** During a long backlog drain, a station with late readings is re-judged at most this often. */
   private static final long REJUDGE_EVERY_NANOS = 60_000_000_000L;
 
-  /** How often measured sampling plans are looked at again. */
-  private static final long PLAN_CHECK_NANOS = Duration.ofMinutes(15).toNanos();
+  /** How long a round of looking at every station's sampling plan again takes, spread evenly. */
+  private static final long PLAN_ROUND_SECONDS = Duration.ofMinutes(15).toSeconds();
+
+  /** Where the round of plan checks has got to. */
+  private int planCursor;
 
   /** How often unacknowledged breaches are escalated and firing alerts re-sent. */
   private static final Duration SWEEP_EVERY = Duration.ofSeconds(30);
@@ -172,7 +177,6 @@ public final class ComplianceEngine implements AutoCloseable {
         rebuild();
         long lastTick = 0;
         long lastPermitCheck = System.nanoTime();
-        long lastPlanCheck = System.nanoTime();
         while (running) {
           var notes = lock.unwrap(PGConnection.class).getNotifications(1_000); // NOTIFY or 1 s
           boolean permitNews =
@@ -186,15 +190,12 @@ public final class ComplianceEngine implements AutoCloseable {
           if (System.nanoTime() - lastTick > 1_000_000_000L) {
             tick(Instant.now());
             rejudgeLate();
+            checkPlans();
             lastTick = System.nanoTime();
           }
           if (permitNews || System.nanoTime() - lastPermitCheck > 10_000_000_000L) {
             if (permitsChanged()) rebuild();
             lastPermitCheck = System.nanoTime();
-          }
-          if (System.nanoTime() - lastPlanCheck > PLAN_CHECK_NANOS) {
-            if (plansChanged()) rebuild();
-            lastPlanCheck = System.nanoTime();
           }
         }
       } catch (SQLException | RuntimeException e) {
@@ -358,10 +359,20 @@ public final class ComplianceEngine implements AutoCloseable {
    * readings out of the queue (they are in the replay), and replaces its evaluator.
    */
   private void rejudge(String station, Instant lateFromTime) throws SQLException {
+    rejudge(
+        station,
+        lateFromTime,
+        stations.get(station).evaluator().plan(),
+        "judged again with late readings");
+  }
+
+  /** The same, counting completeness by {@code plan} from now on; {@code why} for the record. */
+  private void rejudge(String station, Instant lateFromTime, SamplingPlan plan, String why)
+      throws SQLException {
     Evaluated old = stations.get(station);
     Sink sink = new Sink(true);
     ComplianceEvaluator evaluator =
-        new ComplianceEvaluator(old.schedule(), bands, settings, old.evaluator().plan(), sink);
+        new ComplianceEvaluator(old.schedule(), bands, settings, plan, sink);
     int recorded = 0;
     long started = System.nanoTime();
     try (Connection c = ds.getConnection()) {
@@ -379,7 +390,7 @@ public final class ComplianceEngine implements AutoCloseable {
         if (!e.end().isBefore(lateFromTime)
             && alerts.recordPast(c, e, standardAt(old.schedule(), e.start())) != null) recorded++;
       stations.put(station, new Evaluated(old.permitVersion(), old.schedule(), evaluator, sink));
-      reconcile(c, station, "no longer the case when judged again with late readings");
+      reconcile(c, station, "no longer the case when " + why);
       try (var ps = c.prepareStatement("DELETE FROM evaluation_late WHERE station = ?")) {
         ps.setString(1, station);
         ps.executeUpdate();
@@ -388,9 +399,9 @@ public final class ComplianceEngine implements AutoCloseable {
       metrics.rejudged(replayed, System.nanoTime() - started);
       metrics.lateStations(lateStations.size());
       log.info(
-          "compliance engine: {} judged again for late readings from {} ({} readings replayed,"
-              + " {} episodes found in them)",
+          "compliance engine: {} {} from {} ({} readings replayed, {} episodes found in them)",
           station,
+          why,
           lateFromTime,
           replayed,
           recorded);
@@ -552,23 +563,60 @@ public final class ComplianceEngine implements AutoCloseable {
   }
 
   /**
-   * Whether a station's sampling plan is no longer the one its evaluator counts by: a station whose
-   * plan is measured from its own readings has none on its first day, and its analyzer may change
-   * cycle; a registry change is announced at once instead.
+   * Looks at the next few stations' sampling plans again (all of them every {@value
+   * #PLAN_ROUND_SECONDS} s, a few each second, so a thousand stations never stall the loop): a plan
+   * measured from a station's own readings is empty on its first day, and an analyzer may change
+   * cycle. A station whose plan changed is judged again from the last hours under the new plan.
+   * Registry changes do not wait for this: they are announced ({@code outfall_registry}).
    */
-  private boolean plansChanged() throws SQLException {
+  private void checkPlans() throws SQLException {
+    if (stations.isEmpty()) return;
+    List<String> codes = new ArrayList<>(stations.keySet());
+    codes.sort(null);
+    int perSecond = (int) Math.max(1, (codes.size() + PLAN_ROUND_SECONDS - 1) / PLAN_ROUND_SECONDS);
+    Instant now = Instant.now();
+    Map<String, SamplingPlan> changed = new LinkedHashMap<>();
     try (Connection c = ds.getConnection()) {
-      Instant now = Instant.now();
-      for (var e : stations.entrySet())
-        if (!SamplingPlans.of(c, e.getKey(), now).equals(e.getValue().evaluator().plan())) {
-          log.info(
-              "compliance engine: sampling plan of {} is now {}",
-              e.getKey(),
-              SamplingPlans.of(c, e.getKey(), now).toText());
-          return true;
-        }
-      return false;
+      for (int i = 0; i < perSecond && i < codes.size(); i++) {
+        String station = codes.get(planCursor++ % codes.size());
+        SamplingPlan plan = SamplingPlans.of(c, station, now);
+        if (!countsAlike(plan, stations.get(station).evaluator().plan()))
+          changed.put(station, plan);
+      }
     }
+    for (var e : changed.entrySet()) {
+      log.info(
+          "compliance engine: sampling plan of {} is now {}", e.getKey(), e.getValue().toText());
+      // late readings waiting for this station are judged in the same go
+      Late pending = lateStations.remove(e.getKey());
+      Instant from =
+          pending == null
+              ? now
+              : Instant.ofEpochMilli(Math.min(pending.fromMs, now.toEpochMilli()));
+      rejudge(e.getKey(), from, e.getValue(), "judged again under its new sampling plan");
+    }
+  }
+
+  /**
+   * Whether two plans judge a station alike: the same completeness slot and the same staleness for
+   * every parameter either names (a 1-second and a 4-minute interval are both counted in 5-minute
+   * slots and both stale after the setting's 30 minutes).
+   */
+  private boolean countsAlike(SamplingPlan a, SamplingPlan b) {
+    Set<String> keys = new HashSet<>(a.intervals().keySet());
+    keys.addAll(b.intervals().keySet());
+    keys.add("*");
+    for (String k : keys) {
+      if (!a.slot(k).equals(b.slot(k))) return false;
+      if (!staleness(a.intervalOrDefault(k)).equals(staleness(b.intervalOrDefault(k))))
+        return false;
+    }
+    return true;
+  }
+
+  private Duration staleness(Duration interval) {
+    Duration twice = interval.multipliedBy(2);
+    return twice.compareTo(settings.staleAfter()) > 0 ? twice : settings.staleAfter();
   }
 
   private void feed(ComplianceEvaluator evaluator, Reading r) {

@@ -78,7 +78,9 @@ public final class ComplianceReport {
       c.setReadOnly(true);
       // Completeness as the alerts and outfall check count it: slots of the station's plan, from
       // the slot of the first valid reading when the station began reporting inside the period.
-      SamplingPlan plan = plans.cached(c, station, to);
+      // the plan as it stands now, as the overview counts: a station's first hours are not held to
+      // the default before its own readings showed its interval
+      SamplingPlan plan = plans.cached(c, station, Instant.now());
       Map<Short, SlotMasks.Series> masks = new HashMap<>();
       SlotMasks.read(c, stationId, from, to).forEach((k, v) -> masks.put(k.parameterId(), v));
       Completeness.Share overall = Completeness.NONE;

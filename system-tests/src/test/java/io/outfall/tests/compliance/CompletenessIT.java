@@ -187,6 +187,49 @@ class CompletenessIT {
     }
   }
 
+  /**
+   * A station whose analyzer reports every 15 minutes, with no plan in the registry or its permit:
+   * its own readings show the interval, and once they do it is not held to 5-minute slots (4 of 12
+   * an hour would be 33 %), whatever the engine counted before it had seen them.
+   */
+  @Test
+  void aFifteenMinuteStationWithNoPlanIsCountedByItsOwnInterval() throws Exception {
+    String station = "IT-CMP-15";
+    var put = send("PUT", "/api/permits/" + station, "station: " + station + "\n" + PERMIT);
+    assertThat(put.status()).as(put.body()).isEqualTo(200);
+    Instant now = Instant.now();
+    Instant from = now.truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(4));
+    List<Reading> readings = new ArrayList<>();
+    int i = 0;
+    for (Instant t = from; !t.isAfter(now); t = t.plus(Duration.ofMinutes(15)), i++)
+      readings.add(
+          new Reading(
+              station, "COD", t.toEpochMilli(), 50 + i % 7, "mg/L", DeviceStatus.MEASURING));
+    publish(readings);
+    // the engine looks at each station's plan again within seconds here (a few stations): any
+    // low-completeness alert it raised before it knew the interval is resolved, none stays open
+    await()
+        .atMost(Duration.ofSeconds(40))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        lowCompleteness(station).stream()
+                            .map(a -> ((JsonObject) a).getString("state")))
+                    .allMatch("resolved"::equals));
+    Thread.sleep(3_000); // and it does not come back
+    assertThat(lowCompleteness(station).stream().map(a -> ((JsonObject) a).getString("state")))
+        .allMatch("resolved"::equals);
+    // the report counts its hours in 15-minute slots: 4 of 4
+    Instant hour = from.plus(Duration.ofHours(1));
+    JsonObject cod =
+        report(station, hour, hour.plus(Duration.ofHours(1)))
+            .getJsonArray("parameters")
+            .getJsonObject(0);
+    assertThat(cod.getLong("slot_minutes")).isEqualTo(15);
+    assertThat(cod.getLong("expected_slots")).isEqualTo(4);
+    assertThat(cod.getDouble("completeness")).isEqualTo(1.0);
+  }
+
   private static JsonObject report(String station, Instant from, Instant to) {
     var r =
         Probe.get(
