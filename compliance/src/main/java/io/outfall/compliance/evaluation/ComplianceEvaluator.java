@@ -76,8 +76,7 @@ public final class ComplianceEvaluator {
 
   /** How long without any reading before the station is stale. */
   public Duration staleAfter() {
-    Duration twice = plan.longest(series.keySet()).multipliedBy(2);
-    return twice.compareTo(settings.staleAfter()) > 0 ? twice : settings.staleAfter();
+    return plan.staleAfter(settings.staleAfter(), series.keySet());
   }
 
   /** The time of the latest reading seen, or null before the first. */

@@ -76,6 +76,16 @@ public record SamplingPlan(Map<String, Duration> intervals) {
   }
 
   /**
+   * How long a station reporting {@code parameters} may be silent before it counts as not
+   * reporting: twice the longest interval this plan gives them, never less than {@code floor} (the
+   * setting). The alerts' staleness and the overview's "no data" both use it.
+   */
+  public Duration staleAfter(Duration floor, Iterable<String> parameters) {
+    Duration twice = longest(parameters).multipliedBy(2);
+    return twice.compareTo(floor) > 0 ? twice : floor;
+  }
+
+  /**
    * A plan as written in a permit or the registry: {@code 5m} (every parameter), or a mapping
    * {@code {"*": 5m, COD: 15m}}; null or absent: no plan. Errors name {@code where}.
    */

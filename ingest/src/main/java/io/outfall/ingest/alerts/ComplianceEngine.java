@@ -608,15 +608,11 @@ public final class ComplianceEngine implements AutoCloseable {
     keys.add("*");
     for (String k : keys) {
       if (!a.slot(k).equals(b.slot(k))) return false;
-      if (!staleness(a.intervalOrDefault(k)).equals(staleness(b.intervalOrDefault(k))))
-        return false;
+      List<String> one = List.of(k);
+      Duration floor = settings.staleAfter();
+      if (!a.staleAfter(floor, one).equals(b.staleAfter(floor, one))) return false;
     }
     return true;
-  }
-
-  private Duration staleness(Duration interval) {
-    Duration twice = interval.multipliedBy(2);
-    return twice.compareTo(settings.staleAfter()) > 0 ? twice : settings.staleAfter();
   }
 
   private void feed(ComplianceEvaluator evaluator, Reading r) {

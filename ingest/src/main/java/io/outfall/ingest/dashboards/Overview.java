@@ -172,7 +172,7 @@ public final class Overview {
           share24 = share24.plus(e.getValue().share(day, now, plan, parameter));
           share30 = share30.plus(e.getValue().share(month, now, plan, parameter));
         }
-        Duration silentAfter = silentAfter(plan, reported);
+        Duration silentAfter = plan.staleAfter(SILENT_AFTER, reported);
         List<OpenAlert> alerts = open.getOrDefault(row.code(), List.of());
         Instant lastReading = last.get(row.id());
         boolean permit = permitted.contains(row.code());
@@ -294,12 +294,6 @@ public final class Overview {
       if (s.compliant()) compliant++;
     }
     return new Count(items.size(), counted, compliant, by);
-  }
-
-  /** Twice the longest interval the station's plan gives what it reports, at least 30 minutes. */
-  static Duration silentAfter(SamplingPlan plan, List<String> reported) {
-    Duration twice = plan.longest(reported).multipliedBy(2);
-    return twice.compareTo(SILENT_AFTER) > 0 ? twice : SILENT_AFTER;
   }
 
   private static List<ClusterRow> clusters(Connection c) throws SQLException {
