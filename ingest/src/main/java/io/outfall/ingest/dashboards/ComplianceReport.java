@@ -9,7 +9,6 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
@@ -81,8 +80,8 @@ public final class ComplianceReport {
       // the plan as it stands now, as the overview counts: a station's first hours are not held to
       // the default before its own readings showed its interval
       SamplingPlan plan = plans.cached(c, station, Instant.now());
-      Map<Short, SlotMasks.Series> masks = new HashMap<>();
-      SlotMasks.read(c, stationId, from, to).forEach((k, v) -> masks.put(k.parameterId(), v));
+      Map<String, SlotMasks.Series> masks =
+          SlotMasks.read(c, stationId, from, to).getOrDefault(stationId, Map.of());
       Completeness.Share overall = Completeness.NONE;
       List<ParameterMonth> params = new ArrayList<>();
       long all = 0;
@@ -90,8 +89,8 @@ public final class ComplianceReport {
       try (var ps =
           c.prepareStatement(
               "SELECT p.code, p.unit, sum(n), sum(n_valid), sum(n_calibrating), sum(n_fault),"
-                  + " sum(sum_valid) / nullif(sum(n_valid), 0), min(min_valid), max(max_valid),"
-                  + " p.id FROM readings_hourly h JOIN parameters p ON p.id = h.parameter_id"
+                  + " sum(sum_valid) / nullif(sum(n_valid), 0), min(min_valid), max(max_valid)"
+                  + " FROM readings_hourly h JOIN parameters p ON p.id = h.parameter_id"
                   + " WHERE station_id = ? AND hour >= ? AND hour < ? AND p.kind <> 'meter'"
                   + " GROUP BY p.id, p.code, p.unit ORDER BY p.id")) {
         ps.setInt(1, stationId);
@@ -100,7 +99,7 @@ public final class ComplianceReport {
         try (var rs = ps.executeQuery()) {
           while (rs.next()) {
             String parameter = rs.getString(1);
-            SlotMasks.Series series = masks.get(rs.getShort(10));
+            SlotMasks.Series series = masks.get(parameter);
             Completeness.Share share =
                 series == null ? Completeness.NONE : series.share(from, to, plan, parameter);
             overall = overall.plus(share);

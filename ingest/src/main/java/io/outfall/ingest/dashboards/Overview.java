@@ -147,14 +147,7 @@ public final class Overview {
       Map<String, Double> breach24 = breachHours(c, day, now);
       Map<String, Double> breach30 = breachHours(c, month, now);
       Map<Integer, Instant> last = lastReadings(c, now.minus(Duration.ofDays(3)));
-      Map<Integer, Map<Short, SlotMasks.Series>> masks = new HashMap<>();
-      SlotMasks.read(c, null, month, now)
-          .forEach(
-              (k, v) ->
-                  masks
-                      .computeIfAbsent(k.stationId(), x -> new HashMap<>())
-                      .put(k.parameterId(), v));
-      Map<Short, String> codes = parameterCodes(c);
+      Map<Integer, Map<String, SlotMasks.Series>> masks = SlotMasks.read(c, null, month, now);
 
       Map<Integer, List<Station>> bySite = new HashMap<>();
       Map<Integer, SiteRow> sitesById = new HashMap<>();
@@ -167,7 +160,7 @@ public final class Overview {
         Completeness.Share share30 = Completeness.NONE;
         List<String> reported = new ArrayList<>();
         for (var e : masks.getOrDefault(row.id(), Map.of()).entrySet()) {
-          String parameter = codes.get(e.getKey());
+          String parameter = e.getKey();
           reported.add(parameter);
           share24 = share24.plus(e.getValue().share(day, now, plan, parameter));
           share30 = share30.plus(e.getValue().share(month, now, plan, parameter));
@@ -347,15 +340,6 @@ public final class Overview {
     try (var st = c.createStatement();
         var rs = st.executeQuery("SELECT DISTINCT station FROM permits")) {
       while (rs.next()) out.add(rs.getString(1));
-    }
-    return out;
-  }
-
-  static Map<Short, String> parameterCodes(Connection c) throws SQLException {
-    Map<Short, String> out = new HashMap<>();
-    try (var st = c.createStatement();
-        var rs = st.executeQuery("SELECT id, code FROM parameters")) {
-      while (rs.next()) out.put(rs.getShort(1), rs.getString(2));
     }
     return out;
   }

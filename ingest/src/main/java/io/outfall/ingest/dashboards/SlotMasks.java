@@ -26,9 +26,6 @@ final class SlotMasks {
 
   private SlotMasks() {}
 
-  /** A station's parameter, by storage ids. */
-  record Key(int stationId, short parameterId) {}
-
   /** The filled slots' start times (ascending), the first being where completeness counts from. */
   static final class Series {
     private long[] starts = new long[64];
@@ -49,11 +46,11 @@ final class SlotMasks {
   }
 
   /**
-   * Every sampled parameter's filled slots in [from, to) (from rounded down to its hour), of one
-   * station or (stationId null) of all.
+   * Every sampled parameter's filled slots in [from, to) (from rounded down to its hour), by
+   * station id and parameter code, of one station or (stationId null) of all.
    */
-  static Map<Key, Series> read(Connection c, Integer stationId, Instant from, Instant to)
-      throws SQLException {
+  static Map<Integer, Map<String, Series>> read(
+      Connection c, Integer stationId, Instant from, Instant to) throws SQLException {
     Instant fromHour = from.truncatedTo(ChronoUnit.HOURS);
     Instant daysFrom = fromHour.truncatedTo(ChronoUnit.DAYS);
     if (daysFrom.isBefore(fromHour)) daysFrom = daysFrom.plus(Duration.ofDays(1));
@@ -61,7 +58,7 @@ final class SlotMasks {
     if (!daysFrom.isBefore(daysTo)) daysFrom = daysTo = fromHour; // no whole day: hours only
     String station = stationId == null ? "" : " AND station_id = " + stationId.intValue();
     String sql =
-        "SELECT station_id, parameter_id, (extract(epoch FROM start) * 1000)::bigint, bits, daily"
+        "SELECT station_id, p.code, (extract(epoch FROM start) * 1000)::bigint, bits, daily"
             + " FROM ("
             + " SELECT station_id, parameter_id, day::timestamp AT TIME ZONE 'UTC' AS start,"
             + "   valid_slots::text AS bits, true AS daily"
@@ -71,9 +68,9 @@ final class SlotMasks {
             + " SELECT station_id, parameter_id, hour, valid_slots::text, false"
             + "   FROM readings_hourly WHERE ((hour >= ? AND hour < ?) OR (hour >= ? AND hour < ?))"
             + station
-            + ") x WHERE parameter_id IN (SELECT id FROM parameters WHERE kind <> 'meter')"
-            + " ORDER BY station_id, parameter_id, start";
-    Map<Key, Series> out = new LinkedHashMap<>();
+            + ") x JOIN parameters p ON p.id = x.parameter_id AND p.kind <> 'meter'"
+            + " ORDER BY station_id, p.code, start";
+    Map<Integer, Map<String, Series>> out = new LinkedHashMap<>();
     try (var ps = c.prepareStatement(sql)) {
       ps.setObject(1, LocalDate.ofInstant(daysFrom, ZoneOffset.UTC));
       ps.setObject(2, LocalDate.ofInstant(daysTo, ZoneOffset.UTC));
@@ -84,7 +81,9 @@ final class SlotMasks {
       ps.setFetchSize(5_000);
       try (var rs = ps.executeQuery()) {
         while (rs.next()) {
-          Series s = out.computeIfAbsent(new Key(rs.getInt(1), rs.getShort(2)), k -> new Series());
+          Series s =
+              out.computeIfAbsent(rs.getInt(1), k -> new LinkedHashMap<>())
+                  .computeIfAbsent(rs.getString(2), k -> new Series());
           long start = rs.getLong(3);
           String bits = rs.getString(4);
           if (rs.getBoolean(5)) daily(s, start, bits);
@@ -96,8 +95,7 @@ final class SlotMasks {
   }
 
   // bit(288) prints its first bit first; the writer puts hour h's slot i at bit 12h + i counted
-  // from
-  // the right (the hourly int shifted left by 12h), so slot k of the day is character 287 - k.
+  // from the right (the hourly int shifted left by 12h), so slot k of the day is character 287 - k.
   private static void daily(Series s, long dayStart, String bits) {
     for (int k = 0; k < 288; k++) {
       if (bits.charAt(287 - k) != '1') continue;
