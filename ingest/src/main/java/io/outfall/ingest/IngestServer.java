@@ -188,12 +188,11 @@ public final class IngestServer implements AutoCloseable {
             AdminToken.ofSetting(s.get(Setting.HTTP_ADMIN_TOKEN_FILE)));
     List<Consumer<Router>> apis = new ArrayList<>();
     apis.add(new ReadingsApi(responder, database.dataSource(), catalog, standards)::mount);
-    Registry stationRegistry = new Registry(database.dataSource());
     apis.add(
         new RegistryApi(
                 responder,
-                stationRegistry,
-                new HeldReadings(database.dataSource(), writer, stationRegistry))
+                new Registry(database.dataSource()),
+                new HeldReadings(database.dataSource(), writer))
             ::mount);
     if (alerting != null) apis.add(alerting::mount);
     apis.addAll(List.of(fleet::mount, dashboards::mount, deploy::mount, regulator::mount));

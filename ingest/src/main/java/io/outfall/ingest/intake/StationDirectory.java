@@ -61,7 +61,7 @@ public final class StationDirectory {
     for (var e : stations.entrySet()) {
       Known k = known.get(e.getKey());
       if (k == null) {
-        if (mode == Unregistered.REGISTER) register(c, e.getKey(), e.getValue());
+        if (mode == Unregistered.REGISTER) register(c, e.getKey(), e.getValue(), null);
         else firstReport(c, e.getKey(), e.getValue());
         k = lookup(c, e.getKey());
       }
@@ -78,19 +78,27 @@ public final class StationDirectory {
   /** Where a new station is registered: its site and the gateway that reported it. */
   public record Registration(String site, String gateway) {}
 
-  private static void register(Connection c, String station, Registration r) throws SQLException {
+  /**
+   * Registers {@code station} under its site (and the site, if new), leaving alone what is
+   * registered already; {@code by} is the admin who accepted it, null when its first reading did.
+   */
+  public static void register(Connection c, String station, Registration r, String by)
+      throws SQLException {
     try (var site =
-        c.prepareStatement("INSERT INTO sites (code) VALUES (?) ON CONFLICT (code) DO NOTHING")) {
+        c.prepareStatement(
+            "INSERT INTO sites (code, updated_by) VALUES (?, ?) ON CONFLICT (code) DO NOTHING")) {
       site.setString(1, r.site());
+      site.setString(2, by);
       site.executeUpdate();
     }
     try (var st =
         c.prepareStatement(
-            "INSERT INTO stations (code, site_id, gateway) SELECT ?, id, ? FROM sites WHERE code = ?"
-                + " ON CONFLICT (code) DO NOTHING")) {
+            "INSERT INTO stations (code, site_id, gateway, updated_by) SELECT ?, id, ?, ?"
+                + " FROM sites WHERE code = ? ON CONFLICT (code) DO NOTHING")) {
       st.setString(1, station);
       st.setString(2, r.gateway());
-      st.setString(3, r.site());
+      st.setString(3, by);
+      st.setString(4, r.site());
       st.executeUpdate();
     }
   }

@@ -3,6 +3,7 @@ package io.outfall.ingest.registry;
 import io.outfall.ingest.intake.Delivery;
 import io.outfall.ingest.intake.Inbound;
 import io.outfall.ingest.intake.ReadingWriter;
+import io.outfall.ingest.intake.StationDirectory;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -45,12 +46,10 @@ public final class HeldReadings {
 
   private final DataSource ds;
   private final ReadingWriter writer;
-  private final Registry registry;
 
-  public HeldReadings(DataSource ds, ReadingWriter writer, Registry registry) {
+  public HeldReadings(DataSource ds, ReadingWriter writer) {
     this.ds = ds;
     this.writer = writer;
-    this.registry = registry;
   }
 
   public List<HeldStation> list() throws SQLException {
@@ -87,29 +86,21 @@ public final class HeldReadings {
   public Accepted accept(String station, String by, Duration wait)
       throws SQLException, InterruptedException {
     String site;
-    try (Connection c = ds.getConnection();
-        var ps =
-            c.prepareStatement(
-                "SELECT site FROM unregistered_readings WHERE station = ? LIMIT 1")) {
-      ps.setString(1, station);
-      try (var rs = ps.executeQuery()) {
-        if (!rs.next()) return null;
-        site = rs.getString(1);
+    try (Connection c = ds.getConnection()) {
+      String gateway;
+      try (var ps =
+          c.prepareStatement(
+              "SELECT site, gateway FROM unregistered_readings WHERE station = ? LIMIT 1")) {
+        ps.setString(1, station);
+        try (var rs = ps.executeQuery()) {
+          if (!rs.next()) return null;
+          site = rs.getString(1);
+          gateway = rs.getString(2);
+        }
       }
+      // the writer's own registration, recording the admin who accepted it
+      StationDirectory.register(c, station, new StationDirectory.Registration(site, gateway), by);
     }
-    Registry.Contents now = registry.contents();
-    boolean plantKnown = now.plants().stream().anyMatch(p -> p.site().equals(site));
-    boolean stationKnown = now.stations().stream().anyMatch(s -> s.code().equals(station));
-    registry.put(
-        new Registry.Contents(
-            List.of(),
-            plantKnown
-                ? List.of()
-                : List.of(new Registry.Plant(site, null, null, null, null, null, null, null)),
-            stationKnown
-                ? List.of()
-                : List.of(new Registry.Station(station, null, site, null, null, null, null))),
-        by);
     long stored = 0;
     List<Slice> slices = slices(station, site);
     CountDownLatch committed = new CountDownLatch(slices.size());
