@@ -123,33 +123,21 @@ public final class RegistryApi {
     String body = ctx.body() == null ? null : ctx.body().asString("UTF-8");
     String text = body == null ? "" : body;
     String by = HttpAccess.principal(ctx).name();
-    responder
-        .blocking(
-            () -> {
-              try {
-                Registry.Contents c =
-                    RegistryCsv.parse(text, registry.codes("clusters"), registry.codes("sites"));
-                registry.put(c, by);
-                return new JsonObject()
-                    .put("clusters", c.clusters().size())
-                    .put("plants", c.plants().size())
-                    .put("stations", c.stations().size());
-              } catch (RegistryCsv.Invalid e) {
-                throw new ApiError(
-                    400,
-                    "nothing imported: "
-                        + e.errors().size()
-                        + " error(s): "
-                        + String.join("; ", e.errors()));
-              }
-            })
-        .onSuccess(json -> Responder.send(ctx, 200, json))
-        .onFailure(
-            e ->
-                ctx.fail(
-                    e instanceof IllegalArgumentException
-                        ? ApiError.badRequest("nothing imported: " + e.getMessage())
-                        : e));
+    responder.json(
+        ctx,
+        () -> {
+          Registry.Contents c;
+          try {
+            c = RegistryCsv.parse(text, registry.codes("clusters"), registry.codes("sites"));
+            registry.put(c, by);
+          } catch (IllegalArgumentException e) { // a line's errors (Invalid), or a refused row
+            throw ApiError.badRequest("nothing imported: " + e.getMessage());
+          }
+          return new JsonObject()
+              .put("clusters", c.clusters().size())
+              .put("plants", c.plants().size())
+              .put("stations", c.stations().size());
+        });
   }
 
   private void unregistered(RoutingContext ctx) {
