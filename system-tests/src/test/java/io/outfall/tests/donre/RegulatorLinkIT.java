@@ -135,9 +135,8 @@ class RegulatorLinkIT {
     assertThat(last).doesNotContain("energy").doesNotContain("\r");
   }
 
-  @Test
-  void aReadingAfterItsFileWentGoesOutAsACorrectionAndAGapAsItsOwnFile() throws Exception {
-    String station = "IT-DONRE-LATE";
+  /** A plant that reports, is switched on, sees three of its files at the department, and stops. */
+  private void transmitThreeFilesAndFallSilent(String station) throws Exception {
     AtomicBoolean plant = new AtomicBoolean(true);
     Thread flow = readingsEveryQuarterSecond(station, plant);
     await().atMost(Duration.ofSeconds(20)).until(() -> stationKnown(station));
@@ -145,9 +144,15 @@ class RegulatorLinkIT {
     await()
         .atMost(Duration.ofSeconds(20))
         .until(() -> regular(department.arrivals(), station).size() >= 3);
-    // the plant goes quiet for four intervals, then its gateway sends what it buffered
     plant.set(false);
     flow.join();
+  }
+
+  @Test
+  void aReadingAfterItsFileWentGoesOutAsACorrectionAndAGapAsItsOwnFile() throws Exception {
+    String station = "IT-DONRE-LATE";
+    transmitThreeFilesAndFallSilent(station);
+    // the plant stays quiet for four intervals, then its gateway sends what it buffered
     Instant gapStart = INTERVALS.endOf(INTERVALS.startOf(Instant.now()));
     Thread.sleep(9_000);
     List<Reading> backlog = new ArrayList<>();
@@ -193,15 +198,7 @@ class RegulatorLinkIT {
   @Test
   void anExportIsTheFilesOfARangeAsTheyWereSent() throws Exception {
     String station = "IT-DONRE-EXPORT";
-    AtomicBoolean plant = new AtomicBoolean(true);
-    Thread flow = readingsEveryQuarterSecond(station, plant);
-    await().atMost(Duration.ofSeconds(20)).until(() -> stationKnown(station));
-    switchOn(station);
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .until(() -> regular(department.arrivals(), station).size() >= 3);
-    plant.set(false);
-    flow.join();
+    transmitThreeFilesAndFallSilent(station);
     List<String> sent = regular(department.arrivals(), station).subList(0, 3);
     Instant from = intervalStartOf(sent.get(0), station);
     Instant to = intervalStartOf(sent.get(2), station).plusSeconds(2);
