@@ -4,6 +4,7 @@ import io.outfall.app.bench.AlertLatencyBench;
 import io.outfall.app.bench.BenchCommand;
 import io.outfall.app.bench.DashboardQueryBench;
 import io.outfall.app.bench.GatewayDrainBench;
+import io.outfall.app.bench.RejudgeBench;
 import io.outfall.app.drill.DrillCommand;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
@@ -30,7 +31,8 @@ import picocli.CommandLine.Command;
       BenchCommand.class,
       AlertLatencyBench.class,
       GatewayDrainBench.class,
-      DashboardQueryBench.class
+      DashboardQueryBench.class,
+      RejudgeBench.class
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

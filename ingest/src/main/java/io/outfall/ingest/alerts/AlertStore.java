@@ -4,7 +4,6 @@ import io.outfall.compliance.check.CheckReport;
 import io.outfall.compliance.evaluation.Episode;
 import io.outfall.compliance.evaluation.WindowResult;
 import io.outfall.compliance.standards.Limit;
-import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -39,29 +38,71 @@ public final class AlertStore {
 
   /**
    * Opens an alert for an episode unless one is already unresolved. Returns its id, or null if it
-   * existed.
+   * existed. One statement (one round trip): at a window boundary a province's breaches open
+   * together, inside the transaction every other station's judging waits for.
    */
   public Long opened(Connection c, Episode e, String standard) throws SQLException {
     String family = e.kind().family.name().toLowerCase(Locale.ROOT);
-    boolean silenced = silenced(c, e.station(), e.parameter(), e.kind().label(), e.start());
-    Long id = null;
-    try (var ps =
-        c.prepareStatement(
-            "INSERT INTO alerts ("
-                + EPISODE_COLUMNS
-                + ", state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open')"
-                + " ON CONFLICT (station, coalesce(parameter, ''), kind) WHERE state <> 'resolved' DO NOTHING RETURNING id")) {
-      bindEpisode(ps, e, family, silenced, standard);
+    try (var ps = c.prepareStatement(OPEN)) {
+      ps.setString(1, e.station());
+      ps.setString(2, e.parameter());
+      ps.setString(3, e.kind().label());
+      ps.setTimestamp(4, Timestamp.from(e.start()));
+      ps.setTimestamp(5, Timestamp.from(e.start()));
+      ps.setString(6, e.station());
+      ps.setString(7, e.parameter());
+      ps.setString(8, e.kind().label());
+      ps.setString(9, family);
+      ps.setTimestamp(10, Timestamp.from(e.start()));
+      setDouble(ps, 11, e.peak());
+      setDouble(ps, 12, e.peak());
+      ps.setString(13, limitText(e.limit()));
+      ps.setString(14, standard);
+      ps.setString(15, e.detail());
+      ps.setString(16, e.detail());
+      ps.setArray(17, c.createArrayOf("text", channelsFor(family)));
+      ps.setLong(18, e.start().toEpochMilli());
       try (var rs = ps.executeQuery()) {
-        if (rs.next()) id = rs.getLong(1);
+        return rs.next() ? rs.getLong(1) : null;
       }
     }
-    if (id != null) {
-      event(c, id, "opened", "outfall", e.detail());
-      announce(c, id, "opened", e, e.start());
-      if (!silenced) notify(c, id, family, "opened");
-    }
-    return id;
+  }
+
+  /**
+   * {@link #opened}: whether a silence covers the episode's start (1–5), the alert (6–15), its
+   * event (16), its notifications on the channels given (17), the announcement's time (18).
+   */
+  private static final String OPEN =
+      "WITH s AS (SELECT EXISTS (SELECT 1 FROM silences WHERE (station IS NULL OR station = ?)"
+          + " AND (parameter IS NULL OR parameter = ?) AND (kind IS NULL OR kind = ?)"
+          + " AND ?::timestamptz >= starts_at AND ?::timestamptz < ends_at) AS silenced),"
+          + " a AS (INSERT INTO alerts (station, parameter, kind, family, started_at, silenced, value,"
+          + " peak, limit_value, standard, detail, state) SELECT ?, ?, ?, ?, ?, s.silenced, ?, ?, ?,"
+          + " ?, ?, 'open' FROM s ON CONFLICT (station, coalesce(parameter, ''), kind)"
+          + " WHERE state <> 'resolved' DO NOTHING RETURNING id, silenced, station, parameter, kind),"
+          + " ev AS (INSERT INTO alert_events (alert_id, event, actor, detail)"
+          + " SELECT id, 'opened', 'outfall', ? FROM a),"
+          + " ob AS (INSERT INTO notification_outbox (alert_id, event, channel)"
+          + " SELECT a.id, 'opened', ch FROM a CROSS JOIN unnest(?::text[]) ch WHERE NOT a.silenced)"
+          + " SELECT id, "
+          + announcement("'opened'")
+          + " FROM a";
+
+  /**
+   * The {@code pg_notify} of an alert change to listeners on {@code outfall_alerts} (live pages,
+   * the latency benchmark), over a row with id, station, parameter and kind; its time is the next
+   * parameter. PostgreSQL delivers it when the transaction commits, i.e. when the change is
+   * visible.
+   */
+  private static String announcement(String event) {
+    return "pg_notify('outfall_alerts', json_build_object('id', id, 'event', "
+        + event
+        + ", 'station', station, 'parameter', parameter, 'kind', kind, 'at', ?::bigint)::text)";
+  }
+
+  /** The channels an alert of {@code family} is notified on (none when its family is quiet). */
+  private String[] channelsFor(String family) {
+    return notifyFamilies.contains(family) ? channels.toArray(String[]::new) : new String[0];
   }
 
   /**
@@ -131,28 +172,40 @@ public final class AlertStore {
     ps.setString(11, e.detail());
   }
 
-  /** Resolves the unresolved alert of an episode, if any. */
+  /** Resolves the unresolved alert of an episode, if any, in one statement like {@link #opened}. */
   public Long closed(Connection c, Episode e) throws SQLException {
-    try (var ps =
-        c.prepareStatement(
-            "UPDATE alerts SET state = 'resolved', resolved_at = ?, peak = coalesce(?, peak), updated_at = now()"
-                + " WHERE station = ? AND coalesce(parameter, '') = coalesce(?, '') AND kind = ? AND state <> 'resolved'"
-                + " RETURNING id, family, silenced")) {
+    try (var ps = c.prepareStatement(CLOSE)) {
       ps.setTimestamp(1, Timestamp.from(e.end()));
       setDouble(ps, 2, e.peak());
       ps.setString(3, e.station());
       ps.setString(4, e.parameter());
       ps.setString(5, e.kind().label());
+      ps.setArray(6, c.createArrayOf("text", channels.toArray()));
+      ps.setArray(7, c.createArrayOf("text", notifyFamilies.toArray()));
+      ps.setLong(8, e.end().toEpochMilli());
       try (var rs = ps.executeQuery()) {
-        if (!rs.next()) return null;
-        long id = rs.getLong(1);
-        event(c, id, "resolved", "outfall", null);
-        announce(c, id, "resolved", e, e.end());
-        if (!rs.getBoolean(3)) notify(c, id, rs.getString(2), "resolved");
-        return id;
+        return rs.next() ? rs.getLong(1) : null;
       }
     }
   }
+
+  /**
+   * {@link #closed}: the resolution (1–5), its event, its notifications on the channels (6) when
+   * the alert's family notifies (7), the announcement's time (8).
+   */
+  private static final String CLOSE =
+      "WITH a AS (UPDATE alerts SET state = 'resolved', resolved_at = ?, peak = coalesce(?, peak),"
+          + " updated_at = now() WHERE station = ? AND coalesce(parameter, '') = coalesce(?, '')"
+          + " AND kind = ? AND state <> 'resolved'"
+          + " RETURNING id, family, silenced, station, parameter, kind),"
+          + " ev AS (INSERT INTO alert_events (alert_id, event, actor)"
+          + " SELECT id, 'resolved', 'outfall' FROM a),"
+          + " ob AS (INSERT INTO notification_outbox (alert_id, event, channel)"
+          + " SELECT a.id, 'resolved', ch FROM a CROSS JOIN unnest(?::text[]) ch"
+          + " WHERE NOT a.silenced AND a.family = ANY (?::text[]))"
+          + " SELECT id, "
+          + announcement("'resolved'")
+          + " FROM a";
 
   /** Attaches a breaching window to its open breach alert; a worse band notifies again. */
   public void breachWindow(Connection c, WindowResult w) throws SQLException {
@@ -269,23 +322,21 @@ public final class AlertStore {
     }
   }
 
-  /**
-   * Tells listeners on {@code outfall_alerts} (live pages, the latency benchmark) about an alert
-   * change; PostgreSQL delivers it when the transaction commits, i.e. when the change is visible.
-   */
+  /** {@link #announcement} of one alert change, for the paths that are not one statement. */
   private static void announce(Connection c, long id, String event, Episode e, Instant at)
       throws SQLException {
-    try (var ps = c.prepareStatement("SELECT pg_notify('outfall_alerts', ?)")) {
-      ps.setString(
-          1,
-          new JsonObject()
-              .put("id", id)
-              .put("event", event)
-              .put("station", e.station())
-              .put("parameter", e.parameter())
-              .put("kind", e.kind().label())
-              .put("at", at.toEpochMilli())
-              .encode());
+    try (var ps =
+        c.prepareStatement(
+            "SELECT "
+                + announcement("?")
+                + " FROM (SELECT ?::bigint AS id, ?::text AS station, ?::text AS parameter,"
+                + " ?::text AS kind) a")) {
+      ps.setString(1, event);
+      ps.setLong(2, at.toEpochMilli());
+      ps.setLong(3, id);
+      ps.setString(4, e.station());
+      ps.setString(5, e.parameter());
+      ps.setString(6, e.kind().label());
       ps.execute();
     }
   }

@@ -103,6 +103,7 @@ public final class Alerting implements AutoCloseable {
             evaluation,
             Duration.ofMinutes(s.getInt(Setting.ALERTS_ESCALATE_AFTER_MINUTES)),
             new MicrometerComplianceMetrics(registry),
+            s.getInt(Setting.ALERTS_REJUDGE_SLICE_READINGS),
             dispatcher::wakeUp);
     engine.start();
     return new Alerting(

@@ -22,11 +22,11 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import javax.sql.DataSource;
 import org.postgresql.PGConnection;
 import org.slf4j.Logger;
@@ -56,6 +56,13 @@ import org.slf4j.LoggerFactory;
  * their own times (notified), the ones still going on are opened, and the station's evaluator is
  * replaced by the re-judged one. The context replayed before the earliest late reading is {@value
  * #REPLAY_HOURS} hours, as on a rebuild.
+ *
+ * <p>A re-judgement replays its readings a slice at a time, each slice its own short read-only
+ * transaction of about {@code sliceReadings} readings, with the normal judging of every station in
+ * between: sixty days of a twelve-parameter station (six million readings) neither hold one
+ * transaction open for minutes nor stop the alerts of every other station meanwhile. Only the last
+ * slice, which swaps the evaluators and records what was found, writes. A reading stored behind the
+ * replay's cursor while it runs is noted as late again, and judged in the next round.
  */
 public final class ComplianceEngine implements AutoCloseable {
   /** What an alert is about: a station's parameter (null for the whole station) and its kind. */
@@ -65,6 +72,11 @@ public final class ComplianceEngine implements AutoCloseable {
   private static final long LOCK = 0x6f757466616c6cL; // "outfall"
   private static final int REPLAY_HOURS = 3;
   private static final Duration REPLAY = Duration.ofHours(REPLAY_HOURS);
+
+  /**
+   * The longest stretch of time one slice of a re-judgement reads (it reads few readings anyway).
+   */
+  private static final Duration MAX_SPAN = Duration.ofDays(7);
 
   /** During a long backlog drain, a station with late readings is re-judged at most this often. */
   private static final long REJUDGE_EVERY_NANOS = 60_000_000_000L;
@@ -92,6 +104,7 @@ public final class ComplianceEngine implements AutoCloseable {
   private final Duration escalateAfter;
   private final Runnable onCommit;
   private final ComplianceMetrics metrics;
+  private final int sliceReadings;
   private final Thread thread;
   private final Map<String, Evaluated> stations = new HashMap<>();
   private final Map<Integer, String> stationCodes = new HashMap<>();
@@ -125,6 +138,47 @@ public final class ComplianceEngine implements AutoCloseable {
     }
   }
 
+  /** The station being judged again, if any: one at a time, a slice per turn of the loop. */
+  private Rejudge rejudging;
+
+  /**
+   * A re-judgement in progress: a new evaluator fed from storage up to {@code cursor}, while the
+   * station's old evaluator keeps judging what arrives live until the two are swapped.
+   */
+  private final class Rejudge {
+    final String station;
+    final int stationId;
+    final Instant lateFrom;
+    final String why;
+    final Evaluated old;
+    final Sink sink = new Sink(true);
+    final ComplianceEvaluator evaluator;
+    final long started = System.nanoTime();
+    Instant cursor;
+    Duration span = Duration.ofHours(1);
+    long replayed;
+    int slices;
+
+    /** The earliest reading stored behind the cursor since the replay began (epoch ms). */
+    long missedFromMs = Long.MAX_VALUE;
+
+    Rejudge(
+        String station,
+        int stationId,
+        Instant lateFrom,
+        Instant replayFrom,
+        SamplingPlan plan,
+        String why) {
+      this.station = station;
+      this.stationId = stationId;
+      this.lateFrom = lateFrom;
+      this.why = why;
+      this.old = stations.get(station);
+      this.evaluator = new ComplianceEvaluator(old.schedule(), bands, settings, plan, sink);
+      this.cursor = replayFrom;
+    }
+  }
+
   /** A station's evaluator and the permit version it was built from. */
   private record Evaluated(
       int permitVersion, PermitSchedule schedule, ComplianceEvaluator evaluator, Sink sink) {}
@@ -138,8 +192,10 @@ public final class ComplianceEngine implements AutoCloseable {
       EvaluationSettings settings,
       Duration escalateAfter,
       ComplianceMetrics metrics,
+      int sliceReadings,
       Runnable onCommit) {
     this.metrics = metrics;
+    this.sliceReadings = sliceReadings;
     this.ds = ds;
     this.permits = permits;
     this.alerts = alerts;
@@ -178,7 +234,9 @@ public final class ComplianceEngine implements AutoCloseable {
         long lastTick = 0;
         long lastPermitCheck = System.nanoTime();
         while (running) {
-          var notes = lock.unwrap(PGConnection.class).getNotifications(1_000); // NOTIFY or 1 s
+          // NOTIFY or 1 s; while a station is judged again, its next slice is due at once
+          var notes =
+              lock.unwrap(PGConnection.class).getNotifications(rejudging == null ? 1_000 : 1);
           boolean permitNews =
               notes != null
                   && Arrays.stream(notes).anyMatch(n -> n.getName().equals("outfall_permits"));
@@ -187,6 +245,7 @@ public final class ComplianceEngine implements AutoCloseable {
                   && Arrays.stream(notes).anyMatch(n -> n.getName().equals("outfall_registry"));
           drain();
           if (registryNews) rebuild();
+          if (rejudging != null) continueRejudge();
           if (System.nanoTime() - lastTick > 1_000_000_000L) {
             tick(Instant.now());
             rejudgeLate();
@@ -206,6 +265,7 @@ public final class ComplianceEngine implements AutoCloseable {
       } finally {
         leader = false;
         stations.clear();
+        rejudging = null; // its evaluation_late row stays: the next leader starts it again
       }
     }
   }
@@ -221,6 +281,7 @@ public final class ComplianceEngine implements AutoCloseable {
   /** Builds every evaluator from recent history and makes the open alerts agree with it. */
   private void rebuild() throws SQLException {
     stations.clear();
+    rejudging = null; // evaluation_late still names it: loadLate below makes it due again
     lastArrival.clear();
     try (Connection c = ds.getConnection()) {
       c.setAutoCommit(false);
@@ -261,7 +322,8 @@ public final class ComplianceEngine implements AutoCloseable {
       }
       long replayed = 0;
       for (var e : stations.entrySet()) {
-        replayed += replay(c, e.getKey(), e.getValue().evaluator(), from);
+        Integer id = stationId(c, e.getKey());
+        if (id != null) replayed += replay(c, e.getKey(), id, e.getValue().evaluator(), from);
         e.getValue().evaluator().advanceTo(Instant.now());
       }
       int open = reconcile(c);
@@ -283,20 +345,41 @@ public final class ComplianceEngine implements AutoCloseable {
     onCommit.run();
   }
 
-  private long replay(Connection c, String station, ComplianceEvaluator evaluator, Instant from)
+  /** Feeds {@code station}'s readings from {@code from} on, in time order, to its evaluator. */
+  private long replay(
+      Connection c, String station, int stationId, ComplianceEvaluator evaluator, Instant from)
+      throws SQLException {
+    return stored(c, station, stationId, from, null, 0, r -> feed(evaluator, r));
+  }
+
+  /**
+   * A station's stored readings from {@code from} up to {@code to} (null: all), in time order, at
+   * most {@code limit} of them (0: all); answers how many.
+   */
+  private long stored(
+      Connection c,
+      String station,
+      int stationId,
+      Instant from,
+      Instant to,
+      int limit,
+      Consumer<Reading> into)
       throws SQLException {
     long n = 0;
     try (var ps =
         c.prepareStatement(
-            "SELECT r.parameter_id, (extract(epoch FROM r.ts) * 1000)::bigint, r.value, r.status FROM readings r"
-                + " JOIN stations s ON s.id = r.station_id WHERE s.code = ? AND r.ts >= ? ORDER BY r.ts")) {
-      ps.setString(1, station);
+            "SELECT parameter_id, (extract(epoch FROM ts) * 1000)::bigint, value, status FROM readings"
+                + " WHERE station_id = ? AND ts >= ?"
+                + (to == null ? "" : " AND ts < ?")
+                + " ORDER BY ts"
+                + (limit > 0 ? " LIMIT " + limit : ""))) {
+      ps.setInt(1, stationId);
       ps.setTimestamp(2, Timestamp.from(from));
+      if (to != null) ps.setTimestamp(3, Timestamp.from(to));
       ps.setFetchSize(10_000);
       try (var rs = ps.executeQuery()) {
         while (rs.next()) {
-          feed(
-              evaluator,
+          into.accept(
               reading(station, rs.getShort(1), rs.getLong(2), rs.getDouble(3), rs.getShort(4)));
           n++;
         }
@@ -342,75 +425,165 @@ public final class ComplianceEngine implements AutoCloseable {
     return n;
   }
 
-  /** Re-judges the stations whose late readings have stopped coming (or every minute). */
+  /** Starts judging again a station whose late readings have stopped coming (or every minute). */
   private void rejudgeLate() throws SQLException {
+    if (rejudging != null) return;
     long now = System.nanoTime();
     for (var e : List.copyOf(lateStations.entrySet())) {
       Late l = e.getValue();
       boolean quiet = now - l.lastNanos >= settings.windowGrace().toNanos();
       if (!quiet && now - l.firstNanos < REJUDGE_EVERY_NANOS) continue;
       lateStations.remove(e.getKey());
-      if (stations.containsKey(e.getKey())) rejudge(e.getKey(), Instant.ofEpochMilli(l.fromMs));
+      if (!stations.containsKey(e.getKey())) continue;
+      startRejudge(
+          e.getKey(),
+          Instant.ofEpochMilli(l.fromMs),
+          stations.get(e.getKey()).evaluator().plan(),
+          "judged again with late readings");
+      return;
     }
   }
 
   /**
-   * Judges one station again from its stored readings, in one snapshot that also takes its queued
-   * readings out of the queue (they are in the replay), and replaces its evaluator.
+   * Begins judging {@code station} again from {@code lateFromTime} (less the replayed context),
+   * counting completeness by {@code plan}; {@code why} for the record. Its queued readings leave
+   * the queue now: they are stored, so the slices that follow replay them.
    */
-  private void rejudge(String station, Instant lateFromTime) throws SQLException {
-    rejudge(
-        station,
-        lateFromTime,
-        stations.get(station).evaluator().plan(),
-        "judged again with late readings");
+  private void startRejudge(String station, Instant lateFromTime, SamplingPlan plan, String why)
+      throws SQLException {
+    Instant from = lateFromTime.minus(REPLAY);
+    Integer id;
+    try (Connection c = ds.getConnection()) {
+      c.setAutoCommit(false);
+      id = stationId(c, station);
+      if (id == null) return; // a permit for a station that never reported: nothing stored
+      // a queued reading older than the late ones (not drained yet) is replayed too
+      try (var ps =
+          c.prepareStatement(
+              "WITH d AS (DELETE FROM evaluation_queue WHERE station_id = ? RETURNING ts)"
+                  + " SELECT min(ts) FROM d")) {
+        ps.setInt(1, id);
+        try (var rs = ps.executeQuery()) {
+          rs.next();
+          Timestamp oldest = rs.getTimestamp(1);
+          if (oldest != null && oldest.toInstant().minus(REPLAY).isBefore(from))
+            from = oldest.toInstant().minus(REPLAY);
+        }
+      }
+      c.commit();
+    }
+    rejudging = new Rejudge(station, id, lateFromTime, from, plan, why);
+    continueRejudge();
   }
 
-  /** The same, counting completeness by {@code plan} from now on; {@code why} for the record. */
-  private void rejudge(String station, Instant lateFromTime, SamplingPlan plan, String why)
-      throws SQLException {
-    Evaluated old = stations.get(station);
-    Sink sink = new Sink(true);
-    ComplianceEvaluator evaluator =
-        new ComplianceEvaluator(old.schedule(), bands, settings, plan, sink);
-    int recorded = 0;
+  /**
+   * Replays the next slice of the station being judged again, in its own read-only transaction: at
+   * most {@code sliceReadings} readings, the next span aimed at that many. Once the cursor is
+   * within a span of now, finishes.
+   */
+  private void continueRejudge() throws SQLException {
+    Rejudge r = rejudging;
+    if (!r.cursor.plus(r.span).isBefore(Instant.now())) {
+      finishRejudge(r);
+      return;
+    }
+    Instant to = r.cursor.plus(r.span);
     long started = System.nanoTime();
+    List<Reading> slice = new ArrayList<>();
+    try (Connection c = ds.getConnection()) {
+      c.setAutoCommit(false); // a cursor, not the whole slice in memory at once
+      stored(c, r.station, r.stationId, r.cursor, to, sliceReadings + 1, slice::add);
+      c.commit();
+    }
+    Instant next = to;
+    if (slice.size() > sliceReadings) {
+      // Full: stop before the last instant, whose other parameters may lie beyond the limit.
+      long last = slice.get(slice.size() - 1).timestampMs();
+      List<Reading> whole = slice.stream().filter(x -> x.timestampMs() < last).toList();
+      slice = whole.isEmpty() ? slice : whole;
+      next = Instant.ofEpochMilli(whole.isEmpty() ? last + 1 : last);
+    }
+    for (Reading reading : slice) feed(r.evaluator, reading);
+    metrics.rejudgeSlice(slice.size(), System.nanoTime() - started);
+    r.replayed += slice.size();
+    r.slices++;
+    long covered = Math.max(1_000, next.toEpochMilli() - r.cursor.toEpochMilli());
+    double scale =
+        slice.isEmpty() ? 4 : Math.max(0.25, Math.min(4, sliceReadings / (double) slice.size()));
+    r.span = Duration.ofMillis(Math.min(MAX_SPAN.toMillis(), (long) (covered * scale)));
+    r.cursor = next;
+  }
+
+  /**
+   * The last slice, in one snapshot with the station's queue: replays what is left, swaps the
+   * evaluators, records the episodes found in the late readings, makes the open alerts agree.
+   * Readings stored behind the cursor meanwhile are noted late again rather than lost.
+   */
+  private void finishRejudge(Rejudge r) throws SQLException {
+    rejudging = null;
     try (Connection c = ds.getConnection()) {
       c.setAutoCommit(false);
       c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+      long started = System.nanoTime();
       try (var ps =
           c.prepareStatement(
-              "DELETE FROM evaluation_queue WHERE station_id = (SELECT id FROM stations WHERE code = ?)")) {
-        ps.setString(1, station);
-        ps.executeUpdate();
+              "WITH d AS (DELETE FROM evaluation_queue WHERE station_id = ? RETURNING ts)"
+                  + " SELECT (extract(epoch FROM min(ts)) * 1000)::bigint FROM d WHERE ts < ?")) {
+        ps.setInt(1, r.stationId);
+        ps.setTimestamp(2, Timestamp.from(r.cursor));
+        try (var rs = ps.executeQuery()) {
+          rs.next();
+          long missed = rs.getLong(1);
+          if (!rs.wasNull()) r.missedFromMs = Math.min(r.missedFromMs, missed);
+        }
       }
-      long replayed = replay(c, station, evaluator, lateFromTime.minus(REPLAY));
-      evaluator.advanceTo(clock(station, evaluator, Instant.now()));
-      for (Episode e : sink.closedInReplay)
-        if (!e.end().isBefore(lateFromTime)
-            && alerts.recordPast(c, e, standardAt(old.schedule(), e.start())) != null) recorded++;
-      stations.put(station, new Evaluated(old.permitVersion(), old.schedule(), evaluator, sink));
-      reconcile(c, station, "no longer the case when " + why);
-      try (var ps = c.prepareStatement("DELETE FROM evaluation_late WHERE station = ?")) {
-        ps.setString(1, station);
-        ps.executeUpdate();
+      long tail = replay(c, r.station, r.stationId, r.evaluator, r.cursor);
+      r.replayed += tail;
+      r.evaluator.advanceTo(clock(r.station, r.evaluator, Instant.now()));
+      int recorded = 0;
+      for (Episode e : r.sink.closedInReplay)
+        if (!e.end().isBefore(r.lateFrom)
+            && alerts.recordPast(c, e, standardAt(r.old.schedule(), e.start())) != null) recorded++;
+      stations.put(
+          r.station, new Evaluated(r.old.permitVersion(), r.old.schedule(), r.evaluator, r.sink));
+      reconcile(c, r.station, "no longer the case when " + r.why);
+      lateStations.remove(r.station);
+      if (r.missedFromMs == Long.MAX_VALUE) {
+        try (var ps = c.prepareStatement("DELETE FROM evaluation_late WHERE station = ?")) {
+          ps.setString(1, r.station);
+          ps.executeUpdate();
+        }
+      } else {
+        try (var ps =
+            c.prepareStatement(
+                "INSERT INTO evaluation_late (station, from_ts) VALUES (?, ?) ON CONFLICT (station)"
+                    + " DO UPDATE SET from_ts = excluded.from_ts, updated_at = now()")) {
+          ps.setString(1, r.station);
+          ps.setTimestamp(2, new Timestamp(r.missedFromMs));
+          ps.executeUpdate();
+        }
+        lateStations.put(r.station, new Late(r.missedFromMs, System.nanoTime()));
       }
       c.commit();
-      metrics.rejudged(replayed, System.nanoTime() - started);
+      metrics.rejudgeSlice(tail, System.nanoTime() - started);
+      metrics.rejudged(r.replayed, System.nanoTime() - r.started);
       metrics.lateStations(lateStations.size());
       log.info(
-          "compliance engine: {} {} from {} ({} readings replayed, {} episodes found in them)",
-          station,
-          why,
-          lateFromTime,
-          replayed,
-          recorded);
+          "compliance engine: {} {} from {} ({} readings replayed in {} slices, {} episodes found"
+              + " in them{})",
+          r.station,
+          r.why,
+          r.lateFrom,
+          r.replayed,
+          r.slices + 1,
+          recorded,
+          r.missedFromMs == Long.MAX_VALUE ? "" : "; readings stored meanwhile are judged next");
     } catch (SQLException | RuntimeException e) {
-      stations.put(station, old);
+      stations.put(r.station, r.old);
       throw e;
     }
-    sink.closedInReplay.clear();
-    sink.replaying = false;
+    r.sink.closedInReplay.clear();
+    r.sink.replaying = false;
     onCommit.run();
   }
 
@@ -484,6 +657,11 @@ public final class ComplianceEngine implements AutoCloseable {
           long lateBefore = ev.evaluator().lateReadings();
           feed(ev.evaluator(), r);
           lastArrival.put(r.station(), arrived);
+          Rejudge j = rejudging;
+          if (j != null
+              && j.station.equals(r.station())
+              && r.timestampMs() < j.cursor.toEpochMilli())
+            j.missedFromMs = Math.min(j.missedFromMs, r.timestampMs());
           if (ev.evaluator().lateReadings() > lateBefore) {
             Late l = lateStations.get(r.station());
             if (l == null) lateStations.put(r.station(), new Late(r.timestampMs(), arrived));
@@ -570,31 +748,30 @@ public final class ComplianceEngine implements AutoCloseable {
    * Registry changes do not wait for this: they are announced ({@code outfall_registry}).
    */
   private void checkPlans() throws SQLException {
-    if (stations.isEmpty()) return;
+    if (stations.isEmpty() || rejudging != null) return;
     List<String> codes = new ArrayList<>(stations.keySet());
     codes.sort(null);
     int perSecond = (int) Math.max(1, (codes.size() + PLAN_ROUND_SECONDS - 1) / PLAN_ROUND_SECONDS);
     Instant now = Instant.now();
-    Map<String, SamplingPlan> changed = new LinkedHashMap<>();
+    String station = null;
+    SamplingPlan plan = null;
     try (Connection c = ds.getConnection()) {
-      for (int i = 0; i < perSecond && i < codes.size(); i++) {
-        String station = codes.get(planCursor++ % codes.size());
-        SamplingPlan plan = SamplingPlans.of(c, station, now);
-        if (!countsAlike(plan, stations.get(station).evaluator().plan()))
-          changed.put(station, plan);
+      for (int i = 0; i < perSecond && i < codes.size() && station == null; i++) {
+        String next = codes.get(planCursor++ % codes.size());
+        SamplingPlan p = SamplingPlans.of(c, next, now);
+        if (!countsAlike(p, stations.get(next).evaluator().plan())) {
+          station = next; // one re-judgement at a time
+          plan = p;
+        }
       }
     }
-    for (var e : changed.entrySet()) {
-      log.info(
-          "compliance engine: sampling plan of {} is now {}", e.getKey(), e.getValue().toText());
-      // late readings waiting for this station are judged in the same go
-      Late pending = lateStations.remove(e.getKey());
-      Instant from =
-          pending == null
-              ? now
-              : Instant.ofEpochMilli(Math.min(pending.fromMs, now.toEpochMilli()));
-      rejudge(e.getKey(), from, e.getValue(), "judged again under its new sampling plan");
-    }
+    if (station == null) return;
+    log.info("compliance engine: sampling plan of {} is now {}", station, plan.toText());
+    // late readings waiting for this station are judged in the same go
+    Late pending = lateStations.remove(station);
+    Instant from =
+        pending == null ? now : Instant.ofEpochMilli(Math.min(pending.fromMs, now.toEpochMilli()));
+    startRejudge(station, from, plan, "judged again under its new sampling plan");
   }
 
   /**
@@ -632,6 +809,15 @@ public final class ComplianceEngine implements AutoCloseable {
     try (var st = c.createStatement();
         var rs = st.executeQuery("SELECT id, code FROM stations")) {
       while (rs.next()) stationCodes.put(rs.getInt(1), rs.getString(2));
+    }
+  }
+
+  private static Integer stationId(Connection c, String code) throws SQLException {
+    try (var ps = c.prepareStatement("SELECT id FROM stations WHERE code = ?")) {
+      ps.setString(1, code);
+      try (var rs = ps.executeQuery()) {
+        return rs.next() ? rs.getInt(1) : null;
+      }
     }
   }
 

@@ -12,8 +12,11 @@ public interface ComplianceMetrics {
   /** Stations whose late readings wait to be judged again. */
   void lateStations(int stations);
 
-  /** A station judged again from storage: readings replayed and how long it took. */
+  /** A station judged again from storage: readings replayed and how long it took in all. */
   void rejudged(long readings, long nanos);
+
+  /** One transaction of a re-judgement (a slice of its replay): readings and how long it took. */
+  void rejudgeSlice(long readings, long nanos);
 
   ComplianceMetrics NONE =
       new ComplianceMetrics() {
@@ -25,5 +28,8 @@ public interface ComplianceMetrics {
 
         @Override
         public void rejudged(long readings, long nanos) {}
+
+        @Override
+        public void rejudgeSlice(long readings, long nanos) {}
       };
 }

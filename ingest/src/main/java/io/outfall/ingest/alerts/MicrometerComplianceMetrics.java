@@ -14,6 +14,7 @@ public final class MicrometerComplianceMetrics implements ComplianceMetrics {
   private final AtomicInteger late = new AtomicInteger();
   private final Timer rejudge;
   private final DistributionSummary rejudgeReadings;
+  private final Timer rejudgeSlice;
 
   public MicrometerComplianceMetrics(MeterRegistry registry) {
     drain =
@@ -36,6 +37,10 @@ public final class MicrometerComplianceMetrics implements ComplianceMetrics {
         DistributionSummary.builder("outfall.compliance.rejudge.readings")
             .description("Readings replayed per re-judgement")
             .register(registry);
+    rejudgeSlice =
+        Timer.builder("outfall.compliance.rejudge.transaction")
+            .description("One transaction of a re-judgement: a slice of its replay (see its max)")
+            .register(registry);
   }
 
   @Override
@@ -53,5 +58,10 @@ public final class MicrometerComplianceMetrics implements ComplianceMetrics {
   public void rejudged(long readings, long nanos) {
     rejudge.record(nanos, TimeUnit.NANOSECONDS);
     rejudgeReadings.record(readings);
+  }
+
+  @Override
+  public void rejudgeSlice(long readings, long nanos) {
+    rejudgeSlice.record(nanos, TimeUnit.NANOSECONDS);
   }
 }

@@ -56,6 +56,10 @@ public enum Setting {
       "alerts.window-grace-seconds",
       "120",
       "how long late readings are awaited before a window is judged"),
+  ALERTS_REJUDGE_SLICE_READINGS(
+      "alerts.rejudge-slice-readings",
+      "100000",
+      "readings replayed per transaction when a station is judged again (late readings)"),
   ALERTS_ESCALATE_AFTER_MINUTES(
       "alerts.escalate-after-minutes", "60", "a breach not acknowledged by then is escalated"),
   ALERTS_NOTIFY(

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
  * A restart in the middle of a gateway's backlog: the backlog is hours old, older than what a new
  * leader replays, and arrived after newer data, so it is late. The ingest stops before it judged
  * the station again; the next one still does, from where the late readings start, and the breach
- * inside them becomes an alert with its own times.
+ * inside them becomes an alert with its own times. The next one replays at most ten readings per
+ * transaction, so the judgement spans many short slices and must come out the same.
  */
 class LateReadingsRestartIT {
   static final String STATION = "IT-LATE-RESTART-OUT";
@@ -60,7 +61,8 @@ class LateReadingsRestartIT {
           IngestServer.start(
               services
                   .ingestSettings(db, "late-restart-2")
-                  .with(Setting.ALERTS_WINDOW_GRACE_SECONDS, 2))) {
+                  .with(Setting.ALERTS_WINDOW_GRACE_SECONDS, 2)
+                  .with(Setting.ALERTS_REJUDGE_SLICE_READINGS, 10))) {
         await().atMost(Duration.ofSeconds(30)).until(() -> breaches(second.httpPort()).size() == 1);
         JsonObject breach = breaches(second.httpPort()).get(0);
         assertThat(breach.getString("state")).isEqualTo("resolved");
@@ -69,6 +71,11 @@ class LateReadingsRestartIT {
         assertThat(breach.getString("resolved_at"))
             .isEqualTo(Instant.ofEpochMilli(base + 7 * w).toString());
         await().atMost(Duration.ofSeconds(10)).until(() -> late(services, db) == 0);
+        // 100 readings (20 windows of 5), at most 10 per slice: 10 slices of them at least
+        int port = second.httpPort();
+        assertThat(Probe.metric(port, "outfall_compliance_rejudge_readings_sum")).isEqualTo(100);
+        assertThat(Probe.metric(port, "outfall_compliance_rejudge_transaction_seconds_count"))
+            .isGreaterThanOrEqualTo(10);
       } finally {
         services.dropSession("it-late-restart-2");
       }
