@@ -92,7 +92,8 @@ public final class DashboardQueryBench implements Callable<Integer> {
     Path dir = Files.createTempDirectory("outfall-bench-dashboards");
     EmbeddedDatabase pg = dbUrl == null ? EmbeddedDatabase.start(dir.resolve("pg"), 0) : null;
     String url = dbUrl != null ? dbUrl : pg.jdbcUrl("bench_dashboards");
-    try (Database db = Database.open(url, dbUser, dbPassword, 4, Duration.ofSeconds(30))) {
+    try (Database db = Database.open(url, dbUser, dbPassword, 4, Duration.ofSeconds(30));
+        Overview overview = new Overview(db.dataSource(), new SamplingPlans())) {
       System.out.printf(
           "outfall bench-dashboards: %d days x %d stations x %d parameters at 1/min, %s%n",
           days, stations, parameters, db.engine().describe());
@@ -101,7 +102,6 @@ public final class DashboardQueryBench implements Callable<Integer> {
       else load(db, now);
       Instant measuredAt = Instant.now();
       var queries = new ReadingQueries(db.dataSource());
-      var overview = new Overview(db.dataSource(), new SamplingPlans());
       List<Short> params = new ArrayList<>();
       for (int i = 0; i < parameters; i++) params.add(PARAMETERS[i]);
       int[] ids = new int[stations];

@@ -40,13 +40,15 @@ public final class DashboardsApi implements AutoCloseable {
   private final PlantKpis kpis;
   private final ComplianceReport reports;
   private final LiveFeed feed;
+  private final SamplingPlans plans;
   private final AtomicInteger liveClients;
 
   public DashboardsApi(Vertx vertx, Responder responder, DataSource ds, MeterRegistry registry) {
     this.vertx = vertx;
     this.responder = responder;
     this.readings = new ReadingQueries(ds);
-    SamplingPlans plans = new SamplingPlans();
+    this.plans = new SamplingPlans(ds);
+    plans.warmUp();
     this.overview = new Overview(ds, plans);
     this.kpis = new PlantKpis(ds);
     this.reports = new ComplianceReport(ds, plans);
@@ -65,7 +67,9 @@ public final class DashboardsApi implements AutoCloseable {
   }
 
   private void overview(RoutingContext ctx) {
-    responder.json(ctx, () -> DashboardsJson.overview(overview.at(Instant.now())));
+    int offset = QueryParams.intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
+    int limit = QueryParams.intParam(ctx, "limit", Integer.MAX_VALUE, 0, Integer.MAX_VALUE);
+    responder.json(ctx, () -> DashboardsJson.overview(overview.at(Instant.now()), offset, limit));
   }
 
   private void kpis(RoutingContext ctx) {
@@ -196,5 +200,7 @@ public final class DashboardsApi implements AutoCloseable {
   @Override
   public void close() throws InterruptedException {
     feed.close();
+    overview.close();
+    plans.close();
   }
 }

@@ -11,9 +11,14 @@ import java.util.function.Consumer;
 final class DashboardsJson {
   private DashboardsJson() {}
 
-  static JsonObject overview(Overview.Result o) {
+  /**
+   * The overview with clusters {@code offset} to {@code offset + limit} (the headline and the worst
+   * stations always whole): a province's first screen need not wait for a thousand plants.
+   */
+  static JsonObject overview(Overview.Result o, int offset, int limit) {
     JsonArray clusters = new JsonArray();
-    for (Overview.Cluster c : o.clusters()) {
+    int end = (int) Math.min(o.clusters().size(), (long) offset + limit);
+    for (Overview.Cluster c : o.clusters().subList(Math.min(offset, end), end)) {
       JsonArray plants = new JsonArray();
       for (Overview.Plant p : c.plants()) {
         JsonArray stations = new JsonArray();
@@ -66,6 +71,9 @@ final class DashboardsJson {
                         "compliant: a permit, data within twice the planned interval, no open"
                             + " breach; no permit, no data and not built are never compliant")))
         .put("clusters", clusters)
+        .put("clusters_total", o.clusters().size())
+        .put("offset", offset)
+        .put("next_offset", end < o.clusters().size() ? end : null)
         .put("worst", worst);
   }
 

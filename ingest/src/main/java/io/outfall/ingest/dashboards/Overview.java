@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
@@ -38,7 +39,7 @@ import javax.sql.DataSource;
  * interval, and never sooner than {@link #SILENT_AFTER}. Reads the aggregates and the alerts, never
  * the raw readings' history. Blocking JDBC: call from worker threads only.
  */
-public final class Overview {
+public final class Overview implements AutoCloseable {
   /** The shortest silence after which a station counts as not reporting (the stale alert's). */
   static final Duration SILENT_AFTER = Duration.ofMinutes(30);
 
@@ -128,10 +129,29 @@ public final class Overview {
 
   private final DataSource ds;
   private final SamplingPlans plans;
+  private final ReportingState reported;
 
+  /** Starts following what stations report (a connection of its own); close to stop. */
   public Overview(DataSource ds, SamplingPlans plans) {
     this.ds = ds;
     this.plans = plans;
+    this.reported = new ReportingState(ds);
+  }
+
+  /** Whether it is following the writers' announcements (else each answer loads everything). */
+  public boolean followsTheWriters() {
+    return reported.listening();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    reported.close();
+  }
+
+  private static Completeness.Share sum(Map<String, Completeness.Share> shares) {
+    Completeness.Share total = Completeness.NONE;
+    for (Completeness.Share s : shares.values()) total = total.plus(s);
+    return total;
   }
 
   public Result at(Instant now) throws SQLException {
@@ -146,8 +166,8 @@ public final class Overview {
       Map<String, List<OpenAlert>> open = openAlerts(c);
       Map<String, Double> breach24 = breachHours(c, day, now);
       Map<String, Double> breach30 = breachHours(c, month, now);
-      Map<Integer, Instant> last = lastReadings(c, now.minus(Duration.ofDays(3)));
-      Map<Integer, Map<String, SlotMasks.Series>> masks = SlotMasks.read(c, null, month, now);
+      reported.catchUp(c, now);
+      Instant seriesFrom = month.truncatedTo(ChronoUnit.HOURS);
 
       Map<Integer, List<Station>> bySite = new HashMap<>();
       Map<Integer, SiteRow> sitesById = new HashMap<>();
@@ -156,18 +176,13 @@ public final class Overview {
       for (StationRow row : stationRows) {
         SiteRow site = sitesById.get(row.siteId());
         SamplingPlan plan = plans.cached(c, row.code(), now);
-        Completeness.Share share24 = Completeness.NONE;
-        Completeness.Share share30 = Completeness.NONE;
-        List<String> reported = new ArrayList<>();
-        for (var e : masks.getOrDefault(row.id(), Map.of()).entrySet()) {
-          String parameter = e.getKey();
-          reported.add(parameter);
-          share24 = share24.plus(e.getValue().share(day, now, plan, parameter));
-          share30 = share30.plus(e.getValue().share(month, now, plan, parameter));
-        }
-        Duration silentAfter = plan.staleAfter(SILENT_AFTER, reported);
+        Completeness.Share share24 =
+            sum(reported.shares(row.code(), seriesFrom, day, now, plan::slot));
+        var by30 = reported.shares(row.code(), seriesFrom, month, now, plan::slot);
+        Completeness.Share share30 = sum(by30);
+        Duration silentAfter = plan.staleAfter(SILENT_AFTER, List.copyOf(by30.keySet()));
         List<OpenAlert> alerts = open.getOrDefault(row.code(), List.of());
-        Instant lastReading = last.get(row.id());
+        Instant lastReading = reported.last(row.code());
         boolean permit = permitted.contains(row.code());
         State state;
         if (alerts.stream().anyMatch(a -> a.family().equals("compliance"))) state = State.BREACH;
@@ -391,20 +406,27 @@ public final class Overview {
     return out;
   }
 
-  /** Newest reading of each station that reported since {@code since}, by index probes. */
-  private static Map<Integer, Instant> lastReadings(Connection c, Instant since)
+  /**
+   * Newest reading (epoch ms) of each station that reported since {@code since}, of all or of
+   * {@code only}, by index probes.
+   */
+  static Map<String, Long> lastReadings(Connection c, Instant since, Set<String> only)
       throws SQLException {
     String sql =
-        "SELECT k.station_id, max(l.ts) FROM (SELECT DISTINCT station_id, parameter_id"
-            + " FROM readings_hourly WHERE hour >= date_trunc('hour', ?::timestamptz, 'UTC')) k"
+        "SELECT s.code, (extract(epoch FROM max(l.ts)) * 1000)::bigint FROM (SELECT DISTINCT"
+            + " station_id, parameter_id FROM readings_hourly"
+            + " WHERE hour >= date_trunc('hour', ?::timestamptz, 'UTC')) k"
+            + " JOIN stations s ON s.id = k.station_id"
+            + (only == null ? "" : " AND s.code = ANY (?)")
             + " CROSS JOIN LATERAL (SELECT ts FROM readings r WHERE r.station_id = k.station_id"
             + "   AND r.parameter_id = k.parameter_id ORDER BY ts DESC LIMIT 1) l"
-            + " GROUP BY k.station_id";
-    Map<Integer, Instant> out = new HashMap<>();
+            + " GROUP BY s.code";
+    Map<String, Long> out = new HashMap<>();
     try (var ps = c.prepareStatement(sql)) {
       ps.setTimestamp(1, Timestamp.from(since));
+      if (only != null) ps.setArray(2, c.createArrayOf("text", only.toArray()));
       try (var rs = ps.executeQuery()) {
-        while (rs.next()) out.put(rs.getInt(1), rs.getTimestamp(2).toInstant());
+        while (rs.next()) out.put(rs.getString(1), rs.getLong(2));
       }
     }
     return out;

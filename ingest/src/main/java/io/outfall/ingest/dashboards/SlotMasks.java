@@ -13,6 +13,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.LongConsumer;
 
 /**
  * The five-minute valid-reading masks the writer keeps (hourly rows, and daily rows of 288 bits),
@@ -97,10 +98,13 @@ final class SlotMasks {
   // bit(288) prints its first bit first; the writer puts hour h's slot i at bit 12h + i counted
   // from the right (the hourly int shifted left by 12h), so slot k of the day is character 287 - k.
   private static void daily(Series s, long dayStart, String bits) {
-    for (int k = 0; k < 288; k++) {
-      if (bits.charAt(287 - k) != '1') continue;
-      s.add(dayStart + k * FIVE_MINUTES);
-    }
+    forEachSlot(dayStart, bits, s::add);
+  }
+
+  /** The start (epoch ms) of each filled slot of a day's mask as {@code bit(288)} prints it. */
+  static void forEachSlot(long dayStart, String bits, LongConsumer slotStart) {
+    for (int k = 0; k < 288; k++)
+      if (bits.charAt(287 - k) == '1') slotStart.accept(dayStart + k * FIVE_MINUTES);
   }
 
   private static void hourly(Series s, long hour, int mask) {

@@ -57,15 +57,18 @@ final class HourlyAggregates {
   }
 
   /**
-   * Tells live pages (on every ingest, through {@code LISTEN outfall_readings}) the newest reading
-   * of each parameter per station among {@code source}; delivered at commit. One small message per
-   * station and batch keeps well under PostgreSQL's 8000-byte payload limit.
+   * Tells live pages and the overview (on every ingest, through {@code LISTEN outfall_readings})
+   * the newest reading of each parameter per station among {@code source}, and how many readings of
+   * the station it held ({@code n}: more than the newest ones means a backlog); delivered at
+   * commit. One small message per station and batch keeps well under PostgreSQL's 8000-byte payload
+   * limit.
    */
   static String announceFrom(String source) {
     return "SELECT pg_notify('outfall_readings', json_build_object('station', s.code,"
-        + " 'readings', json_agg(json_build_array(p.code,"
+        + " 'n', max(l.n), 'readings', json_agg(json_build_array(p.code,"
         + " (extract(epoch FROM l.ts) * 1000)::bigint, l.value, l.status)))::text)"
-        + " FROM (SELECT DISTINCT ON (station_id, parameter_id) * FROM "
+        + " FROM (SELECT DISTINCT ON (station_id, parameter_id) *,"
+        + " count(*) OVER (PARTITION BY station_id) AS n FROM "
         + source
         + " ORDER BY station_id, parameter_id, ts DESC) l"
         + " JOIN stations s ON s.id = l.station_id JOIN parameters p ON p.id = l.parameter_id"

@@ -113,6 +113,18 @@ class RegistryIT {
 
     JsonObject o = new JsonObject(Probe.get(server.httpPort(), "/api/overview").body());
     JsonObject h = o.getJsonObject("headline");
+    // the first screen: the same headline without the clusters, then the clusters page by page
+    JsonObject first = new JsonObject(Probe.get(server.httpPort(), "/api/overview?limit=0").body());
+    assertThat(first.getJsonObject("headline")).isEqualTo(h);
+    assertThat(first.getJsonArray("clusters")).isEmpty();
+    assertThat(first.getInteger("next_offset")).isZero();
+    JsonObject page =
+        new JsonObject(Probe.get(server.httpPort(), "/api/overview?offset=4&limit=4").body());
+    assertThat(page.getInteger("clusters_total")).isEqualTo(6);
+    assertThat(page.getJsonArray("clusters")).hasSize(2);
+    assertThat(page.getJsonArray("clusters").getJsonObject(0))
+        .isEqualTo(o.getJsonArray("clusters").getJsonObject(4));
+    assertThat(page.getValue("next_offset")).isNull();
     // clusters: A compliant; B no permit; C no data; EMPTY and D (plant under construction) not
     // yet built; SELF needs no central plant and is not counted. 1 of 5.
     JsonObject clusters = h.getJsonObject("clusters");

@@ -21,6 +21,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -164,15 +165,10 @@ class HourlyAggregatesIT {
               Duration.between(first.isAfter(monthHour) ? first : monthHour, now).toMinutes() / 5;
         }
       }
-      Overview.Station station =
-          new Overview(db.dataSource(), new SamplingPlans())
-              .at(now)
-              .clusters()
-              .get(0)
-              .plants()
-              .get(0)
-              .stations()
-              .get(0);
+      Overview.Station station;
+      try (Overview overview = new Overview(db.dataSource(), new SamplingPlans())) {
+        station = overview.at(now).clusters().get(0).plants().get(0).stations().get(0);
+      }
       assertThat(station.completeness30d()).isCloseTo(set / (double) expected, within(1e-9));
       assertThat(station.completeness24h()).isEqualTo(0.0); // silent for the last 24 hours
     }
@@ -225,7 +221,99 @@ class HourlyAggregatesIT {
     }
   }
 
+  /**
+   * The overview keeps what stations reported in memory, following the writers' announcements: live
+   * messages set their slots, a backlog has its station read again. After live readings of three
+   * stations (every fifth invalid) and a backlog of one, it must count exactly what an overview
+   * loaded from the aggregates counts, station by station.
+   */
+  @Test
+  void theOverviewFollowingTheWritersCountsWhatTheAggregatesSay() throws Exception {
+    TestServices s = TestServices.get();
+    try (Database follow =
+            Database.open(
+                s.newDatabase("overview_follow"),
+                s.dbUser(),
+                s.dbPassword(),
+                4,
+                Duration.ofSeconds(30));
+        Overview following = new Overview(follow.dataSource(), new SamplingPlans())) {
+      await().atMost(Duration.ofSeconds(10)).until(following::followsTheWriters);
+      following.at(Instant.now()); // loaded now: what follows comes through announcements
+      AtomicInteger acked = new AtomicInteger();
+      ReadingWriter w = writer(follow, true);
+      Instant live = Instant.now().minus(Duration.ofMinutes(90)).truncatedTo(ChronoUnit.MINUTES);
+      int sent = 0;
+      try {
+        for (int m = 0; m < 90; m++)
+          for (int st = 0; st < 3; st++) {
+            List<Inbound.Row> rows = new ArrayList<>();
+            for (short p : PARAMS)
+              rows.add(
+                  new Inbound.Row(
+                      "IT-FOLLOW-" + st,
+                      p,
+                      live.plus(Duration.ofMinutes(m)).toEpochMilli(),
+                      m,
+                      (short) (m % 5 == 4 ? 2 : 0)));
+            w.submit(inbound(rows, acked));
+            int expected = ++sent;
+            // one message per transaction: each announcement is a live one
+            await().atMost(Duration.ofSeconds(10)).until(() -> acked.get() == expected);
+          }
+        List<Inbound.Row> backlog = new ArrayList<>();
+        Instant old = live.minus(Duration.ofDays(2));
+        for (int m = 0; m < 600; m += 7)
+          for (short p : PARAMS)
+            backlog.add(
+                new Inbound.Row(
+                    "IT-FOLLOW-1",
+                    p,
+                    old.plus(Duration.ofMinutes(m)).toEpochMilli(),
+                    m,
+                    (short) 0));
+        w.submit(inbound(backlog, acked));
+        int expected = ++sent;
+        await().atMost(Duration.ofSeconds(10)).until(() -> acked.get() == expected);
+      } finally {
+        w.close();
+      }
+      Instant now = Instant.now();
+      List<Overview.Station> followed = stations(following.at(now));
+      List<Overview.Station> loaded;
+      try (Overview fresh = new Overview(follow.dataSource(), new SamplingPlans())) {
+        loaded = stations(fresh.at(now));
+      }
+      assertThat(followed).hasSize(3);
+      for (int i = 0; i < 3; i++) {
+        Overview.Station f = followed.get(i);
+        Overview.Station l = loaded.get(i);
+        assertThat(f.station()).isEqualTo(l.station());
+        assertThat(f.lastReading()).as(f.station()).isEqualTo(l.lastReading());
+        assertThat(f.completeness24h()).as(f.station()).isEqualTo(l.completeness24h());
+        assertThat(f.completeness30d()).as(f.station()).isEqualTo(l.completeness30d());
+      }
+      // 90 minutes, every fifth minute's readings invalid: the slots of minutes 4, 9, ... are
+      // empty, so 18 five-minute slots, each with a valid reading (minutes 0-3 of each), all filled
+      assertThat(followed.get(0).completeness24h()).isEqualTo(1.0);
+      // the backlog's 600 minutes, a reading every 7 minutes: not every slot has one
+      assertThat(followed.get(1).completeness30d()).isLessThan(1.0);
+    }
+  }
+
+  private static List<Overview.Station> stations(Overview.Result o) {
+    return o.clusters().stream()
+        .flatMap(c -> c.plants().stream())
+        .flatMap(p -> p.stations().stream())
+        .sorted(Comparator.comparing(Overview.Station::station))
+        .toList();
+  }
+
   private static ReadingWriter writer(boolean enqueue) {
+    return writer(db, enqueue);
+  }
+
+  private static ReadingWriter writer(Database db, boolean enqueue) {
     ReadingWriter w =
         new ReadingWriter(
             db.dataSource(),

@@ -1,0 +1,364 @@
+package io.outfall.ingest.dashboards;
+
+import io.outfall.compliance.sampling.Completeness;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import javax.sql.DataSource;
+import org.postgresql.PGNotification;
+
+/**
+ * What every station has reported, kept in memory for the regulator's overview: its newest reading,
+ * and for each sampled parameter which five-minute slots of the last {@value #DAYS} days hold a
+ * valid reading. With a thousand plants, reading thirty days of slot masks back on every request
+ * cost more than the rest of the overview together; here a request only counts bits.
+ *
+ * <p>Loaded once from {@code readings_daily} (which the writer keeps for today too), then kept up
+ * to date from the writers' announcements ({@code outfall_readings}, on a connection of its own): a
+ * message of live readings sets its slots; a message that brought more than the newest reading of
+ * each parameter (a backlog) has its station read again from the aggregates at the next request.
+ * Before answering, a request sends a notice of its own through the database and waits for it to
+ * come back on that connection: PostgreSQL delivers notices in commit order, so by then every
+ * announcement committed before the request has been applied, and the answer is as fresh as the
+ * database. A lost listening connection, or a notice that does not come back within a second, makes
+ * the next request load everything again.
+ *
+ * <p>Counts what {@link SlotMasks} and {@link Completeness} count, with one simplification: a
+ * parameter is taken as reported in a period when it reported on any UTC day the period touches.
+ */
+final class ReportingState implements AutoCloseable {
+  /** Days of slots kept: thirty, the partial days at both ends, and one to spare. */
+  static final int DAYS = 32;
+
+  static final String SYNC_CHANNEL = "outfall_overview_sync";
+  private static final int SLOTS_PER_DAY = 288;
+  private static final int WORDS_PER_DAY = 5; // 288 bits
+  private static final long FIVE_MINUTES = Duration.ofMinutes(5).toMillis();
+
+  /** One parameter's five-minute valid slots, day by day in a ring of {@value #DAYS} days. */
+  static final class Slots {
+    private final long[] words = new long[DAYS * WORDS_PER_DAY];
+    private final long[] dayOf = new long[DAYS];
+
+    Slots() {
+      Arrays.fill(dayOf, Long.MIN_VALUE);
+    }
+
+    /** Makes {@code day} present (a row, valid or not), dropping what its place held. */
+    private int day(long day) {
+      int at = (int) Math.floorMod(day, DAYS);
+      if (dayOf[at] != day) {
+        if (dayOf[at] > day) return -1; // older than the ring keeps
+        dayOf[at] = day;
+        Arrays.fill(words, at * WORDS_PER_DAY, (at + 1) * WORDS_PER_DAY, 0L);
+      }
+      return at;
+    }
+
+    void seen(long epochMs) {
+      day(Math.floorDiv(epochMs, 86_400_000L));
+    }
+
+    void setValid(long epochMs) {
+      long u = Math.floorDiv(epochMs, FIVE_MINUTES);
+      int at = day(Math.floorDiv(u, SLOTS_PER_DAY));
+      if (at < 0) return;
+      int bit = (int) Math.floorMod(u, SLOTS_PER_DAY);
+      words[at * WORDS_PER_DAY + (bit >> 6)] |= 1L << (bit & 63);
+    }
+
+    /** Whether any day in [fromDay, toDay] is present. */
+    boolean present(long fromDay, long toDay) {
+      for (long d = fromDay; d <= toDay; d++)
+        if (dayOf[(int) Math.floorMod(d, DAYS)] == d) return true;
+      return false;
+    }
+
+    /** Valid five-minute slots (UTC slot numbers) in [from, to). */
+    long count(long from, long to) {
+      long n = 0;
+      for (long d = Math.floorDiv(from, SLOTS_PER_DAY); d * SLOTS_PER_DAY < to; d++) {
+        int at = (int) Math.floorMod(d, DAYS);
+        if (dayOf[at] != d) continue;
+        int lo = (int) Math.max(0, from - d * SLOTS_PER_DAY);
+        int hi = (int) Math.min(SLOTS_PER_DAY, to - d * SLOTS_PER_DAY);
+        for (int w = lo >> 6; w <= (hi - 1) >> 6 && w < WORDS_PER_DAY; w++) {
+          long mask = -1L;
+          if (w == lo >> 6) mask &= -1L << (lo & 63);
+          if (w == (hi - 1) >> 6) mask &= -1L >>> (63 - ((hi - 1) & 63));
+          n += Long.bitCount(words[at * WORDS_PER_DAY + w] & mask);
+        }
+      }
+      return n;
+    }
+
+    /** The first valid five-minute slot (UTC slot number) in [from, to), or -1. */
+    long first(long from, long to) {
+      for (long d = Math.floorDiv(from, SLOTS_PER_DAY); d * SLOTS_PER_DAY < to; d++) {
+        int at = (int) Math.floorMod(d, DAYS);
+        if (dayOf[at] != d) continue;
+        int lo = (int) Math.max(0, from - d * SLOTS_PER_DAY);
+        int hi = (int) Math.min(SLOTS_PER_DAY, to - d * SLOTS_PER_DAY);
+        for (int bit = lo; bit < hi; bit++)
+          if ((words[at * WORDS_PER_DAY + (bit >> 6)] & (1L << (bit & 63))) != 0)
+            return d * SLOTS_PER_DAY + bit;
+      }
+      return -1;
+    }
+
+    /**
+     * Completeness over [from, to) in {@code slot}s, counted from the slot of the first valid
+     * reading since {@code seriesFrom} when that is later: {@link SlotMasks.Series#share}.
+     */
+    Completeness.Share share(Instant seriesFrom, Instant from, Instant to, Duration slot) {
+      long firstSlot =
+          first(Math.floorDiv(seriesFrom.toEpochMilli(), FIVE_MINUTES), fiveMinuteSlotAfter(to));
+      Instant firstValid = firstSlot < 0 ? null : Instant.ofEpochMilli(firstSlot * FIVE_MINUTES);
+      Instant start = Completeness.monitoredFrom(from, firstValid, slot);
+      long expected = Completeness.expected(start, to, slot);
+      if (expected == 0) return Completeness.NONE;
+      long k = slot.toMillis() / FIVE_MINUTES;
+      long firstIndex = Completeness.slotIndex(start.toEpochMilli() + slot.toMillis() - 1, slot);
+      long filled = 0;
+      // A plan slot i covers local five-minute slots [i k, (i + 1) k); UTC ones are 84 earlier.
+      long shift = Duration.ofHours(7).toMillis() / FIVE_MINUTES;
+      if (k == 1) filled = count(firstIndex - shift, firstIndex + expected - shift);
+      else
+        for (long i = firstIndex; i < firstIndex + expected; i++)
+          if (count(i * k - shift, (i + 1) * k - shift) > 0) filled++;
+      return new Completeness.Share(filled, expected);
+    }
+
+    private static long fiveMinuteSlotAfter(Instant to) {
+      return Math.floorDiv(to.toEpochMilli(), FIVE_MINUTES) + 12; // the hour's row may run on
+    }
+  }
+
+  /** One station: its newest reading (epoch ms, or MIN) and its parameters' slots. */
+  static final class Station {
+    long lastMs = Long.MIN_VALUE;
+    final Map<String, Slots> parameters = new HashMap<>();
+  }
+
+  private final Map<String, Station> stations = new HashMap<>();
+  private final Set<String> dirty = new HashSet<>();
+  private Set<String> meters = Set.of();
+  private boolean loaded;
+
+  /** Bumped whenever listening starts or stops: a load that spans one is not trusted. */
+  private long epoch;
+
+  /** Announcements received while a load runs: applied again once it is in place. */
+  private List<JsonObject> duringLoad;
+
+  private final Map<String, CompletableFuture<Void>> syncs = new ConcurrentHashMap<>();
+  private volatile boolean listening;
+  private final Listener listener;
+
+  ReportingState(DataSource ds) {
+    listener =
+        new Listener(
+            "outfall-overview-state",
+            ds,
+            List.of("outfall_readings", SYNC_CHANNEL),
+            this::startedListening,
+            this::notice,
+            this::notListening);
+  }
+
+  // --- fed by the listening thread -----------------------------------------------------------
+
+  /** Listening (again): what was announced while it was not is unknown, so load anew. */
+  boolean listening() {
+    return listening;
+  }
+
+  private synchronized void startedListening() {
+    listening = true;
+    loaded = false;
+    epoch++;
+  }
+
+  private synchronized void notListening() {
+    listening = false;
+    loaded = false;
+    epoch++;
+  }
+
+  private void notice(PGNotification n) {
+    if (n.getName().equals(SYNC_CHANNEL)) {
+      // a request's notice came back: every announcement before it has been applied
+      CompletableFuture<Void> f = syncs.remove(n.getParameter());
+      if (f != null) f.complete(null);
+    } else announced(new JsonObject(n.getParameter()));
+  }
+
+  /** One {@code outfall_readings} announcement: a station's newest readings of one batch. */
+  private synchronized void announced(JsonObject a) {
+    if (duringLoad != null) duringLoad.add(a);
+    apply(a);
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    listener.close();
+  }
+
+  private void apply(JsonObject a) {
+    String code = a.getString("station");
+    JsonArray readings = a.getJsonArray("readings", new JsonArray());
+    Station st = stations.computeIfAbsent(code, k -> new Station());
+    for (int i = 0; i < readings.size(); i++) {
+      JsonArray r = readings.getJsonArray(i);
+      long ts = r.getLong(1);
+      st.lastMs = Math.max(st.lastMs, ts);
+      if (meters.contains(r.getString(0))) continue;
+      Slots s = st.parameters.computeIfAbsent(r.getString(0), k -> new Slots());
+      s.seen(ts);
+      if (r.getInteger(3) == 0) s.setValid(ts);
+    }
+    // more readings than the newest of each parameter: a backlog, whose other slots are unknown
+    if (a.getInteger("n", readings.size()) > readings.size()) dirty.add(code);
+  }
+
+  // --- used by the overview, on a worker thread ----------------------------------------------
+
+  /**
+   * Brings the state up to what the database holds now ({@code c} for its queries): waits for the
+   * announcements committed so far, then loads what it must (everything, or the stations a backlog
+   * reached). Read it afterwards through {@link #shares} and {@link #last}.
+   */
+  void catchUp(Connection c, Instant now) throws SQLException {
+    boolean synced = listening && sync(c);
+    Set<String> reload;
+    long started;
+    synchronized (this) {
+      started = epoch;
+      if (!synced) loaded = false;
+      if (!loaded) reload = null;
+      else if (dirty.isEmpty()) return;
+      else reload = new HashSet<>(dirty);
+      duringLoad = new ArrayList<>();
+    }
+    Map<String, Station> read = new HashMap<>();
+    Set<String> meterCodes = meters(c);
+    Map<String, Long> last = Overview.lastReadings(c, now.minus(Duration.ofDays(3)), reload);
+    readDays(c, now, reload, meterCodes, read);
+    last.forEach((code, ms) -> read.computeIfAbsent(code, k -> new Station()).lastMs = ms);
+    synchronized (this) {
+      meters = meterCodes;
+      if (reload == null) stations.clear();
+      else reload.forEach(stations::remove);
+      stations.putAll(read);
+      if (reload == null) dirty.clear();
+      else dirty.removeAll(reload);
+      for (JsonObject a : duringLoad) apply(a);
+      duringLoad = null;
+      loaded = epoch == started; // else announcements may be missing: load again next time
+    }
+  }
+
+  /** Sends a notice through the database and waits for it on the feed: false if it is late. */
+  private boolean sync(Connection c) throws SQLException {
+    String token = UUID.randomUUID().toString();
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    syncs.put(token, f);
+    try (var ps = c.prepareStatement("SELECT pg_notify('" + SYNC_CHANNEL + "', ?)")) {
+      ps.setString(1, token);
+      ps.execute();
+    }
+    try {
+      f.get(1, TimeUnit.SECONDS);
+      return true;
+    } catch (TimeoutException | ExecutionException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } finally {
+      syncs.remove(token);
+    }
+  }
+
+  synchronized Instant last(String station) {
+    Station st = stations.get(station);
+    return st == null || st.lastMs == Long.MIN_VALUE ? null : Instant.ofEpochMilli(st.lastMs);
+  }
+
+  /**
+   * The station's completeness over [from, to) for each parameter it reported between {@code
+   * seriesFrom} and {@code to}, by the slot {@code slotOf} gives each.
+   */
+  synchronized Map<String, Completeness.Share> shares(
+      String station,
+      Instant seriesFrom,
+      Instant from,
+      Instant to,
+      Function<String, Duration> slotOf) {
+    Station st = stations.get(station);
+    if (st == null) return Map.of();
+    long fromDay = Math.floorDiv(seriesFrom.toEpochMilli(), 86_400_000L);
+    long toDay = Math.floorDiv(to.toEpochMilli(), 86_400_000L);
+    Map<String, Completeness.Share> out = new HashMap<>();
+    for (var e : st.parameters.entrySet())
+      if (e.getValue().present(fromDay, toDay))
+        out.put(e.getKey(), e.getValue().share(seriesFrom, from, to, slotOf.apply(e.getKey())));
+    return out;
+  }
+
+  private static Set<String> meters(Connection c) throws SQLException {
+    Set<String> out = new HashSet<>();
+    try (var st = c.createStatement();
+        var rs = st.executeQuery("SELECT code FROM parameters WHERE kind = 'meter'")) {
+      while (rs.next()) out.add(rs.getString(1));
+    }
+    return out;
+  }
+
+  /** The daily slot masks of the last {@value #DAYS} days, of all stations or of {@code only}. */
+  private static void readDays(
+      Connection c, Instant now, Set<String> only, Set<String> meters, Map<String, Station> into)
+      throws SQLException {
+    LocalDate from = LocalDate.ofInstant(now, ZoneOffset.UTC).minusDays(DAYS - 1);
+    try (var ps =
+        c.prepareStatement(
+            "SELECT s.code, p.code, d.day - date '1970-01-01', d.valid_slots::text"
+                + " FROM readings_daily d JOIN stations s ON s.id = d.station_id"
+                + " JOIN parameters p ON p.id = d.parameter_id WHERE d.day >= ?"
+                + (only == null ? "" : " AND s.code = ANY (?)"))) {
+      ps.setObject(1, from);
+      if (only != null) ps.setArray(2, c.createArrayOf("text", only.toArray()));
+      try (var rs = ps.executeQuery()) {
+        while (rs.next()) {
+          if (meters.contains(rs.getString(2))) continue;
+          Slots s =
+              into.computeIfAbsent(rs.getString(1), k -> new Station())
+                  .parameters
+                  .computeIfAbsent(rs.getString(2), k -> new Slots());
+          long dayStart = rs.getLong(3) * 86_400_000L;
+          s.seen(dayStart);
+          SlotMasks.forEachSlot(dayStart, rs.getString(4), s::setValid);
+        }
+      }
+    }
+  }
+}
