@@ -21,6 +21,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -157,6 +158,7 @@ public final class AlertLatencyBench implements Callable<Integer> {
           db.label(jdbc));
       try (var st = listen.createStatement()) {
         st.execute("LISTEN outfall_alerts");
+        st.execute("LISTEN outfall_readings"); // the writer's commit, as a listener sees it
       }
       MqttClient baseline = transitSubscriber(url);
       List<MqttAsyncClient> clients = new ArrayList<>();
@@ -179,6 +181,10 @@ public final class AlertLatencyBench implements Callable<Integer> {
       long storedAtStart = -1;
       List<Long> opened = new ArrayList<>();
       List<Long> resolved = new ArrayList<>();
+      List<Long> stored = new ArrayList<>();
+      List<Long> judged = new ArrayList<>();
+      // when the boundary reading of each breaching station was seen committed, by station
+      Map<String, long[]> committed = new HashMap<>();
       int unmatched = 0;
       PGConnection pgc = listen.unwrap(PGConnection.class);
       Timer writer = server.metrics().timer("outfall.ingest.arrival.to.commit");
@@ -201,6 +207,16 @@ public final class AlertLatencyBench implements Callable<Integer> {
         if (notes == null || System.currentTimeMillis() < warmUpEnd) continue;
         for (PGNotification n : notes) {
           JsonObject a = new JsonObject(n.getParameter());
+          if (n.getName().equals("outfall_readings")) {
+            long ts = a.getJsonArray("readings").getJsonArray(0).getLong(1);
+            long[] pub = published.get(ts);
+            int g = gatewayOf(a.getString("station"));
+            if (ts % WINDOW_MS == 0 && pub != null && pub[g] != 0) {
+              committed.put(a.getString("station"), new long[] {ts, now});
+              stored.add(now - pub[g]);
+            }
+            continue;
+          }
           if (!"breach".equals(a.getString("kind"))) continue;
           // Opened at the end of the first breaching window; resolved when the compliant window
           // that follows closes: either way by the first reading at the next window boundary.
@@ -212,9 +228,11 @@ public final class AlertLatencyBench implements Callable<Integer> {
             continue;
           }
           ("opened".equals(a.getString("event")) ? opened : resolved).add(now - pub[g]);
+          long[] c = committed.get(a.getString("station"));
+          if (c != null && c[0] == boundary) judged.add(now - c[1]);
         }
       }
-      long stored = q.count() - storedAtStart;
+      long storedInRun = q.count() - storedAtStart;
       double[] writerMs = between(writerAtStart, writer.takeSnapshot());
       double[] engineMs = between(engineAtStart, engine.takeSnapshot());
       double[] transactionMs = between(transactionAtStart, transaction.takeSnapshot());
@@ -234,10 +252,12 @@ public final class AlertLatencyBench implements Callable<Integer> {
       }
       System.out.printf(
           "  sustained: %,d readings stored in %d s = %,.0f readings/s%n",
-          stored, seconds, stored / (double) seconds);
+          storedInRun, seconds, storedInRun / (double) seconds);
       double[] base = report("mqtt transit (baseline, publish -> subscriber)", transit);
       double[] open = report("publish -> breach alert committed", opened);
       double[] closed = report("publish -> breach resolved committed", resolved);
+      report("  of which publish -> readings committed", stored);
+      report("  and readings committed -> alert committed", judged);
       if (unmatched > 0)
         System.out.printf("  %d alert changes not matched to a publish%n", unmatched);
       System.out.printf(
@@ -257,7 +277,7 @@ public final class AlertLatencyBench implements Callable<Integer> {
           transactionsPerTick,
           gateways);
       return new Result(
-          stored / (double) seconds,
+          storedInRun / (double) seconds,
           base[1],
           open[0],
           open[1],

@@ -23,12 +23,10 @@ import org.eclipse.paho.mqttv5.common.MqttMessage;
  * Every reading has its own storage key. Used by the benchmarks and the fault drills.
  */
 public final class LoadGateway {
-  private static final String[] PARAMETERS = {
+  static final String[] PARAMETERS = {
     "COD", "TSS", "NH4_N", "pH", "temperature", "flow_out", "flow_in", "colour"
   };
-  private static final String[] UNITS = {
-    "mg/L", "mg/L", "mg/L", "pH", "degC", "m3/h", "m3/h", "Pt-Co"
-  };
+  static final String[] UNITS = {"mg/L", "mg/L", "mg/L", "pH", "degC", "m3/h", "m3/h", "Pt-Co"};
 
   private final String site;
   private final String gateway;

@@ -3,6 +3,7 @@ package io.outfall.app.cli;
 import io.outfall.app.bench.AlertLatencyBench;
 import io.outfall.app.bench.BenchCommand;
 import io.outfall.app.bench.DashboardQueryBench;
+import io.outfall.app.bench.FleetBench;
 import io.outfall.app.bench.GatewayDrainBench;
 import io.outfall.app.bench.RejudgeBench;
 import io.outfall.app.drill.DrillCommand;
@@ -32,7 +33,8 @@ import picocli.CommandLine.Command;
       AlertLatencyBench.class,
       GatewayDrainBench.class,
       DashboardQueryBench.class,
-      RejudgeBench.class
+      RejudgeBench.class,
+      FleetBench.class
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

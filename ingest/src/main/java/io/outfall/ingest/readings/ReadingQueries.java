@@ -62,20 +62,25 @@ public final class ReadingQueries {
    */
   public List<Station> stations(String site, Set<String> onlySites, int limit, int offset)
       throws SQLException {
-    // Per-parameter first/last via the primary key (station, parameter, ts): two index probes per
-    // parameter instead of a scan of the station's whole history.
+    // The page first, then per parameter the station has readings of (its daily rows say which)
+    // first/last via the primary key (station, parameter, ts): two index probes each, for the
+    // page's
+    // stations only, instead of one per catalog parameter for every station before the LIMIT.
     String sql =
-        "SELECT s.code, si.code, s.name, s.gateway, agg.first_ts, agg.last_ts, agg.params"
-            + " FROM stations s JOIN sites si ON si.id = s.site_id"
+        "SELECT s.code, s.site, s.name, s.gateway, agg.first_ts, agg.last_ts, agg.params"
+            + " FROM (SELECT s.id, s.code, si.code AS site, s.name, s.gateway"
+            + "   FROM stations s JOIN sites si ON si.id = s.site_id"
+            + "   WHERE (?::text IS NULL OR si.code = ?) AND (?::text[] IS NULL OR si.code = ANY(?))"
+            + "   ORDER BY si.code, s.code LIMIT ? OFFSET ?) s"
             + " LEFT JOIN LATERAL (SELECT min(f) AS first_ts, max(l) AS last_ts,"
             + "   array_agg(code ORDER BY id) AS params FROM (SELECT p.id, p.code,"
             + "   (SELECT ts FROM readings r WHERE r.station_id = s.id AND r.parameter_id = p.id"
             + "     ORDER BY ts LIMIT 1) AS f,"
             + "   (SELECT ts FROM readings r WHERE r.station_id = s.id AND r.parameter_id = p.id"
             + "     ORDER BY ts DESC LIMIT 1) AS l"
-            + "   FROM parameters p) x WHERE l IS NOT NULL) agg ON true"
-            + " WHERE (?::text IS NULL OR si.code = ?) AND (?::text[] IS NULL OR si.code = ANY(?))"
-            + " ORDER BY si.code, s.code LIMIT ? OFFSET ?";
+            + "   FROM parameters p WHERE p.id IN (SELECT DISTINCT parameter_id FROM readings_daily d"
+            + "     WHERE d.station_id = s.id)) x WHERE l IS NOT NULL) agg ON true"
+            + " ORDER BY s.site, s.code";
     try (var c = ds.getConnection();
         var ps = c.prepareStatement(sql)) {
       Array sites = onlySites == null ? null : c.createArrayOf("text", onlySites.toArray());
@@ -113,6 +118,21 @@ public final class ReadingQueries {
       try (var rs = ps.executeQuery()) {
         return rs.next() ? rs.getInt(1) : null;
       }
+    }
+  }
+
+  /** The parameters a station has readings of (its daily rows say which), in catalog order. */
+  public List<Short> parametersOf(int stationId) throws SQLException {
+    try (var c = ds.getConnection();
+        var ps =
+            c.prepareStatement(
+                "SELECT DISTINCT parameter_id FROM readings_daily WHERE station_id = ? ORDER BY 1")) {
+      ps.setInt(1, stationId);
+      List<Short> out = new ArrayList<>();
+      try (var rs = ps.executeQuery()) {
+        while (rs.next()) out.add(rs.getShort(1));
+      }
+      return out;
     }
   }
 

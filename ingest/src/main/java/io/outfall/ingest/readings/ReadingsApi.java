@@ -131,10 +131,7 @@ public final class ReadingsApi {
           List<ParameterCatalog.Parameter> ps = params;
           if (ps.isEmpty()) {
             ps = new ArrayList<>();
-            for (var s : queries.stations(null, 1000, 0)) {
-              if (s.code().equals(station))
-                for (String code : s.parameters()) ps.add(catalog.byCode(code));
-            }
+            for (short p : queries.parametersOf(id)) ps.add(catalog.byId(p));
           }
           JsonArray series = new JsonArray();
           boolean truncated = false;
