@@ -42,7 +42,6 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Measure judging a long backlog of one station again (longest transaction).")
 public final class RejudgeBench implements Callable<Integer> {
-  private static final String STATION = "RJ-01";
   private static final String STANDARD = "QCVN 40:2011/BTNMT";
 
   @Option(
@@ -62,6 +61,13 @@ public final class RejudgeBench implements Callable<Integer> {
       defaultValue = "10",
       description = "one reading of each parameter this often (default: ${DEFAULT-VALUE})")
   int intervalSeconds;
+
+  @Option(
+      names = "--stations",
+      defaultValue = "1",
+      description =
+          "stations, each with this backlog, all late at once (default: ${DEFAULT-VALUE})")
+  int stations;
 
   @Option(
       names = "--slice-readings",
@@ -95,18 +101,20 @@ public final class RejudgeBench implements Callable<Integer> {
       Instant breachTo = breachFrom.plus(Duration.ofHours(3));
       long stored = store(db, jdbc, codes, values, start, end, breachFrom, breachTo);
       System.out.printf(
-          "outfall bench-rejudge: %s, %d days x %d parameters every %d s, %s column B, %s%n",
-          STATION, days, codes.size(), intervalSeconds, STANDARD, db.label(jdbc));
+          "outfall bench-rejudge: %d station(s), %d days x %d parameters every %d s, %s column B,"
+              + " %s%n",
+          stations, days, codes.size(), intervalSeconds, STANDARD, db.label(jdbc));
       Path permits = Files.createDirectories(dir.resolve("permits"));
-      Files.writeString(
-          permits.resolve(STATION + ".yaml"),
-          "station: "
-              + STATION
-              + "\nstandard: "
-              + STANDARD
-              + "\ncolumn: B\nkq: 1\nkf: 1\nparameters: ["
-              + String.join(", ", codes)
-              + "]\n");
+      for (int i = 0; i < stations; i++)
+        Files.writeString(
+            permits.resolve(station(i) + ".yaml"),
+            "station: "
+                + station(i)
+                + "\nstandard: "
+                + STANDARD
+                + "\ncolumn: B\nkq: 1\nkf: 1\nparameters: ["
+                + String.join(", ", codes)
+                + "]\n");
       var settings =
           BenchCommand.benchIngest(db, jdbc, running.url(), "bench-rejudge-ingest")
               .with(Setting.ALERTS_PERMITS_DIR, permits.toString());
@@ -118,18 +126,18 @@ public final class RejudgeBench implements Callable<Integer> {
         Timer slice = server.metrics().timer("outfall.compliance.rejudge.transaction");
         DistributionSummary replayed =
             server.metrics().summary("outfall.compliance.rejudge.readings");
-        while (whole.count() == 0) {
+        while (whole.count() < stations) {
           if (System.nanoTime() - began > TimeUnit.MINUTES.toNanos(30))
             throw new IllegalStateException("not judged again within 30 minutes");
           Thread.sleep(200);
         }
+        double wall = (System.nanoTime() - began) / 1e9;
         double total = whole.totalTime(TimeUnit.MILLISECONDS);
         double longest = slice.max(TimeUnit.MILLISECONDS);
-        String found = breaches(server);
         System.out.printf(
             "  stored (COPY, before the ingest starts):  %,d readings%n"
-                + "  judged again:                            %,.0f readings in %,.1f s = %,.0f"
-                + " readings/s%n"
+                + "  judged again:                            %,.0f readings in %,.1f s"
+                + " (%,.0f readings/s); %d station(s) in %.1f s from the ingest's start%n"
                 + "  transactions:                            %d, longest %,.0f ms, mean %,.0f ms"
                 + "   (goal: none longer than 10 s)%n"
                 + "  breach found in the backlog:             %s (put in: %s to %s)%n",
@@ -137,10 +145,12 @@ public final class RejudgeBench implements Callable<Integer> {
             replayed.totalAmount(),
             total / 1000,
             replayed.totalAmount() / (total / 1000),
+            stations,
+            wall,
             slice.count(),
             longest,
             slice.mean(TimeUnit.MILLISECONDS),
-            found,
+            breaches(server, breachFrom, breachTo),
             breachFrom,
             breachTo);
       }
@@ -163,17 +173,18 @@ public final class RejudgeBench implements Callable<Integer> {
     try (Database db =
             Database.open(jdbc, server.user(), server.password(), 2, Duration.ofSeconds(30));
         Connection c = db.dataSource().getConnection()) {
-      int stationId;
+      int[] ids = new int[stations];
       try (var st = c.createStatement()) {
         st.execute("INSERT INTO sites (code) VALUES ('bench-rejudge')");
-        try (var rs =
-            st.executeQuery(
-                "INSERT INTO stations (code, site_id, gateway) SELECT '"
-                    + STATION
-                    + "', id, 'gw' FROM sites WHERE code = 'bench-rejudge' RETURNING id")) {
-          rs.next();
-          stationId = rs.getInt(1);
-        }
+        for (int i = 0; i < stations; i++)
+          try (var rs =
+              st.executeQuery(
+                  "INSERT INTO stations (code, site_id, gateway) SELECT '"
+                      + station(i)
+                      + "', id, 'gw' FROM sites WHERE code = 'bench-rejudge' RETURNING id")) {
+            rs.next();
+            ids[i] = rs.getInt(1);
+          }
       }
       long began = System.nanoTime();
       CopyIn copy =
@@ -184,59 +195,67 @@ public final class RejudgeBench implements Callable<Integer> {
                       + " (FORMAT csv)");
       StringBuilder sb = new StringBuilder(1 << 21);
       long step = intervalSeconds * 1000L;
-      for (long t = start.toEpochMilli(); t < end.toEpochMilli(); t += step) {
-        boolean breach = t >= breachFrom.toEpochMilli() && t < breachTo.toEpochMilli();
-        String ts = Instant.ofEpochMilli(t).toString();
-        for (int p = 0; p < codes.size(); p++) {
-          double v = values.get(p) * (breach && codes.get(p).equals("COD") ? 4 : 1);
-          sb.append(stationId)
-              .append(',')
-              .append(catalog.byCode(codes.get(p)).id())
-              .append(',')
-              .append(ts)
-              .append(',')
-              .append(v)
-              .append(",0\n");
+      for (int stationId : ids)
+        for (long t = start.toEpochMilli(); t < end.toEpochMilli(); t += step) {
+          boolean breach = t >= breachFrom.toEpochMilli() && t < breachTo.toEpochMilli();
+          String ts = Instant.ofEpochMilli(t).toString();
+          for (int p = 0; p < codes.size(); p++) {
+            double v = values.get(p) * (breach && codes.get(p).equals("COD") ? 4 : 1);
+            sb.append(stationId)
+                .append(',')
+                .append(catalog.byCode(codes.get(p)).id())
+                .append(',')
+                .append(ts)
+                .append(',')
+                .append(v)
+                .append(",0\n");
+          }
+          if (sb.length() > 1 << 20) {
+            byte[] b = sb.toString().getBytes(StandardCharsets.US_ASCII);
+            copy.writeToCopy(b, 0, b.length);
+            sb.setLength(0);
+          }
         }
-        if (sb.length() > 1 << 20) {
-          byte[] b = sb.toString().getBytes(StandardCharsets.US_ASCII);
-          copy.writeToCopy(b, 0, b.length);
-          sb.setLength(0);
-        }
-      }
       byte[] b = sb.toString().getBytes(StandardCharsets.US_ASCII);
       copy.writeToCopy(b, 0, b.length);
       long rows = copy.endCopy();
       try (var ps =
           c.prepareStatement("INSERT INTO evaluation_late (station, from_ts) VALUES (?, ?)")) {
-        ps.setString(1, STATION);
-        ps.setTimestamp(2, Timestamp.from(start));
-        ps.executeUpdate();
+        for (int i = 0; i < stations; i++) {
+          ps.setString(1, station(i));
+          ps.setTimestamp(2, Timestamp.from(start));
+          ps.addBatch();
+        }
+        ps.executeBatch();
       }
       System.out.printf("  backlog COPYed in %.1f s%n", (System.nanoTime() - began) / 1e9);
       return rows;
     }
   }
 
-  /** The breach alerts of the station, as start to end. */
-  private static String breaches(IngestServer server) throws Exception {
-    List<String> out = new ArrayList<>();
+  private static String station(int i) {
+    return String.format("RJ-%02d", i + 1);
+  }
+
+  /** How many stations have the breach that was put in, with its own start and end. */
+  private String breaches(IngestServer server, Instant from, Instant to) throws Exception {
     try (Connection c = server.database().dataSource().getConnection();
         var ps =
             c.prepareStatement(
-                "SELECT parameter, started_at, resolved_at FROM alerts WHERE station = ? AND kind"
-                    + " = 'breach' ORDER BY started_at")) {
-      ps.setString(1, STATION);
+                "SELECT count(DISTINCT station), count(*) FROM alerts WHERE kind = 'breach'"
+                    + " AND parameter = 'COD' AND started_at = ? AND resolved_at = ?")) {
+      ps.setTimestamp(1, Timestamp.from(from));
+      ps.setTimestamp(2, Timestamp.from(to));
       try (var rs = ps.executeQuery()) {
-        while (rs.next())
-          out.add(
-              rs.getString(1)
-                  + " "
-                  + rs.getTimestamp(2).toInstant()
-                  + " to "
-                  + (rs.getTimestamp(3) == null ? "open" : rs.getTimestamp(3).toInstant()));
+        rs.next();
+        return "COD in "
+            + rs.getInt(1)
+            + " of "
+            + stations
+            + " stations ("
+            + rs.getInt(2)
+            + " alerts)";
       }
     }
-    return out.isEmpty() ? "none" : String.join("; ", out);
   }
 }

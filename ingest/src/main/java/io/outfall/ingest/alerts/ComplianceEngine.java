@@ -142,6 +142,12 @@ public final class ComplianceEngine implements AutoCloseable {
   private Rejudge rejudging;
 
   /**
+   * The last look at the late stations started one: once it is done, look again at once rather than
+   * at the next tick (after a province-wide outage a thousand stations wait their turn).
+   */
+  private boolean lateDue;
+
+  /**
    * A re-judgement in progress: a new evaluator fed from storage up to {@code cursor}, while the
    * station's old evaluator keeps judging what arrives live until the two are swapped.
    */
@@ -236,7 +242,8 @@ public final class ComplianceEngine implements AutoCloseable {
         while (running) {
           // NOTIFY or 1 s; while a station is judged again, its next slice is due at once
           var notes =
-              lock.unwrap(PGConnection.class).getNotifications(rejudging == null ? 1_000 : 1);
+              lock.unwrap(PGConnection.class)
+                  .getNotifications(rejudging == null && !lateDue ? 1_000 : 1);
           boolean permitNews =
               notes != null
                   && Arrays.stream(notes).anyMatch(n -> n.getName().equals("outfall_permits"));
@@ -246,6 +253,7 @@ public final class ComplianceEngine implements AutoCloseable {
           drain();
           if (registryNews) rebuild();
           if (rejudging != null) continueRejudge();
+          else if (lateDue) rejudgeLate();
           if (System.nanoTime() - lastTick > 1_000_000_000L) {
             tick(Instant.now());
             rejudgeLate();
@@ -428,6 +436,7 @@ public final class ComplianceEngine implements AutoCloseable {
   /** Starts judging again a station whose late readings have stopped coming (or every minute). */
   private void rejudgeLate() throws SQLException {
     if (rejudging != null) return;
+    lateDue = false;
     long now = System.nanoTime();
     for (var e : List.copyOf(lateStations.entrySet())) {
       Late l = e.getValue();
@@ -435,6 +444,7 @@ public final class ComplianceEngine implements AutoCloseable {
       if (!quiet && now - l.firstNanos < REJUDGE_EVERY_NANOS) continue;
       lateStations.remove(e.getKey());
       if (!stations.containsKey(e.getKey())) continue;
+      lateDue = true;
       startRejudge(
           e.getKey(),
           Instant.ofEpochMilli(l.fromMs),
