@@ -148,12 +148,6 @@ public final class Overview implements AutoCloseable {
     reported.close();
   }
 
-  private static Completeness.Share sum(Map<String, Completeness.Share> shares) {
-    Completeness.Share total = Completeness.NONE;
-    for (Completeness.Share s : shares.values()) total = total.plus(s);
-    return total;
-  }
-
   public Result at(Instant now) throws SQLException {
     Instant day = now.minus(Duration.ofHours(24));
     Instant month = now.minus(Duration.ofDays(30));
@@ -176,11 +170,11 @@ public final class Overview implements AutoCloseable {
       for (StationRow row : stationRows) {
         SiteRow site = sitesById.get(row.siteId());
         SamplingPlan plan = plans.cached(c, row.code(), now);
-        Completeness.Share share24 =
-            sum(reported.shares(row.code(), seriesFrom, day, now, plan::slot));
-        var by30 = reported.shares(row.code(), seriesFrom, month, now, plan::slot);
-        Completeness.Share share30 = sum(by30);
-        Duration silentAfter = plan.staleAfter(SILENT_AFTER, List.copyOf(by30.keySet()));
+        ReportingState.Shares shares =
+            reported.shares(row.code(), seriesFrom, new Instant[] {day, month}, now, plan::slot);
+        Completeness.Share share24 = shares.byPeriod()[0];
+        Completeness.Share share30 = shares.byPeriod()[1];
+        Duration silentAfter = plan.staleAfter(SILENT_AFTER, shares.parameters());
         List<OpenAlert> alerts = open.getOrDefault(row.code(), List.of());
         Instant lastReading = reported.last(row.code());
         boolean permit = permitted.contains(row.code());

@@ -88,8 +88,7 @@ final class ReportingState implements AutoCloseable {
 
     /** Whether any day in [fromDay, toDay] is present. */
     boolean present(long fromDay, long toDay) {
-      for (long d = fromDay; d <= toDay; d++)
-        if (dayOf[(int) Math.floorMod(d, DAYS)] == d) return true;
+      for (long d : dayOf) if (d >= fromDay && d <= toDay) return true;
       return false;
     }
 
@@ -118,9 +117,13 @@ final class ReportingState implements AutoCloseable {
         if (dayOf[at] != d) continue;
         int lo = (int) Math.max(0, from - d * SLOTS_PER_DAY);
         int hi = (int) Math.min(SLOTS_PER_DAY, to - d * SLOTS_PER_DAY);
-        for (int bit = lo; bit < hi; bit++)
-          if ((words[at * WORDS_PER_DAY + (bit >> 6)] & (1L << (bit & 63))) != 0)
-            return d * SLOTS_PER_DAY + bit;
+        for (int w = lo >> 6; w <= (hi - 1) >> 6 && w < WORDS_PER_DAY; w++) {
+          long bits = words[at * WORDS_PER_DAY + w];
+          if (w == lo >> 6) bits &= -1L << (lo & 63);
+          if (bits == 0) continue;
+          int bit = (w << 6) + Long.numberOfTrailingZeros(bits);
+          if (bit < hi) return d * SLOTS_PER_DAY + bit;
+        }
       }
       return -1;
     }
@@ -130,9 +133,18 @@ final class ReportingState implements AutoCloseable {
      * reading since {@code seriesFrom} when that is later: {@link SlotMasks.Series#share}.
      */
     Completeness.Share share(Instant seriesFrom, Instant from, Instant to, Duration slot) {
+      return shareFrom(firstValid(seriesFrom, to), from, to, slot);
+    }
+
+    /** The start of the first valid five-minute slot from {@code seriesFrom} on, or null. */
+    Instant firstValid(Instant seriesFrom, Instant to) {
       long firstSlot =
           first(Math.floorDiv(seriesFrom.toEpochMilli(), FIVE_MINUTES), fiveMinuteSlotAfter(to));
-      Instant firstValid = firstSlot < 0 ? null : Instant.ofEpochMilli(firstSlot * FIVE_MINUTES);
+      return firstSlot < 0 ? null : Instant.ofEpochMilli(firstSlot * FIVE_MINUTES);
+    }
+
+    /** {@link #share} with the series' first valid slot already known. */
+    Completeness.Share shareFrom(Instant firstValid, Instant from, Instant to, Duration slot) {
       Instant start = Completeness.monitoredFrom(from, firstValid, slot);
       long expected = Completeness.expected(start, to, slot);
       if (expected == 0) return Completeness.NONE;
@@ -305,24 +317,36 @@ final class ReportingState implements AutoCloseable {
   }
 
   /**
-   * The station's completeness over [from, to) for each parameter it reported between {@code
-   * seriesFrom} and {@code to}, by the slot {@code slotOf} gives each.
+   * A station's completeness over [from, to) for each of several {@code from}s, summed over the
+   * parameters it reported between {@code seriesFrom} and {@code to}, and which parameters those
+   * are.
    */
-  synchronized Map<String, Completeness.Share> shares(
+  record Shares(Completeness.Share[] byPeriod, List<String> parameters) {}
+
+  /** {@link Shares} of {@code station}, each parameter counted in the slot {@code slotOf} gives. */
+  synchronized Shares shares(
       String station,
       Instant seriesFrom,
-      Instant from,
+      Instant[] froms,
       Instant to,
       Function<String, Duration> slotOf) {
+    Completeness.Share[] sums = new Completeness.Share[froms.length];
+    Arrays.fill(sums, Completeness.NONE);
     Station st = stations.get(station);
-    if (st == null) return Map.of();
+    if (st == null) return new Shares(sums, List.of());
     long fromDay = Math.floorDiv(seriesFrom.toEpochMilli(), 86_400_000L);
     long toDay = Math.floorDiv(to.toEpochMilli(), 86_400_000L);
-    Map<String, Completeness.Share> out = new HashMap<>();
-    for (var e : st.parameters.entrySet())
-      if (e.getValue().present(fromDay, toDay))
-        out.put(e.getKey(), e.getValue().share(seriesFrom, from, to, slotOf.apply(e.getKey())));
-    return out;
+    List<String> reported = new ArrayList<>();
+    for (var e : st.parameters.entrySet()) {
+      Slots s = e.getValue();
+      if (!s.present(fromDay, toDay)) continue;
+      reported.add(e.getKey());
+      Duration slot = slotOf.apply(e.getKey());
+      Instant first = s.firstValid(seriesFrom, to); // once for every period
+      for (int i = 0; i < froms.length; i++)
+        sums[i] = sums[i].plus(s.shareFrom(first, froms[i], to, slot));
+    }
+    return new Shares(sums, reported);
   }
 
   private static Set<String> meters(Connection c) throws SQLException {
