@@ -128,14 +128,6 @@ final class ReportingState implements AutoCloseable {
       return -1;
     }
 
-    /**
-     * Completeness over [from, to) in {@code slot}s, counted from the slot of the first valid
-     * reading since {@code seriesFrom} when that is later: {@link SlotMasks.Series#share}.
-     */
-    Completeness.Share share(Instant seriesFrom, Instant from, Instant to, Duration slot) {
-      return shareFrom(firstValid(seriesFrom, to), from, to, slot);
-    }
-
     /** The start of the first valid five-minute slot from {@code seriesFrom} on, or null. */
     Instant firstValid(Instant seriesFrom, Instant to) {
       long firstSlot =
@@ -143,8 +135,11 @@ final class ReportingState implements AutoCloseable {
       return firstSlot < 0 ? null : Instant.ofEpochMilli(firstSlot * FIVE_MINUTES);
     }
 
-    /** {@link #share} with the series' first valid slot already known. */
-    Completeness.Share shareFrom(Instant firstValid, Instant from, Instant to, Duration slot) {
+    /**
+     * Completeness over [from, to) in {@code slot}s, counted from the slot of the series' first
+     * valid reading ({@link #firstValid}) when that is later: {@link SlotMasks.Series#share}.
+     */
+    Completeness.Share share(Instant firstValid, Instant from, Instant to, Duration slot) {
       Instant start = Completeness.monitoredFrom(from, firstValid, slot);
       long expected = Completeness.expected(start, to, slot);
       if (expected == 0) return Completeness.NONE;
@@ -182,6 +177,9 @@ final class ReportingState implements AutoCloseable {
   /** Announcements received while a load runs: applied again once it is in place. */
   private List<JsonObject> duringLoad;
 
+  /** One load at a time: requests on several workers may each find the state behind. */
+  private final Object loading = new Object();
+
   private final Map<String, CompletableFuture<Void>> syncs = new ConcurrentHashMap<>();
   private volatile boolean listening;
   private final Listener listener;
@@ -199,11 +197,11 @@ final class ReportingState implements AutoCloseable {
 
   // --- fed by the listening thread -----------------------------------------------------------
 
-  /** Listening (again): what was announced while it was not is unknown, so load anew. */
   boolean listening() {
     return listening;
   }
 
+  /** Listening (again): what was announced while it was not is unknown, so load anew. */
   private synchronized void startedListening() {
     listening = true;
     loaded = false;
@@ -261,31 +259,33 @@ final class ReportingState implements AutoCloseable {
    */
   void catchUp(Connection c, Instant now) throws SQLException {
     boolean synced = listening && sync(c);
-    Set<String> reload;
-    long started;
-    synchronized (this) {
-      started = epoch;
-      if (!synced) loaded = false;
-      if (!loaded) reload = null;
-      else if (dirty.isEmpty()) return;
-      else reload = new HashSet<>(dirty);
-      duringLoad = new ArrayList<>();
-    }
-    Map<String, Station> read = new HashMap<>();
-    Set<String> meterCodes = meters(c);
-    Map<String, Long> last = Overview.lastReadings(c, now.minus(Duration.ofDays(3)), reload);
-    readDays(c, now, reload, meterCodes, read);
-    last.forEach((code, ms) -> read.computeIfAbsent(code, k -> new Station()).lastMs = ms);
-    synchronized (this) {
-      meters = meterCodes;
-      if (reload == null) stations.clear();
-      else reload.forEach(stations::remove);
-      stations.putAll(read);
-      if (reload == null) dirty.clear();
-      else dirty.removeAll(reload);
-      for (JsonObject a : duringLoad) apply(a);
-      duringLoad = null;
-      loaded = epoch == started; // else announcements may be missing: load again next time
+    synchronized (loading) {
+      Set<String> reload;
+      long started;
+      synchronized (this) {
+        started = epoch;
+        if (!synced) loaded = false;
+        if (!loaded) reload = null;
+        else if (dirty.isEmpty()) return;
+        else reload = new HashSet<>(dirty);
+        duringLoad = new ArrayList<>();
+      }
+      Map<String, Station> read = new HashMap<>();
+      Set<String> meterCodes = meters(c);
+      Map<String, Long> last = Overview.lastReadings(c, now.minus(Duration.ofDays(3)), reload);
+      readDays(c, now, reload, meterCodes, read);
+      last.forEach((code, ms) -> read.computeIfAbsent(code, k -> new Station()).lastMs = ms);
+      synchronized (this) {
+        meters = meterCodes;
+        if (reload == null) stations.clear();
+        else reload.forEach(stations::remove);
+        stations.putAll(read);
+        if (reload == null) dirty.clear();
+        else dirty.removeAll(reload);
+        for (JsonObject a : duringLoad) apply(a);
+        duringLoad = null;
+        loaded = epoch == started; // else announcements may be missing: load again next time
+      }
     }
   }
 
@@ -344,7 +344,7 @@ final class ReportingState implements AutoCloseable {
       Duration slot = slotOf.apply(e.getKey());
       Instant first = s.firstValid(seriesFrom, to); // once for every period
       for (int i = 0; i < froms.length; i++)
-        sums[i] = sums[i].plus(s.shareFrom(first, froms[i], to, slot));
+        sums[i] = sums[i].plus(s.share(first, froms[i], to, slot));
     }
     return new Shares(sums, reported);
   }

@@ -41,7 +41,7 @@ class ReportingStateSlotsTest {
         Instant first = sorted.length == 0 ? null : Instant.ofEpochMilli(sorted[0]);
         Completeness.Share expected =
             Completeness.of(sorted, Completeness.monitoredFrom(from, first, slot), now, slot);
-        assertThat(slots.share(seriesFrom, from, now, slot))
+        assertThat(slots.share(slots.firstValid(seriesFrom, now), from, now, slot))
             .as("round %d, %d-minute slots", round, minutes)
             .isEqualTo(expected);
       }

@@ -25,6 +25,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -282,7 +284,16 @@ class HourlyAggregatesIT {
       List<Overview.Station> followed = stations(following.at(now));
       List<Overview.Station> loaded;
       try (Overview fresh = new Overview(follow.dataSource(), new SamplingPlans())) {
-        loaded = stations(fresh.at(now));
+        // four requests at once on an overview that has loaded nothing yet: one loads, all agree
+        var pool = Executors.newFixedThreadPool(4);
+        try {
+          List<Future<List<Overview.Station>>> answers = new ArrayList<>();
+          for (int i = 0; i < 4; i++) answers.add(pool.submit(() -> stations(fresh.at(now))));
+          loaded = answers.get(0).get();
+          for (var a : answers) assertThat(a.get()).isEqualTo(loaded);
+        } finally {
+          pool.shutdownNow();
+        }
       }
       assertThat(followed).hasSize(3);
       for (int i = 0; i < 3; i++) {
