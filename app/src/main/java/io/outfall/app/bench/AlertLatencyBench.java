@@ -393,7 +393,8 @@ public final class AlertLatencyBench implements Callable<Integer> {
     return new double[] {p50, p99};
   }
 
-  private static double pct(long[] sorted, double q) {
+  /** The {@code q} quantile in ms of ascending nanos (nearest rank). */
+  static double pct(long[] sorted, double q) {
     return sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)] / 1e6;
   }
 }

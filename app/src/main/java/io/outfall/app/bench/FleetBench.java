@@ -635,13 +635,11 @@ public final class FleetBench implements Callable<Integer> {
     }
   }
 
+  /** {p50, p95} in ms. */
   private static double[] pcts(List<Long> nanos) {
     if (nanos.isEmpty()) return new double[] {Double.NaN, Double.NaN};
     long[] v = nanos.stream().mapToLong(Long::longValue).toArray();
     Arrays.sort(v);
-    return new double[] {
-      v[Math.min(v.length - 1, (int) Math.ceil(0.50 * v.length) - 1)] / 1e6,
-      v[Math.min(v.length - 1, (int) Math.ceil(0.95 * v.length) - 1)] / 1e6
-    };
+    return new double[] {AlertLatencyBench.pct(v, 0.50), AlertLatencyBench.pct(v, 0.95)};
   }
 }

@@ -44,11 +44,7 @@ public final class AlertStore {
   public Long opened(Connection c, Episode e, String standard) throws SQLException {
     String family = e.kind().family.name().toLowerCase(Locale.ROOT);
     try (var ps = c.prepareStatement(OPEN)) {
-      ps.setString(1, e.station());
-      ps.setString(2, e.parameter());
-      ps.setString(3, e.kind().label());
-      ps.setTimestamp(4, Timestamp.from(e.start()));
-      ps.setTimestamp(5, Timestamp.from(e.start()));
+      bindSilenced(ps, e);
       ps.setString(6, e.station());
       ps.setString(7, e.parameter());
       ps.setString(8, e.kind().label());
@@ -69,13 +65,30 @@ public final class AlertStore {
   }
 
   /**
+   * Whether a silence covers an episode's start: its station, parameter and kind (each null in a
+   * silence for any) and the start, twice, as parameters 1 to 5 ({@link #bindSilenced}).
+   */
+  private static final String SILENCED =
+      "EXISTS (SELECT 1 FROM silences WHERE (station IS NULL OR station = ?)"
+          + " AND (parameter IS NULL OR parameter = ?) AND (kind IS NULL OR kind = ?)"
+          + " AND ?::timestamptz >= starts_at AND ?::timestamptz < ends_at)";
+
+  private static void bindSilenced(PreparedStatement ps, Episode e) throws SQLException {
+    ps.setString(1, e.station());
+    ps.setString(2, e.parameter());
+    ps.setString(3, e.kind().label());
+    ps.setTimestamp(4, Timestamp.from(e.start()));
+    ps.setTimestamp(5, Timestamp.from(e.start()));
+  }
+
+  /**
    * {@link #opened}: whether a silence covers the episode's start (1–5), the alert (6–15), its
    * event (16), its notifications on the channels given (17), the announcement's time (18).
    */
   private static final String OPEN =
-      "WITH s AS (SELECT EXISTS (SELECT 1 FROM silences WHERE (station IS NULL OR station = ?)"
-          + " AND (parameter IS NULL OR parameter = ?) AND (kind IS NULL OR kind = ?)"
-          + " AND ?::timestamptz >= starts_at AND ?::timestamptz < ends_at) AS silenced),"
+      "WITH s AS (SELECT "
+          + SILENCED
+          + " AS silenced),"
           + " a AS (INSERT INTO alerts (station, parameter, kind, family, started_at, silenced, value,"
           + " peak, limit_value, standard, detail, state) SELECT ?, ?, ?, ?, ?, s.silenced, ?, ?, ?,"
           + " ?, ?, 'open' FROM s ON CONFLICT (station, coalesce(parameter, ''), kind)"
@@ -126,7 +139,7 @@ public final class AlertStore {
       }
     }
     String family = e.kind().family.name().toLowerCase(Locale.ROOT);
-    boolean silenced = silenced(c, e.station(), e.parameter(), e.kind().label(), e.start());
+    boolean silenced = silenced(c, e);
     long id;
     try (var ps =
         c.prepareStatement(
@@ -291,17 +304,9 @@ public final class AlertStore {
     return band.startsWith("ph-") ? Integer.parseInt(band.substring(3)) : Integer.parseInt(band);
   }
 
-  private boolean silenced(Connection c, String station, String parameter, String kind, Instant at)
-      throws SQLException {
-    try (var ps =
-        c.prepareStatement(
-            "SELECT EXISTS (SELECT 1 FROM silences WHERE (station IS NULL OR station = ?) AND (parameter IS NULL OR parameter = ?)"
-                + " AND (kind IS NULL OR kind = ?) AND ? >= starts_at AND ? < ends_at)")) {
-      ps.setString(1, station);
-      ps.setString(2, parameter);
-      ps.setString(3, kind);
-      ps.setTimestamp(4, Timestamp.from(at));
-      ps.setTimestamp(5, Timestamp.from(at));
+  private static boolean silenced(Connection c, Episode e) throws SQLException {
+    try (var ps = c.prepareStatement("SELECT " + SILENCED)) {
+      bindSilenced(ps, e);
       try (var rs = ps.executeQuery()) {
         rs.next();
         return rs.getBoolean(1);

@@ -108,6 +108,7 @@ public final class ComplianceEngine implements AutoCloseable {
   private final Thread thread;
   private final Map<String, Evaluated> stations = new HashMap<>();
   private final Map<Integer, String> stationCodes = new HashMap<>();
+  private final Map<String, Integer> stationIds = new HashMap<>();
   // When (System.nanoTime) the engine last judged a reading of each station.
   private final Map<String, Long> lastArrival = new HashMap<>();
   private volatile boolean running = true;
@@ -330,7 +331,7 @@ public final class ComplianceEngine implements AutoCloseable {
       }
       long replayed = 0;
       for (var e : stations.entrySet()) {
-        Integer id = stationId(c, e.getKey());
+        Integer id = stationIds.get(e.getKey()); // loaded above, in this snapshot
         if (id != null) replayed += replay(c, e.getKey(), id, e.getValue().evaluator(), from);
         e.getValue().evaluator().advanceTo(Instant.now());
       }
@@ -818,17 +819,21 @@ public final class ComplianceEngine implements AutoCloseable {
   private void loadStationCodes(Connection c) throws SQLException {
     try (var st = c.createStatement();
         var rs = st.executeQuery("SELECT id, code FROM stations")) {
-      while (rs.next()) stationCodes.put(rs.getInt(1), rs.getString(2));
+      while (rs.next()) {
+        stationCodes.put(rs.getInt(1), rs.getString(2));
+        stationIds.put(rs.getString(2), rs.getInt(1));
+      }
     }
   }
 
-  private static Integer stationId(Connection c, String code) throws SQLException {
-    try (var ps = c.prepareStatement("SELECT id FROM stations WHERE code = ?")) {
-      ps.setString(1, code);
-      try (var rs = ps.executeQuery()) {
-        return rs.next() ? rs.getInt(1) : null;
-      }
+  /** The storage id of {@code code}, or null for a station that never reported. */
+  private Integer stationId(Connection c, String code) throws SQLException {
+    Integer id = stationIds.get(code);
+    if (id == null) {
+      loadStationCodes(c);
+      id = stationIds.get(code);
     }
+    return id;
   }
 
   private String stationCode(Connection c, int id) throws SQLException {

@@ -28,13 +28,12 @@ import org.slf4j.LoggerFactory;
  * 24 hours ({@link SamplingPlan#measured}); last the five-minute default.
  *
  * <p>The compliance engine (alerts), the overview and the reports all take their plan from here, so
- * a station's completeness is one figure wherever it is shown. Measuring reads a day of readings,
- * so the pages keep each plan for {@link #KEEP}; the engine asks afresh when it builds a station's
- * evaluator. Blocking JDBC.
+ * a station's completeness is one figure wherever it is shown. Measuring reads the station's latest
+ * readings, so the pages keep each plan for {@link #KEEP}; the engine asks afresh when it builds a
+ * station's evaluator. Blocking JDBC.
  *
  * <p>Given a database, a plan older than {@link #KEEP} is still answered while one thread measures
- * it again in the background: with a thousand stations, measuring them all took ten seconds, and
- * one overview in every ten minutes paid for it.
+ * it again in the background, so that no overview waits for a thousand stations to be measured.
  */
 public final class SamplingPlans implements AutoCloseable {
   /** How far back a station's own readings are looked at to measure its intervals. */
