@@ -64,6 +64,17 @@ second=$(stored)
 stations=$(api /api/stations | jq '.items | length')
 say "$online gateways online; $stations stations; readings stored $first, 15 s later $second"
 
+# an outsider guessing a gateway's password under its client id, with Debian's mosquitto_pub: refused,
+# and counted where the operator looks
+refused() { api /metrics | awk '/^outfall_broker_refused_total\{action="connect",reason="bad_credentials"/ {s += $2} END {printf "%d", s}'; }
+before=$(refused)
+if mosquitto_pub -V mqttv5 -h 127.0.0.1 -p "$mqtt_port" -i gateway-hn-phu-nghia-hn-phu-nghia-gw1 -u hn-phu-nghia/hn-phu-nghia-gw1 -P guess \
+  -t outfall/v1/hn-phu-nghia/hn-phu-nghia-gw1/status -m x >/dev/null 2>&1; then fail "the broker accepted a guessed password"; fi
+[ "$(refused)" -gt "$before" ] || fail "the refused login is not in /metrics (outfall_broker_refused_total)"
+online=$(api /api/gateways | jq '[.gateways[] | select(.state == "online")] | length')
+[ "$online" -ge 4 ] || fail "$online gateways online after the outsider's attempt, 4 expected"
+say "an outsider's guessed password refused and counted ($before, then $(refused)); $online gateways still online"
+
 # every plant's files reach the department (a file every 10 s here), whole: none left half-written
 sending() { find "$department" -name '*.txt' -printf '%f\n' | sed -E 's/_[0-9]{14}\.txt$//' | sort -u | wc -l; }
 for _ in $(seq 60); do [ "$(sending)" -ge 4 ] && break; sleep 1; done

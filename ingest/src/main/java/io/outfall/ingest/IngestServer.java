@@ -125,7 +125,14 @@ public final class IngestServer implements AutoCloseable {
             Duration.ofDays(s.getInt(Setting.INGEST_MAX_PAST_DAYS)),
             Duration.ofSeconds(s.getInt(Setting.INGEST_MAX_FUTURE_SECONDS)));
     String clientId = s.get(Setting.MQTT_CLIENT_ID);
-    if (clientId.isBlank()) clientId = "outfall-ingest-" + InetAddress.getLocalHost().getHostName();
+    if (clientId.isBlank()) {
+      // a service account may connect only under its own name as prefix (BrokerAccount)
+      String user = s.get(Setting.MQTT_USERNAME);
+      clientId =
+          (user.isBlank() ? "outfall-ingest" : user)
+              + "-"
+              + InetAddress.getLocalHost().getHostName();
+    }
     MqttIntake intake =
         new MqttIntake(
             new MqttIntake.Options(

@@ -276,7 +276,8 @@ public final class FleetBench implements Callable<Integer> {
       List<IMqttToken> tokens = new ArrayList<>();
       for (String site : sites) {
         MqttAsyncClient c =
-            new MqttAsyncClient(url, "gateway-" + site + "-gw", new MemoryPersistence());
+            new MqttAsyncClient(
+                url, MqttConnect.gatewayClientId(site, "gw"), new MemoryPersistence());
         tokens.add(c.connect(MqttConnect.options(url, null, null)));
         clients.add(c);
       }

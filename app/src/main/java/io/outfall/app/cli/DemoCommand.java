@@ -97,6 +97,7 @@ final class DemoCommand implements Callable<Integer> {
             .with(Setting.ALERTS_PERMITS_DIR, demoPermits(dir.resolve("permits")).toString())
             .with(Setting.DEPLOY_SIGNING_KEY_FILE, dir.resolve("config-signing.key").toString());
     IngestServer server = IngestServer.start(settings);
+    broker.refusals().bindTo(server.metrics());
     registerDemoPlants(accountsDb);
     // the same key file the server signs with: created here if this is the first start
     String configKey = new SigningKey(dir.resolve("config-signing.key")).publicKeyText();

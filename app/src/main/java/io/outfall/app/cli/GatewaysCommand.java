@@ -55,6 +55,9 @@ final class GatewaysCommand implements Runnable {
               2,
               Duration.ofSeconds(10))) {
         return run(new BrokerAccounts(db.dataSource()));
+      } catch (IllegalArgumentException e) {
+        System.err.println(e.getMessage()); // a name the rules refuse: say why, no stack trace
+        return 2;
       }
     }
 
@@ -157,22 +160,71 @@ final class GatewaysCommand implements Runnable {
       name = "export-mosquitto",
       mixinStandardHelpOptions = true,
       description = {
-        "Write Mosquitto's password file, ACL file and a config snippet for every broker account:",
-        "the rules the embedded broker enforces. Mosquitto rereads them on SIGHUP."
+        "Write Mosquitto's password files, ACL file and listeners for every broker account:",
+        "the rules the embedded broker enforces, gateways and services on listeners of their own.",
+        "Mosquitto rereads the password and ACL files on SIGHUP (listeners need a restart)."
       })
   static final class ExportMosquitto extends OnDatabase {
     @Option(
         names = "--dir",
         required = true,
         paramLabel = "DIR",
-        description = "where to write outfall.passwd, outfall.acl and outfall.conf")
+        description =
+            "where to write outfall.passwd, outfall-services.passwd, outfall.acl and outfall.conf")
     Path dir;
+
+    @Option(
+        names = "--gateway-listener",
+        defaultValue = "1883",
+        paramLabel = "PORT[ ADDRESS]",
+        description = "where gateways log in with passwords (default: ${DEFAULT-VALUE})")
+    String gateways;
+
+    @Option(
+        names = "--service-listener",
+        defaultValue = "1884 127.0.0.1",
+        paramLabel = "PORT[ ADDRESS]",
+        description =
+            "where Outfall's servers log in; keep it off the plants' network (default: ${DEFAULT-VALUE})")
+    String services;
+
+    @Option(
+        names = "--certificate-listener",
+        paramLabel = "PORT[ ADDRESS]",
+        description =
+            "also a TLS listener for gateways with client certificates (needs --cafile, --certfile, --keyfile)")
+    String certificates;
+
+    @Option(
+        names = "--cafile",
+        paramLabel = "PEM",
+        description = "CA that signs gateways' certificates")
+    Path caFile;
+
+    @Option(names = "--certfile", paramLabel = "PEM", description = "the broker's certificate")
+    Path certFile;
+
+    @Option(names = "--keyfile", paramLabel = "PEM", description = "the broker's private key")
+    Path keyFile;
 
     @Override
     int run(BrokerAccounts accounts) throws Exception {
+      if (certificates != null && (caFile == null || certFile == null || keyFile == null))
+        throw new IllegalArgumentException(
+            "--certificate-listener needs --cafile, --certfile and --keyfile");
+      var listeners =
+          new MosquittoFiles.Listeners(
+              gateways,
+              services,
+              certificates == null
+                  ? null
+                  : new MosquittoFiles.Certificates(certificates, caFile, certFile, keyFile));
       var all = accounts.all();
-      for (Path p : MosquittoFiles.write(dir, all)) System.out.println("wrote " + p);
-      System.out.println(all.size() + " accounts; include outfall.conf from mosquitto.conf");
+      for (Path p : MosquittoFiles.write(dir, all, listeners)) System.out.println("wrote " + p);
+      System.out.println(
+          all.size()
+              + " accounts; outfall.conf holds the listeners: copy it into mosquitto.conf or"
+              + " include its directory (include_dir). Ingest's mqtt.url: the service listener.");
       return 0;
     }
   }

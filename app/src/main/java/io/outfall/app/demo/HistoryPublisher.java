@@ -62,7 +62,9 @@ public final class HistoryPublisher implements AutoCloseable {
     Files.createDirectories(stateDir);
     this.seqFile = stateDir.resolve(gateway + ".seq");
     this.seq = Files.exists(seqFile) ? Long.parseLong(Files.readString(seqFile).trim()) : 0;
-    this.client = new MqttAsyncClient(brokerUrl, gateway, new MemoryPersistence());
+    this.client =
+        new MqttAsyncClient(
+            brokerUrl, MqttConnect.gatewayClientId(site, gateway), new MemoryPersistence());
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "plant-" + site));
   }
 

@@ -15,13 +15,19 @@ public final class EmbeddedBroker implements AutoCloseable {
   private final Path dir;
   private final int port;
   private final BrokerAccounts access;
+  private final BrokerRefusals refusals = new BrokerRefusals();
   private EmbeddedHiveMQ hivemq;
 
   private EmbeddedBroker(Path dir, int port, BrokerAccounts access) {
     this.dir = dir;
     this.port = port;
     this.access = access;
-    this.hivemq = launch(dir, access);
+    this.hivemq = launch(dir, access, refusals);
+  }
+
+  /** What the broker refused since it started (all zero without accounts). */
+  public BrokerRefusals refusals() {
+    return refusals;
   }
 
   /**
@@ -101,13 +107,14 @@ public final class EmbeddedBroker implements AutoCloseable {
                     + "<client-authentication-mode>OPTIONAL</client-authentication-mode>");
   }
 
-  private static EmbeddedHiveMQ launch(Path dir, BrokerAccounts access) {
+  private static EmbeddedHiveMQ launch(Path dir, BrokerAccounts access, BrokerRefusals refusals) {
     var builder =
         EmbeddedHiveMQ.builder()
             .withConfigurationFolder(dir.resolve("conf"))
             .withDataFolder(dir.resolve("data"))
             .withExtensionsFolder(dir.resolve("extensions"));
-    if (access != null) builder.withEmbeddedExtension(BrokerAccessExtension.embedded(access));
+    if (access != null)
+      builder.withEmbeddedExtension(BrokerAccessExtension.embedded(access, refusals));
     EmbeddedHiveMQ hivemq = builder.build();
     hivemq.start().join();
     return hivemq;
@@ -140,7 +147,7 @@ public final class EmbeddedBroker implements AutoCloseable {
    * HiveMQ CE cannot be started twice (its metrics registry refuses the second start).
    */
   public synchronized void resume() {
-    hivemq = launch(dir, access);
+    hivemq = launch(dir, access, refusals);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.outfall.ingest.access;
 
+import io.outfall.protocol.transport.MqttConnect;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -49,6 +50,14 @@ public final class BrokerAccounts {
       ps.setString(4, account.site());
       ps.setString(5, account.gateway());
       ps.executeUpdate();
+    } catch (SQLException e) {
+      if ("23505".equals(e.getSQLState()) && account.role() == BrokerAccount.Role.GATEWAY)
+        throw new IllegalArgumentException(
+            "another gateway account already connects as client id "
+                + MqttConnect.gatewayClientId(account.site(), account.gateway())
+                + " (site and gateway ids joined with hyphens spell the same): choose other ids",
+            e);
+      throw e;
     }
   }
 

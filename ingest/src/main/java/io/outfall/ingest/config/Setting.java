@@ -21,7 +21,10 @@ public enum Setting {
   MQTT_USERNAME("mqtt.username", "", "broker user name (empty: none)"),
   MQTT_PASSWORD("mqtt.password", "", "broker password"),
   MQTT_CLIENT_ID(
-      "mqtt.client-id", "", "client id; empty: outfall-ingest-<host name>. Keep it stable"),
+      "mqtt.client-id",
+      "",
+      "client id; empty: <mqtt.username>-<host name> (outfall-ingest-<host name> without a user)."
+          + " Keep it stable; a service account may use only ids beginning with its name"),
   MQTT_SHARED_GROUP("mqtt.shared-group", "outfall-ingest", "shared subscription group of ingests"),
   MQTT_SESSION_EXPIRY_SECONDS(
       "mqtt.session-expiry-seconds", "604800", "how long the broker queues for a stopped ingest"),

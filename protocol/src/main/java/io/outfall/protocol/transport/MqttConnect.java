@@ -33,6 +33,16 @@ public final class MqttConnect {
 
   private MqttConnect() {}
 
+  /**
+   * The client id a gateway connects with, unique across sites (two plants may both call their
+   * gateway "gw1"). The broker lets only the gateway's own account use it: an MQTT broker
+   * disconnects a client when another connects with the same id, so an id anyone could take would
+   * let one plant keep another off the broker.
+   */
+  public static String gatewayClientId(String site, String gateway) {
+    return "gateway-" + site + "-" + gateway;
+  }
+
   /** {@link #options(String, String, String, SocketFactory)} for plain TCP or the JVM's TLS. */
   public static MqttConnectionOptions options(String url, String username, String password) {
     return options(url, username, password, null);

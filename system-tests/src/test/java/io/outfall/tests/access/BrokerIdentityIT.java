@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.outfall.app.demo.PlantGateways;
+import io.outfall.app.embedded.BrokerRefusals;
+import io.outfall.app.embedded.BrokerRefusals.Action;
+import io.outfall.app.embedded.BrokerRefusals.Reason;
 import io.outfall.app.embedded.EmbeddedBroker;
 import io.outfall.gateway.Gateway;
 import io.outfall.ingest.access.BrokerAccounts;
@@ -12,6 +15,7 @@ import io.outfall.ingest.access.MosquittoFiles;
 import io.outfall.ingest.storage.Database;
 import io.outfall.protocol.Topics;
 import io.outfall.protocol.config.GatewayConfigYaml;
+import io.outfall.protocol.transport.MessageCallback;
 import io.outfall.protocol.transport.MqttConnect;
 import io.outfall.simulator.EffluentModel;
 import io.outfall.simulator.PlantSimulator;
@@ -36,6 +40,7 @@ import javax.net.ssl.TrustManagerFactory;
 import org.eclipse.paho.mqttv5.client.IMqttMessageListener;
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
@@ -108,17 +113,110 @@ class BrokerIdentityIT {
     try (EmbeddedBroker broker =
         EmbeddedBroker.start(
             dir.resolve("hivemq"), TestServices.freePort(), false, null, accounts)) {
-      checkRules("embedded HiveMQ", broker.url());
+      checkRules("embedded HiveMQ", broker.url(), broker.url(), broker.refusals());
     }
   }
 
   @Test
   void mosquittoWithTheExportedFilesEnforcesTheSameRules() throws Exception {
+    MosquittoFiles.Listeners at = MosquittoProcess.freeListeners();
+    List<Path> files = MosquittoFiles.write(dir.resolve("export"), accounts.all(), at);
     try (MosquittoProcess mosquitto =
-        MosquittoProcess.start(
-            dir.resolve("mosquitto"),
-            MosquittoFiles.write(dir.resolve("export"), accounts.all()))) {
-      checkRules("Mosquitto " + mosquitto.version(), mosquitto.url());
+        MosquittoProcess.start(dir.resolve("mosquitto"), files.get(2), at)) {
+      String broker = "Mosquitto " + mosquitto.version();
+      checkRules(broker, mosquitto.url(), mosquitto.serviceUrl(), null);
+      // a gateway's password does not open the services' listener, where ids are free
+      assertRefused(mosquitto.serviceUrl(), "plant-a/gw-1", gwA);
+    }
+  }
+
+  /**
+   * The attack of issue 20: a plant holding its own gateway's password connects, again and again,
+   * under another plant's client id. The broker must not disconnect the other plant's gateway:
+   * HiveMQ refuses the connection (CONNACK 0x85, counted), Mosquitto gives it its own user name as
+   * id instead. The victim stays connected throughout and its readings keep arriving.
+   */
+  @Test
+  void noGatewayCanTakeAnothersClientIdOnEitherBroker() throws Exception {
+    try (EmbeddedBroker broker =
+        EmbeddedBroker.start(
+            dir.resolve("hivemq-takeover"), TestServices.freePort(), false, null, accounts)) {
+      long before = broker.refusals().count(Action.CONNECT, Reason.CLIENT_ID_NOT_OWNED);
+      int attempts = checkTakeover("embedded HiveMQ", broker.url(), broker.url());
+      assertThat(broker.refusals().count(Action.CONNECT, Reason.CLIENT_ID_NOT_OWNED) - before)
+          .as("refusals counted")
+          .isEqualTo(attempts);
+    }
+    MosquittoFiles.Listeners at = MosquittoProcess.freeListeners();
+    List<Path> files = MosquittoFiles.write(dir.resolve("export-takeover"), accounts.all(), at);
+    try (MosquittoProcess mosquitto =
+        MosquittoProcess.start(dir.resolve("mosquitto-takeover"), files.get(2), at)) {
+      checkTakeover("Mosquitto " + mosquitto.version(), mosquitto.url(), mosquitto.serviceUrl());
+      assertThat(mosquitto.logText()).doesNotContain("already connected");
+    }
+  }
+
+  /** Returns the takeover attempts made. */
+  private int checkTakeover(String broker, String url, String serviceUrl) throws Exception {
+    String aId = MqttConnect.gatewayClientId("plant-a", "gw-1");
+    String own = Topics.readings("plant-a", "gw-1");
+    Map<String, AtomicInteger> heard = new ConcurrentHashMap<>();
+    AtomicInteger aDropped = new AtomicInteger();
+    MqttClient ingest =
+        connect(serviceUrl, "it-ingest-" + System.nanoTime(), "it-ingest", ingestSecret);
+    MqttClient a = connect(url, aId, "plant-a/gw-1", gwA);
+    a.setCallback(
+        new MessageCallback() {
+          @Override
+          public void messageArrived(String topic, MqttMessage m) {}
+
+          @Override
+          public void disconnected(MqttDisconnectResponse r) {
+            aDropped.incrementAndGet();
+          }
+        });
+    int attempts = 10;
+    int refused = 0;
+    int connectedAsItself = 0;
+    try {
+      ingest.subscribe(
+          new MqttSubscription[] {new MqttSubscription(Topics.allReadings(), 1)},
+          new IMqttMessageListener[] {
+            (t, m) -> heard.computeIfAbsent(t, k -> new AtomicInteger()).incrementAndGet()
+          });
+      for (int i = 0; i < attempts; i++) {
+        publish(a, own, "before attempt " + i);
+        try {
+          // plant-b's own, correct password, under plant-a's gateway's client id
+          MqttClient b = connect(url, aId, "plant-b/gw-1", gwB);
+          connectedAsItself++;
+          closeQuietly(b);
+        } catch (MqttException e) {
+          assertThat(e.getReasonCode()).as("CONNACK reason").isEqualTo(0x85);
+          refused++;
+        }
+        Thread.sleep(100); // a takeover, had it happened, reaches the victim meanwhile
+        assertThat(a.isConnected()).as("plant-a's gateway after attempt %d", i).isTrue();
+      }
+      await().atMost(Duration.ofSeconds(30)).until(() -> count(heard, own) >= attempts);
+      System.out.printf(
+          "[identity] %s: plant-b connected under plant-a's client id %d times: refused=%d,"
+              + " connected under its own id instead=%d; plant-a dropped=%d times, its readings"
+              + " sent=%d arrived=%d%n",
+          broker,
+          attempts,
+          refused,
+          connectedAsItself,
+          aDropped.get(),
+          attempts,
+          count(heard, own));
+      assertThat(aDropped.get()).as("plant-a's gateway disconnected").isZero();
+      assertThat(count(heard, own)).isEqualTo(attempts);
+      assertThat(refused + connectedAsItself).isEqualTo(attempts);
+      return refused;
+    } finally {
+      closeQuietly(a);
+      closeQuietly(ingest);
     }
   }
 
@@ -136,31 +234,37 @@ class BrokerIdentityIT {
             accounts)) {
       checkCertificates("embedded HiveMQ", broker.url(), "ssl://127.0.0.1:" + tlsPort, certs);
     }
+    // the certificate listener operations.md describes, as the export writes it
     Path export = dir.resolve("export-tls");
-    assertThat(
-            Cli.run(
-                    "gateways",
-                    "export-mosquitto",
-                    "--dir",
-                    export.toString(),
-                    "--config",
-                    settings.toString())
-                .exit())
-        .isZero();
+    MosquittoFiles.Listeners plain = MosquittoProcess.freeListeners();
     int mosquittoTls = TestServices.freePort();
+    Cli.Run exported =
+        Cli.run(
+            "gateways",
+            "export-mosquitto",
+            "--dir",
+            export.toString(),
+            "--gateway-listener",
+            plain.gateways(),
+            "--service-listener",
+            plain.services(),
+            "--certificate-listener",
+            mosquittoTls + " 127.0.0.1",
+            "--cafile",
+            certs.caPem.toString(),
+            "--certfile",
+            certs.serverPem.toString(),
+            "--keyfile",
+            certs.serverKeyPem.toString(),
+            "--config",
+            settings.toString());
+    assertThat(exported.exit()).as(exported.printed()).isZero();
     try (MosquittoProcess mosquitto =
         MosquittoProcess.start(
-            dir.resolve("mosquitto-tls"),
-            List.of(
-                export.resolve(MosquittoFiles.PASSWORDS),
-                export.resolve(MosquittoFiles.ACL),
-                export.resolve(MosquittoFiles.CONF)),
-            // the TLS listener operations.md describes: the certificate's CN is the user name
-            "listener %d 127.0.0.1\ncafile %s\ncertfile %s\nkeyfile %s\nrequire_certificate true\nuse_identity_as_username true\n"
-                .formatted(mosquittoTls, certs.caPem, certs.serverPem, certs.serverKeyPem))) {
+            dir.resolve("mosquitto-tls"), export.resolve(MosquittoFiles.CONF), plain)) {
       checkCertificates(
           "Mosquitto " + mosquitto.version(),
-          mosquitto.url(),
+          mosquitto.serviceUrl(),
           "ssl://127.0.0.1:" + mosquittoTls,
           certs);
     }
@@ -170,16 +274,20 @@ class BrokerIdentityIT {
    * Over TLS, a gateway with a client certificate whose CN is its user name logs in without a
    * password and gets its own rules; a certificate without an account, or no certificate and no
    * password, gets nothing delivered.
+   *
+   * @param serviceUrl where the service account logs in
    */
-  private void checkCertificates(String broker, String url, String tlsUrl, TestCertificates certs)
-      throws Exception {
+  private void checkCertificates(
+      String broker, String serviceUrl, String tlsUrl, TestCertificates certs) throws Exception {
     String n = Long.toString(System.nanoTime());
     Path gwCert = certs.client("gw-a-" + n, "plant-a/gw-1");
     Path stranger = certs.client("stranger-" + n, "plant-x/gw-9");
     String own = Topics.readings("plant-a", "gw-1");
     String other = Topics.readings("plant-b", "gw-1");
     Map<String, AtomicInteger> heard = new ConcurrentHashMap<>();
-    MqttClient ingest = connect(url, "it-ingest-" + System.nanoTime(), "it-ingest", ingestSecret);
+    MqttClient ingest =
+        connect(serviceUrl, "it-ingest-" + System.nanoTime(), "it-ingest", ingestSecret);
+    String aId = MqttConnect.gatewayClientId("plant-a", "gw-1");
     try {
       ingest.subscribe(
           new MqttSubscription[] {new MqttSubscription(Topics.ROOT + "/#", 1)},
@@ -207,10 +315,10 @@ class BrokerIdentityIT {
         System.out.println("[identity] " + broker + ": stranger's certificate refused: " + refused);
       }
       // the gateway's certificate: its own topic, not another's
-      MqttClient a = connectTls(tlsUrl, certs.caPem, gwCert, "gw-a-cert-" + System.nanoTime());
+      MqttClient a = connectTls(tlsUrl, certs.caPem, gwCert, aId);
       publish(a, other, "forged with a certificate");
       closeQuietly(a);
-      a = connectTls(tlsUrl, certs.caPem, gwCert, "gw-a-cert-" + System.nanoTime());
+      a = connectTls(tlsUrl, certs.caPem, gwCert, aId);
       for (int i = 0; i < 5; i++) publish(a, own, "own " + i);
       closeQuietly(a);
       await().atMost(Duration.ofSeconds(60)).until(() -> count(heard, own) >= 5);
@@ -278,7 +386,12 @@ class BrokerIdentityIT {
     return open(url, clientId, MqttConnect.options(url, null, null, tls.getSocketFactory()));
   }
 
-  private void checkRules(String broker, String url) throws Exception {
+  /**
+   * @param serviceUrl where the service account logs in (Mosquitto: a listener of its own)
+   * @param refusals the embedded broker's counts, or null (Mosquitto logs its refusals instead)
+   */
+  private void checkRules(String broker, String url, String serviceUrl, BrokerRefusals refusals)
+      throws Exception {
     // 1. who may connect
     assertRefused(url, null, null);
     assertRefused(url, "plant-a/gw-1", "not-the-password");
@@ -290,8 +403,12 @@ class BrokerIdentityIT {
     String ownConfig = Topics.topic("plant-a", "gw-1", Topics.Kind.CONFIG);
     String otherConfig = Topics.topic("plant-b", "gw-1", Topics.Kind.CONFIG);
     Map<String, AtomicInteger> heard = new ConcurrentHashMap<>();
-    MqttClient ingest = connect(url, "it-ingest-" + System.nanoTime(), "it-ingest", ingestSecret);
-    MqttClient a = connect(url, "gw-a-" + System.nanoTime(), "plant-a/gw-1", gwA);
+    MqttClient ingest =
+        connect(serviceUrl, "it-ingest-" + System.nanoTime(), "it-ingest", ingestSecret);
+    String aId = MqttConnect.gatewayClientId("plant-a", "gw-1");
+    MqttClient a = connect(url, aId, "plant-a/gw-1", gwA);
+    long publishesRefused = refused(refusals, Action.PUBLISH);
+    long subscriptionsRefused = refused(refusals, Action.SUBSCRIBE);
     try {
       // (MqttClient.subscribe(String[], int[], listeners) recurses forever in Paho 1.2.5)
       ingest.subscribe(
@@ -305,12 +422,14 @@ class BrokerIdentityIT {
 
       // 2. a gateway publishes: 20 on its own topic, then 20 forged as plant-b's, each forgery on a
       // connection of its own (HiveMQ answers one by closing the connection, Mosquitto by
-      // dropping the message), then a marker on its own topic
+      // dropping the message), then a marker on its own topic; a connection under its own id
+      // replaces the one before it, so the marker goes on a new one
       int sent = 20;
       for (int i = 0; i < sent; i++) publish(a, own, "own " + i);
+      closeQuietly(a);
       int forged = 0;
       for (int i = 0; i < sent; i++) {
-        MqttClient f = connect(url, "gw-a-forger-" + i, "plant-a/gw-1", gwA);
+        MqttClient f = connect(url, aId, "plant-a/gw-1", gwA);
         try {
           publish(f, other, "forged " + i);
           forged++;
@@ -322,6 +441,7 @@ class BrokerIdentityIT {
         }
       }
       // once the marker arrives, anything forged before it would have arrived too
+      a = connect(url, aId, "plant-a/gw-1", gwA);
       publish(a, own, "marker");
       int forgedAttempts = forged;
       await()
@@ -344,12 +464,24 @@ class BrokerIdentityIT {
       System.out.printf("[identity] %s: configurations served to plant-a: %s%n", broker, got);
       assertThat(got).containsOnlyKeys(ownConfig);
       assertThat(got.get(ownConfig)).isEqualTo("config for a");
+      if (refusals != null) {
+        assertThat(refused(refusals, Action.PUBLISH) - publishesRefused)
+            .as("forged publishes counted")
+            .isEqualTo(forgedAttempts);
+        assertThat(refused(refusals, Action.SUBSCRIBE) - subscriptionsRefused)
+            .as("other plants' configurations asked for, counted")
+            .isEqualTo(2);
+      }
     } finally {
       ingest.publish(ownConfig, retained(""));
       ingest.publish(otherConfig, retained(""));
       closeQuietly(a);
       closeQuietly(ingest);
     }
+  }
+
+  private static long refused(BrokerRefusals refusals, Action action) {
+    return refusals == null ? 0 : refusals.count(action, Reason.TOPIC_NOT_PERMITTED);
   }
 
   private static long count(Map<String, AtomicInteger> heard, String topic) {

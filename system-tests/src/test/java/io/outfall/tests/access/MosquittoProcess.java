@@ -1,5 +1,6 @@
 package io.outfall.tests.access;
 
+import io.outfall.ingest.access.MosquittoFiles;
 import io.outfall.tests.testing.TestServices;
 import java.io.IOException;
 import java.net.Socket;
@@ -7,35 +8,40 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * Debian's Mosquitto as a child process on a free port, configured with the files {@code outfall
- * gateways export-mosquitto} writes. Without a {@code mosquitto} binary the test is skipped, unless
- * {@code OUTFALL_TEST_REQUIRE_MOSQUITTO=true} (CI) makes that a failure.
+ * Debian's Mosquitto as a child process, configured with nothing but the files {@code outfall
+ * gateways export-mosquitto} writes (their listeners included, on free ports the test chose).
+ * Without a {@code mosquitto} binary the test is skipped, unless {@code
+ * OUTFALL_TEST_REQUIRE_MOSQUITTO=true} (CI) makes that a failure.
  */
 final class MosquittoProcess implements AutoCloseable {
   private final Process process;
-  private final int port;
+  private final int gatewayPort;
+  private final int servicePort;
   private final Path log;
 
-  private MosquittoProcess(Process process, int port, Path log) {
+  private MosquittoProcess(Process process, int gatewayPort, int servicePort, Path log) {
     this.process = process;
-    this.port = port;
+    this.gatewayPort = gatewayPort;
+    this.servicePort = servicePort;
     this.log = log;
   }
 
-  static MosquittoProcess start(Path dir, List<Path> exported) throws Exception {
-    return start(dir, exported, "");
+  /** Listeners on 127.0.0.1 at free ports, as the export takes them. */
+  static MosquittoFiles.Listeners freeListeners() throws IOException {
+    return new MosquittoFiles.Listeners(
+        TestServices.freePort() + " 127.0.0.1", TestServices.freePort() + " 127.0.0.1", null);
   }
 
   /**
-   * @param more further configuration, e.g. a TLS listener: {@code listener 8883 127.0.0.1\n...}
+   * @param conf the exported {@link MosquittoFiles#CONF}
+   * @param at the listeners it was exported with
    */
-  static MosquittoProcess start(Path dir, List<Path> exported, String more) throws Exception {
+  static MosquittoProcess start(Path dir, Path conf, MosquittoFiles.Listeners at) throws Exception {
     Path binary =
         Stream.of("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto", "/usr/bin/mosquitto")
             .map(Path::of)
@@ -46,39 +52,46 @@ final class MosquittoProcess implements AutoCloseable {
       throw new AssertionError("mosquitto is required here (apt install mosquitto)");
     Assumptions.assumeTrue(binary != null, "no mosquitto binary installed");
     Files.createDirectories(dir);
-    int port = TestServices.freePort();
-    Path conf = dir.resolve("mosquitto.conf");
-    // The exported outfall.conf is what an operator includes; it comes after the listener.
-    Files.writeString(
-        conf,
-        "listener "
-            + port
-            + " 127.0.0.1\n"
-            + "persistence false\n"
-            + "user root\n"
-            + Files.readString(exported.get(2)).replaceAll("(?m)^#.*\\n", "")
-            + more);
+    int gatewayPort = port(at.gateways());
+    int servicePort = port(at.services());
+    Path main = dir.resolve("mosquitto.conf");
+    Files.writeString(main, "persistence false\nuser root\n" + Files.readString(conf));
     Path log = dir.resolve("mosquitto.log");
     Process p =
-        new ProcessBuilder(binary.toString(), "-c", conf.toString())
+        new ProcessBuilder(binary.toString(), "-c", main.toString())
             .redirectErrorStream(true)
             .redirectOutput(log.toFile())
             .start();
     Instant until = Instant.now().plus(Duration.ofSeconds(10));
     while (Instant.now().isBefore(until)) {
       if (!p.isAlive()) throw new AssertionError("mosquitto exited: " + Files.readString(log));
-      try (Socket s = new Socket("127.0.0.1", port)) {
-        return new MosquittoProcess(p, port, log);
+      try (Socket a = new Socket("127.0.0.1", gatewayPort);
+          Socket b = new Socket("127.0.0.1", servicePort)) {
+        return new MosquittoProcess(p, gatewayPort, servicePort, log);
       } catch (IOException notYet) {
         Thread.sleep(100);
       }
     }
     p.destroyForcibly();
-    throw new AssertionError("mosquitto did not listen on " + port + ": " + Files.readString(log));
+    throw new AssertionError("mosquitto did not listen: " + Files.readString(log));
   }
 
+  private static int port(String listener) {
+    return Integer.parseInt(listener.split(" ")[0]);
+  }
+
+  /** The gateways' listener. */
   String url() {
-    return "tcp://127.0.0.1:" + port;
+    return "tcp://127.0.0.1:" + gatewayPort;
+  }
+
+  /** The services' listener. */
+  String serviceUrl() {
+    return "tcp://127.0.0.1:" + servicePort;
+  }
+
+  String logText() throws IOException {
+    return Files.readString(log);
   }
 
   String version() throws IOException {

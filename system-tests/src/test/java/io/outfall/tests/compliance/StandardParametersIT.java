@@ -71,7 +71,7 @@ class StandardParametersIT {
     accountsDb =
         Database.open(db, services.dbUser(), services.dbPassword(), 2, Duration.ofSeconds(30));
     BrokerAccounts accounts = new BrokerAccounts(accountsDb.dataSource());
-    String ingestSecret = accounts.issue(BrokerAccount.service("it-std-ingest"));
+    String ingestSecret = accounts.issue(BrokerAccount.service("it-stdparams"));
     String gatewaySecret = accounts.issue(BrokerAccount.gateway(SITE, GATEWAY));
     broker =
         EmbeddedBroker.start(dir.resolve("broker"), TestServices.freePort(), false, null, accounts);
@@ -80,11 +80,12 @@ class StandardParametersIT {
             services
                 .ingestSettings(db, "stdparams")
                 .with(Setting.MQTT_URL, broker.url())
-                .with(Setting.MQTT_USERNAME, "it-std-ingest")
+                .with(Setting.MQTT_USERNAME, "it-stdparams")
                 .with(Setting.MQTT_PASSWORD, ingestSecret)
                 .with(Setting.ALERTS_WINDOW_GRACE_SECONDS, 1));
     gateway =
-        new MqttClient(broker.url(), "gateway-" + SITE + "-" + GATEWAY, new MemoryPersistence());
+        new MqttClient(
+            broker.url(), MqttConnect.gatewayClientId(SITE, GATEWAY), new MemoryPersistence());
     gateway.connect(
         MqttConnect.options(
             broker.url(), BrokerAccount.gatewayUsername(SITE, GATEWAY), gatewaySecret));
