@@ -17,8 +17,10 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLSocketFactory;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
+import org.eclipse.paho.mqttv5.client.MqttClientException;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.slf4j.Logger;
@@ -82,8 +84,7 @@ public final class Uplink implements AutoCloseable {
     this.client =
         new MqttAsyncClient(
             config.mqtt().url(),
-            // unique across sites: two plants may both call their gateway "gw1"
-            "gateway-" + config.site() + "-" + config.gateway(),
+            MqttConnect.gatewayClientId(config.site(), config.gateway()),
             new MemoryPersistence());
     this.thread = new Thread(this::run, "uplink-" + config.gateway());
     thread.setDaemon(true);
@@ -297,7 +298,26 @@ public final class Uplink implements AutoCloseable {
         client.disconnect().waitForCompletion(2_000);
       }
     } finally {
-      client.close(true);
+      closeClient();
+    }
+  }
+
+  /**
+   * Paho refuses to close a client while a connect attempt is under way ("Connect already in
+   * progress"), as one of the background retries of a gateway that never reached its broker may be:
+   * wait for it to end (an attempt times out after 10 s), then close.
+   */
+  private void closeClient() throws MqttException, InterruptedException {
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    while (true) {
+      try {
+        client.close(true);
+        return;
+      } catch (MqttException e) {
+        if (e.getReasonCode() != MqttClientException.REASON_CODE_CONNECT_IN_PROGRESS
+            || System.nanoTime() > until) throw e;
+        Thread.sleep(50);
+      }
     }
   }
 }
