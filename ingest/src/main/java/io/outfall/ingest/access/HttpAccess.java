@@ -35,24 +35,27 @@ import org.slf4j.LoggerFactory;
  * login and the OpenAPI document; the web pages themselves are static and public, their data is
  * not. Then {@link #allows} decides by role, and an operator only ever sees their own sites.
  *
- * <p>Token lookups are cached for {@link #CACHE_FOR}: a revoked token elsewhere stops working
- * within that time (at once on the instance that revoked it).
+ * <p>Token lookups are cached for {@link #CACHE_FOR}: a token revoked, or a user disabled or
+ * changed, on another instance (or with the command line) is refused within that time, at once on
+ * the instance that did it. Why a short cache and not notices from the database: a notice lost with
+ * a dropped connection would leave a revoked token working until the next restart; a bound holds
+ * whatever happens, and costs one indexed lookup per token every two seconds.
+ *
+ * <p>Password guessing is throttled for the whole deployment ({@link Logins}).
  */
 public final class HttpAccess {
   private static final Logger log = LoggerFactory.getLogger(HttpAccess.class);
   public static final String PRINCIPAL = "outfall.principal";
   public static final String SESSION_COOKIE = "outfall_session";
   static final Duration SESSION = Duration.ofHours(12);
-  static final Duration CACHE_FOR = Duration.ofSeconds(30);
+  public static final Duration CACHE_FOR = Duration.ofSeconds(2);
   private static final Set<String> OPEN = Set.of("/api/health", "/api/login", "/api/openapi.yaml");
 
   private final Responder responder;
   private final Users users;
   private final Sites sites;
   private final byte[] adminTokenDigest;
-  // 5 wrong passwords per user name, 20 per address, in 5 minutes
-  private final LoginThrottle perUser = new LoginThrottle(5, Duration.ofMinutes(5));
-  private final LoginThrottle perAddress = new LoginThrottle(20, Duration.ofMinutes(5));
+  private final Logins logins;
   private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
   private record Cached(Principal principal, long until) {}
@@ -64,6 +67,7 @@ public final class HttpAccess {
   public HttpAccess(Responder responder, DataSource db, String adminToken) {
     this.responder = responder;
     this.users = new Users(db);
+    this.logins = new Logins(db, users, SESSION);
     this.sites = new Sites(db);
     this.adminTokenDigest = adminToken == null ? null : PasswordHash.tokenDigest(adminToken);
   }
@@ -240,6 +244,7 @@ public final class HttpAccess {
     r.get("/api/me").handler(ctx -> Responder.send(ctx, 200, describe(principal(ctx))));
     r.get("/api/users").handler(ctx -> responder.json(ctx, this::userList));
     r.post("/api/users").handler(this::addUser);
+    r.delete("/api/users/:username").handler(this::disableUser);
     r.post("/api/tokens").handler(this::addToken);
     r.get("/api/access-audit").handler(this::auditLog);
   }
@@ -248,54 +253,36 @@ public final class HttpAccess {
     JsonBody body = JsonBody.of(ctx, true);
     String username = body.required("username");
     String password = body.required("password");
-    String remote = remote(ctx);
-    long wait = Math.max(perUser.retryAfterSeconds(username), perAddress.retryAfterSeconds(remote));
-    if (wait > 0) {
-      audited(username, "login", "", remote, "throttled");
-      ctx.response().putHeader("Retry-After", Long.toString(wait));
-      ctx.fail(new ApiError(429, "too many failed logins: try again in " + wait + " s"));
-      return;
-    }
     responder
-        .blocking(
-            () -> {
-              Optional<Principal> p = users.authenticate(username, password);
-              if (p.isEmpty()) {
-                users.audit(username, "login", "", remote, "refused");
-                return Optional.<Session>empty();
-              }
-              String token = users.issueToken(username, "session", "web login", SESSION);
-              users.audit(username, "login", "", remote, "ok");
-              return Optional.of(new Session(p.get(), token));
-            })
+        .blocking(() -> logins.attempt(username, password, remote(ctx)))
         .onSuccess(
-            session -> {
-              if (session.isEmpty()) {
-                perUser.failed(username);
-                perAddress.failed(remote);
+            outcome -> {
+              if (outcome instanceof Logins.Throttled t) {
+                ctx.response().putHeader("Retry-After", Long.toString(t.retryAfterSeconds()));
+                ctx.fail(
+                    new ApiError(
+                        429,
+                        "too many failed logins: try again in " + t.retryAfterSeconds() + " s"));
+              } else if (outcome instanceof Logins.SignedIn in) {
+                ctx.response()
+                    .addCookie(
+                        Cookie.cookie(SESSION_COOKIE, in.token())
+                            .setHttpOnly(true)
+                            .setSameSite(CookieSameSite.STRICT)
+                            .setPath("/")
+                            .setMaxAge(SESSION.toSeconds()));
+                Responder.send(
+                    ctx,
+                    200,
+                    describe(in.principal())
+                        .put("token", in.token())
+                        .put("expires_in_seconds", SESSION.toSeconds()));
+              } else {
                 unauthorized(ctx, "wrong user name or password");
-                return;
               }
-              perUser.succeeded(username);
-              Principal p = session.get().principal();
-              String token = session.get().token();
-              ctx.response()
-                  .addCookie(
-                      Cookie.cookie(SESSION_COOKIE, token)
-                          .setHttpOnly(true)
-                          .setSameSite(CookieSameSite.STRICT)
-                          .setPath("/")
-                          .setMaxAge(SESSION.toSeconds()));
-              Responder.send(
-                  ctx,
-                  200,
-                  describe(p).put("token", token).put("expires_in_seconds", SESSION.toSeconds()));
             })
         .onFailure(ctx::fail);
   }
-
-  /** A signed-in user and the session token the login issued. */
-  private record Session(Principal principal, String token) {}
 
   private void logout(RoutingContext ctx) {
     String token = token(ctx);
@@ -351,6 +338,20 @@ public final class HttpAccess {
               .put("username", username)
               .put("role", role.label())
               .put("sites", new JsonArray(sites.stream().sorted().toList()));
+        });
+  }
+
+  /** Disables a user on every instance within {@link #CACHE_FOR}; at once on this one. */
+  private void disableUser(RoutingContext ctx) {
+    String username = ctx.pathParam("username");
+    Principal admin = principal(ctx);
+    responder.json(
+        ctx,
+        () -> {
+          if (!users.disable(username)) throw new ApiError(404, "no enabled user " + username);
+          cache.values().removeIf(c -> c.principal().name().equals(username));
+          users.audit(admin.name(), "user_disable", username, remote(ctx), "ok");
+          return new JsonObject().put("username", username).put("disabled", true);
         });
   }
 

@@ -64,11 +64,18 @@ public final class Users {
    * The user whose password matches; empty for an unknown user, a wrong password, a disabled user.
    */
   public Optional<Principal> authenticate(String username, String password) throws SQLException {
-    try (Connection c = db.getConnection();
-        PreparedStatement ps =
-            c.prepareStatement(
-                "SELECT password_hash, role, sites FROM users WHERE username = ?"
-                    + " AND disabled_at IS NULL")) {
+    try (Connection c = db.getConnection()) {
+      return authenticate(c, username, password);
+    }
+  }
+
+  /** {@link #authenticate(String, String)} on the caller's connection (and transaction). */
+  Optional<Principal> authenticate(Connection c, String username, String password)
+      throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT password_hash, role, sites FROM users WHERE username = ?"
+                + " AND disabled_at IS NULL")) {
       ps.setString(1, username);
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
@@ -93,22 +100,25 @@ public final class Users {
    */
   public String issueToken(String username, String kind, String name, Duration ttl)
       throws SQLException {
-    return insertToken(username, kind, name, ttl);
+    try (Connection c = db.getConnection()) {
+      return insertToken(c, username, kind, name, ttl);
+    }
   }
 
   /** A token that may only scrape {@code /metrics}. */
   public String issueScrapeToken(String name) throws SQLException {
-    return insertToken(null, "scrape", name, null);
+    try (Connection c = db.getConnection()) {
+      return insertToken(c, null, "scrape", name, null);
+    }
   }
 
-  private String insertToken(String username, String kind, String name, Duration ttl)
+  static String insertToken(Connection c, String username, String kind, String name, Duration ttl)
       throws SQLException {
     String token = PasswordHash.newSecret();
-    try (Connection c = db.getConnection();
-        PreparedStatement ps =
-            c.prepareStatement(
-                "INSERT INTO api_tokens (token_hash, username, kind, name, expires_at)"
-                    + " VALUES (?, ?, ?, ?, ?)")) {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO api_tokens (token_hash, username, kind, name, expires_at)"
+                + " VALUES (?, ?, ?, ?, ?)")) {
       ps.setBytes(1, PasswordHash.tokenDigest(token));
       ps.setString(2, username);
       ps.setString(3, kind);
@@ -152,6 +162,21 @@ public final class Users {
     }
   }
 
+  /**
+   * Disables the user: their logins and tokens are refused from now on (every instance within
+   * {@link HttpAccess#CACHE_FOR}), their record and audit trail stay. Saving the user again enables
+   * them. False when there is no such enabled user.
+   */
+  public boolean disable(String username) throws SQLException {
+    try (Connection c = db.getConnection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "UPDATE users SET disabled_at = now() WHERE username = ? AND disabled_at IS NULL")) {
+      ps.setString(1, username);
+      return ps.executeUpdate() > 0;
+    }
+  }
+
   public List<User> all() throws SQLException {
     try (Connection c = db.getConnection();
         PreparedStatement ps =
@@ -173,11 +198,19 @@ public final class Users {
 
   public void audit(String actor, String action, String detail, String remote, String outcome)
       throws SQLException {
-    try (Connection c = db.getConnection();
-        PreparedStatement ps =
-            c.prepareStatement(
-                "INSERT INTO access_audit (actor, action, detail, remote, outcome)"
-                    + " VALUES (?, ?, ?, ?, ?)")) {
+    try (Connection c = db.getConnection()) {
+      audit(c, actor, action, detail, remote, outcome);
+    }
+  }
+
+  /** {@link #audit(String, String, String, String, String)} in the caller's transaction. */
+  static void audit(
+      Connection c, String actor, String action, String detail, String remote, String outcome)
+      throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO access_audit (actor, action, detail, remote, outcome)"
+                + " VALUES (?, ?, ?, ?, ?)")) {
       ps.setString(1, actor);
       ps.setString(2, action);
       ps.setString(3, detail);
