@@ -97,6 +97,26 @@ public final class Gateway implements AutoCloseable, Uplink.Host {
     }
   }
 
+  /**
+   * Readings older than {@code buffer.max_age} leave the buffer unsent: after an outage longer than
+   * that, the gateway sends the newest part of its backlog instead of data the server would refuse.
+   * Runs with the status, every few seconds, off the poll path.
+   */
+  private void dropTooOld() {
+    try {
+      long n =
+          buffer.dropOlderThan(System.currentTimeMillis() - local.buffer().maxAge().toMillis());
+      if (n > 0)
+        log.warn(
+            "gateway: {} buffered readings older than {} dropped unsent ({} so far)",
+            n,
+            local.buffer().maxAge(),
+            buffer.droppedByAge());
+    } catch (SQLException e) {
+      log.warn("gateway: could not drop readings past buffer.max_age: {}", e.toString());
+    }
+  }
+
   /** Readings dropped for room: said once a minute at most (the server alerts on the counter). */
   private void logDrops() {
     long dropped = buffer.dropped();
@@ -142,6 +162,7 @@ public final class Gateway implements AutoCloseable, Uplink.Host {
       boolean connected,
       long buffered,
       long dropped,
+      long droppedByAge,
       long lastDropMs,
       long bufferFailures,
       long polled,
@@ -173,6 +194,7 @@ public final class Gateway implements AutoCloseable, Uplink.Host {
         uplink.connected(),
         buffer.depth(),
         buffer.dropped(),
+        buffer.droppedByAge(),
         buffer.lastDropMs(),
         bufferFailures.get(),
         polled.get(),
@@ -212,6 +234,7 @@ public final class Gateway implements AutoCloseable, Uplink.Host {
   }
 
   private void refreshStatus() {
+    dropTooOld();
     try {
       Path file = statusFile(local);
       Path tmp = file.resolveSibling("status.json.tmp");

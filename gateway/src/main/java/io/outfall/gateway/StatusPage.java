@@ -57,7 +57,7 @@ public final class StatusPage implements AutoCloseable {
         <table>
         <tr><th>Broker</th><td>%s</td></tr>
         <tr><th>Buffered readings</th><td>%d</td></tr>
-        <tr><th>Dropped (buffer or disk full)</th><td>%d</td></tr>
+        <tr><th>Dropped (buffer or disk full; of them past buffer.max_age)</th><td>%d (%d)</td></tr>
         <tr><th>Polled / sent</th><td>%d / %d</td></tr>
         <tr><th>Last publish</th><td>%s</td></tr>
         <tr><th>Configuration</th><td>%s</td></tr>
@@ -73,6 +73,7 @@ public final class StatusPage implements AutoCloseable {
                 s.connected() ? "connected" : "<b>not connected (buffering)</b>",
                 s.buffered(),
                 s.dropped(),
+                s.droppedByAge(),
                 s.polled(),
                 s.sent(),
                 s.lastPublishMs() == 0 ? "never" : Instant.ofEpochMilli(s.lastPublishMs()),

@@ -18,6 +18,7 @@ import io.outfall.ingest.deploy.Rollouts;
 import io.outfall.ingest.deploy.SigningKey;
 import io.outfall.ingest.donre.DonreSettings;
 import io.outfall.ingest.donre.RegulatorLink;
+import io.outfall.ingest.fleet.DroppedReadingsAlerts;
 import io.outfall.ingest.fleet.GatewayFleet;
 import io.outfall.ingest.http.Responder;
 import io.outfall.ingest.intake.BatchValidator;
@@ -188,6 +189,16 @@ public final class IngestServer implements AutoCloseable {
             alerting == null ? null : alerting.store(),
             registry,
             responder);
+    DroppedReadingsAlerts drops =
+        alerting == null
+            ? null
+            : new DroppedReadingsAlerts(
+                    database.dataSource(),
+                    fleet,
+                    alerting.store(),
+                    alerting::leading,
+                    Clock.systemUTC())
+                .start();
     HttpAccess access =
         new HttpAccess(
             responder,
@@ -229,6 +240,7 @@ public final class IngestServer implements AutoCloseable {
     stopOrder.add(regulator); // no more files taken from loggers, none sent
     stopOrder.add(writer);
     stopOrder.add(intake);
+    if (drops != null) stopOrder.add(drops);
     if (alerting != null) stopOrder.add(alerting);
     stopOrder.addAll(List.of(rollouts, fleet, dashboards, api, responder));
     stopOrder.add(() -> vertx.close().await());

@@ -23,6 +23,29 @@ public final class DemoPlants implements AutoCloseable {
     this.plants = plants;
   }
 
+  /** The stations of the four plants, one each. */
+  public static final List<String> STATIONS =
+      List.of("PHUNGHIA-OUT", "VANPHUC-OUT", "BATTRANG-OUT", "PHUNGXA-OUT");
+
+  private List<PlantSimulator> simulators() {
+    return plants.stream()
+        .flatMap(List::stream)
+        .filter(PlantSimulator.class::isInstance)
+        .map(PlantSimulator.class::cast)
+        .toList();
+  }
+
+  /** Readings the plants' analyzers have given out to their gateways so far. */
+  public long readingsPolled() {
+    return simulators().stream().mapToLong(PlantSimulator::pollsAnswered).sum()
+        * PlantGateways.POINTS;
+  }
+
+  /** Stops the plants answering polls: from here on {@link #readingsPolled} is final. */
+  public void pause() {
+    simulators().forEach(PlantSimulator::pause);
+  }
+
   /**
    * @param configKey the server's public key: the demo's gateways accept configurations it signs,
    *     and each places a device named {@code outlet} on its own plant's simulator, so that one
@@ -38,23 +61,23 @@ public final class DemoPlants implements AutoCloseable {
       throws Exception {
     List<Plant> plants = new ArrayList<>();
     // site, station, flow m3/h, COD, TSS, NH4_N, pH, colour, flaky NH4 analyzer
-    plants.add(new Plant("hn-phu-nghia", "PHUNGHIA-OUT", EffluentModel.Profile.TYPICAL, 1));
+    plants.add(new Plant("hn-phu-nghia", STATIONS.get(0), EffluentModel.Profile.TYPICAL, 1));
     plants.add(
         new Plant(
             "hn-van-phuc",
-            "VANPHUC-OUT",
+            STATIONS.get(1),
             new EffluentModel.Profile(60, 85, 40, 6.0, 7.6, 90, false),
             2));
     plants.add(
         new Plant(
             "hn-bat-trang",
-            "BATTRANG-OUT",
+            STATIONS.get(2),
             new EffluentModel.Profile(90, 45, 60, 3.0, 7.0, 20, true),
             3));
     plants.add(
         new Plant(
             "hn-phung-xa",
-            "PHUNGXA-OUT",
+            STATIONS.get(3),
             new EffluentModel.Profile(120, 60, 45, 5.0, 6.9, 25, false),
             4));
     List<List<AutoCloseable>> started = new ArrayList<>();

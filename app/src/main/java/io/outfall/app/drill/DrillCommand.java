@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
       IngestCrashDrill.class,
       DatabaseOutageDrill.class,
       ConfigRolloutDrill.class,
-      FtpOutageDrill.class
+      FtpOutageDrill.class,
+      LongOutageDrill.class
     })
 public final class DrillCommand {}

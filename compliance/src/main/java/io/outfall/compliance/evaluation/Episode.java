@@ -38,7 +38,12 @@ public record Episode(
      * The station's files to the environment department are behind: raised by the server's
      * regulator link, not by the evaluator of readings.
      */
-    TRANSMISSION_BEHIND(Family.DATA_QUALITY, false);
+    TRANSMISSION_BEHIND(Family.DATA_QUALITY, false),
+    /**
+     * The station's gateway dropped readings unsent (its buffer or disk full, or readings older
+     * than its buffer.max_age after a long outage): raised from the gateway's status.
+     */
+    READINGS_DROPPED(Family.DATA_QUALITY, false);
 
     public final Family family;
 
@@ -63,6 +68,17 @@ public record Episode(
     COMPLIANCE,
     WARNING,
     DATA_QUALITY
+  }
+
+  /**
+   * An episode of a whole station, not of a parameter and not judged against a limit, as the
+   * server's own watchers raise them (files behind, readings dropped at the plant).
+   *
+   * @param end null while it lasts
+   */
+  public static Episode ofStation(
+      Kind kind, String station, Instant start, Instant end, String detail) {
+    return new Episode(kind, station, null, start, end, null, null, detail);
   }
 
   Episode closedAt(Instant at) {

@@ -22,7 +22,8 @@ import java.util.List;
  *
  * <p>Bounded: past {@code maxReadings}, past {@code maxBytes} (SQLite's {@code max_page_count}), or
  * when the disk itself is full, the oldest readings are dropped and counted, so a months-long
- * outage costs the oldest data, never the newest, and never a crash.
+ * outage costs the oldest data, never the newest, and never a crash. By age too ({@link
+ * #dropOlderThan}): readings past the age the server still accepts are dropped from the head.
  */
 public final class ReadingBuffer implements AutoCloseable {
   /** A buffered reading and its position, to delete it once it was acknowledged. */
@@ -35,6 +36,7 @@ public final class ReadingBuffer implements AutoCloseable {
   private final long maxReadings;
   private long depth;
   private long dropped;
+  private long droppedByAge;
   private long lastDropMs;
   private long lastId;
 
@@ -65,13 +67,15 @@ public final class ReadingBuffer implements AutoCloseable {
           "CREATE TABLE IF NOT EXISTS readings (id INTEGER PRIMARY KEY AUTOINCREMENT, station TEXT NOT NULL,"
               + " parameter TEXT NOT NULL, ts INTEGER NOT NULL, value REAL NOT NULL, unit TEXT NOT NULL, status INTEGER NOT NULL)");
       st.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
-      st.execute("INSERT OR IGNORE INTO meta VALUES ('seq', 0), ('dropped', 0)");
+      st.execute(
+          "INSERT OR IGNORE INTO meta VALUES ('seq', 0), ('dropped', 0), ('dropped_age', 0)");
       try (var rs = st.executeQuery("SELECT count(*), coalesce(max(id), 0) FROM readings")) {
         rs.next();
         depth = rs.getLong(1);
         lastId = rs.getLong(2);
       }
       dropped = meta("dropped");
+      droppedByAge = meta("dropped_age");
     }
     c.setAutoCommit(false);
   }
@@ -154,6 +158,40 @@ public final class ReadingBuffer implements AutoCloseable {
     return freed;
   }
 
+  /**
+   * Drops the readings at the head of the buffer (the first appended) whose time is before {@code
+   * cutoffMs}, counted as dropped and as dropped by age. Cheap when there are none: it looks at the
+   * head only. Readings come in roughly in time order; one older than the cutoff behind a newer one
+   * waits until it reaches the head. Returns how many were dropped.
+   */
+  public synchronized long dropOlderThan(long cutoffMs) throws SQLException {
+    long freed = 0;
+    while (true) {
+      try (var st = c.createStatement();
+          var rs = st.executeQuery("SELECT ts FROM readings ORDER BY id LIMIT 1")) {
+        if (!rs.next() || rs.getLong(1) >= cutoffMs) break;
+      }
+      long n;
+      try (var ps =
+          c.prepareStatement(
+              "DELETE FROM readings WHERE id IN (SELECT id FROM readings ORDER BY id LIMIT 10000)"
+                  + " AND ts < ?")) {
+        ps.setLong(1, cutoffMs);
+        n = ps.executeUpdate();
+      }
+      setMeta("dropped", dropped + n);
+      setMeta("dropped_age", droppedByAge + n);
+      c.commit();
+      dropped += n;
+      droppedByAge += n;
+      depth -= n;
+      freed += n;
+      lastDropMs = System.currentTimeMillis();
+    }
+    c.commit();
+    return freed;
+  }
+
   /** Up to {@code limit} of the oldest readings. */
   public List<Buffered> oldest(int limit) throws SQLException {
     return oldest(limit, 0, Long.MAX_VALUE);
@@ -222,6 +260,11 @@ public final class ReadingBuffer implements AutoCloseable {
   /** Readings dropped because the buffer or the disk was full, since the buffer was created. */
   public synchronized long dropped() {
     return dropped;
+  }
+
+  /** Of {@link #dropped}, those dropped for their age ({@link #dropOlderThan}). */
+  public synchronized long droppedByAge() {
+    return droppedByAge;
   }
 
   /** When readings were last dropped (epoch ms), 0 if never since this process started. */

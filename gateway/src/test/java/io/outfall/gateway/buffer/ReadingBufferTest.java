@@ -107,4 +107,29 @@ class ReadingBufferTest {
           .containsExactly(0L, 1000L, 2000L, 3000L);
     }
   }
+
+  @Test
+  void readingsPastTheMaximumAgeLeaveTheHeadCountedAndTheCountSurvivesARestart() throws Exception {
+    Path file = dir.resolve("aged.db");
+    try (ReadingBuffer b = new ReadingBuffer(file, 1000, false)) {
+      b.append(readings(0, 10)); // at 0, 1000, …, 9000 ms
+      b.append(readings(20_000, 5)); // at 20,000 … 24,000 ms
+      // cutoff 5,000: the five readings at 0 … 4,000 are older; those from 5,000 stay
+      assertThat(b.dropOlderThan(5_000)).isEqualTo(5);
+      assertThat(b.depth()).isEqualTo(10);
+      assertThat(b.oldest(1).get(0).reading().timestampMs()).isEqualTo(5_000L);
+      // a second call finds the head young enough and drops nothing
+      assertThat(b.dropOlderThan(5_000)).isZero();
+      assertThat(b.dropped()).isEqualTo(5);
+      assertThat(b.droppedByAge()).isEqualTo(5);
+    }
+    try (ReadingBuffer b = new ReadingBuffer(file, 1000, false)) {
+      assertThat(b.droppedByAge()).isEqualTo(5);
+      assertThat(b.depth()).isEqualTo(10);
+      // everything older than 30,000 ms: all ten left
+      assertThat(b.dropOlderThan(30_000)).isEqualTo(10);
+      assertThat(b.depth()).isZero();
+      assertThat(b.droppedByAge()).isEqualTo(15);
+    }
+  }
 }

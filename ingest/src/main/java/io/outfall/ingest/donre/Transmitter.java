@@ -282,13 +282,10 @@ public final class Transmitter implements AutoCloseable {
         nowBehind.add(b.station());
         alerts.opened(
             c,
-            new Episode(
+            Episode.ofStation(
                 Episode.Kind.TRANSMISSION_BEHIND,
                 b.station(),
-                null,
                 b.oldestEnd(),
-                null,
-                null,
                 null,
                 "files for the environment department waiting since " + b.oldestEnd()),
             null);
@@ -297,15 +294,7 @@ public final class Transmitter implements AutoCloseable {
         if (!nowBehind.contains(station))
           alerts.closed(
               c,
-              new Episode(
-                  Episode.Kind.TRANSMISSION_BEHIND,
-                  station,
-                  null,
-                  now,
-                  now,
-                  null,
-                  null,
-                  "files sent"));
+              Episode.ofStation(Episode.Kind.TRANSMISSION_BEHIND, station, now, now, "files sent"));
       c.commit();
     }
   }

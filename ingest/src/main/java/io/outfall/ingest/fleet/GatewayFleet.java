@@ -6,6 +6,8 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.outfall.ingest.access.HttpAccess;
+import io.outfall.ingest.access.Principal;
 import io.outfall.ingest.http.Responder;
 import io.outfall.protocol.PayloadException;
 import io.outfall.protocol.Topics;
@@ -16,6 +18,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -219,13 +222,18 @@ public final class GatewayFleet implements MessageCallback, AutoCloseable {
     client.publish(Topics.topic(site, gateway, Topics.Kind.CONFIG), m).waitForCompletion(10_000);
   }
 
-  /** {@code GET /api/gateways}: every gateway heard of, by site and id. */
+  /**
+   * {@code GET /api/gateways}: every gateway heard of, by site and id; an operator's own sites'
+   * only.
+   */
   public void mount(Router r) {
     r.get("/api/gateways")
         .handler(
             ctx -> {
+              Principal who = HttpAccess.principal(ctx);
               JsonArray out = new JsonArray();
               gateways.values().stream()
+                  .filter(s -> who.sees(s.site))
                   .sorted(Comparator.comparing((Seen s) -> s.site).thenComparing(s -> s.gateway))
                   .forEach(s -> out.add(describe(s)));
               Responder.send(ctx, 200, new JsonObject().put("gateways", out));
@@ -243,6 +251,7 @@ public final class GatewayFleet implements MessageCallback, AutoCloseable {
         .put("config_version", st.path("config_version").asText(null))
         .put("buffered", st.path("buffered").asLong())
         .put("dropped", st.path("dropped").asLong())
+        .put("dropped_by_age", st.path("dropped_by_age").asLong())
         .put("unacknowledged_batches", st.path("unacknowledged_batches").asLong())
         .put(
             "last_config_ack",
@@ -254,6 +263,17 @@ public final class GatewayFleet implements MessageCallback, AutoCloseable {
             st.path("devices").isArray()
                 ? new JsonArray(st.path("devices").toString())
                 : new JsonArray());
+  }
+
+  /** A gateway's drop counters as its last status said them. */
+  public record Drops(String site, String gateway, long dropped, long droppedByAge) {}
+
+  /** Every gateway heard of with its drop counters, for the data-quality alert. */
+  public List<Drops> drops() {
+    List<Drops> out = new ArrayList<>();
+    for (Seen s : gateways.values())
+      out.add(new Drops(s.site, s.gateway, s.number("dropped"), s.number("dropped_by_age")));
+    return out;
   }
 
   @Override

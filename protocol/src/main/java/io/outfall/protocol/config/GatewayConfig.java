@@ -51,7 +51,15 @@ public record GatewayConfig(
    * The durable store. {@code maxReadings} and {@code maxBytes} bound it: past either (or when the
    * disk itself is full) the oldest readings are dropped (counted), never the newest.
    */
-  public record Buffer(Path path, long maxReadings, long maxBytes, boolean fsyncEveryWrite) {}
+  /**
+   * @param maxAge readings older than this (by their own time) leave the buffer's head unsent,
+   *     counted as dropped: the monitoring Circular asks a station's data logger to keep at least
+   *     the last 60 days, the default
+   */
+  public record Buffer(
+      Path path, long maxReadings, long maxBytes, Duration maxAge, boolean fsyncEveryWrite) {
+    public static final Duration MAX_AGE = Duration.ofDays(60);
+  }
 
   /**
    * One Modbus device (an analyzer, a meter, a PLC) and what to read from it: over TCP ({@code

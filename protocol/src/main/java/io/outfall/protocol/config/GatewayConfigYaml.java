@@ -26,6 +26,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -95,6 +96,7 @@ public final class GatewayConfigYaml {
     fill(b, "path", rb.path().toString());
     fill(b, "max_readings", rb.maxReadings());
     fill(b, "max_bytes", rb.maxBytes());
+    fill(b, "max_age", rb.maxAge().toSeconds() + "s");
     if (!b.has("fsync")) b.put("fsync", rb.fsyncEveryWrite());
     var rr = section(r, "remote");
     fill(rr, "config_key", running.remote().configKey());
@@ -198,12 +200,13 @@ public final class GatewayConfigYaml {
             duration(r, "apply_grace", "remote.apply_grace", Duration.ofSeconds(60)),
             addresses(r));
     JsonNode b = object(root, "buffer");
-    known(b, "buffer.", "path", "max_readings", "max_bytes", "fsync");
+    known(b, "buffer.", "path", "max_readings", "max_bytes", "max_age", "fsync");
     Buffer buffer =
         new Buffer(
             Path.of(text(b, "path", "buffer.path")),
             integer(b, "max_readings", "buffer.max_readings", 10_000_000, 1000, Integer.MAX_VALUE),
             bytes(b, "max_bytes", "buffer.max_bytes", 1L << 30),
+            duration(b, "max_age", "buffer.max_age", Buffer.MAX_AGE),
             !b.has("fsync") || b.get("fsync").asBoolean());
     JsonNode ds = root.get("devices");
     if (ds == null || !ds.isArray() || ds.isEmpty())
@@ -452,23 +455,35 @@ public final class GatewayConfigYaml {
     return v.asDouble();
   }
 
+  private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
+
   private static Duration duration(JsonNode n, String field, String at, Duration dflt) {
     JsonNode v = n.get(field);
     if (v == null) return dflt;
-    String s = v.asText().trim().toLowerCase(Locale.ROOT);
+    String s = v.asText().trim();
     try {
+      Matcher unit = DURATION.matcher(s.toLowerCase(Locale.ROOT));
       Duration d;
-      if (s.endsWith("ms")) d = Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
-      else if (s.endsWith("s"))
-        d = Duration.ofSeconds(Long.parseLong(s.substring(0, s.length() - 1)));
-      else if (s.endsWith("m"))
-        d = Duration.ofMinutes(Long.parseLong(s.substring(0, s.length() - 1)));
-      else d = Duration.parse(v.asText().trim());
+      if (!unit.matches()) d = Duration.parse(s); // ISO-8601: PT10S, P60D
+      else {
+        long count = Long.parseLong(unit.group(1));
+        d =
+            switch (unit.group(2)) {
+              case "ms" -> Duration.ofMillis(count);
+              case "s" -> Duration.ofSeconds(count);
+              case "m" -> Duration.ofMinutes(count);
+              case "h" -> Duration.ofHours(count);
+              default -> Duration.ofDays(count);
+            };
+      }
       if (d.isNegative() || d.isZero()) throw new IllegalArgumentException();
       return d;
     } catch (RuntimeException e) {
       throw new IllegalArgumentException(
-          at + ": a duration such as 500ms, 10s or 5m is required, got '" + v.asText() + "'");
+          at
+              + ": a duration such as 500ms, 10s, 5m, 12h or 60d is required, got '"
+              + v.asText()
+              + "'");
     }
   }
 

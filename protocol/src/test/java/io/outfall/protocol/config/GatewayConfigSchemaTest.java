@@ -44,7 +44,7 @@ class GatewayConfigSchemaTest {
                     "host: 127.0.0.1\n    port: 5020",
                     "transport: rtu\n    serial: {port: /dev/ttyUSB0, parity: even}")
                 .replace("register: 10,", "register: 10, table: input,")
-                .replace("max_readings: 100000", "max_bytes: 512MiB"),
+                .replace("max_readings: 100000", "max_bytes: 512MiB, max_age: 60d"),
             GOOD.replace(
                     "tcp://127.0.0.1:1883\"",
                     "ssl://broker:8883\", ca_file: /etc/outfall/ca.pem, keep_alive: 20s")

@@ -37,6 +37,7 @@ class GatewayConfigYamlTest {
     assertThat(c.remote().configKey()).isNull();
     assertThat(c.remote().applyGrace()).isEqualTo(Duration.ofSeconds(60));
     assertThat(c.buffer().fsyncEveryWrite()).isTrue();
+    assertThat(c.buffer().maxAge()).as("the Circular's 60 days").isEqualTo(Duration.ofDays(60));
     var d = c.devices().get(0);
     assertThat(d.unitId()).isEqualTo(1);
     assertThat(d.timeout()).isEqualTo(Duration.ofSeconds(2));
@@ -44,6 +45,22 @@ class GatewayConfigYamlTest {
     assertThat(d.points().get(0).statusRegister()).isEqualTo(105);
     assertThat(d.points().get(1).wordOrder()).isEqualTo(WordOrder.LITTLE);
     assertThat(d.points().get(1).scale()).isEqualTo(0.1);
+  }
+
+  @Test
+  void durationsTakeHoursDaysAndIso8601() {
+    GatewayConfig c =
+        GatewayConfigYaml.parse(
+            GOOD.replace("max_readings: 100000", "max_readings: 100000, max_age: 90d")
+                .replace("period: 10s", "period: PT15S"));
+    assertThat(c.buffer().maxAge()).isEqualTo(Duration.ofDays(90));
+    assertThat(c.devices().get(0).period()).isEqualTo(Duration.ofSeconds(15));
+    assertThat(
+            GatewayConfigYaml.parse(
+                    GOOD.replace("max_readings: 100000", "max_readings: 100000, max_age: 12h"))
+                .buffer()
+                .maxAge())
+        .isEqualTo(Duration.ofHours(12));
   }
 
   @Test

@@ -75,6 +75,14 @@ class GatewayStatusIT {
                 Probe.metric(
                     port, "outfall_gateway_online{gateway=\"gw-status\",site=\"" + SITE + "\"}"))
             .isEqualTo(1.0);
+        // and the station's record has a hole: a data-quality alert says so, with the count
+        JsonObject alert =
+            await()
+                .atMost(Duration.ofSeconds(60))
+                .until(() -> droppedAlert(port, rig.station), a -> a != null);
+        System.out.printf("[status] data-quality alert: %s%n", alert.getString("detail"));
+        assertThat(alert.getString("family")).isEqualTo("data_quality");
+        assertThat(alert.getString("detail")).contains(SITE + "/gw-status dropped");
 
         // The plant page, for the technician.
         var html = Probe.get(page.port(), "/");
@@ -121,6 +129,17 @@ class GatewayStatusIT {
                   "outfall_gateway_clock_skew_seconds{gateway=\"gw-slow\",site=\"" + SITE + "\"}"))
           .isBetween(120.0, 125.0);
     }
+  }
+
+  /** The station's readings_dropped alert, or null. */
+  private static JsonObject droppedAlert(int port, String station) {
+    var answer = Probe.get(port, "/api/alerts?station=" + station);
+    if (answer.status() != 200) return null;
+    var items = new JsonObject(answer.body()).getJsonArray("items");
+    for (int i = 0; i < items.size(); i++)
+      if ("readings_dropped".equals(items.getJsonObject(i).getString("kind")))
+        return items.getJsonObject(i);
+    return null;
   }
 
   private static JsonObject gateway(int port, String id) {

@@ -103,6 +103,10 @@ public final class Messages {
       case "low_completeness" -> vi ? "thiếu dữ liệu hợp lệ" : "too few valid readings";
       case "transmission_behind" ->
           vi ? "chậm truyền dữ liệu quan trắc về Sở" : "files to the environment department behind";
+      case "readings_dropped" ->
+          vi
+              ? "trạm mất dữ liệu chưa gửi (bộ đệm đầy hoặc quá hạn)"
+              : "readings lost at the plant before they were sent";
       default -> n.kind();
     };
   }
