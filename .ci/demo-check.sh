@@ -4,13 +4,15 @@
 # readings growing and its four gateways online, send the environment department's files of its four
 # plants (OUTFALL_DONRE_FTP_URL) to Debian's pyftpdlib standing in for the department's server, and
 # stop on SIGTERM within 10 s with no error or warning in its log after the stop began (nor any ERROR
-# before).
+# before); then reset the admin's password with `outfall users` while it is stopped, start it
+# again and sign in with the new one.
 # Ports: --http-port and --mqtt-port below (OUTFALL_DEMO_HTTP_PORT, OUTFALL_DEMO_MQTT_PORT), the
 # department's FTP server on OUTFALL_DEMO_FTP_PORT.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 http_port=${OUTFALL_DEMO_HTTP_PORT:-18080}
 mqtt_port=${OUTFALL_DEMO_MQTT_PORT:-18883}
+mqtts_port=${OUTFALL_DEMO_MQTTS_PORT:-18884}
 ftp_port=${OUTFALL_DEMO_FTP_PORT:-18021}
 work=$(mktemp -d /tmp/outfall-demo-check.XXXXXX)
 log=$work/demo.log
@@ -27,7 +29,7 @@ ftp_pid=$!
 
 t0=$SECONDS
 OUTFALL_DONRE_FTP_URL="ftp://donre:demo-secret@127.0.0.1:$ftp_port/" OUTFALL_DONRE_INTERVAL_SECONDS=10 \
-  ./outfall demo --data-dir "$work/data" --http-port "$http_port" --mqtt-port "$mqtt_port" >"$log" 2>&1 &
+  ./outfall demo --data-dir "$work/data" --http-port "$http_port" --mqtt-port "$mqtt_port" --mqtts-port "$mqtts_port" >"$log" 2>&1 &
 pid=$! # ./outfall execs java: this is the JVM
 trap 'kill -9 $pid $ftp_pid 2>/dev/null || true' EXIT
 
@@ -75,6 +77,15 @@ online=$(api /api/gateways | jq '[.gateways[] | select(.state == "online")] | le
 [ "$online" -ge 4 ] || fail "$online gateways online after the outsider's attempt, 4 expected"
 say "an outsider's guessed password refused and counted ($before, then $(refused)); $online gateways still online"
 
+# the TLS listener: its certificate chains to the CA the demo made (the gateways pin it, and they are
+# online); a client trusting only the system's CAs is turned away at the handshake
+tls_try() { mosquitto_pub -V mqttv5 -h 127.0.0.1 -p "$mqtts_port" "$@" -u nobody -P guess -t x -m x 2>&1 || true; }
+pinned=$(tls_try --cafile "$work/data/tls/ca.pem" | tr '\n' ' ')
+grep -qiE 'not authori[sz]ed|bad user name' <<<"$pinned" || fail "TLS with the demo's CA: $pinned"
+unpinned=$(tls_try --capath /etc/ssl/certs)
+grep -qi 'tls\|ssl\|certificate' <<<"$unpinned" || fail "TLS without the demo's CA was not refused at the handshake: $unpinned"
+say "MQTT over TLS: with the demo's CA the handshake holds (then: $pinned); without it: $unpinned"
+
 # every plant's files reach the department (a file every 10 s here), whole: none left half-written
 sending() { find "$department" -name '*.txt' -printf '%f\n' | sed -E 's/_[0-9]{14}\.txt$//' | sort -u | wc -l; }
 for _ in $(seq 60); do [ "$(sending)" -ge 4 ] && break; sleep 1; done
@@ -96,5 +107,28 @@ say "stopped $took s after SIGTERM"
 [ "$took_ms" -le 10000 ] || fail "took $took s to stop (at most 10)"
 if grep -nE ' ERROR |Exception' "$log"; then fail "errors in the demo's log"; fi
 if tail -n +"$((stop_line + 1))" "$log" | grep -nE ' WARN '; then fail "warnings while stopping"; fi
+# the admin's password outlives a restart; a lost one is reset from the shell while the demo is down
+reset=$(./outfall users reset-password admin --data-dir "$work/data" 2>"$work/users.log") \
+  || fail "users reset-password failed: $(tail -5 "$work/users.log")"
+new_password=$(sed -n 's/^password: *\([^ ]*\).*/\1/p' <<<"$reset")
+[ -n "$new_password" ] || fail "users reset-password printed no password: $reset"
+./outfall demo --data-dir "$work/data" --http-port "$http_port" --mqtt-port "$mqtt_port" --mqtts-port "$mqtts_port" >"$work/demo-2.log" 2>&1 &
+pid=$!
+trap 'kill -9 $pid 2>/dev/null || true' EXIT
+for _ in $(seq 240); do
+  curl -fs "$base/api/health" >/dev/null 2>&1 && grep -q 'Outfall is running' "$work/demo-2.log" && break
+  kill -0 $pid 2>/dev/null || fail "the demo exited at its second start: $(tail -20 "$work/demo-2.log")"
+  sleep 0.5
+done
+grep -q 'with the password shown at the first start' "$work/demo-2.log" \
+  || fail "the second start did not keep the admin's password: $(grep 'sign in' "$work/demo-2.log")"
+signin() { curl -s -o /dev/null -w '%{http_code}' -X POST "$base/api/login" -H 'content-type: application/json' \
+  -d "{\"username\":\"admin\",\"password\":\"$1\"}"; }
+[ "$(signin "$new_password")" = 200 ] || fail "the reset password does not sign in after a restart"
+[ "$(signin "$password")" = 401 ] || fail "the password from before the reset still signs in"
+kill -TERM $pid
+wait $pid || true
+trap - EXIT
+say "restarted: the admin's password kept; reset from the shell while stopped, the new one signs in, the old one not"
 say "ok: demo up, signed in, $online gateways online, readings growing, files at the department, clean stop in $took s"
 rm -rf "$work"

@@ -120,7 +120,7 @@ async function showRollout(id) {
   const r = await O.json('/api/rollouts/' + id);
   $('rollout-box').hidden = false;
   $('rollout-title').replaceChildren(`${r.id} · ${r.config} #${r.seq} (${r.version}) → ${r.target} `, badge(r.state));
-  $('promote').hidden = r.state !== 'canary_passed';
+  $('promote').hidden = r.state !== 'canary_passed' || $('promote').dataset.hiddenForRole === '1';
   $('rollout-gateways').tBodies[0].replaceChildren(...r.gateways.map(g => O.el('tr', { 'data-gateway': g.gateway },
     O.el('td', {}, `${g.site}/${g.gateway}`), O.el('td', { class: 'state' }, badge(g.state)),
     O.el('td', {}, g.previous || ''), O.el('td', { class: 'muted' }, g.reason || ''), O.el('td', {}, O.time(g.updated_at)))));

@@ -2,6 +2,14 @@
 // first visit follows the browser's language. Parameter names come from /api/parameters.
 const OUTFALL_TEXT = {
   vi: {
+    configs_read_only: 'Chỉ xem: lưu, triển khai và gắn nhãn cấu hình cần vai trò kỹ sư hoặc quản trị.',
+    users: 'Người dùng', since_col: 'Từ lúc', role: 'Vai trò', sites: 'Cụm', state_enabled: 'Đang dùng', state_disabled: 'Đã khóa',
+    disable: 'Khóa', enable: 'Mở khóa', reset_password: 'Đặt lại mật khẩu', issue_token: 'Cấp token API', api_token: 'Token API',
+    new_password: 'Mật khẩu mới', current_password: 'Mật khẩu hiện tại', change_password: 'Đổi mật khẩu của bạn',
+    password_changed: 'Đã đổi mật khẩu; các phiên đăng nhập khác đã kết thúc', create_user: 'Tạo hoặc sửa người dùng',
+    shown_once: '(chỉ hiện một lần: hãy lưu lại ngay)', role_operator: 'Vận hành', role_inspector: 'Thanh tra',
+    role_engineer: 'Kỹ sư', role_admin: 'Quản trị',
+    users_help: 'Người vận hành chỉ thấy các cụm của mình (ít nhất một cụm). Lưu một tên đã có sẽ thay mật khẩu, vai trò và cụm, và mở khóa người đó.',
     operator: 'Vận hành', overview: 'Tổng quan', report: 'Báo cáo', site: 'Cụm', station: 'Trạm',
     live: 'Trực tiếp', reconnecting: 'Đang kết nối lại…', current: 'Giá trị hiện tại', charts: '24 giờ qua (trung bình 1 phút)',
     limit: 'Giới hạn', calibrating: 'Hiệu chuẩn', fault: 'Lỗi thiết bị', measuring: 'Đang đo', no_value: 'chưa có',
@@ -19,7 +27,7 @@ const OUTFALL_TEXT = {
     completeness_col: 'Độ đầy đủ dữ liệu',
     kind_breach: 'Vượt chuẩn', kind_exceedance: 'Vượt giới hạn', kind_approach: 'Gần giới hạn', kind_stale: 'Mất tín hiệu',
     kind_flat_line: 'Giá trị không đổi', kind_impossible_value: 'Giá trị bất thường', kind_prolonged_fault: 'Lỗi thiết bị kéo dài',
-    kind_low_completeness: 'Thiếu dữ liệu', kind_transmission_behind: 'Chậm truyền về Sở', period_col: 'Thời gian', factor: 'Hệ số vượt',
+    kind_low_completeness: 'Thiếu dữ liệu', kind_transmission_behind: 'Chậm truyền về Sở', kind_readings_dropped: 'Mất dữ liệu tại trạm', period_col: 'Thời gian', factor: 'Hệ số vượt',
     none: 'Không có', open_station: 'Xem trạm', breach_hours_total: 'Tổng giờ vượt chuẩn', period: 'Kỳ',
     configurations: 'Cấu hình gateway', configuration: 'Cấu hình', name: 'Tên', version: 'Phiên bản', author: 'Người tạo', time: 'Thời điểm',
     versions_of: 'Các phiên bản của', message: 'Ghi chú', diff: 'thay đổi so với phiên bản trước', new_version: 'Phiên bản mới',
@@ -40,6 +48,14 @@ const OUTFALL_TEXT = {
     tx_sent_at: 'gửi lúc', tx_backlog: 'Chờ gửi', tx_files: 'tệp', tx_oldest: 'cũ nhất đến', tx_error: 'Lỗi gần nhất', tx_none: 'chưa gửi tệp nào',
   },
   en: {
+    configs_read_only: 'Read only: storing, deploying and tagging configurations needs an engineer or admin.',
+    users: 'Users', since_col: 'Since', role: 'Role', sites: 'Sites', state_enabled: 'Enabled', state_disabled: 'Disabled',
+    disable: 'Disable', enable: 'Enable', reset_password: 'Reset password', issue_token: 'Issue API token', api_token: 'API token',
+    new_password: 'New password', current_password: 'Current password', change_password: 'Change your password',
+    password_changed: 'Password changed; your other sessions have ended', create_user: 'Create or change a user',
+    shown_once: '(shown this once: keep it now)', role_operator: 'Operator', role_inspector: 'Inspector',
+    role_engineer: 'Engineer', role_admin: 'Admin',
+    users_help: 'An operator sees only their own sites (at least one). Saving an existing name replaces its password, role and sites, and enables it.',
     operator: 'Operator', overview: 'Overview', report: 'Report', site: 'Cluster', station: 'Station',
     live: 'Live', reconnecting: 'Reconnecting…', current: 'Current values', charts: 'Last 24 hours (1-minute means)',
     limit: 'Limit', calibrating: 'Calibrating', fault: 'Device fault', measuring: 'Measuring', no_value: 'none yet',
@@ -57,7 +73,7 @@ const OUTFALL_TEXT = {
     completeness_col: 'Data completeness',
     kind_breach: 'Breach', kind_exceedance: 'Exceedance', kind_approach: 'Approaching limit', kind_stale: 'No data',
     kind_flat_line: 'Flat line', kind_impossible_value: 'Impossible value', kind_prolonged_fault: 'Prolonged fault',
-    kind_low_completeness: 'Low completeness', kind_transmission_behind: 'Transmission behind', period_col: 'Period', factor: 'Factor',
+    kind_low_completeness: 'Low completeness', kind_transmission_behind: 'Transmission behind', kind_readings_dropped: 'Readings lost at the plant', period_col: 'Period', factor: 'Factor',
     none: 'None', open_station: 'Open station', breach_hours_total: 'Hours in breach', period: 'Period',
     configurations: 'Gateway configurations', configuration: 'Configuration', name: 'Name', version: 'Version', author: 'Author', time: 'Time',
     versions_of: 'Versions of', message: 'Message', diff: 'changes from the previous version', new_version: 'New version',
@@ -109,9 +125,15 @@ const Outfall = {
     if (u) u.textContent = `${this.t('signed_in_as')} ${me.username} (${me.role})`;
     const out = document.getElementById('logout');
     if (out) out.onclick = async () => { await fetch('/api/logout', { method: 'POST' }); this.signIn(); };
-    // an operator's pages are their own stations': the fleet-wide ones would only answer 403
+    // an operator's overview is their own sites' part; the engineers' page would only answer 403
     if (me.role === 'operator')
-      document.querySelectorAll('nav a[href="/overview.html"], nav a[href="/configs.html"]').forEach(a => { a.hidden = true; });
+      document.querySelectorAll('nav a[href="/configs.html"]').forEach(a => { a.hidden = true; });
+    // forms for what this role may not do are not shown (the server refuses them regardless)
+    if (me.role !== 'engineer' && me.role !== 'admin') {
+      document.querySelectorAll('[data-needs="engineer"]').forEach(e => { e.hidden = true; e.dataset.hiddenForRole = '1'; });
+      const ro = document.getElementById('read-only');
+      if (ro) ro.hidden = false;
+    }
     return me;
   },
   async loadParameters() {

@@ -35,16 +35,20 @@ import io.outfall.ingest.storage.Database;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.KeyStoreOptions;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.net.InetAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.function.Consumer;
@@ -203,7 +207,8 @@ public final class IngestServer implements AutoCloseable {
         new HttpAccess(
             responder,
             database.dataSource(),
-            AdminToken.ofSetting(s.get(Setting.HTTP_ADMIN_TOKEN_FILE)));
+            AdminToken.ofSetting(s.get(Setting.HTTP_ADMIN_TOKEN_FILE)),
+            !s.get(Setting.HTTP_TLS_KEYSTORE).isBlank());
     List<Consumer<Router>> apis = new ArrayList<>();
     apis.add(new ReadingsApi(responder, database.dataSource(), catalog, standards)::mount);
     apis.add(
@@ -226,7 +231,7 @@ public final class IngestServer implements AutoCloseable {
     Router router = api.router();
     HttpServer http =
         vertx
-            .createHttpServer()
+            .createHttpServer(httpOptions(s))
             .requestHandler(router)
             .listen(s.getInt(Setting.HTTP_PORT), s.get(Setting.HTTP_HOST))
             .await();
@@ -246,6 +251,23 @@ public final class IngestServer implements AutoCloseable {
     stopOrder.add(() -> vertx.close().await());
     stopOrder.add(database);
     return new IngestServer(stopOrder, database, http, router, regulator.intakePort(), registry);
+  }
+
+  /** HTTPS when a keystore is configured ({@code http.tls-keystore}), else plain HTTP. */
+  private static HttpServerOptions httpOptions(Settings s) {
+    HttpServerOptions o = new HttpServerOptions();
+    String keystore = s.get(Setting.HTTP_TLS_KEYSTORE).trim();
+    if (keystore.isEmpty()) return o;
+    if (!Files.isReadable(Path.of(keystore)))
+      throw new IllegalArgumentException("http.tls-keystore: cannot read " + keystore);
+    String lower = keystore.toLowerCase(Locale.ROOT);
+    String type = lower.endsWith(".jks") ? "JKS" : "PKCS12";
+    return o.setSsl(true)
+        .setKeyCertOptions(
+            new KeyStoreOptions()
+                .setType(type)
+                .setPath(keystore)
+                .setPassword(s.get(Setting.HTTP_TLS_KEYSTORE_PASSWORD)));
   }
 
   public int httpPort() {

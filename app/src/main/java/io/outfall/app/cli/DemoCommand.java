@@ -3,6 +3,7 @@ package io.outfall.app.cli;
 import io.outfall.app.demo.DemoPlants;
 import io.outfall.app.embedded.EmbeddedBroker;
 import io.outfall.app.embedded.EmbeddedDatabase;
+import io.outfall.app.embedded.LocalCa;
 import io.outfall.ingest.IngestServer;
 import io.outfall.ingest.access.BrokerAccount;
 import io.outfall.ingest.access.BrokerAccounts;
@@ -20,6 +21,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -45,6 +47,13 @@ final class DemoCommand implements Callable<Integer> {
       defaultValue = "1883",
       description = "MQTT port of the embedded broker (default: ${DEFAULT-VALUE})")
   int mqttPort;
+
+  @Option(
+      names = "--mqtts-port",
+      defaultValue = "8883",
+      description =
+          "MQTT over TLS of the embedded broker, with a CA made in the data dir (default: ${DEFAULT-VALUE})")
+  int mqttsPort;
 
   @Option(
       names = "--data-dir",
@@ -77,12 +86,38 @@ final class DemoCommand implements Callable<Integer> {
         Database.open(db.jdbcUrl("outfall"), "postgres", "", 2, Duration.ofSeconds(60));
     BrokerAccounts accounts = new BrokerAccounts(accountsDb.dataSource());
     String ingestSecret = accounts.issue(BrokerAccount.service("outfall-ingest"));
-    // An admin to sign in with, a fresh password each start (shown below), and the admin token.
-    String adminPassword = PasswordHash.newSecret().substring(0, 20);
-    new Users(accountsDb.dataSource()).save("admin", adminPassword, Role.ADMIN, Set.of());
+    // While the demo runs, `outfall users --data-dir DIR` and `outfall gateways --data-dir DIR`
+    // reach its database here.
+    Path dbUrl = dir.resolve(CliDatabase.DEMO_URL_FILE);
+    Files.writeString(dbUrl, db.jdbcUrl("outfall") + "\n");
+    // An admin to sign in with: a password made at the first start, shown once, kept (hashed)
+    // across restarts; `outfall users reset-password admin --data-dir DIR` makes a new one.
+    Users users = new Users(accountsDb.dataSource());
+    String adminPassword = null;
+    if (users.all().stream().noneMatch(u -> u.username().equals("admin"))) {
+      adminPassword = PasswordHash.newSecret().substring(0, 20);
+      users.save("admin", adminPassword, Role.ADMIN, Set.of());
+      users.audit("demo", "user_save", "admin admin []", "", "ok");
+    }
     Path adminToken = dir.resolve("admin-token");
+    // TLS as a plant would use it: a private CA made at the first start (tls/ca.pem), its server
+    // certificate on the broker's TLS listener, and the demo's gateways pinning that CA
+    LocalCa ca =
+        new LocalCa(
+            dir.resolve("tls"),
+            "Outfall demo CA",
+            keystorePassword(dir.resolve("tls")),
+            825,
+            "ip:127.0.0.1",
+            "dns:localhost");
     EmbeddedBroker broker =
-        EmbeddedBroker.start(dir.resolve("broker"), mqttPort, true, null, accounts);
+        EmbeddedBroker.start(
+            dir.resolve("broker"),
+            mqttPort,
+            true,
+            new EmbeddedBroker.Tls(mqttsPort, ca.serverKeystore, ca.password),
+            accounts);
+    String tlsUrl = "ssl://127.0.0.1:" + mqttsPort;
     Settings settings =
         Settings.resolve(null, System.getenv(), Map.of())
             .with(Setting.REGISTRY_UNREGISTERED_STATIONS, "register")
@@ -104,6 +139,8 @@ final class DemoCommand implements Callable<Integer> {
     DemoPlants plants =
         DemoPlants.start(
             broker.url(),
+            tlsUrl,
+            ca.caPem,
             dir.resolve("plants"),
             Duration.ofSeconds(periodSeconds),
             Duration.ofHours(backfillHours),
@@ -112,7 +149,14 @@ final class DemoCommand implements Callable<Integer> {
     System.out.println();
     System.out.println("  Outfall is running: http://127.0.0.1:" + server.httpPort() + "/");
     System.out.println(
-        "  sign in: user admin, password " + adminPassword + "  (new at every start)");
+        adminPassword != null
+            ? "  sign in: user admin, password "
+                + adminPassword
+                + "  (shown this once; kept across restarts)"
+            : "  sign in: user admin, with the password shown at the first start (lost it?"
+                + " ./outfall users reset-password admin --data-dir "
+                + dataDir
+                + ")");
     System.out.println(
         "  API:     curl -H \"Authorization: Bearer $(cat "
             + adminToken
@@ -136,6 +180,12 @@ final class DemoCommand implements Callable<Integer> {
             + " simulated plants publishing, each with its own account; anonymous clients are"
             + " refused)");
     System.out.println(
+        "  MQTTS:   "
+            + tlsUrl
+            + "  (the gateways connect here, pinning the demo's CA: mqtt.ca_file "
+            + ca.caPem
+            + ")");
+    System.out.println(
         "  configs: http://127.0.0.1:"
             + server.httpPort()
             + "/configs.html  (the gateways accept what this server signs; a device named"
@@ -157,8 +207,23 @@ final class DemoCommand implements Callable<Integer> {
               + " takes department files (log in as a gateway: outfall gateways add SITE/NAME)");
     System.out.println("  Ctrl-C stops; data stays in " + dir);
     System.out.println();
-    ServeCommand.awaitShutdown(plants, server, broker, accountsDb, db);
+    ServeCommand.awaitShutdown(
+        plants, server, broker, accountsDb, () -> Files.deleteIfExists(dbUrl), db);
     return 0;
+  }
+
+  /**
+   * The password of the demo's keystores, made at the first start and kept beside them (the
+   * keystores only guard a demo's private CA; a production deployment uses its own certificates).
+   */
+  private static String keystorePassword(Path tls) throws IOException {
+    Files.createDirectories(tls);
+    Path file = tls.resolve("keystore-password");
+    if (Files.exists(file)) return Files.readString(file).trim();
+    String password = PasswordHash.newSecret().substring(0, 24);
+    Files.writeString(file, password + "\n");
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+    return password;
   }
 
   /**

@@ -3,17 +3,13 @@ package io.outfall.app.cli;
 import io.outfall.ingest.access.BrokerAccount;
 import io.outfall.ingest.access.BrokerAccounts;
 import io.outfall.ingest.access.MosquittoFiles;
-import io.outfall.ingest.config.Setting;
-import io.outfall.ingest.config.Settings;
-import io.outfall.ingest.storage.Database;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -39,22 +35,14 @@ final class GatewaysCommand implements Runnable {
     new CommandLine(this).usage(System.out);
   }
 
-  /** The settings file and a short-lived connection to the servers' database. */
+  /** A short-lived connection to the servers' database, or the demo's. */
   abstract static class OnDatabase implements Callable<Integer> {
-    @Option(names = "--config", paramLabel = "FILE", description = "YAML settings file")
-    Path config;
+    @Mixin CliDatabase.Options where;
 
     @Override
     public final Integer call() throws Exception {
-      Settings s = Settings.resolve(config, System.getenv(), Map.of());
-      try (Database db =
-          Database.open(
-              s.get(Setting.DB_URL),
-              s.get(Setting.DB_USER),
-              s.get(Setting.DB_PASSWORD),
-              2,
-              Duration.ofSeconds(10))) {
-        return run(new BrokerAccounts(db.dataSource()));
+      try (CliDatabase db = CliDatabase.open(where)) {
+        return run(new BrokerAccounts(db.database.dataSource()));
       } catch (IllegalArgumentException e) {
         System.err.println(e.getMessage()); // a name the rules refuse: say why, no stack trace
         return 2;

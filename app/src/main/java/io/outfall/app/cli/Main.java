@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
       CheckCommand.class,
       GatewayCommand.class,
       GatewaysCommand.class,
+      UsersCommand.class,
       SimulatePlantCommand.class,
       ConfigCommand.class,
       ExportCommand.class,

@@ -50,9 +50,14 @@ public final class DemoPlants implements AutoCloseable {
    * @param configKey the server's public key: the demo's gateways accept configurations it signs,
    *     and each places a device named {@code outlet} on its own plant's simulator, so that one
    *     configuration deployed from the engineers' page serves all four plants
+   * @param gatewayUrl where the gateways connect (the demo: its TLS listener), {@code brokerUrl}
+   *     for the history publishers
+   * @param caFile the CA the gateways pin on an {@code ssl://} gateway url, or null
    */
   public static DemoPlants start(
       String brokerUrl,
+      String gatewayUrl,
+      Path caFile,
       Path stateDir,
       Duration period,
       Duration backfill,
@@ -98,8 +103,9 @@ public final class DemoPlants implements AutoCloseable {
                     gateway,
                     p.site(),
                     p.station(),
-                    brokerUrl,
+                    gatewayUrl,
                     logins.password(p.site(), gateway),
+                    caFile,
                     modbusPort,
                     period,
                     stateDir.resolve(gateway))

@@ -25,12 +25,13 @@ public final class PlantGateways {
       int modbusPort,
       Duration period,
       Path bufferDir) {
-    return config(gateway, site, station, mqttUrl, null, modbusPort, period, bufferDir);
+    return config(gateway, site, station, mqttUrl, null, null, modbusPort, period, bufferDir);
   }
 
   /**
    * @param password the gateway's broker password (user name {@code site/gateway}), or null for a
    *     broker without accounts
+   * @param caFile the only CA the gateway trusts on an {@code ssl://} url, or null
    */
   public static String config(
       String gateway,
@@ -38,13 +39,15 @@ public final class PlantGateways {
       String station,
       String mqttUrl,
       String password,
+      Path caFile,
       int modbusPort,
       Duration period,
       Path bufferDir) {
     String login =
-        password == null
-            ? ""
-            : ", username: \"%s/%s\", password: \"%s\"".formatted(site, gateway, password);
+        (password == null
+                ? ""
+                : ", username: \"%s/%s\", password: \"%s\"".formatted(site, gateway, password))
+            + (caFile == null ? "" : ", ca_file: \"%s\"".formatted(caFile.toAbsolutePath()));
     StringBuilder points = new StringBuilder();
     for (int i = 0; i < EffluentModel.PARAMETERS.size(); i++) {
       String p = EffluentModel.PARAMETERS.get(i);

@@ -56,6 +56,8 @@ public final class LongOutageDrill implements Callable<Integer> {
           DemoPlants plants =
               DemoPlants.start(
                   broker.url(),
+                  broker.url(),
+                  null,
                   dir.resolve("plants"),
                   Duration.ofSeconds(1),
                   Duration.ZERO,

@@ -56,6 +56,7 @@ public final class HttpAccess {
   private final Sites sites;
   private final byte[] adminTokenDigest;
   private final Logins logins;
+  private final boolean https;
   private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
   private record Cached(Principal principal, long until) {}
@@ -63,13 +64,15 @@ public final class HttpAccess {
   /**
    * @param adminToken a token that acts as admin everywhere (from {@code http.admin-token-file}),
    *     or null
+   * @param https the server speaks HTTPS: the session cookie is then Secure (never sent in clear)
    */
-  public HttpAccess(Responder responder, DataSource db, String adminToken) {
+  public HttpAccess(Responder responder, DataSource db, String adminToken, boolean https) {
     this.responder = responder;
     this.users = new Users(db);
     this.logins = new Logins(db, users, SESSION);
     this.sites = new Sites(db);
     this.adminTokenDigest = adminToken == null ? null : PasswordHash.tokenDigest(adminToken);
+    this.https = https;
   }
 
   /** The principal of a request that passed {@link #gate}. */
@@ -138,11 +141,16 @@ public final class HttpAccess {
       return "only an admin manages users and reads the access audit";
     if (path.startsWith("/api/donre/"))
       return "only an admin reads the files quarantined from loggers";
-    if (path.equals("/api/me") || path.equals("/api/logout") || path.equals("/api/tokens"))
-      return null;
+    if (path.equals("/api/me")
+        || path.equals("/api/me/password")
+        || path.equals("/api/logout")
+        || path.equals("/api/tokens")) return null;
     boolean read = method == HttpMethod.GET || method == HttpMethod.HEAD;
     if (r == Role.OPERATOR) {
-      if (path.equals("/api/parameters") || path.equals("/api/stations")) return null;
+      // lists an operator sees their own sites' part of (filtered where they are made)
+      if (path.equals("/api/parameters")
+          || path.equals("/api/stations")
+          || (read && (path.equals("/api/overview") || path.equals("/api/gateways")))) return null;
       if (path.startsWith("/api/stations/") || path.startsWith("/api/permits/"))
         return read ? null : "an operator reads their stations; changing them needs an admin";
       if (path.startsWith("/api/alerts/"))
@@ -244,7 +252,13 @@ public final class HttpAccess {
     r.get("/api/me").handler(ctx -> Responder.send(ctx, 200, describe(principal(ctx))));
     r.get("/api/users").handler(ctx -> responder.json(ctx, this::userList));
     r.post("/api/users").handler(this::addUser);
-    r.delete("/api/users/:username").handler(this::disableUser);
+    r.delete("/api/users/:username").handler(ctx -> changeUser(ctx, "user_disable", this::disable));
+    r.post("/api/users/:username/enable")
+        .handler(ctx -> changeUser(ctx, "user_enable", this::enable));
+    r.post("/api/users/:username/reset-password")
+        .handler(ctx -> changeUser(ctx, "user_reset_password", this::resetPassword));
+    r.route("/api/me/password").handler(BodyHandler.create().setBodyLimit(8 * 1024));
+    r.post("/api/me/password").handler(this::changeOwnPassword);
     r.post("/api/tokens").handler(this::addToken);
     r.get("/api/access-audit").handler(this::auditLog);
   }
@@ -267,6 +281,7 @@ public final class HttpAccess {
                 ctx.response()
                     .addCookie(
                         Cookie.cookie(SESSION_COOKIE, in.token())
+                            .setSecure(https)
                             .setHttpOnly(true)
                             .setSameSite(CookieSameSite.STRICT)
                             .setPath("/")
@@ -311,7 +326,9 @@ public final class HttpAccess {
               .put("username", u.username())
               .put("role", u.role().label())
               .put("sites", new JsonArray(u.sites().stream().sorted().toList()))
-              .put("created_at", u.createdAt().toString()));
+              .put("created_at", u.createdAt().toString())
+              .put("disabled", u.disabledAt() != null)
+              .put("disabled_at", u.disabledAt() == null ? null : u.disabledAt().toString()));
     return new JsonObject().put("items", items);
   }
 
@@ -341,17 +358,73 @@ public final class HttpAccess {
         });
   }
 
-  /** Disables a user on every instance within {@link #CACHE_FOR}; at once on this one. */
-  private void disableUser(RoutingContext ctx) {
+  /** What an admin does to the user named in the path; answers what the page shows. */
+  private interface UserChange {
+    JsonObject apply(String username) throws Exception;
+  }
+
+  /**
+   * An admin's change to the user named in the path: made, audited as {@code action}, and this
+   * instance's cached lookups of the user dropped (the others' expire within {@link #CACHE_FOR}).
+   */
+  private void changeUser(RoutingContext ctx, String action, UserChange change) {
     String username = ctx.pathParam("username");
     Principal admin = principal(ctx);
     responder.json(
         ctx,
         () -> {
-          if (!users.disable(username)) throw new ApiError(404, "no enabled user " + username);
+          JsonObject answer = change.apply(username).put("username", username);
           cache.values().removeIf(c -> c.principal().name().equals(username));
-          users.audit(admin.name(), "user_disable", username, remote(ctx), "ok");
-          return new JsonObject().put("username", username).put("disabled", true);
+          users.audit(admin.name(), action, username, remote(ctx), "ok");
+          return answer;
+        });
+  }
+
+  private JsonObject disable(String username) throws SQLException {
+    if (!users.disable(username)) throw new ApiError(404, "no enabled user " + username);
+    return new JsonObject().put("disabled", true);
+  }
+
+  private JsonObject enable(String username) throws SQLException {
+    if (!users.enable(username)) throw new ApiError(404, "no disabled user " + username);
+    return new JsonObject().put("disabled", false);
+  }
+
+  /** A new random password, shown once, for a user who lost theirs; their sessions end. */
+  private JsonObject resetPassword(String username) throws SQLException {
+    String password =
+        users.resetPassword(username).orElseThrow(() -> new ApiError(404, "no user " + username));
+    return new JsonObject().put("password", password);
+  }
+
+  /** A signed-in user changes their own password; their other sessions end. */
+  private void changeOwnPassword(RoutingContext ctx) {
+    JsonBody body = JsonBody.of(ctx, true);
+    String current = body.required("current_password");
+    String next = body.required("password");
+    Principal p = principal(ctx);
+    String token = token(ctx);
+    responder.json(
+        ctx,
+        () -> {
+          if (p.role() == Role.SCRAPE || p.name().equals("admin-token"))
+            throw ApiError.badRequest("only a user has a password to change");
+          boolean changed;
+          try {
+            changed = users.changePassword(p.name(), current, next, token);
+          } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest(e.getMessage());
+          }
+          users.audit(p.name(), "password_change", "", remote(ctx), changed ? "ok" : "refused");
+          if (!changed) throw new ApiError(403, "the current password is wrong");
+          // this instance drops its cached lookups of the user's other sessions at once
+          String kept = HexFormat.of().formatHex(PasswordHash.tokenDigest(token));
+          cache
+              .entrySet()
+              .removeIf(
+                  e ->
+                      e.getValue().principal().name().equals(p.name()) && !e.getKey().equals(kept));
+          return new JsonObject().put("username", p.name()).put("password_changed", true);
         });
   }
 

@@ -23,7 +23,13 @@ import javax.sql.DataSource;
  */
 public final class Users {
   /** A user as listed to an admin. */
-  public record User(String username, Role role, Set<String> sites, Instant createdAt) {}
+  /**
+   * A user as listed to an admin.
+   *
+   * @param disabledAt null while enabled
+   */
+  public record User(
+      String username, Role role, Set<String> sites, Instant createdAt, Instant disabledAt) {}
 
   /** An audit entry. */
   public record AuditEntry(
@@ -41,8 +47,7 @@ public final class Users {
     if (username == null || !username.matches("[A-Za-z0-9_.@-]{1,64}"))
       throw new IllegalArgumentException(
           "username: 1-64 of A-Z a-z 0-9 _ . @ -, got '" + username + "'");
-    if (password == null || password.length() < 12)
-      throw new IllegalArgumentException("password: at least 12 characters");
+    checkPassword(password);
     if (role == Role.SCRAPE) throw new IllegalArgumentException("scrape is not a user's role");
     if (role == Role.OPERATOR && sites.isEmpty())
       throw new IllegalArgumentException("an operator needs at least one site");
@@ -168,32 +173,100 @@ public final class Users {
    * them. False when there is no such enabled user.
    */
   public boolean disable(String username) throws SQLException {
-    try (Connection c = db.getConnection();
-        PreparedStatement ps =
-            c.prepareStatement(
-                "UPDATE users SET disabled_at = now() WHERE username = ? AND disabled_at IS NULL")) {
-      ps.setString(1, username);
-      return ps.executeUpdate() > 0;
-    }
+    return setDisabled(username, true);
   }
 
+  /** Every user, the disabled ones too, by name. */
   public List<User> all() throws SQLException {
     try (Connection c = db.getConnection();
         PreparedStatement ps =
             c.prepareStatement(
-                "SELECT username, role, sites, created_at FROM users WHERE disabled_at IS NULL"
-                    + " ORDER BY username");
+                "SELECT username, role, sites, created_at, disabled_at FROM users ORDER BY username");
         ResultSet rs = ps.executeQuery()) {
       List<User> out = new ArrayList<>();
-      while (rs.next())
+      while (rs.next()) {
+        Timestamp disabled = rs.getTimestamp(5);
         out.add(
             new User(
                 rs.getString(1),
                 Role.ofUser(rs.getString(2)),
                 sites(rs.getArray(3)),
-                rs.getTimestamp(4).toInstant()));
+                rs.getTimestamp(4).toInstant(),
+                disabled == null ? null : disabled.toInstant()));
+      }
       return out;
     }
+  }
+
+  /** Enables a disabled user again; false when there is no disabled user of that name. */
+  public boolean enable(String username) throws SQLException {
+    return setDisabled(username, false);
+  }
+
+  /** Disables an enabled user or enables a disabled one; false when there is no such user. */
+  private boolean setDisabled(String username, boolean disabled) throws SQLException {
+    try (Connection c = db.getConnection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "UPDATE users SET disabled_at = CASE WHEN ? THEN now() END"
+                    + " WHERE username = ? AND (disabled_at IS NULL) = ?")) {
+      ps.setBoolean(1, disabled);
+      ps.setString(2, username);
+      ps.setBoolean(3, disabled);
+      return ps.executeUpdate() > 0;
+    }
+  }
+
+  /**
+   * Gives the user a new random password and ends their sessions (API tokens stay); the returned
+   * text is the only copy. Empty when there is no such user.
+   */
+  public Optional<String> resetPassword(String username) throws SQLException {
+    String password = PasswordHash.newSecret().substring(0, 20);
+    return setPassword(username, password, null) ? Optional.of(password) : Optional.empty();
+  }
+
+  /**
+   * A user's own change: the current password must match. Ends their other sessions, not the one
+   * they changed it with ({@code keepToken}); API tokens stay. False when the current password is
+   * wrong.
+   */
+  public boolean changePassword(String username, String current, String next, String keepToken)
+      throws SQLException {
+    checkPassword(next);
+    if (authenticate(username, current).isEmpty()) return false;
+    return setPassword(username, next, keepToken);
+  }
+
+  private boolean setPassword(String username, String password, String keepToken)
+      throws SQLException {
+    checkPassword(password);
+    try (Connection c = db.getConnection()) {
+      c.setAutoCommit(false);
+      try (PreparedStatement ps =
+              c.prepareStatement("UPDATE users SET password_hash = ? WHERE username = ?");
+          PreparedStatement end =
+              c.prepareStatement(
+                  "UPDATE api_tokens SET revoked_at = now() WHERE username = ?"
+                      + " AND kind = 'session' AND revoked_at IS NULL AND token_hash <> ?")) {
+        ps.setString(1, PasswordHash.hash(password, PasswordHash.USER_ITERATIONS));
+        ps.setString(2, username);
+        if (ps.executeUpdate() == 0) {
+          c.rollback();
+          return false;
+        }
+        end.setString(1, username);
+        end.setBytes(2, keepToken == null ? new byte[0] : PasswordHash.tokenDigest(keepToken));
+        end.executeUpdate();
+        c.commit();
+        return true;
+      }
+    }
+  }
+
+  private static void checkPassword(String password) {
+    if (password == null || password.length() < 12)
+      throw new IllegalArgumentException("password: at least 12 characters");
   }
 
   public void audit(String actor, String action, String detail, String remote, String outcome)

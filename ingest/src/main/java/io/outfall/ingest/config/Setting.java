@@ -11,6 +11,12 @@ import java.util.Locale;
 public enum Setting {
   HTTP_HOST("http.host", "0.0.0.0", "address the HTTP server binds"),
   HTTP_PORT("http.port", "8080", "HTTP port of the API, web UI and /metrics"),
+  HTTP_TLS_KEYSTORE(
+      "http.tls-keystore",
+      "",
+      "the server's key and certificate chain (PKCS#12 .p12/.pfx, or JKS): HTTPS on http.port and"
+          + " Secure session cookies (empty: plain HTTP, e.g. behind a proxy that terminates TLS)"),
+  HTTP_TLS_KEYSTORE_PASSWORD("http.tls-keystore-password", "", "password of http.tls-keystore"),
   HTTP_ADMIN_TOKEN_FILE(
       "http.admin-token-file",
       "",

@@ -2,6 +2,9 @@ package io.outfall.ingest.dashboards;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.outfall.ingest.access.HttpAccess;
+import io.outfall.ingest.access.Principal;
+import io.outfall.ingest.access.Role;
 import io.outfall.ingest.http.ApiError;
 import io.outfall.ingest.http.QueryParams;
 import io.outfall.ingest.http.Responder;
@@ -69,7 +72,16 @@ public final class DashboardsApi implements AutoCloseable {
   private void overview(RoutingContext ctx) {
     int offset = QueryParams.intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
     int limit = QueryParams.intParam(ctx, "limit", Integer.MAX_VALUE, 0, Integer.MAX_VALUE);
-    responder.json(ctx, () -> DashboardsJson.overview(overview.at(Instant.now()), offset, limit));
+    Principal who = HttpAccess.principal(ctx);
+    responder.json(
+        ctx,
+        () -> {
+          Overview.Result all = overview.at(Instant.now());
+          // an operator sees the part about their own sites, judged on that part alone
+          Overview.Result seen =
+              who.role() == Role.OPERATOR ? Overview.within(all, who::sees) : all;
+          return DashboardsJson.overview(seen, offset, limit);
+        });
   }
 
   private void kpis(RoutingContext ctx) {

@@ -20,6 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import javax.sql.DataSource;
 
 /**
@@ -264,6 +265,40 @@ public final class Overview implements AutoCloseable {
           count(all, Station::state),
           worst);
     }
+  }
+
+  /**
+   * The part of an overview about some plants only (an operator's own sites): their clusters with
+   * only those plants, each cluster's state and every headline figure judged on that part alone, so
+   * that nothing about another plant shows through.
+   */
+  public static Result within(Result all, Predicate<String> site) {
+    List<Cluster> clusters = new ArrayList<>();
+    List<Plant> plants = new ArrayList<>();
+    List<Station> stations = new ArrayList<>();
+    for (Cluster c : all.clusters()) {
+      List<Plant> own = c.plants().stream().filter(p -> site.test(p.site())).toList();
+      if (own.isEmpty()) continue;
+      clusters.add(
+          new Cluster(
+              c.code(),
+              c.name(),
+              c.kind(),
+              c.district(),
+              c.treatment(),
+              c.registered(),
+              clusterState(own, c.treatment()),
+              own));
+      plants.addAll(own);
+      own.forEach(p -> stations.addAll(p.stations()));
+    }
+    return new Result(
+        all.at(),
+        clusters,
+        count(clusters, Cluster::state),
+        count(plants, Plant::state),
+        count(stations, Station::state),
+        all.worst().stream().filter(st -> site.test(st.site())).toList());
   }
 
   /**

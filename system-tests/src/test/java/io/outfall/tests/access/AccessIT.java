@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.outfall.ingest.IngestServer;
 import io.outfall.ingest.access.HttpAccess;
+import io.outfall.protocol.Topics;
 import io.outfall.tests.testing.DocumentedRoutes;
 import io.outfall.tests.testing.Probe;
 import io.outfall.tests.testing.TestPublisher;
@@ -15,6 +16,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,13 +50,21 @@ class AccessIT {
         var b = new TestPublisher(services.mqttUrl(), "it-site-b", "gw-b")) {
       a.publish(a.batch("IT-A-OUT", t, 0, 5));
       b.publish(b.batch("IT-B-OUT", t, 0, 5));
+      // and each gateway's status, as a gateway announces itself
+      for (var g : List.of(a, b))
+        g.publishRaw(
+            Topics.topic(
+                g == a ? "it-site-a" : "it-site-b", g == a ? "gw-a" : "gw-b", Topics.Kind.STATUS),
+            ("{\"state\":\"online\",\"clock_ms\":" + System.currentTimeMillis() + ",\"status\":{}}")
+                .getBytes(StandardCharsets.UTF_8));
     }
     await()
         .atMost(Duration.ofSeconds(30))
         .until(
             () -> {
               String s = Probe.get(server.httpPort(), "/api/stations").body();
-              return s.contains("IT-A-OUT") && s.contains("IT-B-OUT");
+              String g = Probe.get(server.httpPort(), "/api/gateways").body();
+              return s.contains("IT-A-OUT") && s.contains("IT-B-OUT") && g.contains("gw-b");
             });
   }
 
@@ -107,7 +117,21 @@ class AccessIT {
     assertThat(status(op, "GET", "/api/alerts")).isEqualTo(403);
     assertThat(status(op, "GET", "/api/alerts?station=IT-A-OUT")).isEqualTo(200);
     assertThat(status(op, "GET", "/api/stations/NO-SUCH/readings")).isEqualTo(403);
-    assertThat(status(op, "GET", "/api/overview")).isEqualTo(403);
+    // the overview and the gateway list: her own site's part, judged on that part alone
+    var overview = call("GET", "/api/overview", op, null);
+    assertThat(overview.statusCode()).isEqualTo(200);
+    assertThat(overview.body()).contains("IT-A-OUT").doesNotContain("IT-B-OUT", "it-site-b");
+    assertThat(
+            new JsonObject(overview.body())
+                .getJsonObject("headline")
+                .getJsonObject("stations")
+                .getInteger("total"))
+        .isEqualTo(1);
+    var gateways = call("GET", "/api/gateways", op, null);
+    assertThat(gateways.statusCode()).isEqualTo(200);
+    assertThat(gateways.body()).contains("gw-a").doesNotContain("gw-b", "it-site-b");
+    assertThat(call("GET", "/api/gateways", TestServices.adminToken(), null).body())
+        .contains("gw-a", "gw-b");
     assertThat(status(op, "GET", "/api/configs")).isEqualTo(403);
     assertThat(status(op, "GET", "/metrics")).isEqualTo(403);
     assertThat(status(op, "GET", "/api/users")).isEqualTo(403);

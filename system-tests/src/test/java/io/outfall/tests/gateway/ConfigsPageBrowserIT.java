@@ -9,6 +9,7 @@ import io.outfall.tests.testing.Probe;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -141,6 +142,18 @@ class ConfigsPageBrowserIT {
                       "return document.documentElement.scrollWidth - window.innerWidth"))
           .isLessThanOrEqualTo(0L);
       Chromium.screenshot(browser, "configs-phone-vi");
+
+      // An inspector reads the same page without the forms he could not use.
+      browser.manage().deleteAllCookies();
+      browser.manage().window().setSize(new Dimension(1280, 2400));
+      Probe.user(port, "thanh", "thanh's long password", "inspector");
+      Chromium.logIn(
+          browser, "http://127.0.0.1:" + port, "/configs.html", "thanh", "thanh's long password");
+      wait.until(d -> !d.findElements(By.cssSelector("#rollouts tbody tr")).isEmpty());
+      wait.until(d -> d.findElement(By.id("read-only")).isDisplayed());
+      for (String id : List.of("new-yaml", "save", "deploy", "rollback", "tag-save"))
+        assertThat(browser.findElement(By.id(id)).isDisplayed()).as(id).isFalse();
+      assertThat(text("#audit")).contains("minh");
     }
   }
 

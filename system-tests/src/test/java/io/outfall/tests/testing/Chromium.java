@@ -70,6 +70,17 @@ public final class Chromium {
     wait.until(x -> !x.getCurrentUrl().contains("/login.html"));
   }
 
+  /**
+   * The text of the first element matching {@code css}, or "" if none, read in one script: pages
+   * re-render their tables, so an element found in one call may be gone by the next.
+   */
+  public static String text(ChromeDriver d, String css) {
+    Object t =
+        d.executeScript(
+            "const e = document.querySelector(arguments[0]); return e ? e.innerText : '';", css);
+    return String.valueOf(t).trim();
+  }
+
   /** Saves a PNG of the page as target/screenshots/{name}.png and returns its path. */
   public static Path screenshot(ChromeDriver d, String name) throws Exception {
     Path dir = Path.of("target", "screenshots");
