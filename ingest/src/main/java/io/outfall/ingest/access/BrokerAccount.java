@@ -106,7 +106,11 @@ public record BrokerAccount(String username, Role role, String site, String gate
   }
 
   public List<TopicRule> rules() {
-    if (role == Role.SERVICE) return List.of(new TopicRule(Topics.ROOT + "/#", true, true));
+    if (role == Role.SERVICE)
+      return List.of(
+          new TopicRule(Topics.ROOT + "/#", true, true),
+          // what Mosquitto says of refusals and takeovers (log_dest topic)
+          new TopicRule("$SYS/broker/log/#", false, true));
     return List.of(
         new TopicRule(Topics.topic(site, gateway, Topics.Kind.READINGS), true, false),
         new TopicRule(Topics.topic(site, gateway, Topics.Kind.STATUS), true, false),

@@ -77,7 +77,10 @@ public final class MosquittoFiles {
             .append(
                 "# the listeners for Outfall's accounts; per_listener_settings holds for every\n"
                     + "# listener, so put other listeners' own settings under each of them\n"
-                    + "per_listener_settings true\n\n"
+                    + "per_listener_settings true\n"
+                    + "# log lines on $SYS/broker/log/... too: ingest counts refused logins and\n"
+                    + "# takeovers from them. A log_dest replaces the default destination: keep yours\n"
+                    + "log_dest topic\n\n"
                     + "# plants' gateways: each client id is replaced by the user name, so no\n"
                     + "# account can connect under another's and so disconnect it\n")
             .append("listener ")

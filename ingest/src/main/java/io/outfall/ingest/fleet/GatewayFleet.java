@@ -17,6 +17,7 @@ import io.outfall.protocol.transport.MqttConnect;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -49,6 +50,7 @@ public final class GatewayFleet implements MessageCallback, AutoCloseable {
   static final long SKEW_WARN_MS = 30_000;
 
   private final MeterRegistry registry;
+  private final BrokerLog brokerLog;
   private final MqttAsyncClient client;
   private final Map<String, Seen> gateways = new ConcurrentHashMap<>();
   private final Map<String, ConfigAck> lastAcks = new ConcurrentHashMap<>();
@@ -81,6 +83,7 @@ public final class GatewayFleet implements MessageCallback, AutoCloseable {
       String url, String clientId, String username, String password, MeterRegistry registry)
       throws Exception {
     this.registry = registry;
+    this.brokerLog = new BrokerLog(registry);
     this.client = new MqttAsyncClient(url, clientId + "-fleet", new MemoryPersistence());
     client.setCallback(this);
     // ingest must start even while the broker is down: the fleet catches up when it comes
@@ -95,6 +98,8 @@ public final class GatewayFleet implements MessageCallback, AutoCloseable {
       // QoS 1: an acknowledgement decides a rollout; retained ones tell a restarted server where
       // each gateway stands.
       client.subscribe(Topics.ROOT + "/+/+/" + Topics.Kind.CONFIG_ACK.suffix(), 1);
+      // a Mosquitto with log_dest topic tells of refusals and takeovers (none elsewhere)
+      for (String t : BrokerLog.TOPICS) client.subscribe(t, 0);
     } catch (Exception e) {
       log.warn("gateway status: subscribe failed: {}", e.toString());
     }
@@ -104,6 +109,10 @@ public final class GatewayFleet implements MessageCallback, AutoCloseable {
   public void messageArrived(String topic, MqttMessage m) {
     long now = System.currentTimeMillis();
     if (m.getPayload().length == 0) return;
+    if (topic.startsWith(BrokerLog.TOPIC_PREFIX)) {
+      brokerLog.line(new String(m.getPayload(), StandardCharsets.UTF_8));
+      return;
+    }
     if (topic.endsWith("/" + Topics.Kind.CONFIG_ACK.suffix())) {
       configAck(topic, m.getPayload());
       return;

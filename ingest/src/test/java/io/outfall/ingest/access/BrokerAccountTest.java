@@ -57,6 +57,8 @@ class BrokerAccountTest {
     assertThat(ingest.maySubscribe("outfall/v1")).isTrue(); // "a/#" matches "a" too (MQTT 4.7.1.2)
     assertThat(ingest.maySubscribe("$share/outfall-ingest/#")).isFalse();
     assertThat(ingest.maySubscribe("$SYS/#")).isFalse();
+    assertThat(ingest.maySubscribe("$SYS/broker/log/N")).as("Mosquitto's log lines").isTrue();
+    assertThat(plantA.maySubscribe("$SYS/broker/log/N")).isFalse();
     assertThat(ingest.mayPublish("elsewhere/x")).isFalse();
   }
 

@@ -10,8 +10,10 @@ import io.outfall.app.embedded.BrokerRefusals.Action;
 import io.outfall.app.embedded.BrokerRefusals.Reason;
 import io.outfall.app.embedded.EmbeddedBroker;
 import io.outfall.gateway.Gateway;
+import io.outfall.ingest.IngestServer;
 import io.outfall.ingest.access.BrokerAccounts;
 import io.outfall.ingest.access.MosquittoFiles;
+import io.outfall.ingest.config.Setting;
 import io.outfall.ingest.storage.Database;
 import io.outfall.protocol.Topics;
 import io.outfall.protocol.config.GatewayConfigYaml;
@@ -20,6 +22,7 @@ import io.outfall.protocol.transport.MqttConnect;
 import io.outfall.simulator.EffluentModel;
 import io.outfall.simulator.PlantSimulator;
 import io.outfall.tests.testing.Cli;
+import io.outfall.tests.testing.Probe;
 import io.outfall.tests.testing.TestCertificates;
 import io.outfall.tests.testing.TestServices;
 import java.nio.charset.StandardCharsets;
@@ -127,6 +130,70 @@ class BrokerIdentityIT {
       checkRules(broker, mosquitto.url(), mosquitto.serviceUrl(), null);
       // a gateway's password does not open the services' listener, where ids are free
       assertRefused(mosquitto.serviceUrl(), "plant-a/gw-1", gwA);
+    }
+  }
+
+  /**
+   * Mosquitto tells Outfall what it refused and what was taken over: an ingest on the services'
+   * listener counts refused logins and takeovers from the log lines the exported configuration has
+   * Mosquitto publish ({@code log_dest topic}) in the same metrics as the embedded broker's.
+   */
+  @Test
+  void mosquittoTellsOutfallOfRefusedLoginsAndTakeovers() throws Exception {
+    MosquittoFiles.Listeners at = MosquittoProcess.freeListeners();
+    List<Path> files = MosquittoFiles.write(dir.resolve("export-log"), accounts.all(), at);
+    TestServices services = TestServices.get();
+    try (MosquittoProcess mosquitto =
+            MosquittoProcess.start(dir.resolve("mosquitto-log"), files.get(2), at);
+        IngestServer server =
+            IngestServer.start(
+                services
+                    .ingestSettings(services.newDatabase("identity_log"), "identity-log")
+                    .with(Setting.MQTT_URL, mosquitto.serviceUrl())
+                    .with(Setting.MQTT_USERNAME, "it-ingest")
+                    .with(Setting.MQTT_PASSWORD, ingestSecret)
+                    .with(Setting.MQTT_CLIENT_ID, "it-ingest-log"))) {
+      int port = server.httpPort();
+      String refusedSample =
+          "outfall_broker_refused_total{action=\"connect\",reason=\"not_authorised\"}";
+      // wrong passwords until the ingest hears of them (its subscription may come after the first)
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(500))
+          .until(
+              () -> {
+                assertRefused(mosquitto.url(), "plant-a/gw-1", "a guess");
+                return Probe.metric(port, refusedSample) >= 1;
+              });
+      Thread.sleep(500);
+      double before = Probe.metric(port, refusedSample);
+      for (int i = 0; i < 3; i++) assertRefused(mosquitto.url(), "plant-a/gw-1", "guess " + i);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> Probe.metric(port, refusedSample) >= before + 3);
+      Thread.sleep(1_000);
+      double refused = Probe.metric(port, refusedSample) - before;
+
+      // plant A's account connected twice: the second takes the (one) client id over
+      String aId = MqttConnect.gatewayClientId("plant-a", "gw-1");
+      MqttClient first = connect(mosquitto.url(), aId, "plant-a/gw-1", gwA);
+      MqttClient second = connect(mosquitto.url(), aId + "-elsewhere", "plant-a/gw-1", gwA);
+      try {
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> Probe.metric(port, "outfall_broker_takeovers_total") >= 1);
+      } finally {
+        closeQuietly(first);
+        closeQuietly(second);
+      }
+      System.out.printf(
+          "[identity] Mosquitto %s: 3 wrong passwords counted %.0f in Outfall's metrics; one account"
+              + " connected twice: takeovers %.0f%n",
+          mosquitto.version(), refused, Probe.metric(port, "outfall_broker_takeovers_total"));
+      assertThat(refused).isEqualTo(3.0);
+      assertThat(Probe.metric(port, "outfall_broker_takeovers_total")).isEqualTo(1.0);
+    } finally {
+      services.dropSession("it-ingest-log");
     }
   }
 

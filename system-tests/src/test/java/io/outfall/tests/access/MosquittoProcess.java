@@ -55,7 +55,9 @@ final class MosquittoProcess implements AutoCloseable {
     int gatewayPort = port(at.gateways());
     int servicePort = port(at.services());
     Path main = dir.resolve("mosquitto.conf");
-    Files.writeString(main, "persistence false\nuser root\n" + Files.readString(conf));
+    // the test reads Mosquitto's log from its output; the export adds log_dest topic
+    Files.writeString(
+        main, "persistence false\nuser root\nlog_dest stderr\n" + Files.readString(conf));
     Path log = dir.resolve("mosquitto.log");
     Process p =
         new ProcessBuilder(binary.toString(), "-c", main.toString())
