@@ -3,6 +3,8 @@
 const OUTFALL_TEXT = {
   vi: {
     configs_read_only: 'Chỉ xem: lưu, triển khai và gắn nhãn cấu hình cần vai trò kỹ sư hoặc quản trị.',
+    your_tokens: 'Phiên đăng nhập và token của bạn', tokens_of: 'Phiên và token của', tokens: 'Token',
+    revoke: 'Kết thúc', expires: 'Hết hạn', token_api: 'Token API', token_session: 'Phiên đăng nhập', token_scrape: 'Token đọc số liệu',
     users: 'Người dùng', since_col: 'Từ lúc', role: 'Vai trò', sites: 'Cụm', state_enabled: 'Đang dùng', state_disabled: 'Đã khóa',
     disable: 'Khóa', enable: 'Mở khóa', reset_password: 'Đặt lại mật khẩu', issue_token: 'Cấp token API', api_token: 'Token API',
     new_password: 'Mật khẩu mới', current_password: 'Mật khẩu hiện tại', change_password: 'Đổi mật khẩu của bạn',
@@ -49,6 +51,8 @@ const OUTFALL_TEXT = {
   },
   en: {
     configs_read_only: 'Read only: storing, deploying and tagging configurations needs an engineer or admin.',
+    your_tokens: 'Your sessions and tokens', tokens_of: 'Sessions and tokens of', tokens: 'Tokens',
+    revoke: 'End', expires: 'Expires', token_api: 'API token', token_session: 'Session', token_scrape: 'Scrape token',
     users: 'Users', since_col: 'Since', role: 'Role', sites: 'Sites', state_enabled: 'Enabled', state_disabled: 'Disabled',
     disable: 'Disable', enable: 'Enable', reset_password: 'Reset password', issue_token: 'Issue API token', api_token: 'API token',
     new_password: 'New password', current_password: 'Current password', change_password: 'Change your password',

@@ -29,7 +29,21 @@ function action(key, run) {
   } }, O.t(key));
 }
 
+/** Live tokens and sessions in a table, each with a button that ends it. */
+async function fillTokens(tbody, url) {
+  const t = await O.json(url);
+  tbody.replaceChildren(...(t.items.length ? t.items.map(x => O.el('tr', { 'data-token': x.id },
+    O.el('td', {}, O.t('token_' + x.kind)), O.el('td', {}, x.name), O.el('td', {}, O.time(x.created_at)),
+    O.el('td', {}, x.expires_at ? O.time(x.expires_at) : '–'),
+    O.el('td', {}, action('revoke', () => O.json(`/api/tokens/${x.id}`, { method: 'DELETE' })))))
+    : [O.el('tr', {}, O.el('td', { class: 'muted' }, O.t('none')))]));
+}
+
+let tokensOf = null; // the user whose tokens an admin looks at
+
 async function refresh() {
+  await fillTokens(document.querySelector('#own-tokens tbody'), '/api/tokens');
+  if (document.getElementById('admin').hidden) return;
   const users = await O.json('/api/users');
   document.querySelector('#users tbody').replaceChildren(...users.items.map(u => O.el('tr', { 'data-user': u.username },
     O.el('td', {}, u.username), O.el('td', {}, O.t('role_' + u.role)), O.el('td', {}, u.sites.join(', ')),
@@ -46,7 +60,14 @@ async function refresh() {
       ' ', action('issue_token', async () => {
         const r = await post('/api/tokens', { username: u.username, name: 'issued on the users page' });
         showSecret(`${O.t('api_token')} (${u.username}):`, r.token);
-      })))));
+        tokensOf = u.username;
+      }),
+      ' ', action('tokens', async () => { tokensOf = u.username; })))));
+  document.getElementById('tokens-box').hidden = tokensOf == null;
+  if (tokensOf != null) {
+    document.getElementById('tokens-user').textContent = tokensOf;
+    await fillTokens(document.querySelector('#tokens tbody'), `/api/tokens?username=${encodeURIComponent(tokensOf)}`);
+  }
 }
 
 document.getElementById('own').onsubmit = async ev => {
@@ -80,7 +101,6 @@ document.getElementById('new-user').onsubmit = async ev => {
 
 O.translate();
 O.whoami().then(me => {
-  if (me.role !== 'admin') return; // the rest of the page is an admin's
-  document.getElementById('admin').hidden = false;
+  document.getElementById('admin').hidden = me.role !== 'admin'; // the rest of the page is an admin's
   return refresh();
 }).catch(showError);

@@ -144,7 +144,8 @@ public final class HttpAccess {
     if (path.equals("/api/me")
         || path.equals("/api/me/password")
         || path.equals("/api/logout")
-        || path.equals("/api/tokens")) return null;
+        || path.equals("/api/tokens")
+        || path.startsWith("/api/tokens/")) return null;
     boolean read = method == HttpMethod.GET || method == HttpMethod.HEAD;
     if (r == Role.OPERATOR) {
       // lists an operator sees their own sites' part of (filtered where they are made)
@@ -260,6 +261,8 @@ public final class HttpAccess {
     r.route("/api/me/password").handler(BodyHandler.create().setBodyLimit(8 * 1024));
     r.post("/api/me/password").handler(this::changeOwnPassword);
     r.post("/api/tokens").handler(this::addToken);
+    r.get("/api/tokens").handler(this::listTokens);
+    r.delete("/api/tokens/:id").handler(this::revokeToken);
     r.get("/api/access-audit").handler(this::auditLog);
   }
 
@@ -453,6 +456,52 @@ public final class HttpAccess {
           users.audit(
               p.name(), "token_issue", kind + " '" + name + "' for " + forUser, remote(ctx), "ok");
           return new JsonObject().put("token", token).put("kind", kind).put("name", name);
+        });
+  }
+
+  /**
+   * An admin: any user's live tokens and sessions ({@code ?username=}, or all); others: their own.
+   */
+  private void listTokens(RoutingContext ctx) {
+    Principal p = principal(ctx);
+    String asked = ctx.request().getParam("username");
+    if (p.role() != Role.ADMIN && asked != null && !asked.equals(p.name()))
+      throw new ApiError(403, "only an admin lists other users' tokens");
+    String whose = p.role() == Role.ADMIN ? asked : p.name();
+    responder.json(
+        ctx,
+        () -> {
+          JsonArray items = new JsonArray();
+          for (Users.Token t : users.tokens(whose))
+            items.add(
+                new JsonObject()
+                    .put("id", t.id())
+                    .put("username", t.username())
+                    .put("kind", t.kind())
+                    .put("name", t.name())
+                    .put("created_at", t.createdAt().toString())
+                    .put("expires_at", t.expiresAt() == null ? null : t.expiresAt().toString()));
+          return new JsonObject().put("items", items);
+        });
+  }
+
+  /** Ends a token or session: an admin any, others their own; every instance within 2 s. */
+  private void revokeToken(RoutingContext ctx) {
+    Principal p = principal(ctx);
+    String id = ctx.pathParam("id");
+    responder.json(
+        ctx,
+        () -> {
+          boolean revoked;
+          try {
+            revoked = users.revokeById(id, p.role() == Role.ADMIN ? null : p.name());
+          } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest(e.getMessage());
+          }
+          if (!revoked) throw new ApiError(404, "no live token " + id + " of yours");
+          cache.keySet().removeIf(k -> k.startsWith(id));
+          users.audit(p.name(), "token_revoke", id, remote(ctx), "ok");
+          return new JsonObject().put("id", id).put("revoked", true);
         });
   }
 

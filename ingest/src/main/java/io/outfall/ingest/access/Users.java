@@ -31,6 +31,15 @@ public final class Users {
   public record User(
       String username, Role role, Set<String> sites, Instant createdAt, Instant disabledAt) {}
 
+  /**
+   * A live token (not revoked, not expired) as listed: never the token itself.
+   *
+   * @param id the first 16 hex digits of the token's SHA-256: enough to name it, useless to use it
+   * @param username null for a scrape token
+   */
+  public record Token(
+      String id, String username, String kind, String name, Instant createdAt, Instant expiresAt) {}
+
   /** An audit entry. */
   public record AuditEntry(
       Instant at, String actor, String action, String detail, String remote, String outcome) {}
@@ -153,6 +162,55 @@ public final class Users {
         return Optional.of(
             new Principal(rs.getString(3), Role.ofUser(rs.getString(4)), sites(rs.getArray(5))));
       }
+    }
+  }
+
+  /** The live tokens of a user (sessions included), or everyone's when null; newest first. */
+  public List<Token> tokens(String username) throws SQLException {
+    try (Connection c = db.getConnection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT encode(substring(token_hash from 1 for 8), 'hex'), username, kind, name,"
+                    + " created_at, expires_at FROM api_tokens WHERE revoked_at IS NULL"
+                    + " AND (expires_at IS NULL OR expires_at > now())"
+                    + " AND (?::text IS NULL OR username = ?) ORDER BY created_at DESC LIMIT 500")) {
+      ps.setString(1, username);
+      ps.setString(2, username);
+      try (ResultSet rs = ps.executeQuery()) {
+        List<Token> out = new ArrayList<>();
+        while (rs.next()) {
+          Timestamp expires = rs.getTimestamp(6);
+          out.add(
+              new Token(
+                  rs.getString(1),
+                  rs.getString(2),
+                  rs.getString(3),
+                  rs.getString(4),
+                  rs.getTimestamp(5).toInstant(),
+                  expires == null ? null : expires.toInstant()));
+        }
+        return out;
+      }
+    }
+  }
+
+  /**
+   * Revokes the live token named by its id ({@link Token#id}), only if it is {@code owner}'s
+   * (anyone's when null). False when there is no such token.
+   */
+  public boolean revokeById(String id, String owner) throws SQLException {
+    if (id == null || !id.matches("[0-9a-f]{16}"))
+      throw new IllegalArgumentException("a token id is 16 hex digits, got '" + id + "'");
+    try (Connection c = db.getConnection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "UPDATE api_tokens SET revoked_at = now()"
+                    + " WHERE substring(token_hash from 1 for 8) = decode(?, 'hex')"
+                    + " AND revoked_at IS NULL AND (?::text IS NULL OR username = ?)")) {
+      ps.setString(1, id);
+      ps.setString(2, owner);
+      ps.setString(3, owner);
+      return ps.executeUpdate() > 0;
     }
   }
 

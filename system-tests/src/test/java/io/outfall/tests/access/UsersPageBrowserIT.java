@@ -99,6 +99,20 @@ class UsersPageBrowserIT {
       var me = new JsonObject(get("/api/me", token).body());
       assertThat(me.getString("username")).isEqualTo("binh");
 
+      // her live tokens and sessions (she signed in above): the token ended from the page is
+      // refused
+      click(row + " button[data-action='tokens']");
+      wait.until(d -> text("#tokens").contains("issued on the users page"));
+      assertThat(text("#tokens")).contains("Session");
+      browser.executeScript(
+          "[...document.querySelectorAll('#tokens tbody tr')]"
+              + ".find(r => r.innerText.includes('issued on the users page'))"
+              + ".querySelector('button').click()");
+      wait.until(d -> !text("#tokens").contains("issued on the users page"));
+      assertThat(get("/api/me", token).statusCode()).isEqualTo(401);
+      // and his own: the session he is using now
+      assertThat(text("#own-tokens")).contains("Session", "web login");
+
       // his own password
       fill("own-current", "an's first long password");
       fill("own-new", "an's second long password");
@@ -122,7 +136,8 @@ class UsersPageBrowserIT {
               "\"user_disable\"",
               "\"user_enable\"",
               "\"password_change\"",
-              "\"token_issue\"");
+              "\"token_issue\"",
+              "\"token_revoke\"");
     } catch (RuntimeException | AssertionError e) {
       Chromium.screenshot(browser, "users-failed");
       throw new AssertionError("page error: '" + text("#error") + "'", e);
