@@ -198,7 +198,7 @@ public final class IngestServer implements AutoCloseable {
             ? null
             : new DroppedReadingsAlerts(
                     database.dataSource(),
-                    fleet,
+                    fleet::drops,
                     alerting.store(),
                     alerting::leading,
                     Clock.systemUTC())

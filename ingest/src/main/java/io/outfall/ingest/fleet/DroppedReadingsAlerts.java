@@ -16,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,7 +39,7 @@ public final class DroppedReadingsAlerts implements AutoCloseable {
   private static final long EVERY_SECONDS = 30;
 
   private final DataSource ds;
-  private final GatewayFleet fleet;
+  private final Supplier<List<GatewayFleet.Drops>> fleet;
   private final AlertStore alerts;
   private final BooleanSupplier leading;
   private final Clock clock;
@@ -50,8 +51,15 @@ public final class DroppedReadingsAlerts implements AutoCloseable {
             return t;
           });
 
+  /**
+   * @param fleet every gateway's drop counters as last heard ({@link GatewayFleet#drops})
+   */
   public DroppedReadingsAlerts(
-      DataSource ds, GatewayFleet fleet, AlertStore alerts, BooleanSupplier leading, Clock clock) {
+      DataSource ds,
+      Supplier<List<GatewayFleet.Drops>> fleet,
+      AlertStore alerts,
+      BooleanSupplier leading,
+      Clock clock) {
     this.ds = ds;
     this.fleet = fleet;
     this.alerts = alerts;
@@ -73,11 +81,14 @@ public final class DroppedReadingsAlerts implements AutoCloseable {
     }
   }
 
-  /** One pass: every gateway's counters against the last seen, then the quiet ones resolved. */
-  void check(Instant now) throws SQLException {
+  /**
+   * One pass: every gateway's counters against the last seen, then the quiet ones resolved. The
+   * timer runs it every 30 s on the leader; tests with a clock of their own.
+   */
+  public void check(Instant now) throws SQLException {
     try (Connection c = ds.getConnection()) {
       c.setAutoCommit(false);
-      for (GatewayFleet.Drops d : fleet.drops()) {
+      for (GatewayFleet.Drops d : fleet.get()) {
         long grew = grewBy(c, d, now);
         if (grew <= 0) continue;
         String detail =

@@ -6,6 +6,9 @@ import static org.awaitility.Awaitility.await;
 import io.outfall.app.drill.TcpProxy;
 import io.outfall.gateway.Gateway;
 import io.outfall.gateway.StatusPage;
+import io.outfall.ingest.alerts.AlertStore;
+import io.outfall.ingest.fleet.DroppedReadingsAlerts;
+import io.outfall.ingest.fleet.GatewayFleet;
 import io.outfall.protocol.Topics;
 import io.outfall.protocol.config.GatewayConfigYaml;
 import io.outfall.tests.testing.Probe;
@@ -13,7 +16,11 @@ import io.outfall.tests.testing.TestServices;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
@@ -83,6 +90,16 @@ class GatewayStatusIT {
         System.out.printf("[status] data-quality alert: %s%n", alert.getString("detail"));
         assertThat(alert.getString("family")).isEqualTo("data_quality");
         assertThat(alert.getString("detail")).contains(SITE + "/gw-status dropped");
+        // an hour later with no more drops it resolves (the same counters, a clock an hour on)
+        long dropped = gw.status().dropped();
+        new DroppedReadingsAlerts(
+                rig.server.database().dataSource(),
+                () -> List.of(new GatewayFleet.Drops(SITE, "gw-status", dropped, 0)),
+                new AlertStore(Set.of(), List.of()),
+                () -> true,
+                Clock.systemUTC())
+            .check(Instant.now().plus(Duration.ofMinutes(61)));
+        assertThat(droppedAlert(port, rig.station, "resolved")).isNotNull();
 
         // The plant page, for the technician.
         var html = Probe.get(page.port(), "/");
@@ -131,9 +148,14 @@ class GatewayStatusIT {
     }
   }
 
-  /** The station's readings_dropped alert, or null. */
+  /** The station's open readings_dropped alert, or null. */
   private static JsonObject droppedAlert(int port, String station) {
-    var answer = Probe.get(port, "/api/alerts?station=" + station);
+    return droppedAlert(port, station, "active");
+  }
+
+  /** The station's readings_dropped alert in a state (active, resolved), or null. */
+  private static JsonObject droppedAlert(int port, String station, String state) {
+    var answer = Probe.get(port, "/api/alerts?state=" + state + "&station=" + station);
     if (answer.status() != 200) return null;
     var items = new JsonObject(answer.body()).getJsonArray("items");
     for (int i = 0; i < items.size(); i++)
