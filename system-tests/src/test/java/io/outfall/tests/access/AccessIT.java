@@ -64,7 +64,10 @@ class AccessIT {
             () -> {
               String s = Probe.get(server.httpPort(), "/api/stations").body();
               String g = Probe.get(server.httpPort(), "/api/gateways").body();
-              return s.contains("IT-A-OUT") && s.contains("IT-B-OUT") && g.contains("gw-b");
+              return s.contains("IT-A-OUT")
+                  && s.contains("IT-B-OUT")
+                  && g.contains("\"site\":\"it-site-a\",\"gateway\":\"gw-a\"")
+                  && g.contains("\"site\":\"it-site-b\",\"gateway\":\"gw-b\"");
             });
   }
 
