@@ -164,12 +164,11 @@ public final class BrokerAccessExtension implements ExtensionMain {
             } else if (!account.get().mayUseClientId(client)) {
               // Checked after the password, so that the refusal tells nothing to a guesser; and
               // before HiveMQ takes over the session, so the rightful client stays connected.
-              refusals.refused(Action.CONNECT, Reason.CLIENT_ID_NOT_OWNED);
-              log.warn(
-                  "broker: refused client {} (user {}): not a client id of this account",
+              refuse(
+                  output,
                   client,
-                  user);
-              output.failAuthentication(
+                  user,
+                  Reason.CLIENT_ID_NOT_OWNED,
                   ConnackReasonCode.CLIENT_IDENTIFIER_NOT_VALID,
                   "client id "
                       + client
@@ -211,9 +210,20 @@ public final class BrokerAccessExtension implements ExtensionMain {
 
   private void refuse(
       SimpleAuthOutput output, String client, String user, Reason reason, String why) {
+    refuse(output, client, user, reason, ConnackReasonCode.BAD_USER_NAME_OR_PASSWORD, why);
+  }
+
+  /** Refuses the CONNECT with {@code code}, counted by reason and logged. */
+  private void refuse(
+      SimpleAuthOutput output,
+      String client,
+      String user,
+      Reason reason,
+      ConnackReasonCode code,
+      String why) {
     refusals.refused(Action.CONNECT, reason);
     log.warn("broker: refused client {} (user {}): {}", client, user, why);
-    output.failAuthentication(ConnackReasonCode.BAD_USER_NAME_OR_PASSWORD, why);
+    output.failAuthentication(code, why);
   }
 
   /** The connection attribute that names the account a client logged in with. */
