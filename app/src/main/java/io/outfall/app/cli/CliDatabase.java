@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import javax.sql.DataSource;
 import picocli.CommandLine.Option;
 
 /**
@@ -38,6 +39,24 @@ final class CliDatabase implements AutoCloseable {
   private CliDatabase(Database database, EmbeddedDatabase started) {
     this.database = database;
     this.started = started;
+  }
+
+  /** What a command does with the database; answers its exit status. */
+  interface Work {
+    int run(DataSource ds) throws Exception;
+  }
+
+  /**
+   * Opens the database, does the work, closes it. A name or value the rules refuse (an {@link
+   * IllegalArgumentException}) is said on stderr without a stack trace: exit status 2.
+   */
+  static int run(Options where, Work work) throws Exception {
+    try (CliDatabase db = open(where)) {
+      return work.run(db.database.dataSource());
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      return 2;
+    }
   }
 
   static CliDatabase open(Options o) throws Exception {

@@ -3,9 +3,7 @@ package io.outfall.app.cli;
 import io.outfall.ingest.access.BrokerAccount;
 import io.outfall.ingest.access.BrokerAccounts;
 import io.outfall.ingest.access.MosquittoFiles;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -41,12 +39,7 @@ final class GatewaysCommand implements Runnable {
 
     @Override
     public final Integer call() throws Exception {
-      try (CliDatabase db = CliDatabase.open(where)) {
-        return run(new BrokerAccounts(db.database.dataSource()));
-      } catch (IllegalArgumentException e) {
-        System.err.println(e.getMessage()); // a name the rules refuse: say why, no stack trace
-        return 2;
-      }
+      return CliDatabase.run(where, ds -> run(new BrokerAccounts(ds)));
     }
 
     abstract int run(BrokerAccounts accounts) throws Exception;
@@ -54,22 +47,10 @@ final class GatewaysCommand implements Runnable {
 
   /** Prints a new secret once, or writes it to a file only its owner can read. */
   abstract static class Issuing extends OnDatabase {
-    @Option(
-        names = "--password-file",
-        paramLabel = "FILE",
-        description = "write the password here (mode 600) instead of printing it")
-    Path passwordFile;
+    @Mixin NewPassword shown;
 
     int issue(BrokerAccounts accounts, BrokerAccount account) throws Exception {
-      String secret = accounts.issue(account);
-      if (passwordFile != null) {
-        Files.writeString(passwordFile, secret + "\n");
-        Files.setPosixFilePermissions(passwordFile, PosixFilePermissions.fromString("rw-------"));
-        System.out.println(account.username() + ": password written to " + passwordFile);
-      } else {
-        System.out.println("user name: " + account.username());
-        System.out.println("password:  " + secret + "   (shown once; the server keeps a hash)");
-      }
+      shown.show(account.username(), accounts.issue(account));
       System.out.println(
           "Mosquitto brokers: run 'outfall gateways export-mosquitto' again and send it SIGHUP.");
       return 0;

@@ -3,9 +3,6 @@ package io.outfall.app.cli;
 import io.outfall.ingest.access.PasswordHash;
 import io.outfall.ingest.access.Role;
 import io.outfall.ingest.access.Users;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -47,34 +44,18 @@ final class UsersCommand implements Runnable {
 
     @Override
     public final Integer call() throws Exception {
-      try (CliDatabase db = CliDatabase.open(where)) {
-        return run(new Users(db.database.dataSource()));
-      } catch (IllegalArgumentException e) {
-        System.err.println(e.getMessage());
-        return 2;
-      }
+      return CliDatabase.run(where, ds -> run(new Users(ds)));
     }
 
     abstract int run(Users users) throws Exception;
   }
 
-  /** Shows a new password once, or writes it to a file only its owner can read. */
+  /** A command that makes a password and hands over its only copy. */
   abstract static class WithPassword extends OnUsers {
-    @Option(
-        names = "--password-file",
-        paramLabel = "FILE",
-        description = "write the password here (mode 600) instead of printing it")
-    Path passwordFile;
+    @Mixin NewPassword shown;
 
     void show(String username, String password) throws Exception {
-      if (passwordFile != null) {
-        Files.writeString(passwordFile, password + "\n");
-        Files.setPosixFilePermissions(passwordFile, PosixFilePermissions.fromString("rw-------"));
-        System.out.println(username + ": password written to " + passwordFile);
-      } else {
-        System.out.println("user name: " + username);
-        System.out.println("password:  " + password + "   (shown once; the server keeps a hash)");
-      }
+      shown.show(username, password);
     }
   }
 
