@@ -97,6 +97,29 @@ final class Drills {
         .orElse("?");
   }
 
+  /** A count read from the database. */
+  interface Count {
+    long get() throws Exception;
+  }
+
+  /**
+   * The count once it has reached {@code expected} and not moved for 5 s (a replay that stores
+   * twice would still show), or as it stands after {@code within}: what a drill's verdict reads.
+   */
+  static long settled(Count stored, long expected, Duration within) throws Exception {
+    long deadline = System.nanoTime() + within.toNanos();
+    long n = stored.get();
+    long stableSince = System.nanoTime();
+    while (System.nanoTime() < deadline
+        && (n < expected || System.nanoTime() - stableSince < 5_000_000_000L)) {
+      Thread.sleep(500);
+      long now = stored.get();
+      if (now != n) stableSince = System.nanoTime();
+      n = now;
+    }
+    return n;
+  }
+
   /** SQL counting the readings stored for a station. */
   static String storedFor(String station) {
     return "SELECT count(*) FROM readings r JOIN stations s ON s.id = r.station_id"

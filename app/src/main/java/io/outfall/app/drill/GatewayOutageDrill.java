@@ -101,16 +101,7 @@ public final class GatewayOutageDrill implements Callable<Integer> {
         long sent = plant.pollsAnswered() * POINTS;
         Drills.step(
             "plant stops answering after %d polls (%d readings); draining", sent / POINTS, sent);
-        long deadline = System.nanoTime() + 180_000_000_000L;
-        long stored = stored(jdbc);
-        long stableSince = System.nanoTime();
-        while (System.nanoTime() < deadline
-            && (stored < sent || System.nanoTime() - stableSince < 5e9)) {
-          Thread.sleep(500);
-          long now = stored(jdbc);
-          if (now != stored) stableSince = System.nanoTime();
-          stored = now;
-        }
+        long stored = Drills.settled(() -> stored(jdbc), sent, Duration.ofSeconds(180));
         gateway.destroy();
         gateway.waitFor();
         long duplicates = Drills.duplicates(jdbc);

@@ -121,16 +121,7 @@ public final class LongOutageDrill implements Callable<Integer> {
         }
         plants.pause(); // from here on the plants' count is final
         long polled = plants.readingsPolled();
-        long deadline = System.nanoTime() + 120_000_000_000L;
-        long stored = stored(jdbc);
-        long stableSince = System.nanoTime();
-        while (System.nanoTime() < deadline
-            && (stored < polled || System.nanoTime() - stableSince < 5e9)) {
-          Thread.sleep(500);
-          long now = stored(jdbc);
-          if (now != stored) stableSince = System.nanoTime();
-          stored = now;
-        }
+        long stored = Drills.settled(() -> stored(jdbc), polled, Duration.ofSeconds(120));
         long duplicates = Drills.duplicates(jdbc);
         long lost = Math.max(0, polled - stored);
         System.out.printf(
