@@ -9,6 +9,7 @@ import io.outfall.ingest.access.BrokerAccount;
 import io.outfall.ingest.access.BrokerAccounts;
 import io.outfall.ingest.access.PasswordHash;
 import io.outfall.ingest.access.Role;
+import io.outfall.ingest.access.SecretFile;
 import io.outfall.ingest.access.Users;
 import io.outfall.ingest.config.Setting;
 import io.outfall.ingest.config.Settings;
@@ -21,7 +22,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -217,13 +217,8 @@ final class DemoCommand implements Callable<Integer> {
    * keystores only guard a demo's private CA; a production deployment uses its own certificates).
    */
   private static String keystorePassword(Path tls) throws IOException {
-    Files.createDirectories(tls);
-    Path file = tls.resolve("keystore-password");
-    if (Files.exists(file)) return Files.readString(file).trim();
-    String password = PasswordHash.newSecret().substring(0, 24);
-    Files.writeString(file, password + "\n");
-    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-    return password;
+    return SecretFile.loadOrCreate(
+        tls.resolve("keystore-password"), "the demo's keystore password");
   }
 
   /**
