@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.sql.DataSource;
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
@@ -353,6 +354,7 @@ public final class BenchCommand implements Callable<Integer> {
       for (Delivery d : deliveries) writer.submit(validator.validate(d));
       long expected = (long) perGateway * batch * gateways;
       while (registry.counter("outfall.readings.stored").count() < expected) Thread.sleep(5);
+      awaitFolded(db.dataSource());
       long took = System.nanoTime() - start;
       writer.close();
       return took;
@@ -371,7 +373,25 @@ public final class BenchCommand implements Callable<Integer> {
       publishAll(url, "bench-pipe", perGateway, base);
       long expected = (long) perGateway * batch * gateways;
       while (q.count() < expected) Thread.sleep(20);
+      awaitFolded(server.database().dataSource());
       return System.nanoTime() - start;
+    }
+  }
+
+  /**
+   * Waits until the aggregates hold every stored reading: the storage figures count the folding the
+   * writer left to its follower (AggregateFollower), not only the commit.
+   */
+  private static void awaitFolded(DataSource dataSource) throws Exception {
+    try (Connection c = dataSource.getConnection();
+        var st = c.createStatement()) {
+      while (true) {
+        try (var rs = st.executeQuery("SELECT EXISTS (SELECT 1 FROM reading_batches)")) {
+          rs.next();
+          if (!rs.getBoolean(1)) return;
+        }
+        Thread.sleep(5);
+      }
     }
   }
 

@@ -2,9 +2,9 @@ package io.outfall.ingest.intake;
 
 /**
  * The SQL that keeps {@code readings_hourly} and {@code readings_daily} (migrations V4, V6) in step
- * with {@code readings}. The writer runs it in the transaction that stores the readings, over the
- * rows that insert newly stored, so the aggregates never count a replay and never lag behind the
- * readings they summarise.
+ * with {@code readings}. The {@link AggregateFollower} runs it over exactly the rows each writer
+ * transaction newly stored, so the aggregates never count a replay; they trail the readings by one
+ * fold.
  */
 final class HourlyAggregates {
   private HourlyAggregates() {}

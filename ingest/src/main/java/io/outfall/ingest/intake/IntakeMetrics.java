@@ -24,6 +24,15 @@ public interface IntakeMetrics {
   /** A write attempt failed; transient failures are retried, permanent ones split and park. */
   void writeFailed(boolean transientFailure);
 
+  /**
+   * Committed batches folded into the hourly and daily aggregates: how many readings, how long the
+   * fold took, and how long its oldest batch had waited since the writer's transaction.
+   */
+  void folded(int batches, int readings, long foldNanos, long lagNanos);
+
+  /** A fold failed; its batches stay and are folded by the next. */
+  void foldFailed();
+
   /** Live values the gauges read. */
   void bindQueue(IntSupplier messages, IntSupplier readings);
 

@@ -29,6 +29,10 @@ public final class MicrometerIntakeMetrics implements IntakeMetrics {
   private final Timer arrivalToCommit;
   private final Counter transientFailures;
   private final Counter permanentFailures;
+  private final Counter folded;
+  private final Timer foldLatency;
+  private final Timer aggregatesLag;
+  private final Counter foldFailures;
 
   public MicrometerIntakeMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -97,6 +101,28 @@ public final class MicrometerIntakeMetrics implements IntakeMetrics {
             .tag("kind", "permanent")
             .description("Failed write attempts")
             .register(registry);
+    folded =
+        Counter.builder("outfall.ingest.aggregates.folded")
+            .description("Readings folded into the hourly and daily aggregates")
+            .register(registry);
+    foldLatency =
+        Timer.builder("outfall.ingest.aggregates.fold")
+            .description("Duration of a fold of committed batches into the aggregates")
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofMillis(1))
+            .maximumExpectedValue(Duration.ofSeconds(30))
+            .register(registry);
+    aggregatesLag =
+        Timer.builder("outfall.ingest.aggregates.lag")
+            .description("From a write transaction to the fold of its readings into the aggregates")
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofMillis(1))
+            .maximumExpectedValue(Duration.ofMinutes(5))
+            .register(registry);
+    foldFailures =
+        Counter.builder("outfall.ingest.aggregates.failures")
+            .description("Failed folds (their batches are folded by the next)")
+            .register(registry);
   }
 
   @Override
@@ -127,6 +153,18 @@ public final class MicrometerIntakeMetrics implements IntakeMetrics {
   @Override
   public void writeFailed(boolean transientFailure) {
     (transientFailure ? transientFailures : permanentFailures).increment();
+  }
+
+  @Override
+  public void folded(int batches, int readings, long foldNanos, long lagNanos) {
+    folded.increment(readings);
+    foldLatency.record(foldNanos, TimeUnit.NANOSECONDS);
+    aggregatesLag.record(lagNanos, TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void foldFailed() {
+    foldFailures.increment();
   }
 
   @Override

@@ -56,19 +56,18 @@ public final class ReadingWriter implements AutoCloseable {
 
   /**
    * One statement per transaction: store the readings, and for those newly stored (not replays)
-   * update their hourly and daily aggregates, announce them to live pages and, with alerting on,
-   * queue them for the compliance engine, which so sees each stored reading exactly once; with the
-   * regulator link on, note the station-hours of readings that came late (its files for them may be
-   * gone already). Answers the number of readings newly stored.
+   * leave the batch's key ranges for the {@link AggregateFollower}, announce them to live pages
+   * and, with alerting on, queue them for the compliance engine, which so sees each stored reading
+   * exactly once; with the regulator link on, note the station-hours of readings that came late
+   * (its files for them may be gone already). Answers the number of readings newly stored.
    */
   private static String merge(boolean enqueueForEvaluation, Duration markLateAfter) {
     return "WITH ins AS ("
         + MERGE
-        + "), hourly AS ("
-        + HourlyAggregates.upsertFrom("ins")
-        + "), daily AS ("
-        + HourlyAggregates.dailyFrom("hourly")
-        + ")"
+        + "), batch AS (INSERT INTO reading_batches (xid, station_ids, parameter_ids, first_ts,"
+        + " last_ts) SELECT pg_current_xact_id(), array_agg(station_id), array_agg(parameter_id),"
+        + " array_agg(lo), array_agg(hi) FROM (SELECT station_id, parameter_id, min(ts) AS lo,"
+        + " max(ts) AS hi FROM ins GROUP BY 1, 2) k HAVING count(*) > 0)"
         + (enqueueForEvaluation
             ? ", queued AS (INSERT INTO evaluation_queue (station_id, parameter_id, ts, value,"
                 + " status) SELECT * FROM ins)"
@@ -102,6 +101,7 @@ public final class ReadingWriter implements AutoCloseable {
   private final BlockingQueue<Inbound> queue;
   private final AtomicInteger queuedReadings = new AtomicInteger();
   private final Thread thread;
+  private final AggregateFollower aggregates;
   private volatile boolean running = true;
   private volatile boolean databaseUp = true;
 
@@ -128,9 +128,11 @@ public final class ReadingWriter implements AutoCloseable {
     this.queue = new ArrayBlockingQueue<>(queueCapacity);
     metrics.bindQueue(queue::size, queuedReadings::get);
     this.thread = new Thread(this::run, "outfall-writer");
+    this.aggregates = new AggregateFollower(dataSource, metrics);
   }
 
   public void start() {
+    aggregates.start();
     thread.start();
   }
 
@@ -278,6 +280,7 @@ public final class ReadingWriter implements AutoCloseable {
       }
     }
     stations.remember(ids);
+    if (inserted > 0) aggregates.wake();
     long now = System.nanoTime();
     metrics.committed(batch.size(), inserted, rows - inserted, now - start);
     if (!held.isEmpty()) metrics.rejected(RejectReason.UNREGISTERED_STATION, held.size());
@@ -489,7 +492,10 @@ public final class ReadingWriter implements AutoCloseable {
     }
   }
 
-  /** Stops taking new work, finishes what is queued (best effort), and stops the thread. */
+  /**
+   * Stops taking new work, finishes what is queued (best effort), folds what it stored into the
+   * aggregates, and stops the threads.
+   */
   @Override
   public void close() throws InterruptedException {
     running = false;
@@ -498,5 +504,6 @@ public final class ReadingWriter implements AutoCloseable {
       thread.interrupt();
       thread.join(2_000);
     }
+    aggregates.close();
   }
 }

@@ -108,28 +108,9 @@ class HourlyAggregatesIT {
         rs.next();
         assertThat(rs.getInt(1)).isEqualTo(rows.size());
       }
-      String recomputed =
-          "SELECT station_id, parameter_id, date_trunc('hour', ts, 'UTC') AS hour, count(*) AS n,"
-              + " count(*) FILTER (WHERE status = 0) AS n_valid, count(*) FILTER (WHERE status = 1) AS n_calibrating,"
-              + " count(*) FILTER (WHERE status = 2) AS n_fault, sum(value) FILTER (WHERE status = 0) AS sum_valid,"
-              + " min(value) FILTER (WHERE status = 0) AS min_valid, max(value) FILTER (WHERE status = 0) AS max_valid,"
-              + " coalesce(bit_or(1 << (extract(minute FROM ts AT TIME ZONE 'UTC')::int / 5)) FILTER (WHERE status = 0), 0) AS valid_slots"
-              + " FROM readings GROUP BY 1, 2, 3";
-      try (var rs =
-          st.executeQuery(
-              "SELECT count(*), count(*) FILTER (WHERE h.hour IS NULL OR r.hour IS NULL"
-                  + " OR h.n <> r.n OR h.n_valid <> r.n_valid OR h.n_calibrating <> r.n_calibrating"
-                  + " OR h.n_fault <> r.n_fault OR abs(h.sum_valid - r.sum_valid) > 1e-6"
-                  + " OR h.min_valid IS DISTINCT FROM r.min_valid OR h.max_valid IS DISTINCT FROM r.max_valid"
-                  + " OR h.valid_slots <> r.valid_slots)"
-                  + " FROM readings_hourly h FULL JOIN ("
-                  + recomputed
-                  + ") r USING (station_id, parameter_id, hour)")) {
-        rs.next();
-        assertThat(rs.getInt(1)).as("hours").isEqualTo(5 * PARAMS.length);
-        assertThat(rs.getInt(2)).as("hours that differ from a recomputation").isZero();
-      }
     }
+    // every hour of the 5 and each parameter, each as a recomputation from the readings gives it
+    assertThat(hoursAgainstRecomputation(db)).containsExactly(5 * PARAMS.length, 0);
 
     // The daily slot masks are the hourly ones side by side, and the overview's completeness (daily
     // rows for whole days, hourly rows for the rest) equals a count of valid 5-minute slots in the
@@ -312,6 +293,133 @@ class HourlyAggregatesIT {
     }
   }
 
+  /**
+   * A follower that cannot fold (here its database role may not write the aggregates) leaves its
+   * writer's batches behind; the next follower that looks, in a writer no commit ever woke, folds
+   * each of them once, and only the readings those transactions stored, although readings an
+   * earlier writer stored lie between them in the same key ranges.
+   */
+  @Test
+  void batchesAFollowerCouldNotFoldAreFoldedOnceByTheNext() throws Exception {
+    TestServices s = TestServices.get();
+    String url = s.newDatabase("hourly_left");
+    String role = "outfall_it_nofold_" + ProcessHandle.current().pid();
+    try (Database owner =
+        Database.open(url, s.dbUser(), s.dbPassword(), 4, Duration.ofSeconds(30))) {
+      // two hours of readings every 20 s: the even ones stored (and folded) first, the odd ones
+      // later
+      List<List<Inbound.Row>> even = new ArrayList<>();
+      List<List<Inbound.Row>> odd = new ArrayList<>();
+      Instant h0 = H0.minus(Duration.ofDays(1));
+      for (int k = 0; k < 360; k++) {
+        List<Inbound.Row> at = new ArrayList<>();
+        for (short p : PARAMS)
+          at.add(
+              new Inbound.Row(
+                  "IT-LEFT-OUT",
+                  p,
+                  h0.plusSeconds(20L * k).toEpochMilli(),
+                  k,
+                  (short) (k % 7 == 0 ? 1 : 0)));
+        (k % 2 == 0 ? even : odd).add(at);
+      }
+      AtomicInteger acked = new AtomicInteger();
+      ReadingWriter first = writer(owner, false);
+      try {
+        store(first, even, acked);
+      } finally {
+        first.close();
+      }
+      try (var c = owner.dataSource().getConnection();
+          var st = c.createStatement()) {
+        st.execute("CREATE ROLE " + role + " LOGIN PASSWORD 'it'");
+        st.execute("GRANT ALL ON ALL TABLES IN SCHEMA public TO " + role);
+        st.execute("GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO " + role);
+        st.execute("REVOKE INSERT, UPDATE ON readings_hourly FROM " + role);
+      }
+      try {
+        var registry = new SimpleMeterRegistry();
+        try (Database restricted = Database.open(url, role, "it", 4, Duration.ofSeconds(30))) {
+          ReadingWriter second = writer(restricted, registry);
+          try {
+            store(second, odd, acked);
+            await()
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> registry.counter("outfall.ingest.aggregates.failures").count() >= 1);
+          } finally {
+            second.close();
+          }
+        }
+        assertThat(scalar(owner, "SELECT count(*) FROM reading_batches")).isPositive();
+        assertThat(scalar(owner, "SELECT count(*) FROM readings")).isEqualTo(360L * PARAMS.length);
+        assertThat(hoursAgainstRecomputation(owner).get(1)).as("hours behind").isPositive();
+
+        ReadingWriter third = writer(owner, false);
+        try {
+          // never woken by a commit of its own: its sweep finds them
+          await()
+              .atMost(Duration.ofSeconds(10))
+              .until(() -> scalar(owner, "SELECT count(*) FROM reading_batches") == 0);
+        } finally {
+          third.close();
+        }
+        assertThat(hoursAgainstRecomputation(owner)).containsExactly(2 * PARAMS.length, 0);
+      } finally {
+        try (var c = owner.dataSource().getConnection();
+            var st = c.createStatement()) {
+          st.execute("DROP OWNED BY " + role);
+          st.execute("DROP ROLE " + role);
+        }
+      }
+    }
+  }
+
+  /** Submits each message and waits until the writer acknowledged them all. */
+  private static void store(ReadingWriter w, List<List<Inbound.Row>> messages, AtomicInteger acked)
+      throws Exception {
+    int expected = acked.get() + messages.size();
+    for (List<Inbound.Row> m : messages) w.submit(inbound(m, acked));
+    await().atMost(Duration.ofSeconds(30)).until(() -> acked.get() == expected);
+  }
+
+  private static long scalar(Database db, String sql) throws Exception {
+    try (var c = db.dataSource().getConnection();
+        var st = c.createStatement();
+        var rs = st.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  /**
+   * The hours in {@code readings_hourly} and how many of them differ from a recomputation from the
+   * readings (an hour missing on either side differs).
+   */
+  private static List<Integer> hoursAgainstRecomputation(Database db) throws Exception {
+    String recomputed =
+        "SELECT station_id, parameter_id, date_trunc('hour', ts, 'UTC') AS hour, count(*) AS n,"
+            + " count(*) FILTER (WHERE status = 0) AS n_valid, count(*) FILTER (WHERE status = 1) AS n_calibrating,"
+            + " count(*) FILTER (WHERE status = 2) AS n_fault, sum(value) FILTER (WHERE status = 0) AS sum_valid,"
+            + " min(value) FILTER (WHERE status = 0) AS min_valid, max(value) FILTER (WHERE status = 0) AS max_valid,"
+            + " coalesce(bit_or(1 << (extract(minute FROM ts AT TIME ZONE 'UTC')::int / 5)) FILTER (WHERE status = 0), 0) AS valid_slots"
+            + " FROM readings GROUP BY 1, 2, 3";
+    try (var c = db.dataSource().getConnection();
+        var st = c.createStatement();
+        var rs =
+            st.executeQuery(
+                "SELECT count(h.hour), count(*) FILTER (WHERE h.hour IS NULL OR r.hour IS NULL"
+                    + " OR h.n <> r.n OR h.n_valid <> r.n_valid OR h.n_calibrating <> r.n_calibrating"
+                    + " OR h.n_fault <> r.n_fault OR abs(h.sum_valid - r.sum_valid) > 1e-6"
+                    + " OR h.min_valid IS DISTINCT FROM r.min_valid OR h.max_valid IS DISTINCT FROM r.max_valid"
+                    + " OR h.valid_slots <> r.valid_slots)"
+                    + " FROM readings_hourly h FULL JOIN ("
+                    + recomputed
+                    + ") r USING (station_id, parameter_id, hour)")) {
+      rs.next();
+      return List.of(rs.getInt(1), rs.getInt(2));
+    }
+  }
+
   private static List<Overview.Station> stations(Overview.Result o) {
     return o.clusters().stream()
         .flatMap(c -> c.plants().stream())
@@ -325,11 +433,19 @@ class HourlyAggregatesIT {
   }
 
   private static ReadingWriter writer(Database db, boolean enqueue) {
+    return writer(db, new SimpleMeterRegistry(), enqueue);
+  }
+
+  private static ReadingWriter writer(Database db, SimpleMeterRegistry registry) {
+    return writer(db, registry, false);
+  }
+
+  private static ReadingWriter writer(Database db, SimpleMeterRegistry registry, boolean enqueue) {
     ReadingWriter w =
         new ReadingWriter(
             db.dataSource(),
             new StationDirectory(StationDirectory.Unregistered.REGISTER),
-            new MicrometerIntakeMetrics(new SimpleMeterRegistry()),
+            new MicrometerIntakeMetrics(registry),
             64,
             500,
             5,

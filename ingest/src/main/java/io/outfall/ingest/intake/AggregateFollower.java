@@ -1,0 +1,149 @@
+package io.outfall.ingest.intake;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Folds what the writer committed into {@code readings_hourly} and {@code readings_daily}, shortly
+ * after the commit and in a transaction of its own, so that the aggregates cost the writer's
+ * transaction nothing (they were half of its statement: docs/performance.md).
+ *
+ * <p>Guarantees. Each writer transaction that stored new readings leaves one row in {@code
+ * reading_batches} (migration V17): its transaction id and the key ranges it stored. A fold locks
+ * pending rows with {@code FOR UPDATE SKIP LOCKED}, reads back exactly the readings those
+ * transactions inserted (in the ranges, {@code xmin} = the batch's transaction), adds them to their
+ * hours and days, and deletes the rows, all in one transaction: a batch is folded once, a replay
+ * (inserted nothing) is never folded, and a crash anywhere leaves the batch for the next fold.
+ * Every column merges by addition, least/greatest or OR, so batches folded in any order by any
+ * number of followers (one per ingest instance) give the same aggregates. The price: the aggregates
+ * trail the readings by one fold, a few milliseconds when idle and up to a second under load.
+ *
+ * <p>Batches coalesce: while a fold runs, the batches committed meanwhile wait and are folded
+ * together by the next, so under load one upsert covers many readings of each station-hour.
+ */
+final class AggregateFollower implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(AggregateFollower.class);
+
+  /** Batches per fold: bounds one fold's transaction when a backlog was left behind. */
+  private static final int MAX_BATCHES = 200;
+
+  /** Looks without being woken this often: batches of an instance that crashed. */
+  private static final long SWEEP_MILLIS = 1_000;
+
+  private static final String FOLD =
+      "WITH b AS (SELECT id, xid, stored_at, station_ids, parameter_ids, first_ts, last_ts"
+          + " FROM reading_batches ORDER BY id LIMIT "
+          + MAX_BATCHES
+          + " FOR UPDATE SKIP LOCKED),"
+          // one index probe per key range, whatever the statistics say (OFFSET 0 keeps the
+          // planner from turning the lateral subquery into a join it might hash over readings)
+          + " ins AS (SELECT r.* FROM b"
+          + " CROSS JOIN LATERAL unnest(b.station_ids, b.parameter_ids, b.first_ts, b.last_ts)"
+          + " AS k(station_id, parameter_id, lo, hi)"
+          + " CROSS JOIN LATERAL (SELECT station_id, parameter_id, ts, value, status FROM readings"
+          + " WHERE station_id = k.station_id AND parameter_id = k.parameter_id"
+          + " AND ts BETWEEN k.lo AND k.hi AND xmin = b.xid::xid OFFSET 0) r),"
+          + " hourly AS ("
+          + HourlyAggregates.upsertFrom("ins")
+          + "), daily AS ("
+          + HourlyAggregates.dailyFrom("hourly")
+          + "), done AS (DELETE FROM reading_batches WHERE id IN (SELECT id FROM b))"
+          + " SELECT (SELECT count(*) FROM b), (SELECT count(*) FROM ins),"
+          + " (SELECT coalesce(extract(epoch FROM clock_timestamp() - min(stored_at)), 0) FROM b)";
+
+  private final DataSource dataSource;
+  private final IntakeMetrics metrics;
+  private final Semaphore wake = new Semaphore(0);
+  private final Thread thread;
+  private volatile boolean running = true;
+
+  AggregateFollower(DataSource dataSource, IntakeMetrics metrics) {
+    this.dataSource = dataSource;
+    this.metrics = metrics;
+    this.thread = new Thread(this::run, "outfall-aggregates");
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  /** A batch committed: fold it soon. Cheap; many wake-ups during a fold make one more fold. */
+  void wake() {
+    if (wake.availablePermits() == 0) wake.release();
+  }
+
+  private void run() {
+    long backoff = 100;
+    while (running) {
+      try {
+        wake.tryAcquire(SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+        wake.drainPermits();
+        while (running && foldOnce() == MAX_BATCHES) {
+          // a backlog: keep folding
+        }
+        backoff = 100;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (SQLException e) {
+        // transient or not, the batches stay and the next fold retries them
+        metrics.foldFailed();
+        log.warn("folding readings into the aggregates failed, retrying: {}", e.getMessage());
+        try {
+          Thread.sleep(backoff);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+        backoff = Math.min(backoff * 2, 5_000);
+      }
+    }
+  }
+
+  /** One fold; the number of batches it folded. */
+  int foldOnce() throws SQLException {
+    long start = System.nanoTime();
+    try (Connection c = dataSource.getConnection()) {
+      c.setAutoCommit(false);
+      try (var st = c.createStatement();
+          var rs = st.executeQuery(FOLD)) {
+        rs.next();
+        int batches = rs.getInt(1);
+        int readings = rs.getInt(2);
+        double lagSeconds = rs.getDouble(3);
+        c.commit();
+        if (batches > 0)
+          metrics.folded(
+              batches, readings, System.nanoTime() - start, (long) (lagSeconds * 1_000_000_000L));
+        return batches;
+      } catch (SQLException | RuntimeException e) {
+        try {
+          c.rollback();
+        } catch (SQLException ignored) {
+          // the connection is broken; the pool discards it
+        }
+        throw e;
+      }
+    }
+  }
+
+  /** Folds what is left (best effort: what is not folded now is folded by the next start). */
+  @Override
+  public void close() throws InterruptedException {
+    running = false;
+    wake.release();
+    thread.join(10_000);
+    try {
+      while (foldOnce() == MAX_BATCHES) {
+        // drain
+      }
+    } catch (SQLException e) {
+      log.warn("aggregates left for the next start: {}", e.getMessage());
+    }
+  }
+}
