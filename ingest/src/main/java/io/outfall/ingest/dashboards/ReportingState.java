@@ -1,6 +1,7 @@
 package io.outfall.ingest.dashboards;
 
 import io.outfall.compliance.sampling.Completeness;
+import io.outfall.ingest.intake.AggregateFollower;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
@@ -32,15 +33,16 @@ import org.postgresql.PGNotification;
  * valid reading. With a thousand plants, reading thirty days of slot masks back on every request
  * cost more than the rest of the overview together; here a request only counts bits.
  *
- * <p>Loaded once from {@code readings_daily} (which the writer keeps for today too), then kept up
- * to date from the writers' announcements ({@code outfall_readings}, on a connection of its own): a
- * message of live readings sets its slots; a message that brought more than the newest reading of
- * each parameter (a backlog) has its station read again from the aggregates at the next request.
- * Before answering, a request sends a notice of its own through the database and waits for it to
- * come back on that connection: PostgreSQL delivers notices in commit order, so by then every
- * announcement committed before the request has been applied, and the answer is as fresh as the
- * database. A lost listening connection, or a notice that does not come back within a second, makes
- * the next request load everything again.
+ * <p>Loaded once from {@code readings_daily} (kept for today too, one fold behind the writers: each
+ * load first waits for the batches committed before it to be folded), then kept up to date from the
+ * writers' announcements ({@code outfall_readings}, on a connection of its own): a message of live
+ * readings sets its slots; a message that brought more than the newest reading of each parameter (a
+ * backlog) has its station read again from the aggregates at the next request. Before answering, a
+ * request sends a notice of its own through the database and waits for it to come back on that
+ * connection: PostgreSQL delivers notices in commit order, so by then every announcement committed
+ * before the request has been applied, and the answer is as fresh as the database. A lost listening
+ * connection, or a notice that does not come back within a second, makes the next request load
+ * everything again.
  *
  * <p>Counts what {@link SlotMasks} and {@link Completeness} count, with one simplification: a
  * parameter is taken as reported in a period when it reported on any UTC day the period touches.
@@ -50,6 +52,10 @@ final class ReportingState implements AutoCloseable {
   static final int DAYS = 32;
 
   static final String SYNC_CHANNEL = "outfall_overview_sync";
+
+  /** How long a load waits for the aggregates to hold what was announced (a fold takes ms). */
+  private static final Duration FOLD_WAIT = Duration.ofSeconds(2);
+
   private static final int SLOTS_PER_DAY = 288;
   private static final int WORDS_PER_DAY = 5; // 288 bits
   private static final long FIVE_MINUTES = Duration.ofMinutes(5).toMillis();
@@ -270,6 +276,8 @@ final class ReportingState implements AutoCloseable {
         else reload = new HashSet<>(dirty);
         duringLoad = new ArrayList<>();
       }
+      // what a load reads from the aggregates must include every batch announced so far
+      boolean folded = AggregateFollower.awaitFolded(c, FOLD_WAIT);
       Map<String, Station> read = new HashMap<>();
       Set<String> meterCodes = meters(c);
       Map<String, Long> last = Overview.lastReadings(c, now.minus(Duration.ofDays(3)), reload);
@@ -284,7 +292,8 @@ final class ReportingState implements AutoCloseable {
         else dirty.removeAll(reload);
         for (JsonObject a : duringLoad) apply(a);
         duringLoad = null;
-        loaded = epoch == started; // else announcements may be missing: load again next time
+        // else announcements or folds may be missing: load again next time
+        loaded = epoch == started && folded;
       }
     }
   }

@@ -1,7 +1,9 @@
 package io.outfall.ingest.intake;
 
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
@@ -26,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * <p>Batches coalesce: while a fold runs, the batches committed meanwhile wait and are folded
  * together by the next, so under load one upsert covers many readings of each station-hour.
  */
-final class AggregateFollower implements AutoCloseable {
+public final class AggregateFollower implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AggregateFollower.class);
 
   /** Batches per fold: bounds one fold's transaction when a backlog was left behind. */
@@ -70,6 +72,40 @@ final class AggregateFollower implements AutoCloseable {
 
   void start() {
     thread.start();
+  }
+
+  /**
+   * Waits until every batch committed before the call has been folded, so that the aggregates read
+   * next include them (readers that load from the aggregates what announcements do not carry: the
+   * overview's slots after a backlog); at most {@code max}. False when it stopped waiting: a
+   * follower failing or far behind. {@code c} in auto-commit, so that each look sees new commits.
+   */
+  public static boolean awaitFolded(Connection c, Duration max) throws SQLException {
+    Array pending;
+    try (var st = c.createStatement();
+        var rs = st.executeQuery("SELECT array_agg(id) FROM reading_batches")) {
+      rs.next();
+      pending = rs.getArray(1);
+    }
+    if (pending == null) return true;
+    long deadline = System.nanoTime() + max.toNanos();
+    try (var ps =
+        c.prepareStatement("SELECT EXISTS (SELECT 1 FROM reading_batches WHERE id = ANY (?))")) {
+      ps.setArray(1, pending);
+      while (true) {
+        try (var rs = ps.executeQuery()) {
+          rs.next();
+          if (!rs.getBoolean(1)) return true;
+        }
+        if (System.nanoTime() > deadline) return false;
+        try {
+          Thread.sleep(2);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
+      }
+    }
   }
 
   /** A batch committed: fold it soon. Cheap; many wake-ups during a fold make one more fold. */

@@ -15,6 +15,7 @@ import io.outfall.ingest.readings.ReadingQueries;
 import io.outfall.ingest.registry.SamplingPlans;
 import io.outfall.ingest.storage.Database;
 import io.outfall.tests.testing.TestServices;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,8 +26,10 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -225,6 +228,9 @@ class HourlyAggregatesIT {
       following.at(Instant.now()); // loaded now: what follows comes through announcements
       AtomicInteger acked = new AtomicInteger();
       ReadingWriter w = writer(follow, true);
+      Instant askedAt;
+      CompletableFuture<List<Overview.Station>> asked;
+      List<Overview.Station> duringFold;
       Instant live = Instant.now().minus(Duration.ofMinutes(90)).truncatedTo(ChronoUnit.MINUTES);
       int sent = 0;
       try {
@@ -255,9 +261,25 @@ class HourlyAggregatesIT {
                     old.plus(Duration.ofMinutes(m)).toEpochMilli(),
                     m,
                     (short) 0));
-        w.submit(inbound(backlog, acked));
-        int expected = ++sent;
-        await().atMost(Duration.ofSeconds(10)).until(() -> acked.get() == expected);
+        // The backlog is stored and announced while its fold is held back (the aggregates locked
+        // against writes): the overview, which reloads that station from the aggregates, must wait
+        // for the fold rather than count the slots without it.
+        try (var hold = follow.dataSource().getConnection()) {
+          hold.setAutoCommit(false);
+          try (var st = hold.createStatement()) {
+            st.execute("LOCK TABLE readings_hourly IN EXCLUSIVE MODE");
+          }
+          w.submit(inbound(backlog, acked));
+          int expected = ++sent;
+          await().atMost(Duration.ofSeconds(10)).until(() -> acked.get() == expected);
+          askedAt = Instant.now();
+          Instant at = askedAt;
+          asked = CompletableFuture.supplyAsync(() -> stations(overviewAt(following, at)));
+          Thread.sleep(300);
+          assertThat(asked).as("the overview waits for the fold").isNotDone();
+          hold.commit();
+        }
+        duringFold = asked.get(10, TimeUnit.SECONDS);
       } finally {
         w.close();
       }
@@ -285,6 +307,15 @@ class HourlyAggregatesIT {
         assertThat(f.completeness24h()).as(f.station()).isEqualTo(l.completeness24h());
         assertThat(f.completeness30d()).as(f.station()).isEqualTo(l.completeness30d());
       }
+      // what the overview said while the backlog's fold was held, once it was folded, is what an
+      // overview loaded afterwards says for that moment
+      List<Overview.Station> loadedThen;
+      try (Overview fresh = new Overview(follow.dataSource(), new SamplingPlans())) {
+        loadedThen = stations(fresh.at(askedAt));
+      }
+      assertThat(duringFold)
+          .extracting(HourlyAggregatesIT::counted)
+          .isEqualTo(loadedThen.stream().map(HourlyAggregatesIT::counted).toList());
       // 90 minutes, every fifth minute's readings invalid: the slots of minutes 4, 9, ... are
       // empty, so 18 five-minute slots, each with a valid reading (minutes 0-3 of each), all filled
       assertThat(followed.get(0).completeness24h()).isEqualTo(1.0);
@@ -417,6 +448,19 @@ class HourlyAggregatesIT {
                     + ") r USING (station_id, parameter_id, hour)")) {
       rs.next();
       return List.of(rs.getInt(1), rs.getInt(2));
+    }
+  }
+
+  /** What the overview counted for a station: its last reading and completeness. */
+  private static List<Object> counted(Overview.Station st) {
+    return List.of(st.station(), st.lastReading(), st.completeness24h(), st.completeness30d());
+  }
+
+  private static Overview.Result overviewAt(Overview overview, Instant at) {
+    try {
+      return overview.at(at);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
     }
   }
 
