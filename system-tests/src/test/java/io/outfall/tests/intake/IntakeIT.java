@@ -1,6 +1,7 @@
 package io.outfall.tests.intake;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.outfall.ingest.IngestServer;
@@ -12,6 +13,7 @@ import io.outfall.tests.testing.Probe;
 import io.outfall.tests.testing.TestPublisher;
 import io.outfall.tests.testing.TestServices;
 import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
@@ -81,6 +83,34 @@ class IntakeIT {
         .atMost(Duration.ofSeconds(30))
         .until(() -> metric("outfall_readings_duplicate_total") - dupBefore >= 500);
     assertThat(rows("IT-REPLAY")).isEqualTo(250);
+  }
+
+  /**
+   * Readings name their station and parameter by id without a foreign key (V18: it cost most of a
+   * COPY into readings); the promise it kept holds because those rows are kept for ever.
+   */
+  @Test
+  void theStationsAndParametersReadingsNameCannotBeDeletedOrRenumbered() throws Exception {
+    gateway.publish(gateway.batch("IT-KEPT", base, 0, 10));
+    await().atMost(Duration.ofSeconds(30)).until(() -> rows("IT-KEPT") == 10);
+    for (String change :
+        List.of(
+            "DELETE FROM stations WHERE code = 'IT-KEPT'",
+            "UPDATE stations SET id = id + 1000000 WHERE code = 'IT-KEPT'",
+            "TRUNCATE stations CASCADE",
+            "DELETE FROM parameters WHERE id IN (SELECT parameter_id FROM readings)",
+            "UPDATE parameters SET id = id + 1000 WHERE code = 'COD'")) {
+      try (var c = server.database().dataSource().getConnection();
+          var st = c.createStatement()) {
+        assertThatThrownBy(() -> st.execute(change))
+            .as(change)
+            .isInstanceOf(SQLException.class)
+            .hasMessageContaining("kept for ever")
+            .extracting(e -> ((SQLException) e).getSQLState())
+            .isEqualTo("23001");
+      }
+    }
+    assertThat(rows("IT-KEPT")).isEqualTo(10);
   }
 
   @Test
