@@ -28,10 +28,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The write path: one thread that takes validated messages from a bounded queue and stores many of
- * them per transaction — COPY into a session-local staging table, one idempotent INSERT … ON
- * CONFLICT DO NOTHING into readings, dead letters for whatever was refused — and only after the
- * commit acknowledges the messages to the broker. A crash anywhere before the commit means
- * redelivery; a redelivered message inserts nothing new.
+ * them per transaction — COPY into a session-local staging table, one INSERT into readings, dead
+ * letters for whatever was refused — and only after the commit acknowledges the messages to the
+ * broker. A crash anywhere before the commit means redelivery; a redelivered message inserts
+ * nothing new: its transaction fails on the stored rows and is written again with ON CONFLICT DO
+ * NOTHING, which every transaction then uses for a while.
  *
  * <p>Why a plain thread and not the event loop: JDBC and COPY block. Why one thread: a single
  * writer with large transactions is faster than several small ones on the same database, and keeps
@@ -48,11 +49,20 @@ public final class ReadingWriter implements AutoCloseable {
   private static final String STAGING =
       "CREATE TEMP TABLE IF NOT EXISTS staging_readings (station_id int, parameter_id smallint,"
           + " ts_ms bigint, value float8, status smallint) ON COMMIT DELETE ROWS";
-  private static final String MERGE =
-      "INSERT INTO readings (station_id, parameter_id, ts, value, status)"
-          + " SELECT station_id, parameter_id, timestamptz 'epoch' + ts_ms * interval '1 millisecond',"
-          + " value, status FROM staging_readings ON CONFLICT DO NOTHING"
-          + " RETURNING station_id, parameter_id, ts, value, status";
+
+  /**
+   * The readings' insert; with {@code replays} it skips rows already stored. Without, a replayed
+   * row fails the transaction with a unique violation and the writer does it again with: a plain
+   * insert costs about 0.6 of one {@code ON CONFLICT DO NOTHING} (200,000 rows into a hypertable,
+   * 511–561 against 847–880 ms), and replays are rare between outages.
+   */
+  private static String insert(boolean replays) {
+    return "INSERT INTO readings (station_id, parameter_id, ts, value, status)"
+        + " SELECT station_id, parameter_id, timestamptz 'epoch' + ts_ms * interval '1 millisecond',"
+        + " value, status FROM staging_readings"
+        + (replays ? " ON CONFLICT DO NOTHING" : "")
+        + " RETURNING station_id, parameter_id, ts, value, status";
+  }
 
   /**
    * One statement per transaction: store the readings, and for those newly stored (not replays)
@@ -61,9 +71,10 @@ public final class ReadingWriter implements AutoCloseable {
    * exactly once; with the regulator link on, note the station-hours of readings that came late
    * (its files for them may be gone already). Answers the number of readings newly stored.
    */
-  private static String merge(boolean enqueueForEvaluation, Duration markLateAfter) {
+  private static String merge(
+      boolean replays, boolean enqueueForEvaluation, Duration markLateAfter) {
     return "WITH ins AS ("
-        + MERGE
+        + insert(replays)
         + "), batch AS (INSERT INTO reading_batches (xid, station_ids, parameter_ids, first_ts,"
         + " last_ts) SELECT pg_current_xact_id(), array_agg(station_id), array_agg(parameter_id),"
         + " array_agg(lo), array_agg(hi) FROM (SELECT station_id, parameter_id, min(ts) AS lo,"
@@ -91,11 +102,21 @@ public final class ReadingWriter implements AutoCloseable {
 
   private static final long IDLE_GAP_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
+  /** After a replay, how long every transaction expects more (a gateway resending its backlog). */
+  private static final long REPLAYS_EXPECTED_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+  private static final String UNIQUE_VIOLATION = "23505";
+
   private final DataSource dataSource;
   private final StationDirectory stations;
   private final IntakeMetrics metrics;
   private final boolean enqueueForEvaluation;
   private final String mergeSql;
+  private final String mergeReplaysSql;
+
+  /** Until when transactions skip stored rows rather than fail on them (nanoTime). */
+  private long replaysExpectedUntil = System.nanoTime();
+
   private final int maxReadings;
   private final long lingerNanos;
   private final BlockingQueue<Inbound> queue;
@@ -120,7 +141,8 @@ public final class ReadingWriter implements AutoCloseable {
       Duration markLateAfter) {
     this.dataSource = dataSource;
     this.enqueueForEvaluation = enqueueForEvaluation;
-    this.mergeSql = merge(enqueueForEvaluation, markLateAfter);
+    this.mergeSql = merge(false, enqueueForEvaluation, markLateAfter);
+    this.mergeReplaysSql = merge(true, enqueueForEvaluation, markLateAfter);
     this.stations = stations;
     this.metrics = metrics;
     this.maxReadings = maxReadings;
@@ -233,6 +255,18 @@ public final class ReadingWriter implements AutoCloseable {
 
   private void write(List<Inbound> received) throws SQLException {
     long start = System.nanoTime();
+    boolean replays = start - replaysExpectedUntil < 0;
+    if (!replays && write(received, false, start)) return;
+    // a reading was stored already (a redelivery): again, skipping stored rows, for a while
+    replaysExpectedUntil = System.nanoTime() + REPLAYS_EXPECTED_NANOS;
+    write(received, true, start);
+  }
+
+  /**
+   * One transaction; false, with nothing written, when {@code replays} is false and a reading was
+   * stored already.
+   */
+  private boolean write(List<Inbound> received, boolean replays, long start) throws SQLException {
     Map<String, StationDirectory.Registration> newStations = new HashMap<>();
     for (Inbound in : received) {
       for (Inbound.Row r : in.rows()) {
@@ -261,7 +295,7 @@ public final class ReadingWriter implements AutoCloseable {
           }
           copy(c, batch, ids);
           try (var st = c.createStatement()) {
-            try (var rs = st.executeQuery(mergeSql)) {
+            try (var rs = st.executeQuery(replays ? mergeReplaysSql : mergeSql)) {
               rs.next();
               inserted = rs.getInt(1);
             }
@@ -276,6 +310,8 @@ public final class ReadingWriter implements AutoCloseable {
         c.commit();
       } catch (SQLException | RuntimeException e) {
         rollbackQuietly(c);
+        if (!replays && e instanceof SQLException sql && UNIQUE_VIOLATION.equals(sql.getSQLState()))
+          return false;
         throw e;
       }
     }
@@ -291,6 +327,7 @@ public final class ReadingWriter implements AutoCloseable {
       metrics.arrivalToCommit(now - in.receivedAtNanos());
       in.delivery().acknowledge();
     }
+    return true;
   }
 
   /** A reading of a station no one registered, held for an admin (mode park). */
