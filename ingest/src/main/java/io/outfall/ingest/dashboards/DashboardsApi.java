@@ -6,6 +6,7 @@ import io.outfall.ingest.access.HttpAccess;
 import io.outfall.ingest.access.Principal;
 import io.outfall.ingest.access.Role;
 import io.outfall.ingest.http.ApiError;
+import io.outfall.ingest.http.JsonBody;
 import io.outfall.ingest.http.QueryParams;
 import io.outfall.ingest.http.Responder;
 import io.outfall.ingest.readings.ReadingQueries;
@@ -15,6 +16,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -41,6 +43,7 @@ public final class DashboardsApi implements AutoCloseable {
   private final ReadingQueries readings;
   private final Overview overview;
   private final PlantKpis kpis;
+  private final Meters meters;
   private final ComplianceReport reports;
   private final LiveFeed feed;
   private final SamplingPlans plans;
@@ -54,6 +57,7 @@ public final class DashboardsApi implements AutoCloseable {
     plans.warmUp();
     this.overview = new Overview(ds, plans);
     this.kpis = new PlantKpis(ds);
+    this.meters = new Meters(ds);
     this.reports = new ComplianceReport(ds, plans);
     this.feed = new LiveFeed(vertx, ds);
     this.liveClients = new AtomicInteger();
@@ -65,6 +69,10 @@ public final class DashboardsApi implements AutoCloseable {
   public void mount(Router r) {
     r.get("/api/overview").handler(this::overview);
     r.get("/api/stations/:station/kpis").handler(this::kpis);
+    r.route("/api/stations/:station/meters*").handler(BodyHandler.create().setBodyLimit(8 * 1024));
+    r.get("/api/stations/:station/meters").handler(this::meters);
+    r.put("/api/stations/:station/meters/:parameter").handler(this::putMeter);
+    r.post("/api/stations/:station/meters/:parameter/changes").handler(this::recordMeterChange);
     r.get("/api/stations/:station/report").handler(this::report);
     r.get("/api/live").handler(this::live);
   }
@@ -104,6 +112,57 @@ public final class DashboardsApi implements AutoCloseable {
                 station,
                 zone,
                 kpis.compute(stationId(station), from, now, baseFrom, baseTo, midnight)));
+  }
+
+  /** The station's meters as recorded: rollovers and replacements. */
+  private void meters(RoutingContext ctx) {
+    String station = ctx.pathParam("station");
+    responder.json(ctx, () -> DashboardsJson.meters(station, meters.of(stationId(station))));
+  }
+
+  /** {@code {"rollover": 100000}}, or null for a counter that does not start again from zero. */
+  private void putMeter(RoutingContext ctx) {
+    JsonBody b = JsonBody.of(ctx, true);
+    String station = ctx.pathParam("station");
+    String by = HttpAccess.actor(ctx);
+    responder.json(
+        ctx,
+        () -> {
+          int id = stationId(station);
+          meters.setRollover(id, ctx.pathParam("parameter"), b.decimal("rollover"), by);
+          return DashboardsJson.meters(station, meters.of(id));
+        });
+  }
+
+  /**
+   * {@code {"at": "2026-11-20T03:00:00Z", "old_final": 120345.5, "new_start": 12.0, "note":
+   * "..."}}: the meter was replaced at {@code at}.
+   */
+  private void recordMeterChange(RoutingContext ctx) {
+    JsonBody b = JsonBody.of(ctx, true);
+    String station = ctx.pathParam("station");
+    String by = HttpAccess.actor(ctx);
+    Instant at;
+    try {
+      at = Instant.parse(b.required("at"));
+    } catch (DateTimeParseException e) {
+      throw ApiError.badRequest("at: an ISO-8601 instant, e.g. 2026-11-20T03:00:00Z");
+    }
+    Double oldFinal = b.decimal("old_final");
+    Double newStart = b.decimal("new_start");
+    if (oldFinal == null || newStart == null)
+      throw ApiError.badRequest(
+          "old_final and new_start are required: the old meter's last value"
+              + " and the new one's first");
+    Meters.Change change = new Meters.Change(at, oldFinal, newStart, b.text("note"), by, null);
+    responder.json(
+        ctx,
+        201,
+        () -> {
+          int id = stationId(station);
+          meters.recordChange(id, ctx.pathParam("parameter"), change);
+          return DashboardsJson.meters(station, meters.of(id));
+        });
   }
 
   /**

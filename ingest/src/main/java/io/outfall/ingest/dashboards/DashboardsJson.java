@@ -4,6 +4,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.ZoneId;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -116,6 +117,28 @@ final class DashboardsJson {
         .put("breach_hours_30d", round(p.breachHours30d(), 2))
         .put("completeness_24h", p.completeness24h())
         .put("completeness_30d", p.completeness30d());
+  }
+
+  static JsonObject meters(String station, List<Meters.Meter> meters) {
+    JsonArray items = new JsonArray();
+    for (Meters.Meter m : meters) {
+      JsonArray changes = new JsonArray();
+      for (Meters.Change c : m.changes())
+        changes.add(
+            new JsonObject()
+                .put("at", c.at().toString())
+                .put("old_final", c.oldFinal())
+                .put("new_start", c.newStart())
+                .put("note", c.note())
+                .put("recorded_by", c.recordedBy())
+                .put("recorded_at", c.recordedAt().toString()));
+      items.add(
+          new JsonObject()
+              .put("parameter", m.parameter())
+              .put("rollover", m.rollover())
+              .put("changes", changes));
+    }
+    return new JsonObject().put("station", station).put("meters", items);
   }
 
   static JsonObject kpis(String station, ZoneId zone, PlantKpis.Result k) {

@@ -102,20 +102,77 @@ public final class PlantKpis {
   }
 
   /**
-   * Consumption per day from a cumulative meter: the sum of the increases between consecutive valid
-   * readings. A meter that goes backwards was reset (replaced, or its counter restarted): it counts
-   * from zero again, so the reading after the reset is the consumption since it.
+   * A cumulative meter that reads up to 1 % less than before jittered (a real reset or replacement
+   * falls much further); how the rest is read is {@link MeterConsumption}'s.
+   */
+  static final double JITTER_FRACTION = 0.01;
+
+  /**
+   * Consumption per day (from {@code from}, whole days up to {@code to}) from a cumulative meter's
+   * valid readings in the days and the nearest one on either side, so that an increase across
+   * midnight is shared between the two days rather than dropped or given to one.
    */
   private static Map<Instant, Double> meterPerDay(
       Connection c, int stationId, short meter, Instant from, Instant to, Instant midnight)
       throws SQLException {
+    String where = " FROM readings WHERE station_id = ? AND parameter_id = ? AND status = 0";
     String sql =
-        "SELECT date_bin('1 day', ts, ?),"
-            + " sum(CASE WHEN value >= prev THEN value - prev ELSE value END)"
-            + " FROM (SELECT ts, value, lag(value) OVER (ORDER BY ts) AS prev FROM readings"
-            + "   WHERE station_id = ? AND parameter_id = ? AND status = 0 AND ts >= ? AND ts < ?) x"
-            + " WHERE prev IS NOT NULL GROUP BY 1";
-    return perDay(c, sql, midnight, stationId, meter, from, to);
+        "(SELECT ts, value"
+            + where
+            + " AND ts < ? ORDER BY ts DESC LIMIT 1) UNION ALL (SELECT ts, value"
+            + where
+            + " AND ts >= ? AND ts < ? ORDER BY ts) UNION ALL (SELECT ts, value"
+            + where
+            + " AND ts >= ? ORDER BY ts LIMIT 1) ORDER BY 1";
+    List<MeterConsumption.Reading> readings = new ArrayList<>();
+    try (var ps = c.prepareStatement(sql)) {
+      int i = 1;
+      for (Instant[] range :
+          new Instant[][] {{from}, {from, to}, {to}}) { // the one before, the days, the one after
+        ps.setInt(i++, stationId);
+        ps.setShort(i++, meter);
+        for (Instant t : range) ps.setTimestamp(i++, Timestamp.from(t));
+      }
+      try (var rs = ps.executeQuery()) {
+        while (rs.next())
+          readings.add(new MeterConsumption.Reading(rs.getTimestamp(1).getTime(), rs.getDouble(2)));
+      }
+    }
+    List<Instant> days = new ArrayList<>();
+    for (Instant d = dayOf(from, midnight); d.isBefore(to); d = d.plus(Duration.ofDays(1)))
+      days.add(d);
+    long[] bounds = new long[days.size() + 1];
+    for (int i = 0; i < days.size(); i++)
+      bounds[i] = (days.get(i).isBefore(from) ? from : days.get(i)).toEpochMilli();
+    bounds[days.size()] = to.toEpochMilli();
+    List<MeterConsumption.Change> changes =
+        readings.isEmpty()
+            ? List.of()
+            : Meters.changes(
+                c,
+                stationId,
+                meter,
+                Instant.ofEpochMilli(readings.get(0).tsMs()),
+                Instant.ofEpochMilli(readings.get(readings.size() - 1).tsMs()));
+    double[] used =
+        MeterConsumption.perPeriod(readings, changes, Meters.rules(c, stationId, meter), bounds);
+    Map<Instant, Double> out = new TreeMap<>();
+    for (int i = 0; i < days.size(); i++)
+      if (used[i] > 0 || hasReadingIn(readings, bounds[i], bounds[i + 1]))
+        out.put(days.get(i), used[i]);
+    return out;
+  }
+
+  /** The start of the day (aligned to {@code midnight}) that holds {@code t}. */
+  private static Instant dayOf(Instant t, Instant midnight) {
+    long day = Duration.ofDays(1).toMillis();
+    long since = t.toEpochMilli() - midnight.toEpochMilli();
+    return Instant.ofEpochMilli(midnight.toEpochMilli() + Math.floorDiv(since, day) * day);
+  }
+
+  private static boolean hasReadingIn(List<MeterConsumption.Reading> readings, long from, long to) {
+    for (MeterConsumption.Reading r : readings) if (r.tsMs() >= from && r.tsMs() < to) return true;
+    return false;
   }
 
   private static Map<Instant, Double> perDay(

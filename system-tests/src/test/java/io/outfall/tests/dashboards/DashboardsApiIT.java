@@ -50,11 +50,11 @@ class DashboardsApiIT {
   @Test
   void overviewShowsThePlantInBreachWithItsHoursAndCompleteness() {
     JsonObject o = get("/api/overview");
-    // another test may add a station without a permit (IT-RESET-OUT): that one is "no permit",
-    // never compliant; ours is in breach. So no station is compliant, whichever ran first.
+    // other tests may add stations without a permit (IT-RESET-OUT, IT-METERS-OUT): those are "no
+    // permit", never compliant; ours is in breach. So no station is compliant, whichever ran first.
     JsonObject stations = o.getJsonObject("headline").getJsonObject("stations");
     int total = stations.getInteger("counted");
-    assertThat(total).isBetween(1, 2);
+    assertThat(total).isBetween(1, 3);
     assertThat(stations.getInteger("compliant")).isZero();
     assertThat(stations.getDouble("share")).isZero();
     assertThat(stations.getJsonObject("by_state").getInteger("breach")).isEqualTo(1);
@@ -109,6 +109,73 @@ class DashboardsApiIT {
         .until(() -> Probe.get(plant.port(), "/api/stations/IT-RESET-OUT/kpis").status() == 200);
     JsonObject k = get("/api/stations/IT-RESET-OUT/kpis");
     assertThat(k.getJsonObject("period").getDouble("energy_kwh")).isCloseTo(3.5, within(1e-9));
+  }
+
+  /**
+   * A replaced meter and a counter that wraps, recorded through the API, change what the KPIs count
+   * from the same readings (the arithmetic of each case: MeterConsumptionTest).
+   */
+  @Test
+  void aRecordedReplacementAndARolloverAreCountedInTheKpis() throws Exception {
+    String station = "IT-METERS-OUT";
+    long t0 =
+        Instant.now().minus(Duration.ofMinutes(30)).truncatedTo(ChronoUnit.MINUTES).toEpochMilli();
+    double[] energy = {1000, 1010, 503}; // a new meter from 500 between the 2nd and 3rd reading
+    double[] chemical = {99_990, 99_998, 5}; // a five-digit counter going round
+    List<Reading> readings = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      readings.add(
+          new Reading(
+              station, "energy", t0 + i * 120_000L, energy[i], "kWh", DeviceStatus.MEASURING));
+      readings.add(
+          new Reading(
+              station,
+              "chemical_dose",
+              t0 + i * 120_000L,
+              chemical[i],
+              "kg",
+              DeviceStatus.MEASURING));
+    }
+    plant.gateway.publish(plant.batch(readings));
+    String kpis = "/api/stations/" + station + "/kpis";
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> Probe.get(plant.port(), kpis).status() == 200);
+    JsonObject before = get(kpis).getJsonObject("period");
+    // nothing recorded: each fall is a reset to zero: 10 + 503 and 8 + 5
+    assertThat(before.getDouble("energy_kwh")).isCloseTo(513, within(1e-9));
+    assertThat(before.getDouble("chemical_kg")).isCloseTo(13, within(1e-9));
+
+    String meters = plant.base + "/api/stations/" + station + "/meters";
+    // the same replacement twice: recorded once
+    JsonObject replacement =
+        new JsonObject()
+            .put("at", Instant.ofEpochMilli(t0 + 180_000L).toString())
+            .put("old_final", 1012.0)
+            .put("new_start", 500.0)
+            .put("note", "meter replaced after a lightning strike");
+    var replaced = post(meters + "/energy/changes", replacement);
+    assertThat(replaced.status()).as(replaced.body()).isEqualTo(201);
+    var again = post(meters + "/energy/changes", replacement);
+    assertThat(again.status()).isEqualTo(409);
+    var rollover =
+        Probe.send(
+            Probe.request(URI.create(meters + "/chemical_dose"))
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"rollover\": 100000}")));
+    assertThat(rollover.status()).as(rollover.body()).isEqualTo(200);
+    var notAMeter =
+        Probe.send(
+            Probe.request(URI.create(meters + "/COD"))
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"rollover\": 100000}")));
+    assertThat(notAMeter.status()).isEqualTo(400);
+
+    JsonObject recorded = get("/api/stations/" + station + "/meters");
+    assertThat(recorded.getJsonArray("meters")).hasSize(2);
+    JsonObject after = get(kpis).getJsonObject("period");
+    // the old meter to its last value, the new one from its start: 10 + (1012 - 1010) + (503 - 500)
+    assertThat(after.getDouble("energy_kwh")).isCloseTo(15, within(1e-9));
+    // 8, up to 100,000 (2) and on to 5: 15
+    assertThat(after.getDouble("chemical_kg")).isCloseTo(15, within(1e-9));
   }
 
   @Test
@@ -211,6 +278,11 @@ class DashboardsApiIT {
         .until(() -> lines.stream().anyMatch(l -> l.contains("[\"TSS\"," + ts + ",12.5,0]")));
     assertThat(lines).contains("event: readings");
     stream.cancel(true);
+  }
+
+  private static Probe.Answer post(String uri, JsonObject body) {
+    return Probe.send(
+        Probe.request(URI.create(uri)).POST(HttpRequest.BodyPublishers.ofString(body.encode())));
   }
 
   private static JsonObject get(String path) {

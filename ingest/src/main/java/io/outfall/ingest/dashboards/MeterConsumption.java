@@ -1,0 +1,90 @@
+package io.outfall.ingest.dashboards;
+
+import java.util.List;
+
+/**
+ * What a cumulative meter (energy in kWh, chemical dose in kg) says was consumed in each of a
+ * series of periods, from its readings as a plant really sends them. Pure: readings, recorded meter
+ * changes and rules in, one figure per period out.
+ *
+ * <ul>
+ *   <li>A reading a little below the one before it (at most {@link Rules#jitterFraction} of it) is
+ *       jitter, not a reset: it is passed over and the meter is read on from the higher value.
+ *   <li>A meter replaced is a recorded {@link Change}: the old meter's last value closes its
+ *       account, the new meter counts from its own starting value, which is not consumption.
+ *   <li>A counter with a {@link Rules#rollover} that goes down wrapped: it counts up to the
+ *       rollover and on from zero.
+ *   <li>Any other fall is a reset to zero nobody recorded: the reading after it is what was
+ *       consumed since.
+ *   <li>An increase between two readings on either side of a period's boundary is shared between
+ *       the periods in proportion to the time on each side, so nothing falls between them.
+ * </ul>
+ */
+public final class MeterConsumption {
+  private MeterConsumption() {}
+
+  /** A valid reading of the meter, in time order. */
+  public record Reading(long tsMs, double value) {}
+
+  /** A meter replaced at {@code atMs}: the old one's last value, the new one's first. */
+  public record Change(long atMs, double oldFinal, double newStart) {}
+
+  /**
+   * @param jitterFraction a fall of at most this share of the last value is jitter
+   * @param rollover the value at which the counter starts again from zero, or null if it does not
+   */
+  public record Rules(double jitterFraction, Double rollover) {}
+
+  /**
+   * Consumption in each period {@code [bounds[i], bounds[i + 1])}; readings and changes in time
+   * order. Readings outside the bounds are used for what they say about the edges: give the last
+   * one before the first bound and the first one after the last.
+   */
+  public static double[] perPeriod(
+      List<Reading> readings, List<Change> changes, Rules rules, long[] bounds) {
+    double[] out = new double[Math.max(0, bounds.length - 1)];
+    if (readings.isEmpty()) return out;
+    double ref = readings.get(0).value();
+    long refTs = readings.get(0).tsMs();
+    int nextChange = 0;
+    while (nextChange < changes.size() && changes.get(nextChange).atMs() <= refTs) nextChange++;
+    for (int i = 1; i < readings.size(); i++) {
+      Reading r = readings.get(i);
+      while (nextChange < changes.size() && changes.get(nextChange).atMs() <= r.tsMs()) {
+        Change c = changes.get(nextChange++);
+        share(out, bounds, refTs, c.atMs(), Math.max(0, c.oldFinal() - ref));
+        ref = c.newStart();
+        refTs = c.atMs();
+      }
+      double delta = r.value() - ref;
+      double increase;
+      if (delta >= 0) increase = delta;
+      else if (-delta <= rules.jitterFraction() * Math.abs(ref)) continue; // jitter: read on
+      else if (rules.rollover() != null) increase = rules.rollover() - ref + r.value();
+      else increase = r.value(); // reset to zero
+      share(out, bounds, refTs, r.tsMs(), increase);
+      ref = r.value();
+      refTs = r.tsMs();
+    }
+    return out;
+  }
+
+  /** Adds {@code amount}, spread evenly over {@code [from, to]}, to the periods it overlaps. */
+  private static void share(double[] out, long[] bounds, long from, long to, double amount) {
+    if (amount == 0) return;
+    if (to <= from) {
+      int p = period(bounds, to);
+      if (p >= 0) out[p] += amount;
+      return;
+    }
+    for (int p = 0; p < out.length; p++) {
+      long overlap = Math.min(to, bounds[p + 1]) - Math.max(from, bounds[p]);
+      if (overlap > 0) out[p] += amount * overlap / (double) (to - from);
+    }
+  }
+
+  private static int period(long[] bounds, long ts) {
+    for (int p = 0; p + 1 < bounds.length; p++) if (ts >= bounds[p] && ts < bounds[p + 1]) return p;
+    return -1;
+  }
+}
