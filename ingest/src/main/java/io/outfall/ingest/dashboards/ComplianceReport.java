@@ -2,6 +2,7 @@ package io.outfall.ingest.dashboards;
 
 import io.outfall.compliance.sampling.Completeness;
 import io.outfall.compliance.sampling.SamplingPlan;
+import io.outfall.ingest.intake.AggregateFollower;
 import io.outfall.ingest.registry.SamplingPlans;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -75,6 +76,7 @@ public final class ComplianceReport {
   public Result build(String station, int stationId, Instant from, Instant to) throws SQLException {
     try (Connection c = ds.getConnection()) {
       c.setReadOnly(true);
+      AggregateFollower.awaitFolded(c); // the aggregates read below hold every stored reading
       // Completeness as the alerts and outfall check count it: slots of the station's plan, from
       // the slot of the first valid reading when the station began reporting inside the period.
       // the plan as it stands now, as the overview counts: a station's first hours are not held to

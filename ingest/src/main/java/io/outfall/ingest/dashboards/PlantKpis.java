@@ -1,5 +1,6 @@
 package io.outfall.ingest.dashboards;
 
+import io.outfall.ingest.intake.AggregateFollower;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -54,6 +55,7 @@ public final class PlantKpis {
       throws SQLException {
     try (Connection c = ds.getConnection()) {
       c.setReadOnly(true);
+      AggregateFollower.awaitFolded(c); // the volume comes from the hourly aggregates
       Map<Instant, Double> volume = volumePerDay(c, stationId, from, to, midnight);
       Map<Instant, Double> energy = meterPerDay(c, stationId, ENERGY, from, to, midnight);
       Map<Instant, Double> chemical = meterPerDay(c, stationId, CHEMICAL_DOSE, from, to, midnight);

@@ -53,9 +53,6 @@ final class ReportingState implements AutoCloseable {
 
   static final String SYNC_CHANNEL = "outfall_overview_sync";
 
-  /** How long a load waits for the aggregates to hold what was announced (a fold takes ms). */
-  private static final Duration FOLD_WAIT = Duration.ofSeconds(2);
-
   private static final int SLOTS_PER_DAY = 288;
   private static final int WORDS_PER_DAY = 5; // 288 bits
   private static final long FIVE_MINUTES = Duration.ofMinutes(5).toMillis();
@@ -277,7 +274,7 @@ final class ReportingState implements AutoCloseable {
         duringLoad = new ArrayList<>();
       }
       // what a load reads from the aggregates must include every batch announced so far
-      boolean folded = AggregateFollower.awaitFolded(c, FOLD_WAIT);
+      boolean folded = AggregateFollower.awaitFolded(c);
       Map<String, Station> read = new HashMap<>();
       Set<String> meterCodes = meters(c);
       Map<String, Long> last = Overview.lastReadings(c, now.minus(Duration.ofDays(3)), reload);

@@ -74,13 +74,21 @@ public final class AggregateFollower implements AutoCloseable {
     thread.start();
   }
 
+  /** How long a reader waits for the aggregates to hold what was committed (a fold takes ms). */
+  private static final Duration FOLD_WAIT = Duration.ofSeconds(2);
+
   /**
-   * Waits until every batch committed before the call has been folded, so that the aggregates read
-   * next include them (readers that load from the aggregates what announcements do not carry: the
-   * overview's slots after a backlog); at most {@code max}. False when it stopped waiting: a
-   * follower failing or far behind. {@code c} in auto-commit, so that each look sees new commits.
+   * Waits until every batch committed before the call has been folded, so that what a reader of the
+   * aggregates reads next includes every reading stored so far (the overview, reports, KPIs, hourly
+   * charts: whoever stored readings and then asks sees them); at most 2 s. False when it stopped
+   * waiting: a follower failing or far behind. {@code c} in auto-commit, so that each look sees new
+   * commits; one query when nothing is pending.
    */
-  public static boolean awaitFolded(Connection c, Duration max) throws SQLException {
+  public static boolean awaitFolded(Connection c) throws SQLException {
+    return awaitFolded(c, FOLD_WAIT);
+  }
+
+  static boolean awaitFolded(Connection c, Duration max) throws SQLException {
     Array pending;
     try (var st = c.createStatement();
         var rs = st.executeQuery("SELECT array_agg(id) FROM reading_batches")) {
@@ -122,6 +130,7 @@ public final class AggregateFollower implements AutoCloseable {
         while (running && foldOnce() == MAX_BATCHES) {
           // a backlog: keep folding
         }
+        if (backoff > 100) log.info("folding readings into the aggregates again");
         backoff = 100;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -129,7 +138,9 @@ public final class AggregateFollower implements AutoCloseable {
       } catch (SQLException e) {
         // transient or not, the batches stay and the next fold retries them
         metrics.foldFailed();
-        log.warn("folding readings into the aggregates failed, retrying: {}", e.getMessage());
+        if (backoff == 100) { // once per outage, not at every retry
+          log.warn("folding readings into the aggregates failed, retrying: {}", e.getMessage());
+        }
         try {
           Thread.sleep(backoff);
         } catch (InterruptedException ie) {

@@ -1,5 +1,6 @@
 package io.outfall.ingest.readings;
 
+import io.outfall.ingest.intake.AggregateFollower;
 import io.outfall.protocol.DeviceStatus;
 import java.sql.Array;
 import java.sql.Connection;
@@ -81,8 +82,16 @@ public final class ReadingQueries {
             + "   FROM parameters p WHERE p.id IN (SELECT DISTINCT parameter_id FROM readings_daily d"
             + "     WHERE d.station_id = s.id)) x WHERE l IS NOT NULL) agg ON true"
             + " ORDER BY s.site, s.code";
-    try (var c = ds.getConnection();
-        var ps = c.prepareStatement(sql)) {
+    try (var c = ds.getConnection()) {
+      AggregateFollower.awaitFolded(c); // a station's parameters: its daily rows say which
+      return stations(c, sql, site, onlySites, limit, offset);
+    }
+  }
+
+  private static List<Station> stations(
+      Connection c, String sql, String site, Set<String> onlySites, int limit, int offset)
+      throws SQLException {
+    try (var ps = c.prepareStatement(sql)) {
       Array sites = onlySites == null ? null : c.createArrayOf("text", onlySites.toArray());
       ps.setString(1, site);
       ps.setString(2, site);
@@ -123,10 +132,16 @@ public final class ReadingQueries {
 
   /** The parameters a station has readings of (its daily rows say which), in catalog order. */
   public List<Short> parametersOf(int stationId) throws SQLException {
-    try (var c = ds.getConnection();
-        var ps =
-            c.prepareStatement(
-                "SELECT DISTINCT parameter_id FROM readings_daily WHERE station_id = ? ORDER BY 1")) {
+    try (var c = ds.getConnection()) {
+      AggregateFollower.awaitFolded(c);
+      return parametersOf(c, stationId);
+    }
+  }
+
+  private static List<Short> parametersOf(Connection c, int stationId) throws SQLException {
+    try (var ps =
+        c.prepareStatement(
+            "SELECT DISTINCT parameter_id FROM readings_daily WHERE station_id = ? ORDER BY 1")) {
       ps.setInt(1, stationId);
       List<Short> out = new ArrayList<>();
       try (var rs = ps.executeQuery()) {
@@ -188,6 +203,7 @@ public final class ReadingQueries {
       Instant innerFrom = ceilHour(from);
       Instant innerTo = to.truncatedTo(ChronoUnit.HOURS);
       if (hourly && innerFrom.isBefore(innerTo)) {
+        AggregateFollower.awaitFolded(c); // whole hours from the aggregates: all of them folded
         b.hourly(c, innerFrom, innerTo);
         if (from.isBefore(innerFrom)) b.raw(c, from, innerFrom);
         if (innerTo.isBefore(to)) b.raw(c, innerTo, to);
