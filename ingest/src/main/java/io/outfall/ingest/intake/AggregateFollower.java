@@ -78,11 +78,18 @@ public final class AggregateFollower implements AutoCloseable {
   private static final Duration FOLD_WAIT = Duration.ofSeconds(2);
 
   /**
+   * A batch waiting longer than this means the followers are failing or far behind: readers then
+   * answer from what is folded at once rather than wait 2 s at every request.
+   */
+  private static final Duration BEHIND = Duration.ofSeconds(5);
+
+  /**
    * Waits until every batch committed before the call has been folded, so that what a reader of the
    * aggregates reads next includes every reading stored so far (the overview, reports, KPIs, hourly
-   * charts: whoever stored readings and then asks sees them); at most 2 s. False when it stopped
-   * waiting: a follower failing or far behind. {@code c} in auto-commit, so that each look sees new
-   * commits; one query when nothing is pending.
+   * charts: whoever stored readings and then asks sees them); at most 2 s, and not at all when a
+   * batch has waited 5 s already. False when it did not wait for all: a follower failing or far
+   * behind. {@code c} in auto-commit, so that each look sees new commits; one query when nothing is
+   * pending.
    */
   public static boolean awaitFolded(Connection c) throws SQLException {
     return awaitFolded(c, FOLD_WAIT);
@@ -91,9 +98,13 @@ public final class AggregateFollower implements AutoCloseable {
   static boolean awaitFolded(Connection c, Duration max) throws SQLException {
     Array pending;
     try (var st = c.createStatement();
-        var rs = st.executeQuery("SELECT array_agg(id) FROM reading_batches")) {
+        var rs =
+            st.executeQuery(
+                "SELECT array_agg(id), coalesce(extract(epoch FROM clock_timestamp()"
+                    + " - min(stored_at)), 0) FROM reading_batches")) {
       rs.next();
       pending = rs.getArray(1);
+      if (pending != null && rs.getDouble(2) > BEHIND.toSeconds()) return false;
     }
     if (pending == null) return true;
     long deadline = System.nanoTime() + max.toNanos();
