@@ -1,5 +1,6 @@
 package io.outfall.ingest.dashboards;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -77,14 +78,19 @@ public final class MeterConsumption {
       if (p >= 0) out[p] += amount;
       return;
     }
-    for (int p = 0; p < out.length; p++) {
+    // from the period that holds the start (a year of days and readings every 10 s: no scan)
+    int p = from < bounds[0] ? 0 : period(bounds, from);
+    if (p < 0) return; // starts after the last period
+    for (; p < out.length && bounds[p] < to; p++) {
       long overlap = Math.min(to, bounds[p + 1]) - Math.max(from, bounds[p]);
       if (overlap > 0) out[p] += amount * overlap / (double) (to - from);
     }
   }
 
-  private static int period(long[] bounds, long ts) {
-    for (int p = 0; p + 1 < bounds.length; p++) if (ts >= bounds[p] && ts < bounds[p + 1]) return p;
-    return -1;
+  /** The period {@code [bounds[p], bounds[p + 1])} that holds {@code ts}, or -1 if none. */
+  static int period(long[] bounds, long ts) {
+    int i = Arrays.binarySearch(bounds, ts);
+    int p = i >= 0 ? i : -i - 2;
+    return p >= 0 && p < bounds.length - 1 ? p : -1;
   }
 }

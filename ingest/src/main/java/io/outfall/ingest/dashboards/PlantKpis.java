@@ -158,10 +158,13 @@ public final class PlantKpis {
                 Instant.ofEpochMilli(readings.get(readings.size() - 1).tsMs()));
     double[] used =
         MeterConsumption.perPeriod(readings, changes, Meters.rules(c, stationId, meter), bounds);
+    boolean[] read = new boolean[days.size()];
+    for (MeterConsumption.Reading r : readings) {
+      int p = MeterConsumption.period(bounds, r.tsMs());
+      if (p >= 0) read[p] = true;
+    }
     Map<Instant, Double> out = new TreeMap<>();
-    for (int i = 0; i < days.size(); i++)
-      if (used[i] > 0 || hasReadingIn(readings, bounds[i], bounds[i + 1]))
-        out.put(days.get(i), used[i]);
+    for (int i = 0; i < days.size(); i++) if (used[i] > 0 || read[i]) out.put(days.get(i), used[i]);
     return out;
   }
 
@@ -170,11 +173,6 @@ public final class PlantKpis {
     long day = Duration.ofDays(1).toMillis();
     long since = t.toEpochMilli() - midnight.toEpochMilli();
     return Instant.ofEpochMilli(midnight.toEpochMilli() + Math.floorDiv(since, day) * day);
-  }
-
-  private static boolean hasReadingIn(List<MeterConsumption.Reading> readings, long from, long to) {
-    for (MeterConsumption.Reading r : readings) if (r.tsMs() >= from && r.tsMs() < to) return true;
-    return false;
   }
 
   private static Map<Instant, Double> perDay(
