@@ -92,10 +92,6 @@ public final class AggregateFollower implements AutoCloseable {
    * pending.
    */
   public static boolean awaitFolded(Connection c) throws SQLException {
-    return awaitFolded(c, FOLD_WAIT);
-  }
-
-  static boolean awaitFolded(Connection c, Duration max) throws SQLException {
     Array pending;
     try (var st = c.createStatement();
         var rs =
@@ -107,7 +103,7 @@ public final class AggregateFollower implements AutoCloseable {
       if (pending != null && rs.getDouble(2) > BEHIND.toSeconds()) return false;
     }
     if (pending == null) return true;
-    long deadline = System.nanoTime() + max.toNanos();
+    long deadline = System.nanoTime() + FOLD_WAIT.toNanos();
     try (var ps =
         c.prepareStatement("SELECT EXISTS (SELECT 1 FROM reading_batches WHERE id = ANY (?))")) {
       ps.setArray(1, pending);

@@ -14,6 +14,7 @@ import io.outfall.ingest.intake.StationDirectory;
 import io.outfall.ingest.readings.ReadingQueries;
 import io.outfall.ingest.registry.SamplingPlans;
 import io.outfall.ingest.storage.Database;
+import io.outfall.tests.testing.Probe;
 import io.outfall.tests.testing.TestServices;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -381,8 +382,12 @@ class HourlyAggregatesIT {
             second.close();
           }
         }
-        assertThat(scalar(owner, "SELECT count(*) FROM reading_batches")).isPositive();
-        assertThat(scalar(owner, "SELECT count(*) FROM readings")).isEqualTo(360L * PARAMS.length);
+        assertThat(
+                Probe.count(
+                    url, s.dbUser(), s.dbPassword(), "SELECT count(*) FROM reading_batches"))
+            .isPositive();
+        assertThat(Probe.count(url, s.dbUser(), s.dbPassword(), "SELECT count(*) FROM readings"))
+            .isEqualTo(360L * PARAMS.length);
         assertThat(hoursAgainstRecomputation(owner).get(1)).as("hours behind").isPositive();
 
         ReadingWriter third = writer(owner, false);
@@ -390,7 +395,14 @@ class HourlyAggregatesIT {
           // never woken by a commit of its own: its sweep finds them
           await()
               .atMost(Duration.ofSeconds(10))
-              .until(() -> scalar(owner, "SELECT count(*) FROM reading_batches") == 0);
+              .until(
+                  () ->
+                      Probe.count(
+                              url,
+                              s.dbUser(),
+                              s.dbPassword(),
+                              "SELECT count(*) FROM reading_batches")
+                          == 0);
         } finally {
           third.close();
         }
@@ -411,15 +423,6 @@ class HourlyAggregatesIT {
     int expected = acked.get() + messages.size();
     for (List<Inbound.Row> m : messages) w.submit(inbound(m, acked));
     await().atMost(Duration.ofSeconds(30)).until(() -> acked.get() == expected);
-  }
-
-  private static long scalar(Database db, String sql) throws Exception {
-    try (var c = db.dataSource().getConnection();
-        var st = c.createStatement();
-        var rs = st.executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
-    }
   }
 
   /**
