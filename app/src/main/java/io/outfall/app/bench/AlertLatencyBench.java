@@ -3,6 +3,7 @@ package io.outfall.app.bench;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.CountAtBucket;
 import io.micrometer.core.instrument.distribution.HistogramSnapshot;
+import io.outfall.app.embedded.ScratchDirectory;
 import io.outfall.ingest.IngestServer;
 import io.outfall.ingest.config.Setting;
 import io.outfall.ingest.config.Settings;
@@ -112,10 +113,11 @@ public final class AlertLatencyBench implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Path dir = Files.createTempDirectory("outfall-bench-alerts");
-    try (BenchDatabase.Running db = database.start(dir);
-        BenchBroker.Running running = broker.start(dir)) {
-      run(running, db, dir);
+    ScratchDirectory dir = ScratchDirectory.create("outfall-bench-alerts");
+    try (dir;
+        BenchDatabase.Running db = database.start(dir.path());
+        BenchBroker.Running running = broker.start(dir.path())) {
+      run(running, db, dir.path());
     }
     return 0;
   }

@@ -1,6 +1,7 @@
 package io.outfall.app.bench;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.outfall.app.embedded.ScratchDirectory;
 import io.outfall.compliance.parameters.ParameterCatalog;
 import io.outfall.ingest.IngestServer;
 import io.outfall.ingest.config.Setting;
@@ -19,8 +20,6 @@ import io.outfall.protocol.transport.MqttConnect;
 import io.vertx.core.json.JsonObject;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
@@ -121,10 +120,11 @@ public final class BenchCommand implements Callable<Integer> {
     int perGateway = n / gateways / batch;
     long total = (long) perGateway * batch * gateways;
     long base = System.currentTimeMillis() - Duration.ofDays(30).toMillis();
-    Path dir = Files.createTempDirectory("outfall-bench");
+    ScratchDirectory dir = ScratchDirectory.create("outfall-bench");
     HeapPeak heap = new HeapPeak();
-    try (BenchDatabase.Running db = database.start(dir);
-        BenchBroker.Running running = broker.start(dir)) {
+    try (dir;
+        BenchDatabase.Running db = database.start(dir.path());
+        BenchBroker.Running running = broker.start(dir.path())) {
       String url = running.url();
       String storageDb = db.newDatabase("bench_storage");
       // migrated first, so that the label says whether readings is a TimescaleDB hypertable
@@ -158,7 +158,7 @@ public final class BenchCommand implements Callable<Integer> {
       // windows of 10 s alternate breach and compliant: 25 s hold at least one of each
       alerts.warmUpSeconds = quick ? 5 : 10;
       alerts.seconds = alertSeconds != null ? alertSeconds : quick ? 25 : 60;
-      AlertLatencyBench.Result alert = alerts.run(running, db, dir);
+      AlertLatencyBench.Result alert = alerts.run(running, db, dir.path());
       long heapPeak = heap.stop();
       System.out.printf(
           "  pipeline / limit = %.2f (goal 0.7)   storage only / copy ceiling = %.2f (goal 0.5)"

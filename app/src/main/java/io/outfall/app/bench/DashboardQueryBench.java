@@ -2,6 +2,7 @@ package io.outfall.app.bench;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.outfall.app.embedded.EmbeddedDatabase;
+import io.outfall.app.embedded.ScratchDirectory;
 import io.outfall.ingest.dashboards.Overview;
 import io.outfall.ingest.intake.Delivery;
 import io.outfall.ingest.intake.Inbound;
@@ -11,8 +12,6 @@ import io.outfall.ingest.intake.StationDirectory;
 import io.outfall.ingest.readings.ReadingQueries;
 import io.outfall.ingest.registry.SamplingPlans;
 import io.outfall.ingest.storage.Database;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -89,10 +88,18 @@ public final class DashboardQueryBench implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     parameters = Math.min(parameters, PARAMETERS.length);
-    Path dir = Files.createTempDirectory("outfall-bench-dashboards");
-    EmbeddedDatabase pg = dbUrl == null ? EmbeddedDatabase.start(dir.resolve("pg"), 0) : null;
-    String url = dbUrl != null ? dbUrl : pg.jdbcUrl("bench_dashboards");
-    try (Database db = Database.open(url, dbUser, dbPassword, 4, Duration.ofSeconds(30));
+    ScratchDirectory dir = ScratchDirectory.create("outfall-bench-dashboards");
+    // closed in reverse: the pool, then the embedded server (none with --db-url), then its
+    // directory
+    try (dir;
+        EmbeddedDatabase pg = dbUrl == null ? EmbeddedDatabase.start(dir.resolve("pg"), 0) : null;
+        Database db =
+            Database.open(
+                dbUrl != null ? dbUrl : pg.jdbcUrl("bench_dashboards"),
+                dbUser,
+                dbPassword,
+                4,
+                Duration.ofSeconds(30));
         Overview overview = new Overview(db.dataSource(), new SamplingPlans())) {
       System.out.printf(
           "outfall bench-dashboards: %d days x %d stations x %d parameters at 1/min, %s%n",
@@ -147,8 +154,6 @@ public final class DashboardQueryBench implements Callable<Integer> {
           pct(chart, 95) < 50 ? "met" : "NOT met",
           pct(over, 95) < 50 ? "met" : "NOT met");
       return pct(chart, 95) < 50 && pct(over, 95) < 50 ? 0 : 1;
-    } finally {
-      if (pg != null) pg.close();
     }
   }
 

@@ -1,6 +1,7 @@
 package io.outfall.app.bench;
 
 import io.outfall.app.embedded.EmbeddedBroker;
+import io.outfall.app.embedded.ScratchDirectory;
 import io.outfall.ingest.config.Setting;
 import io.outfall.protocol.DeviceStatus;
 import io.outfall.protocol.Reading;
@@ -149,11 +150,12 @@ public final class FleetBench implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     parameters = Math.min(parameters, PARAMETERS.length);
-    Path dir = Files.createTempDirectory("outfall-bench-fleet");
-    try (BenchDatabase.Running db = database.start(dir);
-        BenchBroker.Running running = broker.start(dir)) {
+    ScratchDirectory dir = ScratchDirectory.create("outfall-bench-fleet");
+    try (dir;
+        BenchDatabase.Running db = database.start(dir.path());
+        BenchBroker.Running running = broker.start(dir.path())) {
       String jdbc = db.newDatabase("bench_fleet");
-      Ingest ingest = startIngest(dir, db, jdbc, running.url());
+      Ingest ingest = startIngest(dir.path(), db, jdbc, running.url());
       try {
         return run(running, db, jdbc, ingest);
       } finally {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.outfall.app.demo.PlantGateways;
 import io.outfall.app.embedded.EmbeddedBroker;
+import io.outfall.app.embedded.ScratchDirectory;
 import io.outfall.gateway.Gateway;
 import io.outfall.gateway.buffer.ReadingBuffer;
 import io.outfall.protocol.DeviceStatus;
@@ -76,10 +77,11 @@ public final class GatewayDrainBench implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Path dir = Files.createTempDirectory("outfall-bench-gateway");
+    ScratchDirectory dir = ScratchDirectory.create("outfall-bench-gateway");
     int modbusPort = EmbeddedBroker.freePort();
     var model = new EffluentModel(EffluentModel.Profile.TYPICAL, 7);
-    try (BenchBroker.Running running = broker.start(dir);
+    try (dir;
+        BenchBroker.Running running = broker.start(dir.path());
         PlantSimulator plant = new PlantSimulator("BENCH-OUT", model, modbusPort)) {
       String url = running.url();
       long backlogBefore = System.currentTimeMillis() - Duration.ofDays(1).toMillis();

@@ -2,6 +2,7 @@ package io.outfall.app.bench;
 
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Timer;
+import io.outfall.app.embedded.ScratchDirectory;
 import io.outfall.compliance.parameters.ParameterCatalog;
 import io.outfall.compliance.standards.Limit;
 import io.outfall.compliance.standards.Standard;
@@ -79,9 +80,10 @@ public final class RejudgeBench implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Path dir = Files.createTempDirectory("outfall-bench-rejudge");
-    try (BenchDatabase.Running db = database.start(dir);
-        BenchBroker.Running running = broker.start(dir)) {
+    ScratchDirectory dir = ScratchDirectory.create("outfall-bench-rejudge");
+    try (dir;
+        BenchDatabase.Running db = database.start(dir.path());
+        BenchBroker.Running running = broker.start(dir.path())) {
       String jdbc = db.newDatabase("bench_rejudge");
       Standard standard = StandardsCatalog.shipped().get(STANDARD);
       List<String> codes = new ArrayList<>();

@@ -5,6 +5,7 @@ import io.outfall.app.cli.ConfigClient;
 import io.outfall.app.demo.PlantGateways;
 import io.outfall.app.embedded.EmbeddedBroker;
 import io.outfall.app.embedded.EmbeddedDatabase;
+import io.outfall.app.embedded.ScratchDirectory;
 import io.outfall.gateway.Gateway;
 import io.outfall.ingest.IngestServer;
 import io.outfall.ingest.config.Setting;
@@ -60,12 +61,13 @@ public final class ConfigRolloutDrill implements Callable<Integer> {
           new CommandLine(this),
           "the canary must hold two gateways (one applies, one cannot); it holds "
               + canaryGateways);
-    Path dir = Files.createTempDirectory("outfall-drill-config");
+    ScratchDirectory dir = ScratchDirectory.create("outfall-drill-config");
     int mqttPort = EmbeddedBroker.freePort();
     int modbusPort = EmbeddedBroker.freePort();
     int deadPort = EmbeddedBroker.freePort(); // nothing listens here
     List<Gateway> fleet = new ArrayList<>();
-    try (EmbeddedDatabase pg = EmbeddedDatabase.start(dir.resolve("pg"), 0);
+    try (dir;
+        EmbeddedDatabase pg = EmbeddedDatabase.start(dir.resolve("pg"), 0);
         EmbeddedBroker broker = EmbeddedBroker.start(dir.resolve("broker"), mqttPort, true);
         PlantSimulator plant =
             PlantSimulator.serving(
@@ -75,10 +77,10 @@ public final class ConfigRolloutDrill implements Callable<Integer> {
                 count * 3);
         IngestServer server =
             IngestServer.start(
-                Drills.ingest(dir, pg.jdbcUrl("drill"), broker.url())
+                Drills.ingest(dir.path(), pg.jdbcUrl("drill"), broker.url())
                     .with(Setting.ALERTS_ENABLED, false))) {
       try {
-        return run(server, fleet, dir, mqttPort, modbusPort, deadPort, canaryGateways);
+        return run(server, fleet, dir.path(), mqttPort, modbusPort, deadPort, canaryGateways);
       } finally {
         for (Gateway g : fleet) g.close(); // before the plant stops answering them
       }

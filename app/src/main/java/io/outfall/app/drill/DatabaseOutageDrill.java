@@ -3,10 +3,9 @@ package io.outfall.app.drill;
 import io.outfall.app.bench.LoadGateway;
 import io.outfall.app.embedded.EmbeddedBroker;
 import io.outfall.app.embedded.EmbeddedDatabase;
+import io.outfall.app.embedded.ScratchDirectory;
 import io.outfall.ingest.IngestServer;
 import io.outfall.ingest.config.Setting;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -45,9 +44,10 @@ public final class DatabaseOutageDrill implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Path dir = Files.createTempDirectory("outfall-drill-db-outage");
+    ScratchDirectory dir = ScratchDirectory.create("outfall-drill-db-outage");
     int batches = (int) (rate * (before + outage + before));
-    try (EmbeddedDatabase pg = EmbeddedDatabase.start(dir.resolve("pg"), 0);
+    try (dir;
+        EmbeddedDatabase pg = EmbeddedDatabase.start(dir.resolve("pg"), 0);
         EmbeddedBroker broker =
             EmbeddedBroker.start(dir.resolve("broker"), EmbeddedBroker.freePort(), true);
         TcpProxy link = new TcpProxy("127.0.0.1", pg.port())) {
@@ -55,7 +55,8 @@ public final class DatabaseOutageDrill implements Callable<Integer> {
       String viaLink = direct.replace(":" + pg.port() + "/", ":" + link.port() + "/");
       try (IngestServer server =
           IngestServer.start(
-              Drills.ingest(dir, viaLink, broker.url()).with(Setting.ALERTS_ENABLED, false))) {
+              Drills.ingest(dir.path(), viaLink, broker.url())
+                  .with(Setting.ALERTS_ENABLED, false))) {
         LoadGateway gateway = new LoadGateway("drill", "gw-flow");
         String stored = Drills.storedFor(gateway.station());
         long base = System.currentTimeMillis() - Duration.ofDays(2).toMillis();
@@ -114,7 +115,7 @@ public final class DatabaseOutageDrill implements Callable<Integer> {
             caughtUp / 1e9,
             Drills.metric(
                 server.httpPort(),
-                Drills.adminToken(dir),
+                Drills.adminToken(dir.path()),
                 "outfall_ingest_write_failures_total{kind=\"transient\"}"));
         long lost = Math.max(0, sent - storedNow);
         System.out.printf(

@@ -4,6 +4,7 @@ import io.outfall.app.cli.ApiClient;
 import io.outfall.app.embedded.EmbeddedBroker;
 import io.outfall.app.embedded.EmbeddedDatabase;
 import io.outfall.app.embedded.EmbeddedFtpServer;
+import io.outfall.app.embedded.ScratchDirectory;
 import io.outfall.ingest.IngestServer;
 import io.outfall.ingest.config.Setting;
 import io.outfall.ingest.donre.FileNames;
@@ -17,8 +18,6 @@ import io.outfall.protocol.transport.MqttConnect;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Timestamp;
@@ -75,18 +74,19 @@ public final class FtpOutageDrill implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Path dir = Files.createTempDirectory("outfall-drill-ftp");
-    try (EmbeddedDatabase pg = EmbeddedDatabase.start(dir.resolve("pg"), 0);
+    ScratchDirectory dir = ScratchDirectory.create("outfall-drill-ftp");
+    try (dir;
+        EmbeddedDatabase pg = EmbeddedDatabase.start(dir.resolve("pg"), 0);
         EmbeddedBroker broker =
             EmbeddedBroker.start(dir.resolve("broker"), EmbeddedBroker.freePort(), false);
         EmbeddedFtpServer department =
             EmbeddedFtpServer.start(
                 dir.resolve("department"), EmbeddedBroker.freePort(), "donre", "drill-secret")) {
       String jdbc = pg.jdbcUrl("drill");
-      String token = Drills.adminToken(dir);
+      String token = Drills.adminToken(dir.path());
       try (IngestServer server =
               IngestServer.start(
-                  Drills.ingest(dir, jdbc, broker.url())
+                  Drills.ingest(dir.path(), jdbc, broker.url())
                       .with(Setting.DONRE_FTP_URL, department.url())
                       .with(Setting.DONRE_INTERVAL_SECONDS, interval)
                       .with(Setting.DONRE_GRACE_SECONDS, 1)

@@ -3,6 +3,7 @@ package io.outfall.app.drill;
 import io.outfall.app.demo.PlantGateways;
 import io.outfall.app.embedded.EmbeddedBroker;
 import io.outfall.app.embedded.EmbeddedDatabase;
+import io.outfall.app.embedded.ScratchDirectory;
 import io.outfall.ingest.IngestServer;
 import io.outfall.ingest.config.Setting;
 import io.outfall.ingest.config.Settings;
@@ -48,14 +49,15 @@ public final class GatewayOutageDrill implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Path dir = Files.createTempDirectory("outfall-drill-gateway");
+    ScratchDirectory dir = ScratchDirectory.create("outfall-drill-gateway");
     int mqttPort = EmbeddedBroker.freePort();
     int modbusPort = EmbeddedBroker.freePort();
-    try (EmbeddedDatabase pg = EmbeddedDatabase.start(dir.resolve("pg"), 0);
+    try (dir;
+        EmbeddedDatabase pg = EmbeddedDatabase.start(dir.resolve("pg"), 0);
         EmbeddedBroker broker = EmbeddedBroker.start(dir.resolve("broker"), mqttPort, true)) {
       String jdbc = pg.jdbcUrl("drill");
       Settings settings =
-          Drills.ingest(dir, jdbc, broker.url()).with(Setting.ALERTS_ENABLED, false);
+          Drills.ingest(dir.path(), jdbc, broker.url()).with(Setting.ALERTS_ENABLED, false);
       Path config = dir.resolve("gateway.yaml");
       Files.writeString(
           config,

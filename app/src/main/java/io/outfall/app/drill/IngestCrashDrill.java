@@ -3,8 +3,8 @@ package io.outfall.app.drill;
 import io.outfall.app.bench.LoadGateway;
 import io.outfall.app.embedded.EmbeddedBroker;
 import io.outfall.app.embedded.EmbeddedDatabase;
+import io.outfall.app.embedded.ScratchDirectory;
 import io.outfall.ingest.config.Setting;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -49,9 +49,10 @@ public final class IngestCrashDrill implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Path dir = Files.createTempDirectory("outfall-drill-ingest-crash");
+    ScratchDirectory dir = ScratchDirectory.create("outfall-drill-ingest-crash");
     int batches = Math.max(1, readings / 100);
-    try (EmbeddedDatabase pg = EmbeddedDatabase.start(dir.resolve("pg"), 0);
+    try (dir;
+        EmbeddedDatabase pg = EmbeddedDatabase.start(dir.resolve("pg"), 0);
         EmbeddedBroker broker =
             EmbeddedBroker.start(dir.resolve("broker"), EmbeddedBroker.freePort(), true)) {
       String jdbc = pg.jdbcUrl("drill");
@@ -126,7 +127,9 @@ public final class IngestCrashDrill implements Callable<Integer> {
                   "all stored %.1f s after the restart; replays dropped by storage: %s",
                   caughtUp / 1e9,
                   Drills.metric(
-                      httpPort, Drills.adminToken(dir), "outfall_readings_duplicate_total")));
+                      httpPort,
+                      Drills.adminToken(dir.path()),
+                      "outfall_readings_duplicate_total")));
       ingest.destroy();
       ingest.waitFor();
       long lost = Math.max(0, sent - storedNow);

@@ -4,11 +4,10 @@ import io.outfall.app.demo.DemoPlants;
 import io.outfall.app.demo.PlantGateways;
 import io.outfall.app.embedded.EmbeddedBroker;
 import io.outfall.app.embedded.EmbeddedDatabase;
+import io.outfall.app.embedded.ScratchDirectory;
 import io.outfall.ingest.IngestServer;
 import io.outfall.ingest.config.Setting;
 import io.outfall.ingest.deploy.SigningKey;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -46,12 +45,14 @@ public final class LongOutageDrill implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Path dir = Files.createTempDirectory("outfall-drill-long-outage");
+    ScratchDirectory dir = ScratchDirectory.create("outfall-drill-long-outage");
     int mqttPort = EmbeddedBroker.freePort();
-    try (EmbeddedDatabase pg = EmbeddedDatabase.start(dir.resolve("pg"), 0);
+    try (dir;
+        EmbeddedDatabase pg = EmbeddedDatabase.start(dir.resolve("pg"), 0);
         EmbeddedBroker broker = EmbeddedBroker.start(dir.resolve("broker"), mqttPort, true)) {
       String jdbc = pg.jdbcUrl("drill");
-      var settings = Drills.ingest(dir, jdbc, broker.url()).with(Setting.ALERTS_ENABLED, false);
+      var settings =
+          Drills.ingest(dir.path(), jdbc, broker.url()).with(Setting.ALERTS_ENABLED, false);
       try (IngestServer server = IngestServer.start(settings);
           DemoPlants plants =
               DemoPlants.start(

@@ -2,6 +2,7 @@ package io.outfall.tests.testing;
 
 import io.outfall.app.embedded.EmbeddedBroker;
 import io.outfall.app.embedded.EmbeddedDatabase;
+import io.outfall.app.embedded.ScratchDirectory;
 import io.outfall.ingest.access.AdminToken;
 import io.outfall.ingest.config.Setting;
 import io.outfall.ingest.config.Settings;
@@ -13,8 +14,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.sql.DriverManager;
-import java.util.UUID;
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
@@ -33,6 +32,7 @@ public final class TestServices {
   private final String dbUser;
   private final String dbPassword;
   private final boolean external;
+  private final TestDatabases databases;
 
   private TestServices(
       String mqttUrl, String adminDbUrl, String dbUser, String dbPassword, boolean external) {
@@ -41,6 +41,7 @@ public final class TestServices {
     this.dbUser = dbUser;
     this.dbPassword = dbPassword;
     this.external = external;
+    this.databases = new TestDatabases(adminDbUrl, dbUser, dbPassword, external);
   }
 
   public static synchronized TestServices get() throws Exception {
@@ -66,6 +67,7 @@ public final class TestServices {
                       try {
                         broker.close();
                         pg.close();
+                        ScratchDirectory.deleteTree(dir);
                       } catch (Exception ignored) {
                         // the JVM is going away
                       }
@@ -138,13 +140,12 @@ public final class TestServices {
     return dbPassword;
   }
 
-  /** A new, empty database; returns its JDBC URL. */
+  /**
+   * A new, empty database; returns its JDBC URL. On an installed server it is dropped when this JVM
+   * ends ({@link TestDatabases}).
+   */
   public String newDatabase(String prefix) throws Exception {
-    String name = (prefix + "_" + UUID.randomUUID().toString().substring(0, 8)).toLowerCase();
-    try (var c = DriverManager.getConnection(adminDbUrl, dbUser, dbPassword);
-        var st = c.createStatement()) {
-      st.execute("CREATE DATABASE " + name);
-    }
+    String name = databases.create(prefix);
     URI admin = URI.create(adminDbUrl.substring("jdbc:".length()));
     return "jdbc:postgresql://" + admin.getHost() + ":" + admin.getPort() + "/" + name;
   }
