@@ -130,18 +130,24 @@ async function loadCompleteness() {
 
 async function loadKpis() {
   const k = await O.json(`/api/stations/${encodeURIComponent(state.station)}/kpis?days=30&tz=${O.tz}`);
-  const card = (label, now, before, unit, change) => O.el('div', { class: 'tile' },
+  // the plant's target for this month, as the server judged it (null: no target applies)
+  const month = k.targets && k.targets.periods.find(p => p.period === 'month');
+  const verdict = key => month && month.kpis.find(v => v.kpi === key);
+  const target = v => !v || v.status === 'no_target' ? O.t('no_target')
+    : `${O.t('target')} ${O.num(v.target_pct, 1)} % · ${O.t('st_' + v.status)}`;
+  const card = (label, now, before, unit, change, key) => O.el('div', { class: 'tile' },
     O.el('div', { class: 'name' }, label),
     O.el('div', { class: 'value' }, O.num(now, 3), ' ', O.el('small', {}, unit)),
     O.el('div', { class: 'limit' }, O.t('baseline') + ' ' + O.num(before, 3)),
     change === undefined ? '' : O.el('div', { class: change == null ? 'muted' : change <= 0 ? 'better' : 'worse' },
-      O.t('change') + ' ' + (change == null ? '–' : (change > 0 ? '+' : '') + O.num(change, 1) + ' %') + ' · ' + O.t('target')));
+      O.t('change') + ' ' + (change == null ? '–' : (change > 0 ? '+' : '') + O.num(change, 1) + ' %')),
+    key === undefined ? '' : O.el('div', { class: 'target ' + ((verdict(key) || {}).status || 'no_target') }, target(verdict(key))));
   document.getElementById('kpis').replaceChildren(
     card(O.t('volume'), k.period.volume_m3, k.baseline.volume_m3, 'm³'),
     card(O.t('energy'), k.period.energy_kwh, k.baseline.energy_kwh, 'kWh'),
     card(O.t('chemical'), k.period.chemical_kg, k.baseline.chemical_kg, 'kg'),
-    card(O.t('energy_int'), k.period.energy_kwh_per_m3, k.baseline.energy_kwh_per_m3, 'kWh/m³', k.change_pct.energy_kwh_per_m3),
-    card(O.t('chemical_int'), k.period.chemical_kg_per_m3, k.baseline.chemical_kg_per_m3, 'kg/m³', k.change_pct.chemical_kg_per_m3));
+    card(O.t('energy_int'), k.period.energy_kwh_per_m3, k.baseline.energy_kwh_per_m3, 'kWh/m³', k.change_pct.energy_kwh_per_m3, 'energy_kwh_per_m3'),
+    card(O.t('chemical_int'), k.period.chemical_kg_per_m3, k.baseline.chemical_kg_per_m3, 'kg/m³', k.change_pct.chemical_kg_per_m3, 'chemical_kg_per_m3'));
 }
 
 // Shades the minutes with calibrating or fault readings behind the line.

@@ -30,16 +30,21 @@ async function refresh() {
       O.el('td', { class: 'num' }, O.num(p.breach_hours_30d, 1) + ' h'))) : [O.el('tr', {}, O.el('td', { class: 'muted' }, O.t('none')))]));
     const rows = [];
     const empty = n => Array.from({ length: n }, () => O.el('td', {}));
+    // this month against the plant's cleaner-production target, and its cluster's count of plants
+    const target = pl => pl.targets
+      ? O.el('td', { class: 'target ' + pl.targets.verdict, title: Object.entries(pl.targets.kpis).map(([k, v]) => k + ': ' + O.t('st_' + v)).join('\n') }, O.t('st_' + pl.targets.verdict))
+      : O.el('td', { class: 'muted' }, '–');
+    const rollUp = c => c.targets ? ' (' + Object.entries(c.targets).map(([v, n]) => n + ' ' + O.t('st_' + v)).join(', ') + ')' : '';
     for (const c of o.clusters) {
-      const cname = c.name || c.code;
+      const cname = (c.name || c.code) + rollUp(c);
       if (!c.plants.length) rows.push(O.el('tr', { 'data-cluster': c.code }, O.el('td', {}, cname), O.el('td', { class: 'muted' }, '–'),
-        O.el('td', {}), O.el('td', {}, badge(c.state)), ...empty(6)));
+        O.el('td', {}), O.el('td', {}, badge(c.state)), ...empty(7)));
       for (const pl of c.plants) {
         if (!pl.stations.length) rows.push(O.el('tr', { 'data-site': pl.site }, O.el('td', {}, cname), O.el('td', {}, pl.name || pl.site),
-          O.el('td', { class: 'muted' }, '–'), O.el('td', {}, badge(pl.state)), ...empty(6)));
+          O.el('td', { class: 'muted' }, '–'), O.el('td', {}, badge(pl.state)), target(pl), ...empty(6)));
         for (const p of pl.stations) {
           rows.push(O.el('tr', { 'data-station': p.station, style: 'cursor:pointer', onclick: () => showHistory(p) },
-            O.el('td', {}, cname), O.el('td', {}, pl.name || pl.site), O.el('td', {}, stationLink(p)), O.el('td', {}, badge(p.state)),
+            O.el('td', {}, cname), O.el('td', {}, pl.name || pl.site), O.el('td', {}, stationLink(p)), O.el('td', {}, badge(p.state)), target(pl),
             O.el('td', { class: 'num' }, O.num(p.breach_hours_24h, 1)), O.el('td', { class: 'num' }, O.num(p.breach_hours_30d, 1)),
             O.el('td', {}, O.bar(p.completeness_24h)), O.el('td', { class: 'num' }, O.pct(p.completeness_30d)),
             O.el('td', {}, O.time(p.last_reading)),

@@ -169,7 +169,8 @@ public final class IngestServer implements AutoCloseable {
             s.get(Setting.MQTT_USERNAME),
             s.get(Setting.MQTT_PASSWORD),
             registry);
-    DashboardsApi dashboards = new DashboardsApi(vertx, responder, database.dataSource(), registry);
+    DashboardsApi dashboards =
+        new DashboardsApi(vertx, responder, database.dataSource(), registry, s);
     ConfigVersions configs = new ConfigVersions(database.dataSource());
     SigningKey signingKey = new SigningKey(Path.of(s.get(Setting.DEPLOY_SIGNING_KEY_FILE)));
     GatewayTags tags = new GatewayTags(database.dataSource());

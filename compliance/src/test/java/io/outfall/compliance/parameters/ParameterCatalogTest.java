@@ -32,8 +32,11 @@ class ParameterCatalogTest {
   void theShippedCatalogHasTheStandardsParametersAndThePlantMeters() {
     ParameterCatalog c = ParameterCatalog.shipped();
     // 33 of QCVN 40:2011, 11 of QCVN 14:2008 (pH, BOD5, TSS, NH4_N, coliforms and sulfide are in
-    // both: 38 distinct), plus inflow, outflow and the two meters
-    assertThat(c.all()).hasSize(42);
+    // both: 38 distinct), plus inflow, outflow and the four plant meters (grid and renewable
+    // energy, chemical dose, production)
+    assertThat(c.all()).hasSize(44);
+    assertThat(c.byCode("energy_renewable").kind()).isEqualTo("meter");
+    assertThat(c.byCode("production").kind()).isEqualTo("meter");
     assertThat(c.byCode("cyanide").unit()).isEqualTo("mg/L");
     assertThat(c.byCode("gross_alpha").unit()).isEqualTo("Bq/L");
     assertThat(c.byCode("energy").kind()).isEqualTo("meter");

@@ -141,6 +141,10 @@ public final class HttpAccess {
       return "only an admin manages users and reads the access audit";
     if (path.startsWith("/api/donre/"))
       return "only an admin reads the files quarantined from loggers";
+    if (path.startsWith("/api/alerts/") && path.endsWith("/evidence"))
+      return r == Role.INSPECTOR
+          ? null
+          : "an inspection's evidence pack is for inspectors and admins";
     if (path.equals("/api/me")
         || path.equals("/api/me/password")
         || path.equals("/api/logout")

@@ -1,6 +1,7 @@
 package io.outfall.ingest.alerts;
 
 import io.outfall.compliance.permits.EffectiveLimits;
+import io.outfall.compliance.permits.PermitSchedule;
 import io.outfall.compliance.standards.Limit;
 import io.outfall.ingest.access.HttpAccess;
 import io.outfall.ingest.http.ApiError;
@@ -12,6 +13,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.List;
@@ -29,11 +32,14 @@ public final class AlertsApi {
       Set.of("active", "open", "acknowledged", "resolved", "all");
 
   private final AlertQueries queries;
+  private final EvidencePack evidence;
   private final PermitStore permits;
   private final Responder responder;
 
   public AlertsApi(Responder responder, DataSource ds, PermitStore permits) {
     this.queries = new AlertQueries(ds);
+    // plants' local time beside UTC in the pack's files
+    this.evidence = new EvidencePack(ds, queries, permits, PermitSchedule.LOCAL);
     this.permits = permits;
     this.responder = responder;
   }
@@ -45,6 +51,7 @@ public final class AlertsApi {
     r.get("/api/alerts").handler(this::list);
     r.get("/api/alerts/:id").handler(this::one);
     r.post("/api/alerts/:id/acknowledge").handler(this::acknowledge);
+    r.get("/api/alerts/:id/evidence").handler(this::evidence);
     r.get("/api/silences").handler(this::silences);
     r.post("/api/silences").handler(this::silence);
     r.delete("/api/silences/:id").handler(this::expire);
@@ -81,27 +88,68 @@ public final class AlertsApi {
     responder.json(
         ctx,
         () -> {
-          AlertQueries.Detail d =
-              queries.detail(id).orElseThrow(() -> ApiError.notFound("no alert " + id));
-          JsonArray events = new JsonArray();
-          for (AlertQueries.Event e : d.events())
-            events.add(
-                new JsonObject()
-                    .put("at", e.at())
-                    .put("event", e.event())
-                    .put("actor", e.actor())
-                    .put("detail", e.detail()));
-          JsonArray notifications = new JsonArray();
-          for (AlertQueries.Notification n : d.notifications())
-            notifications.add(
-                new JsonObject()
-                    .put("event", n.event())
-                    .put("channel", n.channel())
-                    .put("attempts", n.attempts())
-                    .put("delivered_at", n.deliveredAt())
-                    .put("last_error", n.lastError()));
-          return alert(d.alert()).put("events", events).put("notifications", notifications);
+          return detail(queries.detail(id).orElseThrow(() -> ApiError.notFound("no alert " + id)));
         });
+  }
+
+  /** An alert with its timeline and notifications, as the API and an evidence pack give it. */
+  static JsonObject detail(AlertQueries.Detail d) {
+    JsonArray events = new JsonArray();
+    for (AlertQueries.Event e : d.events())
+      events.add(
+          new JsonObject()
+              .put("at", e.at())
+              .put("event", e.event())
+              .put("actor", e.actor())
+              .put("detail", e.detail()));
+    JsonArray notifications = new JsonArray();
+    for (AlertQueries.Notification n : d.notifications())
+      notifications.add(
+          new JsonObject()
+              .put("event", n.event())
+              .put("channel", n.channel())
+              .put("attempts", n.attempts())
+              .put("delivered_at", n.deliveredAt())
+              .put("last_error", n.lastError()));
+    return alert(d.alert()).put("events", events).put("notifications", notifications);
+  }
+
+  /**
+   * The evidence of a breach episode for an inspection, as a zip (inspector, admin): see {@link
+   * EvidencePack}. Written to a temporary file on a worker, sent from it, then removed.
+   */
+  private void evidence(RoutingContext ctx) {
+    long id = QueryParams.pathNumber(ctx, "id");
+    String by = HttpAccess.actor(ctx);
+    responder
+        .blocking(
+            () -> {
+              Path zip = Files.createTempFile("outfall-evidence-" + id + "-", ".zip");
+              try {
+                evidence.write(id, by, Instant.now(), zip);
+                return zip;
+              } catch (Exception e) {
+                Files.deleteIfExists(zip);
+                throw e;
+              }
+            })
+        .onSuccess(
+            zip -> {
+              ctx.response()
+                  .putHeader("content-type", "application/zip")
+                  .putHeader(
+                      "content-disposition",
+                      "attachment; filename=\"alert-" + id + "-evidence.zip\"")
+                  .sendFile(zip.toString())
+                  .onComplete(
+                      done ->
+                          responder.blocking(
+                              () -> {
+                                Files.deleteIfExists(zip);
+                                return null;
+                              }));
+            })
+        .onFailure(ctx::fail);
   }
 
   private void acknowledge(RoutingContext ctx) {
@@ -255,18 +303,16 @@ public final class AlertsApi {
   private static JsonObject limits(EffectiveLimits limits) {
     JsonObject out = new JsonObject();
     if (limits == null) return out;
-    limits
-        .limits()
-        .forEach(
-            (parameter, e) -> {
-              JsonObject l =
-                  new JsonObject().put("unit", e.unit()).put("derivation", e.derivation());
-              if (e.limit() instanceof Limit.Range range)
-                l.put("min", range.min()).put("max", range.max());
-              else if (e.limit() instanceof Limit.Maximum max) l.put("max", max.max());
-              out.put(parameter, l);
-            });
+    limits.limits().forEach((parameter, e) -> out.put(parameter, limit(e)));
     return out;
+  }
+
+  /** One parameter's limit: {"max": 148.5, "unit": "mg/L", "derivation": "C 150 × Kq 0.9 …"}. */
+  static JsonObject limit(EffectiveLimits.Entry e) {
+    JsonObject l = new JsonObject().put("unit", e.unit()).put("derivation", e.derivation());
+    if (e.limit() instanceof Limit.Range range) l.put("min", range.min()).put("max", range.max());
+    else if (e.limit() instanceof Limit.Maximum max) l.put("max", max.max());
+    return l;
   }
 
   private static String param(RoutingContext ctx, String name, String dflt) {

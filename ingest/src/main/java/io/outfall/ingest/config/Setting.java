@@ -156,7 +156,39 @@ public enum Setting {
   DONRE_INTAKE_DIR(
       "donre.intake-dir",
       "outfall-donre-intake",
-      "where uploads land until they are stored in the database");
+      "where uploads land until they are stored in the database"),
+  KPI_TARGET_ENERGY_PCT(
+      "kpi.target-energy-per-m3-pct",
+      "",
+      "province default: % less energy per m3 treated than in kpi.target-baseline (empty: none;"
+          + " a plant's or cluster's own target comes first)"),
+  KPI_TARGET_CHEMICAL_PCT(
+      "kpi.target-chemical-per-m3-pct",
+      "",
+      "province default: % less chemical per m3 treated than in kpi.target-baseline (empty: none)"),
+  KPI_TARGET_PRODUCT_PCT(
+      "kpi.target-energy-per-product-pct",
+      "",
+      "province default: % less energy per unit of product than in kpi.target-baseline (empty:"
+          + " none)"),
+  KPI_TARGET_BASELINE(
+      "kpi.target-baseline",
+      "",
+      "baseline of the province's default targets: two local dates FROM/TO (TO excluded), e.g."
+          + " 2024-01-01/2025-01-01"),
+  KPI_TARGET_SOURCE(
+      "kpi.target-source",
+      "",
+      "the programme or decision the province's default targets are taken from (shown with them)"),
+  KPI_GRID_EMISSION_FACTOR(
+      "kpi.grid-emission-factor",
+      "",
+      "kg CO2e per kWh drawn from the grid, as the ministry publishes for the year (empty: no"
+          + " greenhouse-gas intensity is shown)"),
+  KPI_GRID_EMISSION_FACTOR_SOURCE(
+      "kpi.grid-emission-factor-source",
+      "",
+      "where kpi.grid-emission-factor is published (document, year), shown with every figure");
 
   private final String key;
   private final String defaultValue;

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.outfall.ingest.access.HttpAccess;
 import io.outfall.ingest.access.Principal;
 import io.outfall.ingest.access.Role;
+import io.outfall.ingest.config.Settings;
 import io.outfall.ingest.http.ApiError;
 import io.outfall.ingest.http.JsonBody;
 import io.outfall.ingest.http.QueryParams;
@@ -18,6 +19,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -25,9 +27,13 @@ import java.time.YearMonth;
 import java.time.ZoneId;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What the dashboards read: the regulator's overview, a plant's KPIs and compliance report (JSON or
@@ -35,6 +41,8 @@ import javax.sql.DataSource;
  * worker threads.
  */
 public final class DashboardsApi implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(DashboardsApi.class);
+
   /** Plants report in Vietnam's time unless the caller asks otherwise. */
   static final ZoneId PLANT_ZONE = ZoneId.of("Asia/Ho_Chi_Minh");
 
@@ -43,20 +51,32 @@ public final class DashboardsApi implements AutoCloseable {
   private final ReadingQueries readings;
   private final Overview overview;
   private final PlantKpis kpis;
+  private final KpiTargets targets;
+  private final TargetBoard board;
+  private final long boardTimer;
+  private final Optional<GridEmissionFactor> grid;
   private final Meters meters;
   private final ComplianceReport reports;
   private final LiveFeed feed;
   private final SamplingPlans plans;
   private final AtomicInteger liveClients;
 
-  public DashboardsApi(Vertx vertx, Responder responder, DataSource ds, MeterRegistry registry) {
+  public DashboardsApi(
+      Vertx vertx, Responder responder, DataSource ds, MeterRegistry registry, Settings settings) {
     this.vertx = vertx;
+    this.targets = new KpiTargets(ds, KpiTargets.provinceDefault(settings));
+    this.grid = GridEmissionFactor.from(settings);
     this.responder = responder;
     this.readings = new ReadingQueries(ds);
     this.plans = new SamplingPlans(ds);
     plans.warmUp();
     this.overview = new Overview(ds, plans);
     this.kpis = new PlantKpis(ds);
+    this.board = new TargetBoard(ds, kpis, targets, PLANT_ZONE, Clock.systemUTC());
+    refreshBoard();
+    this.boardTimer =
+        vertx.setPeriodic(
+            Duration.ofMinutes(TargetBoard.EVERY_MINUTES).toMillis(), t -> refreshBoard());
     this.meters = new Meters(ds);
     this.reports = new ComplianceReport(ds, plans);
     this.feed = new LiveFeed(vertx, ds);
@@ -69,12 +89,30 @@ public final class DashboardsApi implements AutoCloseable {
   public void mount(Router r) {
     r.get("/api/overview").handler(this::overview);
     r.get("/api/stations/:station/kpis").handler(this::kpis);
+    for (KpiTargets.Scope scope : KpiTargets.Scope.values()) {
+      String path = "/api/" + (scope == KpiTargets.Scope.PLANT ? "plants" : "clusters");
+      r.route(path + "/:code/targets").handler(BodyHandler.create().setBodyLimit(8 * 1024));
+      r.get(path + "/:code/targets").handler(ctx -> target(ctx, scope));
+      r.put(path + "/:code/targets").handler(ctx -> putTarget(ctx, scope));
+      r.delete(path + "/:code/targets").handler(ctx -> removeTarget(ctx, scope));
+    }
     r.route("/api/stations/:station/meters*").handler(BodyHandler.create().setBodyLimit(8 * 1024));
     r.get("/api/stations/:station/meters").handler(this::meters);
     r.put("/api/stations/:station/meters/:parameter").handler(this::putMeter);
     r.post("/api/stations/:station/meters/:parameter/changes").handler(this::recordMeterChange);
     r.get("/api/stations/:station/report").handler(this::report);
     r.get("/api/live").handler(this::live);
+  }
+
+  /** On the API's worker pool; a failure is logged and the last board stays. */
+  private void refreshBoard() {
+    responder
+        .blocking(
+            () -> {
+              board.refresh();
+              return null;
+            })
+        .onFailure(e -> log.warn("targets: the overview's board not refreshed: {}", e.toString()));
   }
 
   private void overview(RoutingContext ctx) {
@@ -88,7 +126,7 @@ public final class DashboardsApi implements AutoCloseable {
           // an operator sees the part about their own sites, judged on that part alone
           Overview.Result seen =
               who.role() == Role.OPERATOR ? Overview.within(all, who::sees) : all;
-          return DashboardsJson.overview(seen, offset, limit);
+          return DashboardsJson.overview(seen, offset, limit, board.bySite());
         });
   }
 
@@ -105,13 +143,83 @@ public final class DashboardsApi implements AutoCloseable {
       throw ApiError.badRequest("baseline_from must be before baseline_to");
     Instant midnight = LocalDate.of(2000, 1, 1).atStartOfDay(zone).toInstant();
     String station = ctx.pathParam("station");
+    LocalDate asOf = localDate(ctx, "as_of", today);
+    if (asOf.isAfter(today)) throw ApiError.badRequest("as_of is a day not after today");
+    responder.json(
+        ctx,
+        () -> {
+          int id = stationId(station);
+          return DashboardsJson.kpis(
+              station,
+              zone,
+              kpis.compute(id, from, now, baseFrom, baseTo, midnight),
+              kpis.progress(id, targets, asOf, zone, now),
+              grid);
+        });
+  }
+
+  private static LocalDate localDate(RoutingContext ctx, String name, LocalDate dflt) {
+    String v = ctx.request().getParam(name);
+    if (v == null || v.isBlank()) return dflt;
+    try {
+      return LocalDate.parse(v.trim());
+    } catch (DateTimeParseException e) {
+      throw ApiError.badRequest(name + " must be a date YYYY-MM-DD, got '" + v + "'");
+    }
+  }
+
+  /**
+   * A plant's or cluster's own target (404 when it has none; the station's KPIs say which applies).
+   */
+  private void target(RoutingContext ctx, KpiTargets.Scope scope) {
+    String code = ctx.pathParam("code");
     responder.json(
         ctx,
         () ->
-            DashboardsJson.kpis(
-                station,
-                zone,
-                kpis.compute(stationId(station), from, now, baseFrom, baseTo, midnight)));
+            DashboardsJson.target(
+                targets
+                    .of(scope, code)
+                    .orElseThrow(
+                        () ->
+                            ApiError.notFound(
+                                "no target set for "
+                                    + scope.name().toLowerCase()
+                                    + " "
+                                    + code
+                                    + " itself"))));
+  }
+
+  /**
+   * {@code {"baseline_from": "2025-01-01", "baseline_to": "2026-01-01", "energy_per_m3_pct": 6,
+   * "chemical_per_m3_pct": 8, "energy_per_unit_pct": null, "product_unit": "t", "source": "..."}}
+   */
+  private void putTarget(RoutingContext ctx, KpiTargets.Scope scope) {
+    JsonBody b = JsonBody.of(ctx, true);
+    String code = ctx.pathParam("code");
+    String by = HttpAccess.actor(ctx);
+    TargetJudgement.Target t =
+        new TargetJudgement.Target(
+            scope.name().toLowerCase(),
+            code,
+            b.date("baseline_from"),
+            b.date("baseline_to"),
+            b.decimal("energy_per_m3_pct"),
+            b.decimal("chemical_per_m3_pct"),
+            b.decimal("energy_per_unit_pct"),
+            b.text("product_unit"),
+            b.text("source"));
+    responder.json(
+        ctx,
+        () -> {
+          targets.put(scope, code, t, by);
+          refreshBoard();
+          return DashboardsJson.target(targets.of(scope, code).orElseThrow());
+        });
+  }
+
+  private void removeTarget(RoutingContext ctx, KpiTargets.Scope scope) {
+    String code = ctx.pathParam("code");
+    responder.json(ctx, () -> new JsonObject().put("removed", targets.remove(scope, code)));
   }
 
   /** The station's meters as recorded: rollovers and replacements. */
@@ -199,10 +307,19 @@ public final class DashboardsApi implements AutoCloseable {
     String station = ctx.pathParam("station");
     Instant f = from;
     Instant t = to;
+    // the targets as judged on the report's last day: a whole past month is met or missed
+    LocalDate lastDay = LocalDate.ofInstant(t.minusMillis(1), zone);
     responder
-        .blocking(() -> reports.build(station, stationId(station), f, t))
+        .blocking(
+            () -> {
+              int id = stationId(station);
+              return new ReportedMonth(
+                  reports.build(station, id, f, t),
+                  kpis.progress(id, targets, lastDay, zone, now, true, new HashMap<>()));
+            })
         .onSuccess(
-            rep -> {
+            made -> {
+              ComplianceReport.Result rep = made.report();
               if (format.equals("csv")) {
                 String name =
                     "outfall-"
@@ -215,12 +332,23 @@ public final class DashboardsApi implements AutoCloseable {
                     .putHeader(
                         "content-disposition",
                         "attachment; filename=\"" + name.replace(':', '-') + "\"")
-                    .end(DashboardsJson.reportCsv(rep, zone));
+                    .end(DashboardsJson.reportCsv(rep, made.targets(), zone));
               } else {
-                Responder.send(ctx, 200, DashboardsJson.report(rep, zone));
+                Responder.send(
+                    ctx,
+                    200,
+                    DashboardsJson.report(rep, zone).put("targets", made.targetsJson(zone, grid)));
               }
             })
         .onFailure(ctx::fail);
+  }
+
+  /** A report and the plant's month against its target (empty: none applies). */
+  private record ReportedMonth(
+      ComplianceReport.Result report, Optional<PlantKpis.Progress> targets) {
+    JsonObject targetsJson(ZoneId zone, Optional<GridEmissionFactor> grid) {
+      return targets.map(p -> DashboardsJson.progress(p, zone, grid)).orElse(null);
+    }
   }
 
   /**
@@ -270,6 +398,7 @@ public final class DashboardsApi implements AutoCloseable {
 
   @Override
   public void close() throws InterruptedException {
+    vertx.cancelTimer(boardTimer);
     feed.close();
     overview.close();
     plans.close();

@@ -6,6 +6,7 @@ import java.time.ZoneId;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /** The dashboards' answers as JSON (snake_case, as the rest of the API) and the report as CSV. */
@@ -16,20 +17,30 @@ final class DashboardsJson {
    * The overview with clusters {@code offset} to {@code offset + limit} (the headline and the worst
    * stations always whole): a province's first screen need not wait for a thousand plants.
    */
-  static JsonObject overview(Overview.Result o, int offset, int limit) {
+  /**
+   * @param targets each plant's month against its target, from {@link TargetBoard}: a column per
+   *     plant and a count per cluster
+   */
+  static JsonObject overview(
+      Overview.Result o, int offset, int limit, Map<String, TargetBoard.PlantMonth> targets) {
     JsonArray clusters = new JsonArray();
     int end = (int) Math.min(o.clusters().size(), (long) offset + limit);
     for (Overview.Cluster c : o.clusters().subList(Math.min(offset, end), end)) {
       JsonArray plants = new JsonArray();
+      JsonObject rollUp = new JsonObject();
       for (Overview.Plant p : c.plants()) {
         JsonArray stations = new JsonArray();
         p.stations().forEach(s -> stations.add(station(s)));
+        TargetBoard.PlantMonth month = targets.get(p.site());
+        if (month != null)
+          rollUp.put(month.verdict().code(), rollUp.getInteger(month.verdict().code(), 0) + 1);
         plants.add(
             new JsonObject()
                 .put("site", p.site())
                 .put("name", p.name())
                 .put("status", p.status())
                 .put("state", p.state().code())
+                .put("targets", month == null ? null : plantMonth(month))
                 .put("stations", stations));
       }
       clusters.add(
@@ -42,6 +53,7 @@ final class DashboardsJson {
               .put("registered", c.registered())
               .put("state", c.state().code())
               .put("compliant", c.state().compliant())
+              .put("targets", rollUp.isEmpty() ? null : rollUp)
               .put("plants", plants));
     }
     JsonArray worst = new JsonArray();
@@ -76,6 +88,16 @@ final class DashboardsJson {
         .put("offset", offset)
         .put("next_offset", end < o.clusters().size() ? end : null)
         .put("worst", worst);
+  }
+
+  private static JsonObject plantMonth(TargetBoard.PlantMonth m) {
+    JsonObject kpis = new JsonObject();
+    m.kpis().forEach((k, s) -> kpis.put(k.key, s.code()));
+    return new JsonObject()
+        .put("month", m.month().toString().substring(0, 7))
+        .put("verdict", m.verdict().code())
+        .put("kpis", kpis)
+        .put("computed_at", m.computedAt());
   }
 
   private static JsonObject count(Overview.Count c, String counts, String rule) {
@@ -141,45 +163,127 @@ final class DashboardsJson {
     return new JsonObject().put("station", station).put("meters", items);
   }
 
-  static JsonObject kpis(String station, ZoneId zone, PlantKpis.Result k) {
+  /**
+   * A plant's KPIs: the period and its days against the baseline, greenhouse-gas figures when a
+   * grid emission factor is set, and where it stands against its target (null: none applies).
+   */
+  static JsonObject kpis(
+      String station,
+      ZoneId zone,
+      PlantKpis.Result k,
+      Optional<PlantKpis.Progress> progress,
+      Optional<GridEmissionFactor> grid) {
     JsonArray days = new JsonArray();
     for (PlantKpis.Day d : k.days()) {
+      Double used =
+          d.energyKwh() == null && d.renewableKwh() == null
+              ? null
+              : orZero(d.energyKwh()) + orZero(d.renewableKwh());
       days.add(
           new JsonObject()
               .put("day", d.start().atZone(zone).toLocalDate().toString())
               .put("volume_m3", d.volumeM3())
               .put("energy_kwh", d.energyKwh())
+              .put("renewable_kwh", d.renewableKwh())
               .put("chemical_kg", d.chemicalKg())
-              .put("energy_kwh_per_m3", ratio(d.energyKwh(), d.volumeM3()))
+              .put("production", d.productionUnits())
+              .put("energy_kwh_per_m3", ratio(used, d.volumeM3()))
               .put("chemical_kg_per_m3", ratio(d.chemicalKg(), d.volumeM3())));
     }
+    JsonObject change = new JsonObject();
+    for (TargetJudgement.Kpi kpi : TargetJudgement.Kpi.values())
+      change.put(
+          kpi.key, PlantKpis.Result.change(k.period().intensity(kpi), k.baseline().intensity(kpi)));
     return new JsonObject()
         .put("station", station)
         .put("tz", zone.getId())
-        .put("period", totals(k.period()))
-        .put("baseline", totals(k.baseline()))
+        .put("period", totals(k.period(), grid))
+        .put("baseline", totals(k.baseline(), grid))
+        .put("change_pct", change)
         .put(
-            "change_pct",
-            new JsonObject()
-                .put(
-                    "energy_kwh_per_m3",
-                    PlantKpis.Result.change(k.period().energyPerM3(), k.baseline().energyPerM3()))
-                .put(
-                    "chemical_kg_per_m3",
-                    PlantKpis.Result.change(
-                        k.period().chemicalPerM3(), k.baseline().chemicalPerM3())))
+            "grid_emission_factor",
+            grid.map(
+                    g ->
+                        new JsonObject()
+                            .put("kg_co2e_per_kwh", g.kgCo2ePerKwh())
+                            .put("source", g.source()))
+                .orElse(null))
+        .put("targets", progress.map(p -> progress(p, zone, grid)).orElse(null))
         .put("days", days);
   }
 
-  private static JsonObject totals(PlantKpis.Totals t) {
+  static JsonObject progress(PlantKpis.Progress p, ZoneId zone, Optional<GridEmissionFactor> grid) {
+    TargetJudgement.Target t = p.target();
+    JsonArray periods = new JsonArray();
+    for (PlantKpis.Period period : p.periods()) {
+      JsonArray verdicts = new JsonArray();
+      for (TargetJudgement.Verdict v : period.verdicts())
+        verdicts.add(
+            new JsonObject()
+                .put("kpi", v.kpi().key)
+                .put("value", v.value())
+                .put("baseline", v.baseline())
+                .put("change_pct", v.changePct())
+                .put("target_pct", v.targetPct())
+                .put("target_value", v.targetValue())
+                .put("status", v.status().code()));
+      periods.add(
+          new JsonObject()
+              .put("period", period.name())
+              .put("from", period.from().atZone(zone).toLocalDate().toString())
+              .put("to", period.to())
+              .put("ended", period.ended())
+              .put("totals", totals(period.totals(), grid))
+              .put("kpis", verdicts));
+    }
     return new JsonObject()
-        .put("from", t.from())
-        .put("to", t.to())
-        .put("volume_m3", t.volumeM3())
-        .put("energy_kwh", t.energyKwh())
-        .put("chemical_kg", t.chemicalKg())
-        .put("energy_kwh_per_m3", t.energyPerM3())
-        .put("chemical_kg_per_m3", t.chemicalPerM3());
+        .put("target", target(t))
+        .put("as_of", p.asOf().toString())
+        .put("baseline", totals(p.baseline(), grid))
+        .put("periods", periods);
+  }
+
+  /** A target and whose it is: the targets API, and the KPIs' {@code targets.target}. */
+  static JsonObject target(TargetJudgement.Target t) {
+    return new JsonObject()
+        .put("scope", t.scope())
+        .put("of", t.of())
+        .put("baseline_from", t.baselineFrom().toString())
+        .put("baseline_to", t.baselineTo().toString())
+        .put("energy_per_m3_pct", t.energyPct())
+        .put("chemical_per_m3_pct", t.chemicalPct())
+        .put("energy_per_unit_pct", t.productPct())
+        .put("product_unit", t.productUnit())
+        .put("source", t.source());
+  }
+
+  private static JsonObject totals(PlantKpis.Totals t, Optional<GridEmissionFactor> grid) {
+    JsonObject o =
+        new JsonObject()
+            .put("from", t.from())
+            .put("to", t.to())
+            .put("volume_m3", t.volumeM3())
+            .put("energy_kwh", t.energyKwh())
+            .put("renewable_kwh", t.renewableKwh())
+            .put("chemical_kg", t.chemicalKg())
+            .put("production", t.productionUnits())
+            .put("energy_kwh_per_m3", t.energyPerM3())
+            .put("chemical_kg_per_m3", t.chemicalPerM3())
+            .put("energy_kwh_per_unit", t.energyPerUnit());
+    grid.ifPresent(
+        g -> {
+          double kg = g.kgCo2e(t);
+          o.put("ghg_kg_co2e", kg)
+              .put("ghg_kg_co2e_per_m3", t.volumeM3() > 0 ? kg / t.volumeM3() : null)
+              .put(
+                  "ghg_kg_co2e_per_unit",
+                  t.productionUnits() > 0 ? kg / t.productionUnits() : null);
+        });
+    return o;
+  }
+
+  private static double orZero(Double d) {
+    return d == null ? 0 : d;
   }
 
   static JsonObject report(ComplianceReport.Result r, ZoneId zone) {
@@ -241,7 +345,8 @@ final class DashboardsJson {
    * The report as one long table (station, period, section, item, measure, value): sorts and pivots
    * in any spreadsheet. Starts with a byte-order mark so that spreadsheets read UTF-8.
    */
-  static String reportCsv(ComplianceReport.Result r, ZoneId zone) {
+  static String reportCsv(
+      ComplianceReport.Result r, Optional<PlantKpis.Progress> targets, ZoneId zone) {
     StringBuilder sb = new StringBuilder("\uFEFFstation,from,to,section,item,measure,value\n");
     String head =
         r.station()
@@ -294,6 +399,17 @@ final class DashboardsJson {
       row.accept(new CsvRow("alerts", a.kind(), "median_ack_minutes", round(a.medianAckMinutes())));
       row.accept(new CsvRow("alerts", a.kind(), "max_ack_minutes", round(a.maxAckMinutes())));
     }
+    targets.ifPresent(
+        p -> {
+          for (TargetJudgement.Verdict v : p.periods().get(0).verdicts()) { // the month
+            String kpi = v.kpi().key;
+            row.accept(new CsvRow("targets", kpi, "value", v.value()));
+            row.accept(new CsvRow("targets", kpi, "baseline", v.baseline()));
+            row.accept(new CsvRow("targets", kpi, "change_pct", round(v.changePct(), 2)));
+            row.accept(new CsvRow("targets", kpi, "target_pct", v.targetPct()));
+            row.accept(new CsvRow("targets", kpi, "status", v.status().code()));
+          }
+        });
     return sb.toString();
   }
 

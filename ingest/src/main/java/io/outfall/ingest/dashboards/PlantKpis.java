@@ -6,35 +6,91 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import javax.sql.DataSource;
 
 /**
  * Cleaner-production indicators of one plant, per local day: treated volume (m³, from the outflow
- * rate), energy (kWh) and chemicals (kg) from the cumulative plant meters, and their intensities
- * per m³ treated, against a baseline period. Blocking JDBC: call from worker threads only.
+ * rate), energy drawn from the grid and made on site (kWh), chemicals (kg) and production (the
+ * plant's product unit) from the cumulative plant meters, and their intensities per m³ treated and
+ * per unit of product, against a baseline period. Blocking JDBC: call from worker threads only.
  */
 public final class PlantKpis {
   static final short FLOW_OUT = 2;
   static final short ENERGY = 20;
   static final short CHEMICAL_DOSE = 21;
+  static final short PRODUCTION = 22;
+  static final short ENERGY_RENEWABLE = 23;
 
   /** One day's figures; null where the plant sent nothing to compute it from. */
-  public record Day(Instant start, Double volumeM3, Double energyKwh, Double chemicalKg) {}
+  public record Day(
+      Instant start,
+      Double volumeM3,
+      Double energyKwh,
+      Double renewableKwh,
+      Double chemicalKg,
+      Double productionUnits) {}
 
-  /** Totals of a period and the intensities they give. */
+  /**
+   * Totals of a period and the intensities they give. Energy used is what the grid meter ({@code
+   * energy}) and the on-site renewable meter ({@code energy_renewable}) counted together; the grid
+   * part alone carries the grid's emission factor.
+   */
   public record Totals(
-      Instant from, Instant to, double volumeM3, double energyKwh, double chemicalKg) {
+      Instant from,
+      Instant to,
+      double volumeM3,
+      double energyKwh,
+      double renewableKwh,
+      double chemicalKg,
+      double productionUnits) {
+    static Totals of(List<Day> days, Instant from, Instant to) {
+      double v = 0, e = 0, r = 0, ch = 0, p = 0;
+      for (Day d : days) {
+        if (d.start().isBefore(from) || !d.start().isBefore(to)) continue;
+        v += orZero(d.volumeM3());
+        e += orZero(d.energyKwh());
+        r += orZero(d.renewableKwh());
+        ch += orZero(d.chemicalKg());
+        p += orZero(d.productionUnits());
+      }
+      return new Totals(from, to, v, e, r, ch, p);
+    }
+
+    public double energyUsedKwh() {
+      return energyKwh + renewableKwh;
+    }
+
     public Double energyPerM3() {
-      return volumeM3 > 0 ? energyKwh / volumeM3 : null;
+      return volumeM3 > 0 ? energyUsedKwh() / volumeM3 : null;
     }
 
     public Double chemicalPerM3() {
       return volumeM3 > 0 ? chemicalKg / volumeM3 : null;
     }
+
+    public Double energyPerUnit() {
+      return productionUnits > 0 ? energyUsedKwh() / productionUnits : null;
+    }
+
+    public Double intensity(TargetJudgement.Kpi kpi) {
+      return switch (kpi) {
+        case ENERGY_PER_M3 -> energyPerM3();
+        case CHEMICAL_PER_M3 -> chemicalPerM3();
+        case ENERGY_PER_UNIT -> energyPerUnit();
+      };
+    }
+  }
+
+  private static double orZero(Double d) {
+    return d == null ? 0 : d;
   }
 
   public record Result(Totals period, Totals baseline, List<Day> days) {
@@ -56,36 +112,133 @@ public final class PlantKpis {
     try (Connection c = ds.getConnection()) {
       c.setReadOnly(true);
       AggregateFollower.awaitFolded(c); // the volume comes from the hourly aggregates
-      Map<Instant, Double> volume = volumePerDay(c, stationId, from, to, midnight);
-      Map<Instant, Double> energy = meterPerDay(c, stationId, ENERGY, from, to, midnight);
-      Map<Instant, Double> chemical = meterPerDay(c, stationId, CHEMICAL_DOSE, from, to, midnight);
-      List<Day> days = new ArrayList<>();
-      for (Instant d = from; d.isBefore(to); d = d.plus(Duration.ofDays(1))) {
-        days.add(new Day(d, volume.get(d), energy.get(d), chemical.get(d)));
-      }
+      List<Day> days = days(c, stationId, from, to, midnight);
       return new Result(
-          totals(volume, energy, chemical, from, to),
-          totals(
-              volumePerDay(c, stationId, baseFrom, baseTo, midnight),
-              meterPerDay(c, stationId, ENERGY, baseFrom, baseTo, midnight),
-              meterPerDay(c, stationId, CHEMICAL_DOSE, baseFrom, baseTo, midnight),
-              baseFrom,
-              baseTo),
+          Totals.of(days, from, to),
+          Totals.of(days(c, stationId, baseFrom, baseTo, midnight), baseFrom, baseTo),
           days);
     }
   }
 
-  private static Totals totals(
-      Map<Instant, Double> volume,
-      Map<Instant, Double> energy,
-      Map<Instant, Double> chemical,
+  /** A calendar period judged against the target: its figures so far and a verdict per KPI. */
+  public record Period(
+      String name,
       Instant from,
-      Instant to) {
-    return new Totals(from, to, sum(volume), sum(energy), sum(chemical));
+      Instant to,
+      boolean ended,
+      Totals totals,
+      List<TargetJudgement.Verdict> verdicts) {}
+
+  /** Where a plant stands against its target on a day. */
+  public record Progress(
+      TargetJudgement.Target target, Totals baseline, LocalDate asOf, List<Period> periods) {}
+
+  /**
+   * The month, the quarter and the year that hold {@code asOf} (a local date), each up to the end
+   * of that day or {@code now} if earlier, against the target's baseline; empty when no target
+   * applies to the station.
+   */
+  public Optional<Progress> progress(
+      int stationId, KpiTargets targets, LocalDate asOf, ZoneId zone, Instant now)
+      throws SQLException {
+    return progress(stationId, targets, asOf, zone, now, false, new HashMap<>());
   }
 
-  private static double sum(Map<Instant, Double> m) {
-    return m.values().stream().mapToDouble(Double::doubleValue).sum();
+  /**
+   * @param monthOnly judge the month alone (the overview's board), not the quarter and the year
+   * @param baselines baseline totals already computed, by station and baseline; what this call
+   *     computes is added (a baseline of a year of 10-second readings is worth keeping)
+   */
+  Optional<Progress> progress(
+      int stationId,
+      KpiTargets targets,
+      LocalDate asOf,
+      ZoneId zone,
+      Instant now,
+      boolean monthOnly,
+      Map<String, Totals> baselines)
+      throws SQLException {
+    try (Connection c = ds.getConnection()) {
+      c.setReadOnly(true);
+      Optional<TargetJudgement.Target> found = targets.forStation(c, stationId);
+      if (found.isEmpty()) return Optional.empty();
+      TargetJudgement.Target t = found.get();
+      AggregateFollower.awaitFolded(c);
+      Instant midnight = LocalDate.of(2000, 1, 1).atStartOfDay(zone).toInstant();
+      Instant end = min(asOf.plusDays(1).atStartOfDay(zone).toInstant(), now);
+      LocalDate year = asOf.withDayOfYear(1);
+      LocalDate quarter = asOf.withMonth((asOf.getMonthValue() - 1) / 3 * 3 + 1).withDayOfMonth(1);
+      LocalDate month = asOf.withDayOfMonth(1);
+      LocalDate first = monthOnly ? month : year;
+      List<Day> days = days(c, stationId, first.atStartOfDay(zone).toInstant(), end, midnight);
+      Instant baseFrom = t.baselineFrom().atStartOfDay(zone).toInstant();
+      Instant baseTo = t.baselineTo().atStartOfDay(zone).toInstant();
+      String key = stationId + " " + zone.getId() + " " + t.baselineFrom() + "/" + t.baselineTo();
+      Totals baseline = baselines.get(key);
+      if (baseline == null) {
+        baseline = Totals.of(days(c, stationId, baseFrom, baseTo, midnight), baseFrom, baseTo);
+        baselines.put(key, baseline);
+      }
+      List<Period> periods = new ArrayList<>();
+      periods.add(period("month", month, month.plusMonths(1), zone, end, days, baseline, t));
+      if (!monthOnly) {
+        periods.add(
+            period("quarter", quarter, quarter.plusMonths(3), zone, end, days, baseline, t));
+        periods.add(period("year", year, year.plusYears(1), zone, end, days, baseline, t));
+      }
+      return Optional.of(new Progress(t, baseline, asOf, periods));
+    }
+  }
+
+  private static Period period(
+      String name,
+      LocalDate first,
+      LocalDate next,
+      ZoneId zone,
+      Instant end,
+      List<Day> days,
+      Totals baseline,
+      TargetJudgement.Target t) {
+    Instant from = first.atStartOfDay(zone).toInstant();
+    Instant natural = next.atStartOfDay(zone).toInstant();
+    boolean ended = !natural.isAfter(end);
+    Totals totals = Totals.of(days, from, min(natural, end));
+    List<TargetJudgement.Verdict> verdicts = new ArrayList<>();
+    for (TargetJudgement.Kpi k : TargetJudgement.Kpi.values())
+      verdicts.add(
+          TargetJudgement.judge(k, totals.intensity(k), baseline.intensity(k), t.pct(k), ended));
+    return new Period(name, from, min(natural, end), ended, totals, verdicts);
+  }
+
+  private static Instant min(Instant a, Instant b) {
+    return a.isBefore(b) ? a : b;
+  }
+
+  /**
+   * The figures of each day from the day that holds {@code from} up to {@code to}; the first day
+   * starts at {@code from} if that is later than its midnight.
+   */
+  static List<Day> days(Connection c, int stationId, Instant from, Instant to, Instant midnight)
+      throws SQLException {
+    Map<Instant, Double> volume = volumePerDay(c, stationId, from, to, midnight);
+    Map<Instant, Double> energy = meterPerDay(c, stationId, ENERGY, from, to, midnight);
+    Map<Instant, Double> renewable =
+        meterPerDay(c, stationId, ENERGY_RENEWABLE, from, to, midnight);
+    Map<Instant, Double> chemical = meterPerDay(c, stationId, CHEMICAL_DOSE, from, to, midnight);
+    Map<Instant, Double> production = meterPerDay(c, stationId, PRODUCTION, from, to, midnight);
+    List<Day> days = new ArrayList<>();
+    for (Instant d = dayOf(from, midnight); d.isBefore(to); d = d.plus(Duration.ofDays(1))) {
+      Instant key = d.isBefore(from) ? from : d;
+      days.add(
+          new Day(
+              key,
+              volume.get(d),
+              energy.get(d),
+              renewable.get(d),
+              chemical.get(d),
+              production.get(d)));
+    }
+    return days;
   }
 
   /**
@@ -113,6 +266,12 @@ public final class PlantKpis {
    * Consumption per day (from {@code from}, whole days up to {@code to}) from a cumulative meter's
    * valid readings in the days and the nearest one on either side, so that an increase across
    * midnight is shared between the two days rather than dropped or given to one.
+   *
+   * <p>Of the readings inside the days only those that can change a day's figure leave the
+   * database: each day's first and last, and both readings around every fall (jitter, reset, wrap
+   * or replacement). Between them the meter only rises, and a rise adds up to the same amount
+   * whether read in one step or in many; the days' bounds are midnights, so no share across a bound
+   * changes either. A year of 10-second readings is 3 million rows; this sends about 2 a day.
    */
   private static Map<Instant, Double> meterPerDay(
       Connection c, int stationId, short meter, Instant from, Instant to, Instant midnight)
@@ -121,20 +280,30 @@ public final class PlantKpis {
     String sql =
         "(SELECT ts, value"
             + where
-            + " AND ts < ? ORDER BY ts DESC LIMIT 1) UNION ALL (SELECT ts, value"
+            + " AND ts < ? ORDER BY ts DESC LIMIT 1) UNION ALL (SELECT ts, value FROM ("
+            + "SELECT ts, value, lag(value) OVER w AS prev, lead(value) OVER w AS next,"
+            + " date_bin('1 day', ts, ?) AS d, date_bin('1 day', lag(ts) OVER w, ?) AS prev_d,"
+            + " date_bin('1 day', lead(ts) OVER w, ?) AS next_d"
             + where
-            + " AND ts >= ? AND ts < ? ORDER BY ts) UNION ALL (SELECT ts, value"
+            + " AND ts >= ? AND ts < ? WINDOW w AS (ORDER BY ts)) r"
+            + " WHERE prev_d IS DISTINCT FROM d OR next_d IS DISTINCT FROM d"
+            + " OR value < prev OR next < value) UNION ALL (SELECT ts, value"
             + where
             + " AND ts >= ? ORDER BY ts LIMIT 1) ORDER BY 1";
     List<MeterConsumption.Reading> readings = new ArrayList<>();
     try (var ps = c.prepareStatement(sql)) {
       int i = 1;
-      for (Instant[] range :
-          new Instant[][] {{from}, {from, to}, {to}}) { // the one before, the days, the one after
-        ps.setInt(i++, stationId);
-        ps.setShort(i++, meter);
-        for (Instant t : range) ps.setTimestamp(i++, Timestamp.from(t));
-      }
+      ps.setInt(i++, stationId); // the one before
+      ps.setShort(i++, meter);
+      ps.setTimestamp(i++, Timestamp.from(from));
+      for (int k = 0; k < 3; k++) ps.setTimestamp(i++, Timestamp.from(midnight)); // the days
+      ps.setInt(i++, stationId);
+      ps.setShort(i++, meter);
+      ps.setTimestamp(i++, Timestamp.from(from));
+      ps.setTimestamp(i++, Timestamp.from(to));
+      ps.setInt(i++, stationId); // the one after
+      ps.setShort(i++, meter);
+      ps.setTimestamp(i++, Timestamp.from(to));
       try (var rs = ps.executeQuery()) {
         while (rs.next())
           readings.add(new MeterConsumption.Reading(rs.getTimestamp(1).getTime(), rs.getDouble(2)));

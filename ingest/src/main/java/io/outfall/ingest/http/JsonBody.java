@@ -3,6 +3,8 @@ package io.outfall.ingest.http;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -66,6 +68,16 @@ public final class JsonBody {
       if (d == Math.rint(d) && d >= Integer.MIN_VALUE && d <= Integer.MAX_VALUE) return (int) d;
     }
     throw wrong(field, "a whole number", v);
+  }
+
+  /** A required calendar date field, YYYY-MM-DD: 400 naming it otherwise. */
+  public LocalDate date(String field) {
+    String v = required(field);
+    try {
+      return LocalDate.parse(v.trim());
+    } catch (DateTimeParseException e) {
+      throw ApiError.badRequest(field + " must be a date YYYY-MM-DD, got '" + v + "'");
+    }
   }
 
   /** A number field, or null when absent or null. */

@@ -1,5 +1,6 @@
 package io.outfall.tests.dashboards;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
@@ -10,18 +11,27 @@ import io.outfall.tests.testing.OverviewJson;
 import io.outfall.tests.testing.Probe;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.YearMonth;
 import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -50,11 +60,12 @@ class DashboardsApiIT {
   @Test
   void overviewShowsThePlantInBreachWithItsHoursAndCompleteness() {
     JsonObject o = get("/api/overview");
-    // other tests may add stations without a permit (IT-RESET-OUT, IT-METERS-OUT): those are "no
+    // other tests may add stations without a permit (IT-RESET-OUT, IT-METERS-OUT, IT-TARGET-OUT):
+    // those are "no
     // permit", never compliant; ours is in breach. So no station is compliant, whichever ran first.
     JsonObject stations = o.getJsonObject("headline").getJsonObject("stations");
     int total = stations.getInteger("counted");
-    assertThat(total).isBetween(1, 3);
+    assertThat(total).isBetween(1, 4);
     assertThat(stations.getInteger("compliant")).isZero();
     assertThat(stations.getDouble("share")).isZero();
     assertThat(stations.getJsonObject("by_state").getInteger("breach")).isEqualTo(1);
@@ -176,6 +187,251 @@ class DashboardsApiIT {
     assertThat(after.getDouble("energy_kwh")).isCloseTo(15, within(1e-9));
     // 8, up to 100,000 (2) and on to 5: 15
     assertThat(after.getDouble("chemical_kg")).isCloseTo(15, within(1e-9));
+  }
+
+  /**
+   * A plant's target set through the API and judged from its meters: the same two hours of the
+   * 10th, local time, a year apart (the baseline) and last month, readings every 5 minutes.
+   */
+  @Test
+  void aTargetIsJudgedFromTheMetersForTheMonthTheQuarterAndTheYear() throws Exception {
+    String station = "IT-TARGET-OUT";
+    ZoneId zone = ZoneId.of("Asia/Ho_Chi_Minh");
+    LocalDate month = LocalDate.now(zone).withDayOfMonth(1).minusMonths(1);
+    LocalDate baseDay = month.minusYears(1).withDayOfMonth(10);
+    LocalDate day = month.withDayOfMonth(10);
+    List<Reading> readings = new ArrayList<>();
+    for (int i = 0; i < 24; i++) { // 10:00 .. 11:55: every 5-minute slot of two hours
+      long b = baseDay.atTime(10, 0).atZone(zone).toInstant().toEpochMilli() + i * 300_000L;
+      long m = day.atTime(10, 0).atZone(zone).toInstant().toEpochMilli() + i * 300_000L;
+      readings.add(new Reading(station, "flow_out", b, 50, "m3/h", DeviceStatus.MEASURING));
+      readings.add(new Reading(station, "flow_out", m, 50, "m3/h", DeviceStatus.MEASURING));
+      // the meters read on in last month from where they stood at the baseline's end
+      readings.add(meter(station, "energy", b, 1000 + 2.0 * i, "kWh"));
+      readings.add(meter(station, "energy", m, 1046 + 1.8 * i, "kWh"));
+      readings.add(meter(station, "energy_renewable", m, 0.1 * i, "kWh"));
+      readings.add(meter(station, "chemical_dose", b, 200 + 0.5 * i, "kg"));
+      readings.add(meter(station, "chemical_dose", m, 211.5 + 0.55 * i, "kg"));
+      readings.add(meter(station, "production", m, 10 + 0.5 * i, "unit"));
+    }
+    plant.gateway.publish(plant.batch(readings));
+    String kpis = "/api/stations/" + station + "/kpis?as_of=" + month.plusMonths(1).minusDays(1);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> Probe.get(plant.port(), kpis).status() == 200);
+    assertThat(get(kpis).getValue("targets")).as("no target set yet").isNull();
+
+    String targets = plant.base + "/api/plants/" + "it-" + plant.session + "/targets";
+    JsonObject target =
+        new JsonObject()
+            .put("baseline_from", baseDay.withDayOfMonth(1).toString())
+            .put("baseline_to", baseDay.withDayOfMonth(1).plusMonths(1).toString())
+            .put("energy_per_m3_pct", 4.0)
+            .put("chemical_per_m3_pct", 8.0)
+            .put("energy_per_unit_pct", 5.0)
+            .put("product_unit", "t")
+            .put("source", "the plant's own commitment, for the test");
+    var put = put(targets, target);
+    assertThat(put.status()).as(put.body()).isEqualTo(200);
+    var noBaseline =
+        put(targets, target.copy().put("baseline_to", target.getString("baseline_from")));
+    assertThat(noBaseline.status()).as(noBaseline.body()).isEqualTo(400);
+    assertThat(put(plant.base + "/api/plants/NO-SUCH-PLANT/targets", target).status())
+        .isEqualTo(404);
+
+    JsonObject t = get(kpis).getJsonObject("targets");
+    assertThat(t.getJsonObject("target").getString("scope")).isEqualTo("plant");
+    assertThat(t.getJsonObject("target").getString("source")).contains("commitment");
+    // baseline: 2 h at 50 m³/h = 100 m³; grid 1000 -> 1046 = 46 kWh: 0.46 kWh/m³;
+    // 200 -> 211.5 = 11.5 kg: 0.115 kg/m³; no production metered
+    JsonObject baseline = t.getJsonObject("baseline");
+    assertThat(baseline.getDouble("volume_m3")).isCloseTo(100, within(1e-9));
+    assertThat(baseline.getDouble("energy_kwh_per_m3")).isCloseTo(0.46, within(1e-9));
+    assertThat(baseline.getDouble("chemical_kg_per_m3")).isCloseTo(0.115, within(1e-9));
+    JsonArray periods = t.getJsonArray("periods");
+    assertThat(periods).hasSize(3);
+    for (int i = 0; i < 3; i++) {
+      JsonObject p = periods.getJsonObject(i);
+      JsonObject totals = p.getJsonObject("totals");
+      // last month: grid 1.8 × 23 = 41.4 kWh, renewable 2.3 kWh: 43.7 kWh used for 100 m³
+      assertThat(totals.getDouble("energy_kwh")).isCloseTo(41.4, within(1e-9));
+      assertThat(totals.getDouble("renewable_kwh")).isCloseTo(2.3, within(1e-9));
+      // greenhouse gas from the grid's part only: 41.4 × 0.5 = 20.7 kg, 0.207 kg/m³
+      assertThat(totals.getDouble("ghg_kg_co2e"))
+          .isCloseTo(41.4 * SeededPlant.GRID_FACTOR, within(1e-9));
+      assertThat(totals.getDouble("ghg_kg_co2e_per_m3")).isCloseTo(0.207, within(1e-9));
+      boolean ended = p.getBoolean("ended");
+      JsonObject energy = kpi(p, "energy_kwh_per_m3");
+      // 0.437 against 0.46: -5 %, within 4 % less (at most 0.4416)
+      assertThat(energy.getDouble("value")).isCloseTo(0.437, within(1e-9));
+      assertThat(energy.getDouble("change_pct")).isCloseTo(-5.0, within(1e-6));
+      assertThat(energy.getDouble("target_value")).isCloseTo(0.4416, within(1e-9));
+      assertThat(energy.getString("status")).isEqualTo(ended ? "met" : "on_track");
+      // 0.55 × 23 = 12.65 kg: 0.1265 kg/m³, 10 % more than 0.115
+      JsonObject chemical = kpi(p, "chemical_kg_per_m3");
+      assertThat(chemical.getDouble("change_pct")).isCloseTo(10.0, within(1e-6));
+      assertThat(chemical.getString("status")).isEqualTo(ended ? "missed" : "behind");
+      // 11.5 units made last month, none in the baseline: nothing to compare with
+      assertThat(totals.getDouble("energy_kwh_per_unit")).isCloseTo(43.7 / 11.5, within(1e-9));
+      assertThat(kpi(p, "energy_kwh_per_unit").getString("status")).isEqualTo("no_data");
+    }
+    assertThat(periods.getJsonObject(0).getBoolean("ended")).as("last month has ended").isTrue();
+    // last month's report carries the month's verdicts, in JSON and CSV
+    String report = "/api/stations/" + station + "/report?month=" + YearMonth.from(month);
+    JsonObject inReport =
+        get(report).getJsonObject("targets").getJsonArray("periods").getJsonObject(0);
+    assertThat(kpi(inReport, "energy_kwh_per_m3").getString("status")).isEqualTo("met");
+    assertThat(kpi(inReport, "chemical_kg_per_m3").getString("status")).isEqualTo("missed");
+    assertThat(Probe.get(plant.port(), report + "&format=csv").body())
+        .contains(",targets,energy_kwh_per_m3,status,met\n")
+        .contains(",targets,chemical_kg_per_m3,change_pct,10.0\n");
+    // the overview's board judges this month, in the background: the plant's stations have no
+    // baseline or no reading this month, so no data; its cluster counts it
+    await().atMost(Duration.ofSeconds(20)).until(() -> plantTargets(get("/api/overview")) != null);
+    JsonObject board = plantTargets(get("/api/overview"));
+    assertThat(board.getString("verdict")).isEqualTo("no_data");
+    assertThat(board.getJsonObject("kpis").getString("energy_kwh_per_m3")).isEqualTo("no_data");
+    assertThat(
+            new JsonObject(
+                    Probe.get(plant.port(), "/api/plants/" + "it-" + plant.session + "/targets")
+                        .body())
+                .getDouble("chemical_per_m3_pct"))
+        .isEqualTo(8.0);
+
+    var removed =
+        Probe.send(
+            Probe.request(URI.create(targets))
+                .method("DELETE", HttpRequest.BodyPublishers.noBody()));
+    assertThat(removed.status()).as(removed.body()).isEqualTo(200);
+    assertThat(get(kpis).getValue("targets")).as("the target removed").isNull();
+  }
+
+  /**
+   * The breach's evidence pack: every part there, each file's hash in the manifest and in
+   * SHA256SUMS verifying, the readings as many as the database holds for the range, the device
+   * status runs as seeded, and the limit derived as the permit API derives it.
+   */
+  @Test
+  void anEvidencePackHoldsTheEpisodeAndItsHashesVerify() throws Exception {
+    String path = "/api/alerts/" + plant.breachAlert + "/evidence";
+    HttpResponse<byte[]> r =
+        HttpClient.newHttpClient()
+            .send(
+                Probe.request(URI.create(plant.base + path)).GET().build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(r.statusCode()).as(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(200);
+    assertThat(r.headers().firstValue("content-type")).hasValue("application/zip");
+    Map<String, byte[]> files = new LinkedHashMap<>();
+    try (ZipInputStream z = new ZipInputStream(new ByteArrayInputStream(r.body()))) {
+      for (ZipEntry e; (e = z.getNextEntry()) != null; ) files.put(e.getName(), z.readAllBytes());
+    }
+    assertThat(files)
+        .containsOnlyKeys(
+            "alert.json",
+            "readings.csv",
+            "hourly_means.csv",
+            "device_status.csv",
+            "permit.yaml",
+            "limit.json",
+            "gateway.json",
+            "manifest.json",
+            "SHA256SUMS");
+
+    JsonObject manifest = new JsonObject(new String(files.get("manifest.json"), UTF_8));
+    assertThat(manifest.getJsonArray("files")).hasSize(7);
+    for (Object o : manifest.getJsonArray("files")) {
+      JsonObject f = (JsonObject) o;
+      byte[] content = files.get(f.getString("name"));
+      assertThat((long) content.length).as(f.getString("name")).isEqualTo(f.getLong("bytes"));
+      assertThat(sha256(content)).as(f.getString("name")).isEqualTo(f.getString("sha256"));
+    }
+    String[] sums = new String(files.get("SHA256SUMS"), UTF_8).split("\n");
+    assertThat(sums).hasSize(8); // every file but itself, the manifest too
+    for (String line : sums) {
+      String[] hashAndName = line.split("  ", 2);
+      assertThat(sha256(files.get(hashAndName[1]))).as(line).isEqualTo(hashAndName[0]);
+    }
+
+    // as many readings as the database holds for the station in the pack's range
+    String[] rows = new String(files.get("readings.csv"), UTF_8).split("\n");
+    long stored =
+        Probe.count(
+            plant.db,
+            plant.services.dbUser(),
+            plant.services.dbPassword(),
+            "SELECT count(*) FROM readings r JOIN stations s ON s.id = r.station_id WHERE s.code = '"
+                + STATION
+                + "' AND r.ts >= '"
+                + manifest.getString("readings_from")
+                + "' AND r.ts < '"
+                + manifest.getString("readings_to")
+                + "'");
+    assertThat(rows.length - 1L).isEqualTo(stored).isGreaterThan(700);
+    assertThat(rows[0]).isEqualTo("station,parameter,time_utc,time_local,value,unit,status");
+    // COD calibrating 40..31 minutes before the history's end, pH in fault 20..16: one run each
+    String status = new String(files.get("device_status.csv"), UTF_8);
+    assertThat(status).containsPattern("(?m)^COD,01,[^,]+,[^,]+,10$");
+    assertThat(status).containsPattern("(?m)^pH,02,[^,]+,[^,]+,5$");
+
+    // the limit derived as the permit API derives it, from the version in force
+    JsonObject limit = new JsonObject(new String(files.get("limit.json"), UTF_8));
+    JsonObject permit = get("/api/permits/" + STATION);
+    assertThat(limit.getJsonObject("limit").getString("derivation"))
+        .isEqualTo(permit.getJsonObject("limits").getJsonObject("COD").getString("derivation"));
+    assertThat(limit.getJsonObject("limit").getDouble("max"))
+        .isEqualTo(permit.getJsonObject("limits").getJsonObject("COD").getDouble("max"));
+    assertThat(limit.getString("column")).isEqualTo("B");
+    assertThat(limit.getJsonObject("permit").getInteger("version"))
+        .isEqualTo(permit.getInteger("version"));
+    assertThat(new String(files.get("permit.yaml"), UTF_8)).isEqualTo(permit.getString("document"));
+    JsonObject alert = new JsonObject(new String(files.get("alert.json"), UTF_8));
+    assertThat(alert.getLong("id")).isEqualTo(plant.breachAlert);
+    assertThat(alert.getJsonArray("events").getJsonObject(0).getString("event"))
+        .isEqualTo("opened");
+
+    // an operator or an engineer may not take one away
+    for (String role : List.of("engineer", "operator")) {
+      String token = Probe.tokenFor(plant.port(), "evidence-" + role, role, "it-" + plant.session);
+      var refused = Probe.send(Probe.as(token, URI.create(plant.base + path)).GET());
+      assertThat(refused.status()).as(role + ": " + refused.body()).isEqualTo(403);
+    }
+    String inspector = Probe.tokenFor(plant.port(), "evidence-inspector", "inspector");
+    assertThat(Probe.send(Probe.as(inspector, URI.create(plant.base + path)).GET()).status())
+        .isEqualTo(200);
+    assertThat(Probe.get(plant.port(), "/api/alerts/999999/evidence").status()).isEqualTo(404);
+  }
+
+  private static String sha256(byte[] content) throws Exception {
+    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+  }
+
+  /** The test plant's row of the overview: its targets, and its cluster counting it. */
+  private static JsonObject plantTargets(JsonObject overview) {
+    for (Object c : overview.getJsonArray("clusters"))
+      for (Object p : ((JsonObject) c).getJsonArray("plants"))
+        if (((JsonObject) p).getString("site").equals("it-" + plant.session)) {
+          JsonObject t = ((JsonObject) p).getJsonObject("targets");
+          if (t != null)
+            assertThat(((JsonObject) c).getJsonObject("targets").getInteger(t.getString("verdict")))
+                .isEqualTo(1);
+          return t;
+        }
+    throw new AssertionError("no plant it-" + plant.session + " in " + overview.encode());
+  }
+
+  private static Reading meter(String station, String code, long ts, double value, String unit) {
+    return new Reading(station, code, ts, value, unit, DeviceStatus.MEASURING);
+  }
+
+  private static JsonObject kpi(JsonObject period, String key) {
+    for (Object o : period.getJsonArray("kpis"))
+      if (((JsonObject) o).getString("kpi").equals(key)) return (JsonObject) o;
+    throw new AssertionError("no " + key + " in " + period.encode());
+  }
+
+  private static Probe.Answer put(String uri, JsonObject body) {
+    return Probe.send(
+        Probe.request(URI.create(uri)).PUT(HttpRequest.BodyPublishers.ofString(body.encode())));
   }
 
   @Test

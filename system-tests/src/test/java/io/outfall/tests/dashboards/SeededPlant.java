@@ -33,6 +33,9 @@ final class SeededPlant implements AutoCloseable {
   static final String STATION = "IT-UI-OUT";
   static final int HISTORY_MINUTES = 120;
 
+  /** kg CO2e per grid kWh the plant's ingest is given: a round test figure, not a real one. */
+  static final double GRID_FACTOR = 0.5;
+
   final TestServices services;
   final String db;
   final EmbeddedFtpServer department;
@@ -63,7 +66,12 @@ final class SeededPlant implements AutoCloseable {
                 .with(Setting.ALERTS_WINDOW_GRACE_SECONDS, 1)
                 .with(Setting.DONRE_FTP_URL, department.url())
                 .with(Setting.DONRE_INTERVAL_SECONDS, 10)
-                .with(Setting.DONRE_GRACE_SECONDS, 1));
+                .with(Setting.DONRE_GRACE_SECONDS, 1)
+                // a target's baseline a year back (DashboardsApiIT), sent as history
+                .with(Setting.INGEST_MAX_PAST_DAYS, 400)
+                // a figure for the tests' arithmetic, not a published factor
+                .with(Setting.KPI_GRID_EMISSION_FACTOR, GRID_FACTOR)
+                .with(Setting.KPI_GRID_EMISSION_FACTOR_SOURCE, "test figure"));
     base = "http://127.0.0.1:" + server.httpPort();
     gateway = new TestPublisher(services.mqttUrl(), "it-" + name, "it-" + name + "-gw");
 

@@ -1,0 +1,219 @@
+package io.outfall.ingest.dashboards;
+
+import io.outfall.ingest.config.Setting;
+import io.outfall.ingest.config.Settings;
+import io.outfall.ingest.dashboards.TargetJudgement.Target;
+import io.outfall.ingest.http.ApiError;
+import java.sql.Connection;
+import java.sql.Date;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/**
+ * Cleaner-production targets as data (V20 {@code kpi_targets}): a plant's own, else its cluster's,
+ * else the province's defaults from the settings. Blocking JDBC: call from worker threads only.
+ */
+public final class KpiTargets {
+  /** A target's owner: a plant (site) or a cluster, by code. */
+  public enum Scope {
+    PLANT("sites", "site_id"),
+    CLUSTER("clusters", "cluster_id");
+
+    private final String table;
+    private final String column;
+
+    Scope(String table, String column) {
+      this.table = table;
+      this.column = column;
+    }
+
+    String code() {
+      return name().toLowerCase();
+    }
+  }
+
+  private final DataSource ds;
+  private final Optional<Target> province;
+
+  public KpiTargets(DataSource ds, Optional<Target> province) {
+    this.ds = ds;
+    this.province = province;
+  }
+
+  /**
+   * The province's default target from the settings, if its baseline and at least one percentage
+   * are set. Outfall ships none: no programme text giving a number for a treatment plant's
+   * intensities was found (docs/dashboards.md).
+   */
+  public static Optional<Target> provinceDefault(Settings s) {
+    String baseline = s.get(Setting.KPI_TARGET_BASELINE).trim();
+    Double energy = pct(s, Setting.KPI_TARGET_ENERGY_PCT);
+    Double chemical = pct(s, Setting.KPI_TARGET_CHEMICAL_PCT);
+    Double product = pct(s, Setting.KPI_TARGET_PRODUCT_PCT);
+    if (energy == null && chemical == null && product == null) return Optional.empty();
+    String[] dates = baseline.split("/");
+    try {
+      if (dates.length != 2) throw new DateTimeParseException("not FROM/TO", baseline, 0);
+      LocalDate from = LocalDate.parse(dates[0].trim());
+      LocalDate to = LocalDate.parse(dates[1].trim());
+      if (!from.isBefore(to)) throw new DateTimeParseException("FROM not before TO", baseline, 0);
+      String source = s.get(Setting.KPI_TARGET_SOURCE).trim();
+      return Optional.of(
+          new Target(
+              "province",
+              null,
+              from,
+              to,
+              energy,
+              chemical,
+              product,
+              null,
+              source.isEmpty() ? null : source));
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException(
+          Setting.KPI_TARGET_BASELINE.key()
+              + " must be two dates FROM/TO, e.g. 2024-01-01/2025-01-01, when a default target is"
+              + " set; it is '"
+              + baseline
+              + "'");
+    }
+  }
+
+  private static Double pct(Settings s, Setting setting) {
+    String v = s.get(setting).trim();
+    if (v.isEmpty()) return null;
+    double p;
+    try {
+      p = Double.parseDouble(v);
+    } catch (NumberFormatException e) {
+      p = Double.NaN;
+    }
+    if (!(p > 0 && p < 100))
+      throw new IllegalArgumentException(
+          setting.key() + " must be a percentage above 0 and below 100; it is '" + v + "'");
+    return p;
+  }
+
+  public boolean hasProvinceDefault() {
+    return province.isPresent();
+  }
+
+  /** The target that applies to a station: its plant's, its cluster's or the province's. */
+  public Optional<Target> forStation(Connection c, int stationId) throws SQLException {
+    String sql =
+        "SELECT 'plant', s.code, t.* FROM stations st JOIN sites s ON s.id = st.site_id"
+            + " JOIN kpi_targets t ON t.site_id = s.id WHERE st.id = ?"
+            + " UNION ALL SELECT 'cluster', cl.code, t.* FROM stations st"
+            + " JOIN sites s ON s.id = st.site_id JOIN clusters cl ON cl.id = s.cluster_id"
+            + " JOIN kpi_targets t ON t.cluster_id = cl.id WHERE st.id = ?"
+            + " ORDER BY 1 DESC LIMIT 1"; // 'plant' before 'cluster'
+    try (var ps = c.prepareStatement(sql)) {
+      ps.setInt(1, stationId);
+      ps.setInt(2, stationId);
+      try (var rs = ps.executeQuery()) {
+        if (rs.next()) return Optional.of(target(rs));
+      }
+    }
+    return province;
+  }
+
+  /** The target set for a plant or cluster itself (not inherited), if any. */
+  public Optional<Target> of(Scope scope, String code) throws SQLException {
+    try (Connection c = ds.getConnection()) {
+      int id = idOf(c, scope, code);
+      try (var ps =
+          c.prepareStatement(
+              "SELECT ?, ?, t.* FROM kpi_targets t WHERE " + scope.column + " = ?")) {
+        ps.setString(1, scope.code());
+        ps.setString(2, code);
+        ps.setInt(3, id);
+        try (var rs = ps.executeQuery()) {
+          return rs.next() ? Optional.of(target(rs)) : Optional.empty();
+        }
+      }
+    }
+  }
+
+  /** Sets (replaces) the target of a plant or cluster. */
+  public void put(Scope scope, String code, Target t, String by) throws SQLException {
+    if (!t.baselineFrom().isBefore(t.baselineTo()))
+      throw ApiError.badRequest("baseline_from must be before baseline_to");
+    if (t.energyPct() == null && t.chemicalPct() == null && t.productPct() == null)
+      throw ApiError.badRequest(
+          "a target needs at least one of energy_per_m3_pct, chemical_per_m3_pct,"
+              + " energy_per_unit_pct");
+    try (Connection c = ds.getConnection()) {
+      c.setAutoCommit(false);
+      int id = idOf(c, scope, code);
+      try (var del = c.prepareStatement("DELETE FROM kpi_targets WHERE " + scope.column + " = ?");
+          var ins =
+              c.prepareStatement(
+                  "INSERT INTO kpi_targets ("
+                      + scope.column
+                      + ", baseline_from, baseline_to, energy_pct, chemical_pct, product_pct,"
+                      + " product_unit, source, set_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        del.setInt(1, id);
+        del.executeUpdate();
+        ins.setInt(1, id);
+        ins.setDate(2, Date.valueOf(t.baselineFrom()));
+        ins.setDate(3, Date.valueOf(t.baselineTo()));
+        setPct(ins, 4, t.energyPct());
+        setPct(ins, 5, t.chemicalPct());
+        setPct(ins, 6, t.productPct());
+        ins.setString(7, t.productUnit());
+        ins.setString(8, t.source());
+        ins.setString(9, by);
+        ins.executeUpdate();
+      }
+      c.commit();
+    }
+  }
+
+  /** Removes a plant's or cluster's own target; true if there was one. */
+  public boolean remove(Scope scope, String code) throws SQLException {
+    try (Connection c = ds.getConnection()) {
+      int id = idOf(c, scope, code);
+      try (var ps = c.prepareStatement("DELETE FROM kpi_targets WHERE " + scope.column + " = ?")) {
+        ps.setInt(1, id);
+        return ps.executeUpdate() > 0;
+      }
+    }
+  }
+
+  private static void setPct(PreparedStatement ps, int i, Double pct) throws SQLException {
+    if (pct != null && !(pct > 0 && pct < 100))
+      throw ApiError.badRequest("a target percentage is above 0 and below 100; got " + pct);
+    if (pct == null) ps.setNull(i, Types.DOUBLE);
+    else ps.setDouble(i, pct);
+  }
+
+  private static int idOf(Connection c, Scope scope, String code) throws SQLException {
+    try (var ps = c.prepareStatement("SELECT id FROM " + scope.table + " WHERE code = ?")) {
+      ps.setString(1, code);
+      try (var rs = ps.executeQuery()) {
+        if (rs.next()) return rs.getInt(1);
+      }
+    }
+    throw new ApiError(404, "no " + scope.code() + " " + code + " in the registry");
+  }
+
+  /** A row of {@code SELECT scope, code, t.*}. */
+  private static Target target(ResultSet rs) throws SQLException {
+    return new Target(
+        rs.getString(1),
+        rs.getString(2),
+        rs.getDate("baseline_from").toLocalDate(),
+        rs.getDate("baseline_to").toLocalDate(),
+        (Double) rs.getObject("energy_pct"),
+        (Double) rs.getObject("chemical_pct"),
+        (Double) rs.getObject("product_pct"),
+        rs.getString("product_unit"),
+        rs.getString("source"));
+  }
+}
