@@ -16,6 +16,8 @@ async function load() {
   document.getElementById('title').textContent = from && to ? `· ${station}` : `· ${station} · ${month}`;
   const q = `/api/stations/${encodeURIComponent(station)}/report?${period}&tz=${O.tz}`;
   document.getElementById('csv').href = q + '&format=csv';
+  document.getElementById('pdf-vi').href = q + '&format=pdf&lang=vi';
+  document.getElementById('pdf-en').href = q + '&format=pdf&lang=en';
   const r = await O.json(q);
   document.getElementById('period').textContent = `${O.time(r.from)} → ${O.time(r.to)}`;
   document.getElementById('hours').textContent = `${r.hours_monitored} / ${O.num(r.hours_in_period, 0)}`;

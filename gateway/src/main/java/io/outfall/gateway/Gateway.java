@@ -172,7 +172,8 @@ public final class Gateway implements AutoCloseable, Uplink.Host {
       long lastPublishMs,
       long heapUsedBytes,
       long heapMaxBytes,
-      List<DeviceHealth> devices) {}
+      List<DeviceHealth> devices,
+      List<MeterChanges.MeterChange> meterChanges) {}
 
   public record DeviceHealth(
       String name,
@@ -215,7 +216,8 @@ public final class Gateway implements AutoCloseable, Uplink.Host {
                         p.consecutiveFailures(),
                         p.lastSuccessMs(),
                         p.consecutiveFailures() == 0 ? null : p.lastError()))
-            .toList());
+            .toList(),
+        MeterChanges.read(local));
   }
 
   /** The configuration running now (the local file's, or the last one applied remotely). */

@@ -6,6 +6,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 
 /**
@@ -15,6 +18,8 @@ import java.util.List;
  * <pre>
  * java -jar outfall-gateway.jar --config gateway.yaml [--status-port 8091]
  * java -jar outfall-gateway.jar status --config gateway.yaml
+ * java -jar outfall-gateway.jar meter-change --config gateway.yaml --station S --parameter energy \
+ *     --old-final 120345.5 --new-start 0 [--at 2026-11-20T10:15:00+07:00] [--note "…"]
  * </pre>
  */
 public final class GatewayMain {
@@ -28,11 +33,14 @@ public final class GatewayMain {
 
   public static int run(List<String> args) throws Exception {
     boolean status = !args.isEmpty() && args.get(0).equals("status");
+    boolean meterChange = !args.isEmpty() && args.get(0).equals("meter-change");
     Path file = option(args, "--config") == null ? null : Path.of(option(args, "--config"));
     if (file == null || args.contains("--help")) {
       System.err.println(
           "usage: outfall-gateway --config FILE [--status-port PORT]\n"
-              + "       outfall-gateway status --config FILE");
+              + "       outfall-gateway status --config FILE\n"
+              + "       outfall-gateway meter-change --config FILE --station STATION"
+              + " --parameter CODE --old-final VALUE --new-start VALUE [--at TIME] [--note TEXT]");
       return 2;
     }
     GatewayConfig config;
@@ -43,6 +51,7 @@ public final class GatewayMain {
       return 2;
     }
     if (status) return printStatus(config);
+    if (meterChange) return recordMeterChange(config, args);
     Gateway g = Gateway.start(config);
     String port = option(args, "--status-port");
     StatusPage page = port == null ? null : new StatusPage(g, "0.0.0.0", Integer.parseInt(port));
@@ -98,6 +107,42 @@ public final class GatewayMain {
     if (age > 15_000)
       System.err.printf("(written %d s ago: the gateway may be stopped)%n", age / 1000);
     return 0;
+  }
+
+  /**
+   * Records a meter replaced at the plant; the running gateway sends it with its next status, and
+   * the server stops counting the new meter's starting value as consumption.
+   */
+  public static int recordMeterChange(GatewayConfig config, List<String> args) {
+    try {
+      String at = option(args, "--at");
+      MeterChanges.MeterChange c =
+          new MeterChanges.MeterChange(
+              required(args, "--station"),
+              required(args, "--parameter"),
+              at == null
+                  ? System.currentTimeMillis()
+                  : OffsetDateTime.parse(at).toInstant().toEpochMilli(),
+              Double.parseDouble(required(args, "--old-final")),
+              Double.parseDouble(required(args, "--new-start")),
+              option(args, "--note"),
+              System.currentTimeMillis());
+      MeterChanges.record(config, c);
+      System.out.printf(
+          "recorded: %s %s replaced at %s (old meter's last value %s, new one's first %s); the"
+              + " gateway sends it with its next status%n",
+          c.station(), c.parameter(), Instant.ofEpochMilli(c.atMs()), c.oldFinal(), c.newStart());
+      return 0;
+    } catch (IllegalArgumentException | DateTimeParseException e) {
+      System.err.println("meter-change: " + e.getMessage());
+      return 2;
+    }
+  }
+
+  private static String required(List<String> args, String name) {
+    String v = option(args, name);
+    if (v == null) throw new IllegalArgumentException(name + " is required");
+    return v;
   }
 
   private static String option(List<String> args, String name) {

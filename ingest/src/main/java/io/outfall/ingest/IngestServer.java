@@ -11,6 +11,7 @@ import io.outfall.ingest.alerts.Alerting;
 import io.outfall.ingest.config.Setting;
 import io.outfall.ingest.config.Settings;
 import io.outfall.ingest.dashboards.DashboardsApi;
+import io.outfall.ingest.dashboards.Meters;
 import io.outfall.ingest.deploy.ConfigVersions;
 import io.outfall.ingest.deploy.DeployApi;
 import io.outfall.ingest.deploy.GatewayTags;
@@ -20,6 +21,7 @@ import io.outfall.ingest.donre.DonreSettings;
 import io.outfall.ingest.donre.RegulatorLink;
 import io.outfall.ingest.fleet.DroppedReadingsAlerts;
 import io.outfall.ingest.fleet.GatewayFleet;
+import io.outfall.ingest.fleet.ReportedMeterChanges;
 import io.outfall.ingest.http.Responder;
 import io.outfall.ingest.intake.BatchValidator;
 import io.outfall.ingest.intake.IntakePipeline;
@@ -169,6 +171,7 @@ public final class IngestServer implements AutoCloseable {
             s.get(Setting.MQTT_USERNAME),
             s.get(Setting.MQTT_PASSWORD),
             registry);
+    new ReportedMeterChanges(fleet, new Meters(database.dataSource()), responder, registry);
     DashboardsApi dashboards =
         new DashboardsApi(vertx, responder, database.dataSource(), registry, s);
     ConfigVersions configs = new ConfigVersions(database.dataSource());

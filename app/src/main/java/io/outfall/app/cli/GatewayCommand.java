@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
     name = "gateway",
     mixinStandardHelpOptions = true,
     description = "Run the edge gateway: poll Modbus devices, buffer durably, publish over MQTT.",
-    subcommands = GatewayCommand.Status.class)
+    subcommands = {GatewayCommand.Status.class, GatewayCommand.MeterChange.class})
 final class GatewayCommand implements Callable<Integer> {
   // Not required = true: picocli would then ask for it before 'status' too, which has its own.
   @Option(names = "--config", paramLabel = "FILE", description = "gateway YAML (required)")
@@ -44,6 +44,63 @@ final class GatewayCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(
           new CommandLine(new GatewayCommand()), file + ": " + e.getMessage());
+    }
+  }
+
+  @Command(
+      name = "meter-change",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Record a meter replaced at the plant: the old meter's last value and the new one's first.",
+        "The running gateway sends it with its status; the server then counts the old meter to its"
+            + " last value and the new one from its first (docs/dashboards.md)."
+      })
+  static final class MeterChange implements Callable<Integer> {
+    @Option(names = "--config", required = true, paramLabel = "FILE", description = "gateway YAML")
+    Path config;
+
+    @Option(names = "--station", required = true, paramLabel = "STATION")
+    String station;
+
+    @Option(
+        names = "--parameter",
+        required = true,
+        paramLabel = "CODE",
+        description = "the meter: energy, energy_renewable, chemical_dose, production")
+    String parameter;
+
+    @Option(names = "--old-final", required = true, paramLabel = "VALUE")
+    String oldFinal;
+
+    @Option(names = "--new-start", required = true, paramLabel = "VALUE")
+    String newStart;
+
+    @Option(
+        names = "--at",
+        paramLabel = "TIME",
+        description = "when the old meter came out, ISO-8601 with offset (default now)")
+    String at;
+
+    @Option(names = "--note", paramLabel = "TEXT")
+    String note;
+
+    @Override
+    public Integer call() throws Exception {
+      List<String> args =
+          new ArrayList<>(
+              List.of(
+                  "meter-change",
+                  "--station",
+                  station,
+                  "--parameter",
+                  parameter,
+                  "--old-final",
+                  oldFinal,
+                  "--new-start",
+                  newStart));
+      if (at != null) args.addAll(List.of("--at", at));
+      if (note != null) args.addAll(List.of("--note", note));
+      return GatewayMain.recordMeterChange(load(config), args);
     }
   }
 

@@ -12,7 +12,10 @@ import io.outfall.ingest.http.QueryParams;
 import io.outfall.ingest.http.Responder;
 import io.outfall.ingest.readings.ReadingQueries;
 import io.outfall.ingest.registry.SamplingPlans;
+import io.outfall.ingest.targets.KpiTargets;
+import io.outfall.ingest.targets.TargetJudgement;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -31,6 +34,8 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -273,16 +278,21 @@ public final class DashboardsApi implements AutoCloseable {
         });
   }
 
+  private static final Pattern QUARTER = Pattern.compile("(\\d{4})-[Qq]([1-4])");
+
   /**
-   * {@code month=2026-11} (a local calendar month, cut at now) or {@code from}/{@code to}; {@code
-   * format=csv} for a spreadsheet.
+   * {@code month=2026-11} (a local calendar month, cut at now), {@code quarter=2026-Q3}, or {@code
+   * from}/{@code to}; {@code format=csv} for a spreadsheet, {@code format=pdf} (with {@code
+   * lang=vi|en}) to file.
    */
   private void report(RoutingContext ctx) {
     ZoneId zone = QueryParams.zone(ctx, PLANT_ZONE);
     String month = ctx.request().getParam("month");
+    String quarter = ctx.request().getParam("quarter");
     Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     Instant from;
     Instant to;
+    String periodName;
     if (month != null && !month.isBlank()) {
       YearMonth ym;
       try {
@@ -292,9 +302,20 @@ public final class DashboardsApi implements AutoCloseable {
       }
       from = ym.atDay(1).atStartOfDay(zone).toInstant();
       to = ym.plusMonths(1).atDay(1).atStartOfDay(zone).toInstant();
+      periodName = ym.toString();
+    } else if (quarter != null && !quarter.isBlank()) {
+      Matcher q = QUARTER.matcher(quarter.trim());
+      if (!q.matches())
+        throw ApiError.badRequest("quarter must be YYYY-Qn (n from 1 to 4), got '" + quarter + "'");
+      LocalDate first =
+          LocalDate.of(Integer.parseInt(q.group(1)), Integer.parseInt(q.group(2)) * 3 - 2, 1);
+      from = first.atStartOfDay(zone).toInstant();
+      to = first.plusMonths(3).atStartOfDay(zone).toInstant();
+      periodName = quarter.trim().toUpperCase(Locale.ROOT);
     } else {
       from = QueryParams.instant(ctx, "from", LocalDate.now(zone).atStartOfDay(zone).toInstant());
       to = QueryParams.instant(ctx, "to", now);
+      periodName = null;
     }
     if (to.isAfter(now)) to = now;
     if (!from.isBefore(to))
@@ -302,8 +323,11 @@ public final class DashboardsApi implements AutoCloseable {
     if (Duration.between(from, to).toDays() > 366)
       throw ApiError.badRequest("a report covers at most 366 days");
     String format = ctx.request().getParam("format", "json").toLowerCase(Locale.ROOT);
-    if (!format.equals("json") && !format.equals("csv"))
-      throw ApiError.badRequest("format must be json or csv, got '" + format + "'");
+    if (!format.equals("json") && !format.equals("csv") && !format.equals("pdf"))
+      throw ApiError.badRequest("format must be json, csv or pdf, got '" + format + "'");
+    String lang = ctx.request().getParam("lang", "vi").toLowerCase(Locale.ROOT);
+    if (!lang.equals("vi") && !lang.equals("en"))
+      throw ApiError.badRequest("lang must be vi or en, got '" + lang + "'");
     String station = ctx.pathParam("station");
     Instant f = from;
     Instant t = to;
@@ -313,26 +337,40 @@ public final class DashboardsApi implements AutoCloseable {
         .blocking(
             () -> {
               int id = stationId(station);
-              return new ReportedMonth(
-                  reports.build(station, id, f, t),
-                  kpis.progress(id, targets, lastDay, zone, now, true, new HashMap<>()));
+              ComplianceReport.Result rep = reports.build(station, id, f, t);
+              Optional<PlantKpis.Progress> progress =
+                  kpis.progress(id, targets, lastDay, zone, now, true, new HashMap<>());
+              // laid out here, on the worker: a PDF is CPU work the event loop must not do
+              byte[] pdf =
+                  format.equals("pdf")
+                      ? ReportPdf.render(
+                          rep,
+                          progress,
+                          periodName != null ? periodName : f + " – " + t,
+                          lang.equals("vi") ? ReportPdf.Lang.VI : ReportPdf.Lang.EN,
+                          zone,
+                          now)
+                      : null;
+              return new ReportedMonth(rep, progress, pdf);
             })
         .onSuccess(
             made -> {
               ComplianceReport.Result rep = made.report();
+              String name =
+                  ("outfall-" + station + "-" + (periodName != null ? periodName : f.toString()))
+                      .replace(':', '-');
               if (format.equals("csv")) {
-                String name =
-                    "outfall-"
-                        + station
-                        + "-"
-                        + (month != null ? month.trim() : f.toString())
-                        + ".csv";
                 ctx.response()
                     .putHeader("content-type", "text/csv; charset=utf-8")
+                    .putHeader("content-disposition", "attachment; filename=\"" + name + ".csv\"")
+                    .end(DashboardsJson.reportCsv(rep, made.targets(), zone));
+              } else if (format.equals("pdf")) {
+                ctx.response()
+                    .putHeader("content-type", "application/pdf")
                     .putHeader(
                         "content-disposition",
-                        "attachment; filename=\"" + name.replace(':', '-') + "\"")
-                    .end(DashboardsJson.reportCsv(rep, made.targets(), zone));
+                        "attachment; filename=\"" + name + "-" + lang + ".pdf\"")
+                    .end(Buffer.buffer(made.pdf()));
               } else {
                 Responder.send(
                     ctx,
@@ -345,7 +383,7 @@ public final class DashboardsApi implements AutoCloseable {
 
   /** A report and the plant's month against its target (empty: none applies). */
   private record ReportedMonth(
-      ComplianceReport.Result report, Optional<PlantKpis.Progress> targets) {
+      ComplianceReport.Result report, Optional<PlantKpis.Progress> targets, byte[] pdf) {
     JsonObject targetsJson(ZoneId zone, Optional<GridEmissionFactor> grid) {
       return targets.map(p -> DashboardsJson.progress(p, zone, grid)).orElse(null);
     }

@@ -1,5 +1,6 @@
 package io.outfall.ingest.dashboards;
 
+import io.outfall.ingest.targets.TargetJudgement;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.ZoneId;

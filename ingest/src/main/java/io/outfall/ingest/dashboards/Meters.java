@@ -102,6 +102,56 @@ public final class Meters {
     }
   }
 
+  /** What became of a replacement a gateway reported. */
+  public enum Reported {
+    RECORDED,
+    /** recorded before: gateways repeat their recent changes in every status */
+    ALREADY,
+    /** not a meter of a station of the reporting gateway's plant */
+    REFUSED
+  }
+
+  /**
+   * Records a replacement a gateway reported in its status, once. A gateway speaks for its own
+   * plant only (its topic's site, which the broker checks): a change for another plant's station,
+   * or for a parameter that is not a meter, is refused.
+   */
+  public Reported recordReported(String site, String station, String parameter, Change change)
+      throws SQLException {
+    if (change.oldFinal() < 0 || change.newStart() < 0) return Reported.REFUSED;
+    try (Connection c = ds.getConnection();
+        var ps =
+            c.prepareStatement(
+                "INSERT INTO meter_changes (station_id, parameter_id, at, old_final, new_start,"
+                    + " note, recorded_by) SELECT st.id, p.id, ?, ?, ?, ?, ? FROM stations st"
+                    + " JOIN sites s ON s.id = st.site_id JOIN parameters p ON p.code = ?"
+                    + " AND p.kind = 'meter' WHERE st.code = ? AND s.code = ?"
+                    + " ON CONFLICT DO NOTHING RETURNING 1")) {
+      ps.setTimestamp(1, Timestamp.from(change.at()));
+      ps.setDouble(2, change.oldFinal());
+      ps.setDouble(3, change.newStart());
+      ps.setString(4, change.note());
+      ps.setString(5, change.recordedBy());
+      ps.setString(6, parameter);
+      ps.setString(7, station);
+      ps.setString(8, site);
+      try (var rs = ps.executeQuery()) {
+        if (rs.next()) return Reported.RECORDED;
+      }
+      try (var known =
+          c.prepareStatement(
+              "SELECT 1 FROM stations st JOIN sites s ON s.id = st.site_id, parameters p"
+                  + " WHERE st.code = ? AND s.code = ? AND p.code = ? AND p.kind = 'meter'")) {
+        known.setString(1, station);
+        known.setString(2, site);
+        known.setString(3, parameter);
+        try (var rs = known.executeQuery()) {
+          return rs.next() ? Reported.ALREADY : Reported.REFUSED;
+        }
+      }
+    }
+  }
+
   /** Records a replacement; another one at the same instant is refused. */
   public void recordChange(int stationId, String parameter, Change change) throws SQLException {
     if (change.oldFinal() < 0 || change.newStart() < 0)

@@ -1,6 +1,8 @@
 package io.outfall.ingest.dashboards;
 
 import io.outfall.ingest.intake.AggregateFollower;
+import io.outfall.ingest.targets.KpiTargets;
+import io.outfall.ingest.targets.TargetJudgement;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Timestamp;

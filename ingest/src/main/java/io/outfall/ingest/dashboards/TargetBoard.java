@@ -1,7 +1,9 @@
 package io.outfall.ingest.dashboards;
 
-import io.outfall.ingest.dashboards.TargetJudgement.Kpi;
-import io.outfall.ingest.dashboards.TargetJudgement.Status;
+import io.outfall.ingest.targets.KpiTargets;
+import io.outfall.ingest.targets.TargetJudgement;
+import io.outfall.ingest.targets.TargetJudgement.Kpi;
+import io.outfall.ingest.targets.TargetJudgement.Status;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -22,8 +24,9 @@ import org.slf4j.LoggerFactory;
  * Where every plant with a target stands this month, for the regulator's overview. Computed in the
  * background (every {@link #EVERY_MINUTES} minutes, and after a target changes), never per request:
  * a month of a plant's meter readings for each of a province's plants is too much to read on every
- * page load. A plant's verdict for a KPI is the worst of its stations' (a plant with two metered
- * outlets meets a target only if both do). Blocking JDBC in {@link #refresh}: worker threads only.
+ * page load. A plant's verdict for a KPI is the worst of its metered stations' (a plant with two
+ * metered outlets meets a target only if both do). Blocking JDBC in {@link #refresh}: worker
+ * threads only.
  */
 public final class TargetBoard {
   private static final Logger log = LoggerFactory.getLogger(TargetBoard.class);
@@ -80,6 +83,7 @@ public final class TargetBoard {
       baselinesOf = today;
     }
     Map<String, EnumMap<Kpi, Status>> worst = new HashMap<>();
+    Map<String, EnumMap<Kpi, Status>> unmetered = new HashMap<>();
     for (StationOfSite s : stations()) {
       Optional<PlantKpis.Progress> p;
       try {
@@ -89,10 +93,17 @@ public final class TargetBoard {
         continue;
       }
       if (p.isEmpty()) continue;
-      EnumMap<Kpi, Status> plant = worst.computeIfAbsent(s.site(), k -> new EnumMap<>(Kpi.class));
-      for (TargetJudgement.Verdict v : p.get().periods().get(0).verdicts()) // the month
-      plant.merge(v.kpi(), v.status(), TargetBoard::worse);
+      List<TargetJudgement.Verdict> month = p.get().periods().get(0).verdicts();
+      // a station that meters nothing (an inlet, a second outlet without meters) does not make
+      // its plant's verdict "no data"; that stands only when no station of the plant has any
+      boolean metered =
+          month.stream()
+              .anyMatch(v -> v.status() != Status.NO_DATA && v.status() != Status.NO_TARGET);
+      EnumMap<Kpi, Status> plant =
+          (metered ? worst : unmetered).computeIfAbsent(s.site(), k -> new EnumMap<>(Kpi.class));
+      for (TargetJudgement.Verdict v : month) plant.merge(v.kpi(), v.status(), TargetBoard::worse);
     }
+    unmetered.forEach(worst::putIfAbsent);
     Map<String, PlantMonth> next = new HashMap<>();
     worst.forEach(
         (site, statuses) ->

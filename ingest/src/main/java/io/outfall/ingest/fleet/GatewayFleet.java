@@ -55,6 +55,8 @@ public final class GatewayFleet implements MessageCallback, AutoCloseable {
   private final Map<String, Seen> gateways = new ConcurrentHashMap<>();
   private final Map<String, ConfigAck> lastAcks = new ConcurrentHashMap<>();
   private final List<BiConsumer<String, ConfigAck>> ackListeners = new CopyOnWriteArrayList<>();
+  private final List<BiConsumer<Topics.Address, JsonNode>> statusListeners =
+      new CopyOnWriteArrayList<>();
   private volatile boolean closed;
 
   /**
@@ -127,6 +129,7 @@ public final class GatewayFleet implements MessageCallback, AutoCloseable {
       return;
     }
     Seen s = gateways.computeIfAbsent(at.site() + "/" + at.gateway(), k -> register(at));
+    for (BiConsumer<Topics.Address, JsonNode> l : statusListeners) l.accept(at, status);
     s.status = status;
     s.state = status.path("state").asText("unknown");
     s.heardAtMs = now;
@@ -202,6 +205,14 @@ public final class GatewayFleet implements MessageCallback, AutoCloseable {
   /** Called (on the MQTT client's thread) with every acknowledgement, retained ones included. */
   public void onConfigAck(BiConsumer<String, ConfigAck> listener) {
     ackListeners.add(listener);
+  }
+
+  /**
+   * Called (on the MQTT client's thread: hand blocking work on) with every status message, retained
+   * ones included, with the topic's site and gateway.
+   */
+  public void onStatus(BiConsumer<Topics.Address, JsonNode> listener) {
+    statusListeners.add(listener);
   }
 
   /** The last acknowledgement heard from a gateway, or null. */

@@ -1,6 +1,8 @@
 package io.outfall.ingest.registry;
 
 import io.outfall.compliance.sampling.SamplingPlan;
+import io.outfall.ingest.targets.KpiTargets;
+import io.outfall.ingest.targets.TargetJudgement;
 import io.outfall.protocol.Topics;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -84,7 +86,15 @@ public final class Registry {
   }
 
   /** Everything registered, flat, each with its parent's code. */
-  public record Contents(List<Cluster> clusters, List<Plant> plants, List<Station> stations) {}
+  /**
+   * @param targets cleaner-production targets of plants and clusters ({@link KpiTargets}), set with
+   *     them
+   */
+  public record Contents(
+      List<Cluster> clusters,
+      List<Plant> plants,
+      List<Station> stations,
+      List<TargetJudgement.Target> targets) {}
 
   static final Set<String> KINDS = Set.of("industrial_cluster", "craft_village");
   static final Set<String> CLUSTER_STATUSES = Set.of("operating", "new");
@@ -151,7 +161,7 @@ public final class Registry {
                     rs.getString(7)));
         }
       }
-      return new Contents(clusters, plants, stations);
+      return new Contents(clusters, plants, stations, KpiTargets.all(c));
     }
   }
 
@@ -163,6 +173,8 @@ public final class Registry {
         for (Cluster cl : contents.clusters()) put(c, cl, by);
         for (Plant p : contents.plants()) put(c, p, by);
         for (Station s : contents.stations()) put(c, s, by);
+        for (TargetJudgement.Target t : contents.targets())
+          KpiTargets.put(c, KpiTargets.Scope.of(t.scope()), t.of(), t, by);
         try (var st = c.createStatement()) {
           st.execute("NOTIFY outfall_registry");
         }
@@ -175,15 +187,15 @@ public final class Registry {
   }
 
   public void put(Cluster cl, String by) throws SQLException {
-    put(new Contents(List.of(cl), List.of(), List.of()), by);
+    put(new Contents(List.of(cl), List.of(), List.of(), List.of()), by);
   }
 
   public void put(Plant p, String by) throws SQLException {
-    put(new Contents(List.of(), List.of(p), List.of()), by);
+    put(new Contents(List.of(), List.of(p), List.of(), List.of()), by);
   }
 
   public void put(Station s, String by) throws SQLException {
-    put(new Contents(List.of(), List.of(), List.of(s)), by);
+    put(new Contents(List.of(), List.of(), List.of(s), List.of()), by);
   }
 
   private static void put(Connection c, Cluster cl, String by) throws SQLException {

@@ -136,7 +136,8 @@ public final class RegistryApi {
           return new JsonObject()
               .put("clusters", c.clusters().size())
               .put("plants", c.plants().size())
-              .put("stations", c.stations().size());
+              .put("stations", c.stations().size())
+              .put("targets", c.targets().size());
         });
   }
 

@@ -1,10 +1,16 @@
 package io.outfall.ingest.registry;
 
+import io.outfall.ingest.targets.TargetJudgement;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -19,8 +25,12 @@ import java.util.Set;
  * </pre>
  *
  * The header names the columns (any order; only {@code type} and {@code code} are required). A
- * plant's parent is its cluster (may be empty), a station's its plant. Fields may be quoted with
- * double quotes. Every error is reported with its line, and a file with any error changes nothing.
+ * plant's parent is its cluster (may be empty), a station's its plant. A cluster or plant row may
+ * also carry its cleaner-production target: {@code target_baseline} (FROM/TO local dates, TO
+ * excluded), {@code target_energy_per_m3_pct}, {@code target_chemical_per_m3_pct}, {@code
+ * target_energy_per_unit_pct}, {@code target_product_unit}, {@code target_source}; a row without
+ * them leaves the target as it is. Fields may be quoted with double quotes. Every error is reported
+ * with its line, and a file with any error changes nothing.
  */
 public final class RegistryCsv {
   public static final List<String> COLUMNS =
@@ -37,7 +47,15 @@ public final class RegistryCsv {
           "longitude",
           "receiving_water",
           "design_capacity_m3_per_day",
-          "sampling");
+          "sampling",
+          "target_baseline",
+          "target_energy_per_m3_pct",
+          "target_chemical_per_m3_pct",
+          "target_energy_per_unit_pct",
+          "target_product_unit",
+          "target_source");
+
+  private static final List<String> TARGET_COLUMNS = COLUMNS.subList(13, COLUMNS.size());
 
   /** What a file could not say, line by line. */
   public static final class Invalid extends IllegalArgumentException {
@@ -78,6 +96,7 @@ public final class RegistryCsv {
     List<Registry.Cluster> clusters = new ArrayList<>();
     List<Registry.Plant> plants = new ArrayList<>();
     List<Registry.Station> stations = new ArrayList<>();
+    List<TargetJudgement.Target> targets = new ArrayList<>();
     Map<String, Integer> seen = new HashMap<>();
     List<int[]> plantLines = new ArrayList<>();
     List<int[]> stationLines = new ArrayList<>();
@@ -132,6 +151,7 @@ public final class RegistryCsv {
               throw new IllegalArgumentException(
                   "type must be cluster, plant or station, got '" + type + "'");
         }
+        target(type, row).ifPresent(targets::add);
         Integer before = seen.put(type + ":" + row.get("code").trim(), n);
         if (before != null)
           errors.add(
@@ -167,15 +187,73 @@ public final class RegistryCsv {
                 + "' is neither in the file nor registered");
     }
     if (!errors.isEmpty()) throw new Invalid(errors);
-    return new Registry.Contents(clusters, plants, stations);
+    return new Registry.Contents(clusters, plants, stations, targets);
+  }
+
+  /** A cluster's or plant's target from its row, if the row sets one. */
+  private static Optional<TargetJudgement.Target> target(String type, Map<String, String> row) {
+    boolean any = false;
+    for (String col : TARGET_COLUMNS) any |= row.get(col) != null && !row.get(col).isBlank();
+    if (!any) return Optional.empty();
+    if (!type.equals("cluster") && !type.equals("plant"))
+      throw new IllegalArgumentException("only a cluster or a plant has a target");
+    String baseline = row.getOrDefault("target_baseline", "");
+    String[] dates = baseline.split("/");
+    LocalDate from;
+    LocalDate to;
+    try {
+      if (dates.length != 2) throw new DateTimeParseException("", baseline, 0);
+      from = LocalDate.parse(dates[0].trim());
+      to = LocalDate.parse(dates[1].trim());
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException(
+          "target_baseline must be FROM/TO local dates, e.g. 2025-01-01/2026-01-01, got '"
+              + baseline
+              + "'");
+    }
+    if (!from.isBefore(to))
+      throw new IllegalArgumentException("target_baseline: FROM must be before TO");
+    Double energy = pct(row, "target_energy_per_m3_pct");
+    Double chemical = pct(row, "target_chemical_per_m3_pct");
+    Double product = pct(row, "target_energy_per_unit_pct");
+    if (energy == null && chemical == null && product == null)
+      throw new IllegalArgumentException(
+          "a target needs at least one of target_energy_per_m3_pct, target_chemical_per_m3_pct,"
+              + " target_energy_per_unit_pct");
+    return Optional.of(
+        new TargetJudgement.Target(
+            type,
+            row.get("code").trim(),
+            from,
+            to,
+            energy,
+            chemical,
+            product,
+            blankToNull(row.get("target_product_unit")),
+            blankToNull(row.get("target_source"))));
+  }
+
+  private static Double pct(Map<String, String> row, String column) {
+    Double v = number(row, column);
+    if (v != null && !(v > 0 && v < 100))
+      throw new IllegalArgumentException(
+          column + " is a percentage above 0 and below 100, got " + v);
+    return v;
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s;
   }
 
   /** The registry as a file {@link #parse} reads back. */
   public static String write(Registry.Contents c) {
     StringBuilder sb = new StringBuilder(String.join(",", COLUMNS)).append('\n');
+    Map<String, TargetJudgement.Target> targets = new HashMap<>();
+    for (TargetJudgement.Target t : c.targets()) targets.put(t.scope() + ":" + t.of(), t);
     for (Registry.Cluster cl : c.clusters())
       row(
           sb,
+          targets.get("cluster:" + cl.code()),
           "cluster",
           cl.code(),
           cl.name(),
@@ -192,6 +270,7 @@ public final class RegistryCsv {
     for (Registry.Plant p : c.plants())
       row(
           sb,
+          targets.get("plant:" + p.site()),
           "plant",
           p.site(),
           p.name(),
@@ -208,6 +287,7 @@ public final class RegistryCsv {
     for (Registry.Station s : c.stations())
       row(
           sb,
+          null,
           "station",
           s.code(),
           s.name(),
@@ -224,11 +304,23 @@ public final class RegistryCsv {
     return sb.toString();
   }
 
-  private static void row(StringBuilder sb, Object... values) {
-    for (int i = 0; i < values.length; i++) {
+  /** One row: its registry columns, then its target's (empty without one). */
+  private static void row(StringBuilder sb, TargetJudgement.Target t, Object... values) {
+    List<Object> all = new ArrayList<>(Arrays.asList(values));
+    if (t == null) all.addAll(Collections.nCopies(TARGET_COLUMNS.size(), null));
+    else
+      all.addAll(
+          Arrays.asList(
+              t.baselineFrom() + "/" + t.baselineTo(),
+              t.energyPct(),
+              t.chemicalPct(),
+              t.productPct(),
+              t.productUnit(),
+              t.source()));
+    for (int i = 0; i < all.size(); i++) {
       if (i > 0) sb.append(',');
-      if (values[i] == null) continue;
-      String v = values[i].toString();
+      if (all.get(i) == null) continue;
+      String v = all.get(i).toString();
       if (v.contains(",") || v.contains("\""))
         sb.append('"').append(v.replace("\"", "\"\"")).append('"');
       else sb.append(v);

@@ -2,8 +2,8 @@ package io.outfall.ingest.dashboards;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.outfall.ingest.dashboards.TargetJudgement.Kpi;
-import io.outfall.ingest.dashboards.TargetJudgement.Status;
+import io.outfall.ingest.targets.TargetJudgement.Kpi;
+import io.outfall.ingest.targets.TargetJudgement.Status;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

@@ -29,6 +29,48 @@ class RegistryCsvTest {
   }
 
   @Test
+  void aClusterOrPlantRowMayCarryItsTargetAndWritesItBack() {
+    String csv =
+        "type,code,name,parent,target_baseline,target_energy_per_m3_pct,target_product_unit,"
+            + "target_source\n"
+            + "cluster,CL-1,Cụm A,,2025-01-01/2026-01-01,6,,\"Plan 12/KH, 2025\"\n"
+            + "plant,site-1,Trạm A,CL-1,,,,\n";
+    Registry.Contents c = RegistryCsv.parse(csv, Set.of(), Set.of());
+    assertThat(c.targets()).hasSize(1);
+    var t = c.targets().get(0);
+    assertThat(t.scope()).isEqualTo("cluster");
+    assertThat(t.of()).isEqualTo("CL-1");
+    assertThat(t.baselineTo()).hasToString("2026-01-01");
+    assertThat(t.energyPct()).isEqualTo(6.0);
+    assertThat(t.chemicalPct()).isNull();
+    assertThat(t.source()).isEqualTo("Plan 12/KH, 2025");
+    assertThat(RegistryCsv.parse(RegistryCsv.write(c), Set.of(), Set.of())).isEqualTo(c);
+  }
+
+  @Test
+  void aTargetWithoutABaselineOrAFigureOrOnAStationIsAnError() {
+    String csv =
+        "type,code,parent,target_baseline,target_energy_per_m3_pct\n"
+            + "plant,site-1,,,6\n"
+            + "plant,site-2,,2025-01-01/2026-01-01,\n"
+            + "plant,site-3,,2025-01-01/2026-01-01,120\n"
+            + "station,ST-1,site-9,2025-01-01/2026-01-01,5\n";
+    assertThatThrownBy(() -> RegistryCsv.parse(csv, Set.of(), Set.of("site-9")))
+        .isInstanceOfSatisfying(
+            RegistryCsv.Invalid.class,
+            e ->
+                assertThat(e.errors())
+                    .containsExactly(
+                        "line 2: target_baseline must be FROM/TO local dates, e.g."
+                            + " 2025-01-01/2026-01-01, got ''",
+                        "line 3: a target needs at least one of target_energy_per_m3_pct,"
+                            + " target_chemical_per_m3_pct, target_energy_per_unit_pct",
+                        "line 4: target_energy_per_m3_pct is a percentage above 0 and below 100,"
+                            + " got 120.0",
+                        "line 5: only a cluster or a plant has a target"));
+  }
+
+  @Test
   void columnsMayComeInAnyOrderAndOnlyTypeAndCodeAreRequired() {
     Registry.Contents c =
         RegistryCsv.parse("code,type,parent\nST-9,station,site-9\n", Set.of(), Set.of("site-9"));

@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
+import io.outfall.ingest.dashboards.PlantKpis;
+import io.outfall.ingest.dashboards.TargetBoard;
+import io.outfall.ingest.targets.KpiTargets;
+import io.outfall.ingest.targets.TargetJudgement;
 import io.outfall.protocol.DeviceStatus;
 import io.outfall.protocol.Reading;
 import io.outfall.tests.testing.OverviewJson;
@@ -18,6 +22,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -29,9 +34,13 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
+import org.apache.pdfbox.Loader;
+import org.apache.pdfbox.pdmodel.PDDocument;
+import org.apache.pdfbox.text.PDFTextStripper;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -285,6 +294,56 @@ class DashboardsApiIT {
     assertThat(Probe.get(plant.port(), report + "&format=csv").body())
         .contains(",targets,energy_kwh_per_m3,status,met\n")
         .contains(",targets,chemical_kg_per_m3,change_pct,10.0\n");
+    // the same month as a PDF to file, in Vietnamese: its text reads back as written
+    HttpResponse<byte[]> pdf =
+        HttpClient.newHttpClient()
+            .send(
+                Probe.request(URI.create(plant.base + report + "&format=pdf&lang=vi"))
+                    .GET()
+                    .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(pdf.statusCode()).isEqualTo(200);
+    assertThat(pdf.headers().firstValue("content-type")).hasValue("application/pdf");
+    try (PDDocument doc = Loader.loadPDF(pdf.body())) {
+      assertThat(new PDFTextStripper().getText(doc))
+          .contains("Trạm quan trắc: " + station)
+          .contains("Điện năng trên m³ nước thải xử lý (kWh/m³) 0,437 0,460 -5,0 % −4,0 % Đạt")
+          .contains("Hóa chất trên m³ nước thải xử lý (kg/m³)")
+          .contains("Không đạt");
+    }
+    // and the quarter that holds it
+    String q = month.getYear() + "-Q" + ((month.getMonthValue() - 1) / 3 + 1);
+    JsonObject quarter = get("/api/stations/" + station + "/report?quarter=" + q);
+    assertThat(quarter.getString("from"))
+        .isEqualTo(
+            month
+                .withMonth((month.getMonthValue() - 1) / 3 * 3 + 1)
+                .atStartOfDay(zone)
+                .toInstant()
+                .toString());
+    assertThat(
+            Probe.get(plant.port(), "/api/stations/" + station + "/report?quarter=2026-Q5")
+                .status())
+        .isEqualTo(400);
+    // the overview's board as it stood on last month's last evening: the plant's metered station
+    // met its energy target and missed its chemical one; its stations without meters do not count
+    var ds = plant.server.database().dataSource();
+    TargetBoard lastMonth =
+        new TargetBoard(
+            ds,
+            new PlantKpis(ds),
+            new KpiTargets(ds, Optional.empty()),
+            zone,
+            Clock.fixed(
+                month.plusMonths(1).minusDays(1).atTime(23, 0).atZone(zone).toInstant(), zone));
+    lastMonth.refresh();
+    TargetBoard.PlantMonth row = lastMonth.bySite().get("it-" + plant.session);
+    assertThat(row.month()).isEqualTo(month);
+    assertThat(row.kpis())
+        .containsEntry(TargetJudgement.Kpi.ENERGY_PER_M3, TargetJudgement.Status.ON_TRACK)
+        .containsEntry(TargetJudgement.Kpi.CHEMICAL_PER_M3, TargetJudgement.Status.BEHIND)
+        .containsEntry(TargetJudgement.Kpi.ENERGY_PER_UNIT, TargetJudgement.Status.NO_DATA);
+    assertThat(row.verdict()).isEqualTo(TargetJudgement.Status.BEHIND);
     // the overview's board judges this month, in the background: the plant's stations have no
     // baseline or no reading this month, so no data; its cluster counts it
     await().atMost(Duration.ofSeconds(20)).until(() -> plantTargets(get("/api/overview")) != null);
@@ -508,8 +567,12 @@ class DashboardsApiIT {
   void badReportParametersAreClearErrors() {
     assertThat(Probe.get(plant.port(), "/api/stations/" + STATION + "/report?month=2026-13").body())
         .contains("month must be YYYY-MM");
-    assertThat(Probe.get(plant.port(), "/api/stations/" + STATION + "/report?format=pdf").status())
-        .isEqualTo(400);
+    assertThat(Probe.get(plant.port(), "/api/stations/" + STATION + "/report?format=xlsx").body())
+        .contains("format must be json, csv or pdf");
+    assertThat(
+            Probe.get(plant.port(), "/api/stations/" + STATION + "/report?format=pdf&lang=fr")
+                .body())
+        .contains("lang must be vi or en");
     assertThat(Probe.get(plant.port(), "/api/stations/NOPE/kpis").status()).isEqualTo(404);
   }
 

@@ -5,20 +5,30 @@ import static org.awaitility.Awaitility.await;
 
 import io.outfall.app.drill.TcpProxy;
 import io.outfall.gateway.Gateway;
+import io.outfall.gateway.MeterChanges;
 import io.outfall.gateway.StatusPage;
 import io.outfall.ingest.alerts.AlertStore;
 import io.outfall.ingest.fleet.DroppedReadingsAlerts;
 import io.outfall.ingest.fleet.GatewayFleet;
+import io.outfall.protocol.DeviceStatus;
+import io.outfall.protocol.Reading;
+import io.outfall.protocol.ReadingsBatch;
 import io.outfall.protocol.Topics;
 import io.outfall.protocol.config.GatewayConfigYaml;
+import io.outfall.tests.testing.Cli;
 import io.outfall.tests.testing.Probe;
+import io.outfall.tests.testing.TestPublisher;
 import io.outfall.tests.testing.TestServices;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.eclipse.paho.mqttv5.client.MqttClient;
@@ -156,6 +166,138 @@ class GatewayStatusIT {
                   port,
                   "outfall_gateway_clock_skew_seconds{gateway=\"gw-slow\",site=\"" + SITE + "\"}"))
           .isBetween(120.0, 125.0);
+    }
+  }
+
+  /**
+   * A technician replaces the energy meter and records it on the gateway (the command line); the
+   * gateway's status carries it, the server records it once as its plant's, and a change the
+   * gateway claims for another plant's station is refused.
+   */
+  @Test
+  void aMeterReplacedAtThePlantIsRecordedFromTheGatewaysStatus() throws Exception {
+    String site = "it-meters";
+    try (PlantRig rig = PlantRig.start("gatewaymeters", "ST-IT-MTR")) {
+      int port = rig.server.httpPort();
+      Path yaml = rig.dir.resolve("gw-meters.yaml");
+      Files.writeString(yaml, rig.gatewayYaml("gw-meters", site, Duration.ofMillis(500)));
+      // another plant's station, known to the server
+      try (TestPublisher other =
+          new TestPublisher(rig.services.mqttUrl(), "it-other-plant", "gw-other")) {
+        other.publish(
+            new ReadingsBatch(
+                "gw-other",
+                1,
+                System.currentTimeMillis(),
+                List.of(
+                    new Reading(
+                        "ST-OTHER-PLANT",
+                        "energy",
+                        System.currentTimeMillis(),
+                        10,
+                        "kWh",
+                        DeviceStatus.MEASURING))));
+      }
+      var config = GatewayConfigYaml.parse(Files.readString(yaml));
+      try (Gateway gw = Gateway.start(config)) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> rig.stored() > 0);
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> Probe.get(port, "/api/stations/ST-OTHER-PLANT/meters").status() == 200);
+        Instant at = Instant.now().minusSeconds(60).truncatedTo(ChronoUnit.SECONDS);
+        Cli.Run recorded =
+            Cli.run(
+                "gateway",
+                "meter-change",
+                "--config",
+                yaml.toString(),
+                "--station",
+                rig.station,
+                "--parameter",
+                "energy",
+                "--old-final",
+                "1234.5",
+                "--new-start",
+                "0",
+                "--at",
+                at.toString(),
+                "--note",
+                "sét đánh");
+        assertThat(recorded.exit()).as(recorded.err()).isZero();
+        Cli.Run wrong =
+            Cli.run(
+                "gateway",
+                "meter-change",
+                "--config",
+                yaml.toString(),
+                "--station",
+                rig.station,
+                "--parameter",
+                "COD_X",
+                "--old-final",
+                "1",
+                "--new-start",
+                "0");
+        assertThat(wrong.exit()).isEqualTo(2);
+        assertThat(wrong.err()).contains("no point of station " + rig.station + " reads COD_X");
+        // a gateway that claims a change for another plant's station (written past the command)
+        List<MeterChanges.MeterChange> claimed = new ArrayList<>(MeterChanges.read(config));
+        claimed.add(
+            new MeterChanges.MeterChange(
+                "ST-OTHER-PLANT", "energy", at.toEpochMilli(), 50, 0, null, at.toEpochMilli()));
+        Files.writeString(
+            MeterChanges.file(config),
+            new JsonArray(
+                    claimed.stream()
+                        .map(
+                            c ->
+                                new JsonObject()
+                                    .put("station", c.station())
+                                    .put("parameter", c.parameter())
+                                    .put("at_ms", c.atMs())
+                                    .put("old_final", c.oldFinal())
+                                    .put("new_start", c.newStart())
+                                    .put("note", c.note())
+                                    .put("recorded_at_ms", c.recordedAtMs()))
+                        .toList())
+                .encode());
+
+        JsonObject meters =
+            await()
+                .atMost(Duration.ofSeconds(30))
+                .until(
+                    () ->
+                        new JsonObject(
+                            Probe.get(port, "/api/stations/" + rig.station + "/meters").body()),
+                    m -> !m.getJsonArray("meters").isEmpty());
+        JsonObject change =
+            meters.getJsonArray("meters").getJsonObject(0).getJsonArray("changes").getJsonObject(0);
+        assertThat(change.getString("at")).isEqualTo(at.toString());
+        assertThat(change.getDouble("old_final")).isEqualTo(1234.5);
+        assertThat(change.getString("note")).isEqualTo("sét đánh");
+        assertThat(change.getString("recorded_by")).isEqualTo("gateway " + site + "/gw-meters");
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(
+                () ->
+                    Probe.metric(port, "outfall_gateway_meter_changes_total{outcome=\"refused\"}")
+                        >= 1);
+        // statuses every 5 s repeat the change: still one row, recorded once
+        Thread.sleep(11_000);
+        assertThat(
+                Probe.count(
+                    rig.db,
+                    rig.services.dbUser(),
+                    rig.services.dbPassword(),
+                    "SELECT count(*) FROM meter_changes"))
+            .isEqualTo(1);
+        assertThat(Probe.metric(port, "outfall_gateway_meter_changes_total{outcome=\"recorded\"}"))
+            .isEqualTo(1.0);
+        assertThat(
+                new JsonObject(Probe.get(port, "/api/stations/ST-OTHER-PLANT/meters").body())
+                    .getJsonArray("meters"))
+            .isEmpty();
+      }
     }
   }
 

@@ -8,6 +8,7 @@ import io.outfall.ingest.config.Setting;
 import io.outfall.protocol.DeviceStatus;
 import io.outfall.protocol.Reading;
 import io.outfall.protocol.ReadingsBatch;
+import io.outfall.tests.testing.Cli;
 import io.outfall.tests.testing.OverviewJson;
 import io.outfall.tests.testing.Probe;
 import io.outfall.tests.testing.TestPublisher;
@@ -260,6 +261,88 @@ class RegistryIT {
     } finally {
       services.dropSession("it-registry-refuse");
     }
+  }
+
+  @Test
+  void targetsAreSetShownAndRemovedFromTheCommandLine() {
+    String[] api = {
+      "--server",
+      "http://127.0.0.1:" + server(),
+      "--token-file",
+      TestServices.ADMIN_TOKEN_FILE.toString()
+    };
+    Cli.Run set =
+        registry(
+            api,
+            "target",
+            "--cluster",
+            "CL-A",
+            "--baseline",
+            "2025-01-01/2026-01-01",
+            "--energy-per-m3-pct",
+            "6",
+            "--source",
+            "the cluster's plan");
+    assertThat(set.exit()).as(set.err()).isZero();
+    assertThat(set.out()).contains("cluster CL-A set: baseline 2025-01-01 to 2026-01-01");
+    assertThat(set.out()).contains("energy/m3 -6.0 %").contains("source: the cluster's plan");
+    Cli.Run shown = registry(api, "target", "--cluster", "CL-A");
+    assertThat(shown.out()).contains("energy/m3 -6.0 %");
+    // the cluster's plant now has that target, through its cluster
+    var kpis = Probe.get(server(), "/api/stations/IT-REG-A/kpis");
+    JsonObject applied =
+        new JsonObject(kpis.body()).getJsonObject("targets").getJsonObject("target");
+    assertThat(applied.getString("scope")).isEqualTo("cluster");
+    assertThat(applied.getString("of")).isEqualTo("CL-A");
+    Cli.Run noFigures = registry(api, "target", "--plant", "it-reg-b", "--energy-per-m3-pct", "5");
+    assertThat(noFigures.exit()).isEqualTo(2);
+    assertThat(noFigures.err()).contains("--baseline FROM/TO is required");
+    Cli.Run unknown =
+        registry(
+            api,
+            "target",
+            "--plant",
+            "NO-SUCH",
+            "--baseline",
+            "2025-01-01/2026-01-01",
+            "--energy-per-m3-pct",
+            "5");
+    assertThat(unknown.exit()).isEqualTo(2);
+    assertThat(unknown.err()).contains("no plant NO-SUCH in the registry");
+    // a target in the registry file, with the plant it belongs to, and back out in the export
+    var imported =
+        post(
+            "/api/registry/import",
+            "type,code,name,parent,target_baseline,target_chemical_per_m3_pct,target_source\n"
+                + "plant,it-reg-b,Trạm XLNT B,CL-B,2025-01-01/2026-01-01,7,sổ đăng ký\n",
+            "text/csv");
+    assertThat(imported.status()).as(imported.body()).isEqualTo(200);
+    assertThat(new JsonObject(imported.body()).getInteger("targets")).isEqualTo(1);
+    assertThat(registry(api, "target", "--plant", "it-reg-b").out())
+        .contains("chemical/m3 -7.0 %")
+        .contains("source: sổ đăng ký");
+    assertThat(Probe.get(server(), "/api/registry?format=csv").body())
+        .contains("plant,it-reg-b,Trạm XLNT B,CL-B,")
+        .contains(",2025-01-01/2026-01-01,,7.0,,,sổ đăng ký\n");
+    Cli.Run removed = registry(api, "target", "--cluster", "CL-A", "--remove");
+    assertThat(removed.out()).contains("cluster CL-A: target removed");
+    assertThat(
+            new JsonObject(Probe.get(server(), "/api/stations/IT-REG-A/kpis").body())
+                .getValue("targets"))
+        .isNull();
+  }
+
+  private static int server() {
+    return server.httpPort();
+  }
+
+  private static Cli.Run registry(String[] api, String... args) {
+    String[] all = new String[args.length + api.length + 1];
+    all[0] = "registry";
+    System.arraycopy(args, 0, all, 1, 1); // the subcommand first, its options after
+    System.arraycopy(api, 0, all, 2, api.length);
+    System.arraycopy(args, 1, all, 2 + api.length, args.length - 1);
+    return Cli.run(all);
   }
 
   @Test

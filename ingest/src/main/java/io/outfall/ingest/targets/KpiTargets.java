@@ -1,9 +1,9 @@
-package io.outfall.ingest.dashboards;
+package io.outfall.ingest.targets;
 
 import io.outfall.ingest.config.Setting;
 import io.outfall.ingest.config.Settings;
-import io.outfall.ingest.dashboards.TargetJudgement.Target;
 import io.outfall.ingest.http.ApiError;
+import io.outfall.ingest.targets.TargetJudgement.Target;
 import java.sql.Connection;
 import java.sql.Date;
 import java.sql.PreparedStatement;
@@ -12,6 +12,9 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import javax.sql.DataSource;
 
@@ -35,6 +38,11 @@ public final class KpiTargets {
 
     String code() {
       return name().toLowerCase();
+    }
+
+    /** {@code plant} or {@code cluster}, as a target's scope reads. */
+    public static Scope of(String scope) {
+      return valueOf(scope.toUpperCase(Locale.ROOT));
     }
   }
 
@@ -142,37 +150,61 @@ public final class KpiTargets {
 
   /** Sets (replaces) the target of a plant or cluster. */
   public void put(Scope scope, String code, Target t, String by) throws SQLException {
+    try (Connection c = ds.getConnection()) {
+      c.setAutoCommit(false);
+      put(c, scope, code, t, by);
+      c.commit();
+    }
+  }
+
+  /**
+   * Sets (replaces) a target in the caller's transaction: the API's, or a registry import's with
+   * everything else in the file. 400 for a target that sets nothing or a baseline backwards, 404
+   * for a plant or cluster not registered.
+   */
+  public static void put(Connection c, Scope scope, String code, Target t, String by)
+      throws SQLException {
     if (!t.baselineFrom().isBefore(t.baselineTo()))
       throw ApiError.badRequest("baseline_from must be before baseline_to");
     if (t.energyPct() == null && t.chemicalPct() == null && t.productPct() == null)
       throw ApiError.badRequest(
           "a target needs at least one of energy_per_m3_pct, chemical_per_m3_pct,"
               + " energy_per_unit_pct");
-    try (Connection c = ds.getConnection()) {
-      c.setAutoCommit(false);
-      int id = idOf(c, scope, code);
-      try (var del = c.prepareStatement("DELETE FROM kpi_targets WHERE " + scope.column + " = ?");
-          var ins =
-              c.prepareStatement(
-                  "INSERT INTO kpi_targets ("
-                      + scope.column
-                      + ", baseline_from, baseline_to, energy_pct, chemical_pct, product_pct,"
-                      + " product_unit, source, set_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-        del.setInt(1, id);
-        del.executeUpdate();
-        ins.setInt(1, id);
-        ins.setDate(2, Date.valueOf(t.baselineFrom()));
-        ins.setDate(3, Date.valueOf(t.baselineTo()));
-        setPct(ins, 4, t.energyPct());
-        setPct(ins, 5, t.chemicalPct());
-        setPct(ins, 6, t.productPct());
-        ins.setString(7, t.productUnit());
-        ins.setString(8, t.source());
-        ins.setString(9, by);
-        ins.executeUpdate();
-      }
-      c.commit();
+    int id = idOf(c, scope, code);
+    try (var del = c.prepareStatement("DELETE FROM kpi_targets WHERE " + scope.column + " = ?");
+        var ins =
+            c.prepareStatement(
+                "INSERT INTO kpi_targets ("
+                    + scope.column
+                    + ", baseline_from, baseline_to, energy_pct, chemical_pct, product_pct,"
+                    + " product_unit, source, set_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+      del.setInt(1, id);
+      del.executeUpdate();
+      ins.setInt(1, id);
+      ins.setDate(2, Date.valueOf(t.baselineFrom()));
+      ins.setDate(3, Date.valueOf(t.baselineTo()));
+      setPct(ins, 4, t.energyPct());
+      setPct(ins, 5, t.chemicalPct());
+      setPct(ins, 6, t.productPct());
+      ins.setString(7, t.productUnit());
+      ins.setString(8, t.source());
+      ins.setString(9, by);
+      ins.executeUpdate();
     }
+  }
+
+  /** Every plant's and cluster's own target, plants first, by code: the registry's export. */
+  public static List<Target> all(Connection c) throws SQLException {
+    List<Target> out = new ArrayList<>();
+    try (var st = c.createStatement();
+        var rs =
+            st.executeQuery(
+                "SELECT 'plant', s.code, t.* FROM kpi_targets t JOIN sites s ON s.id = t.site_id"
+                    + " UNION ALL SELECT 'cluster', cl.code, t.* FROM kpi_targets t"
+                    + " JOIN clusters cl ON cl.id = t.cluster_id ORDER BY 1 DESC, 2")) {
+      while (rs.next()) out.add(target(rs));
+    }
+    return out;
   }
 
   /** Removes a plant's or cluster's own target; true if there was one. */

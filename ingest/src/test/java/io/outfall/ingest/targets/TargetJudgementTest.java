@@ -1,11 +1,11 @@
-package io.outfall.ingest.dashboards;
+package io.outfall.ingest.targets;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import io.outfall.ingest.dashboards.TargetJudgement.Kpi;
-import io.outfall.ingest.dashboards.TargetJudgement.Status;
-import io.outfall.ingest.dashboards.TargetJudgement.Verdict;
+import io.outfall.ingest.targets.TargetJudgement.Kpi;
+import io.outfall.ingest.targets.TargetJudgement.Status;
+import io.outfall.ingest.targets.TargetJudgement.Verdict;
 import org.junit.jupiter.api.Test;
 
 class TargetJudgementTest {

@@ -1,4 +1,4 @@
-package io.outfall.ingest.dashboards;
+package io.outfall.ingest.targets;
 
 import java.time.LocalDate;
 
