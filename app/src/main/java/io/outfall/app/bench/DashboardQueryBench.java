@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.outfall.app.embedded.EmbeddedDatabase;
 import io.outfall.app.embedded.ScratchDirectory;
 import io.outfall.ingest.dashboards.Overview;
+import io.outfall.ingest.dashboards.PlantKpis;
 import io.outfall.ingest.intake.Delivery;
 import io.outfall.ingest.intake.Inbound;
 import io.outfall.ingest.intake.MicrometerIntakeMetrics;
@@ -12,6 +13,8 @@ import io.outfall.ingest.intake.StationDirectory;
 import io.outfall.ingest.readings.ReadingQueries;
 import io.outfall.ingest.registry.SamplingPlans;
 import io.outfall.ingest.storage.Database;
+import io.outfall.ingest.targets.KpiTargets;
+import io.outfall.ingest.targets.TargetJudgement;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,6 +24,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
@@ -134,6 +138,54 @@ public final class DashboardQueryBench implements Callable<Integer> {
       long[] month = measure(chartOf.apply(Duration.ofDays(30), Duration.ofHours(1)));
       long[] over = measure(() -> overview.at(Instant.now()));
       long[] raw = measure(() -> completenessFromRaw(db, Instant.now()), 5, 1);
+      // the KPIs a station page asks for: 30 days against the 30 before, and where the plant
+      // stands against a target (month, quarter, year so far; the baseline the history's first
+      // 30 days), against reading the year's meter readings whole
+      PlantKpis kpis = new PlantKpis(db.dataSource());
+      LocalDate firstDay = LocalDate.ofInstant(now.minus(Duration.ofDays(days)), ZONE).plusDays(1);
+      KpiTargets target =
+          new KpiTargets(
+              db.dataSource(),
+              Optional.of(
+                  new TargetJudgement.Target(
+                      "province",
+                      null,
+                      firstDay,
+                      firstDay.plusDays(30),
+                      6.0,
+                      6.0,
+                      null,
+                      null,
+                      "bench")));
+      int kpiRuns = Math.max(10, iterations / 10);
+      long[] kpi30 =
+          measure(
+              () -> {
+                Instant to = Instant.now();
+                Instant from = to.minus(Duration.ofDays(30));
+                kpis.compute(
+                    ids[random.nextInt(stations)],
+                    from,
+                    to,
+                    from.minus(Duration.ofDays(30)),
+                    from,
+                    origin);
+              },
+              kpiRuns,
+              2);
+      long[] progress =
+          measure(
+              () ->
+                  kpis.progress(
+                      ids[random.nextInt(stations)],
+                      target,
+                      LocalDate.now(ZONE),
+                      ZONE,
+                      Instant.now()),
+              kpiRuns,
+              2);
+      long[] meterYear =
+          measure(() -> meterReadingsWhole(db, ids[random.nextInt(stations)]), kpiRuns, 2);
 
       System.out.printf(
           "stored and aggregated %s readings; measured from %s%n",
@@ -146,6 +198,9 @@ public final class DashboardQueryBench implements Callable<Integer> {
       row("30-day chart, 1-hour buckets", month, floor);
       row("overview (hourly + daily aggregates)", over, floor);
       row("baseline: 30-day completeness from raw", raw, floor);
+      row("KPIs, 30 days against 30 before", kpi30, floor);
+      row("KPIs against a target: month, quarter, year", progress, floor);
+      row("baseline: the year's meter readings whole", meterYear, floor);
       System.out.printf(
           "chart p95 / SQL-grouped chart p95 = %.2f; overview p95 / raw-completeness p95 = %.3f;"
               + " goal p95 < 50 ms: chart %s, overview %s%n",
@@ -154,6 +209,30 @@ public final class DashboardQueryBench implements Callable<Integer> {
           pct(chart, 95) < 50 ? "met" : "NOT met",
           pct(over, 95) < 50 ? "met" : "NOT met");
       return pct(chart, 95) < 50 && pct(over, 95) < 50 ? 0 : 1;
+    }
+  }
+
+  /**
+   * What reading a station's two meters for the year to date and a 30-day baseline costs when every
+   * reading leaves the database: the work the KPIs' reduction of meter readings avoids.
+   */
+  private static void meterReadingsWhole(Database db, int station) throws Exception {
+    try (var c = db.dataSource().getConnection();
+        var ps =
+            c.prepareStatement(
+                "SELECT ts, value FROM readings WHERE station_id = ? AND parameter_id IN (20, 21)"
+                    + " AND status = 0 AND ts >= ? ORDER BY parameter_id, ts")) {
+      ps.setInt(1, station);
+      ps.setTimestamp(
+          2,
+          Timestamp.from(
+              LocalDate.now(ZONE).withDayOfYear(1).minusDays(60).atStartOfDay(ZONE).toInstant()));
+      ps.setFetchSize(10_000);
+      try (var rs = ps.executeQuery()) {
+        double sum = 0;
+        while (rs.next()) sum += rs.getDouble(2);
+        if (sum < 0) throw new IllegalStateException();
+      }
     }
   }
 
