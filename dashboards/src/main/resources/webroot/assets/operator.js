@@ -129,7 +129,7 @@ async function loadCompleteness() {
 }
 
 async function loadKpis() {
-  const k = await O.json(`/api/stations/${encodeURIComponent(state.station)}/kpis?days=30&tz=${O.tz}`);
+  const k = await O.json(`/api/stations/${encodeURIComponent(state.station)}/kpis?days=30&periods=month&tz=${O.tz}`);
   // the plant's target for this month, as the server judged it (null: no target applies)
   const month = k.targets && k.targets.periods.find(p => p.period === 'month');
   const verdict = key => month && month.kpis.find(v => v.kpi === key);

@@ -23,6 +23,7 @@ import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
@@ -184,6 +185,19 @@ public final class DashboardQueryBench implements Callable<Integer> {
                       Instant.now()),
               kpiRuns,
               2);
+      long[] progressMonth =
+          measure(
+              () ->
+                  kpis.progress(
+                      ids[random.nextInt(stations)],
+                      target,
+                      LocalDate.now(ZONE),
+                      ZONE,
+                      Instant.now(),
+                      true,
+                      new HashMap<>()),
+              kpiRuns,
+              2);
       long[] meterYear =
           measure(() -> meterReadingsWhole(db, ids[random.nextInt(stations)]), kpiRuns, 2);
 
@@ -200,6 +214,7 @@ public final class DashboardQueryBench implements Callable<Integer> {
       row("baseline: 30-day completeness from raw", raw, floor);
       row("KPIs, 30 days against 30 before", kpi30, floor);
       row("KPIs against a target: month, quarter, year", progress, floor);
+      row("KPIs against a target: the month alone", progressMonth, floor);
       row("baseline: the year's meter readings whole", meterYear, floor);
       System.out.printf(
           "chart p95 / SQL-grouped chart p95 = %.2f; overview p95 / raw-completeness p95 = %.3f;"

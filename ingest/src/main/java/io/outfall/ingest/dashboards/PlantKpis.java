@@ -151,7 +151,7 @@ public final class PlantKpis {
    * @param baselines baseline totals already computed, by station and baseline; what this call
    *     computes is added (a baseline of a year of 10-second readings is worth keeping)
    */
-  Optional<Progress> progress(
+  public Optional<Progress> progress(
       int stationId,
       KpiTargets targets,
       LocalDate asOf,

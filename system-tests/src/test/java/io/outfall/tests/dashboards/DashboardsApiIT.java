@@ -285,6 +285,12 @@ class DashboardsApiIT {
       assertThat(kpi(p, "energy_kwh_per_unit").getString("status")).isEqualTo("no_data");
     }
     assertThat(periods.getJsonObject(0).getBoolean("ended")).as("last month has ended").isTrue();
+    // a page that shows the month asks for it alone: the same verdicts, without the year's reading
+    JsonObject monthOnly = get(kpis + "&periods=month").getJsonObject("targets");
+    assertThat(monthOnly.getJsonArray("periods")).hasSize(1);
+    assertThat(monthOnly.getJsonArray("periods").getJsonObject(0).getJsonArray("kpis"))
+        .isEqualTo(periods.getJsonObject(0).getJsonArray("kpis"));
+    assertThat(Probe.get(plant.port(), kpis + "&periods=year").status()).isEqualTo(400);
     // last month's report carries the month's verdicts, in JSON and CSV
     String report = "/api/stations/" + station + "/report?month=" + YearMonth.from(month);
     JsonObject inReport =
