@@ -43,8 +43,21 @@ public final class MeterConsumption {
    */
   public static double[] perPeriod(
       List<Reading> readings, List<Change> changes, Rules rules, long[] bounds) {
+    return perPeriod(readings, changes, rules, bounds, null);
+  }
+
+  /**
+   * As {@link #perPeriod(List, List, Rules, long[])}, and where the reading stood at each period's
+   * end: {@code ends[i]} is the reading the next increase after {@code bounds[i + 1]} is counted
+   * from (a jitter dip passed over leaves the one before it; a replacement, the new meter's start),
+   * or null before any reading. Giving {@code ends[i]} as the first reading of a later call that
+   * starts at {@code bounds[i + 1]} counts the following periods exactly as one call would.
+   */
+  public static double[] perPeriod(
+      List<Reading> readings, List<Change> changes, Rules rules, long[] bounds, Reading[] ends) {
     double[] out = new double[Math.max(0, bounds.length - 1)];
     if (readings.isEmpty()) return out;
+    Cursor at = new Cursor(bounds, ends);
     double ref = readings.get(0).value();
     long refTs = readings.get(0).tsMs();
     int nextChange = 0;
@@ -53,10 +66,12 @@ public final class MeterConsumption {
       Reading r = readings.get(i);
       while (nextChange < changes.size() && changes.get(nextChange).atMs() <= r.tsMs()) {
         Change c = changes.get(nextChange++);
+        at.endsBefore(c.atMs(), refTs, ref);
         share(out, bounds, refTs, c.atMs(), Math.max(0, c.oldFinal() - ref));
         ref = c.newStart();
         refTs = c.atMs();
       }
+      at.endsBefore(r.tsMs(), refTs, ref);
       double delta = r.value() - ref;
       double increase;
       if (delta >= 0) increase = delta;
@@ -67,7 +82,27 @@ public final class MeterConsumption {
       ref = r.value();
       refTs = r.tsMs();
     }
+    at.endsBefore(Long.MAX_VALUE, refTs, ref);
     return out;
+  }
+
+  /** Notes where the reading stood at each period end passed (when asked to). */
+  private static final class Cursor {
+    private final long[] bounds;
+    private final Reading[] ends;
+    private int next = 1; // the next bound that ends a period
+
+    Cursor(long[] bounds, Reading[] ends) {
+      this.bounds = bounds;
+      this.ends = ends;
+    }
+
+    /** Every period end at or before {@code t}: the reading stood at (refTs, ref). */
+    void endsBefore(long t, long refTs, double ref) {
+      if (ends == null) return;
+      for (; next < bounds.length && bounds[next] <= t; next++)
+        ends[next - 1] = refTs < bounds[next] ? new Reading(refTs, ref) : null;
+    }
   }
 
   /** Adds {@code amount}, spread evenly over {@code [from, to]}, to the periods it overlaps. */

@@ -1,6 +1,7 @@
 package io.outfall.ingest.dashboards;
 
 import io.outfall.ingest.http.ApiError;
+import io.outfall.ingest.intake.MeterDays;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -93,12 +94,14 @@ public final class Meters {
                     + " VALUES (?, ?, ?, ?) ON CONFLICT (station_id, parameter_id) DO UPDATE SET"
                     + " rollover = excluded.rollover, changed_by = excluded.changed_by,"
                     + " changed_at = now()")) {
+      short meter = meterId(c, parameter);
       ps.setInt(1, stationId);
-      ps.setShort(2, meterId(c, parameter));
+      ps.setShort(2, meter);
       if (rollover == null) ps.setNull(3, Types.DOUBLE);
       else ps.setDouble(3, rollover);
       ps.setString(4, by);
       ps.executeUpdate();
+      MeterDays.dropAll(c, stationId, meter); // every kept day was counted without it
     }
   }
 
@@ -126,7 +129,7 @@ public final class Meters {
                     + " note, recorded_by) SELECT st.id, p.id, ?, ?, ?, ?, ? FROM stations st"
                     + " JOIN sites s ON s.id = st.site_id JOIN parameters p ON p.code = ?"
                     + " AND p.kind = 'meter' WHERE st.code = ? AND s.code = ?"
-                    + " ON CONFLICT DO NOTHING RETURNING 1")) {
+                    + " ON CONFLICT DO NOTHING RETURNING station_id, parameter_id")) {
       ps.setTimestamp(1, Timestamp.from(change.at()));
       ps.setDouble(2, change.oldFinal());
       ps.setDouble(3, change.newStart());
@@ -136,7 +139,10 @@ public final class Meters {
       ps.setString(7, station);
       ps.setString(8, site);
       try (var rs = ps.executeQuery()) {
-        if (rs.next()) return Reported.RECORDED;
+        if (rs.next()) {
+          MeterDays.dropAll(c, rs.getInt(1), rs.getShort(2));
+          return Reported.RECORDED;
+        }
       }
       try (var known =
           c.prepareStatement(
@@ -161,8 +167,9 @@ public final class Meters {
             c.prepareStatement(
                 "INSERT INTO meter_changes (station_id, parameter_id, at, old_final, new_start,"
                     + " note, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+      short meter = meterId(c, parameter);
       ps.setInt(1, stationId);
-      ps.setShort(2, meterId(c, parameter));
+      ps.setShort(2, meter);
       ps.setTimestamp(3, Timestamp.from(change.at()));
       ps.setDouble(4, change.oldFinal());
       ps.setDouble(5, change.newStart());
@@ -171,6 +178,7 @@ public final class Meters {
       if (ps.executeUpdate() == 0)
         throw new ApiError(
             409, "a replacement of " + parameter + " at " + change.at() + " is recorded already");
+      MeterDays.dropAll(c, stationId, meter);
     }
   }
 

@@ -1,6 +1,7 @@
 package io.outfall.ingest.dashboards;
 
 import io.outfall.ingest.intake.AggregateFollower;
+import io.outfall.ingest.intake.MeterDays;
 import io.outfall.ingest.targets.KpiTargets;
 import io.outfall.ingest.targets.TargetJudgement;
 import java.sql.Connection;
@@ -11,6 +12,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -112,7 +114,6 @@ public final class PlantKpis {
       int stationId, Instant from, Instant to, Instant baseFrom, Instant baseTo, Instant midnight)
       throws SQLException {
     try (Connection c = ds.getConnection()) {
-      c.setReadOnly(true);
       AggregateFollower.awaitFolded(c); // the volume comes from the hourly aggregates
       List<Day> days = days(c, stationId, from, to, midnight);
       return new Result(
@@ -161,7 +162,6 @@ public final class PlantKpis {
       Map<String, Totals> baselines)
       throws SQLException {
     try (Connection c = ds.getConnection()) {
-      c.setReadOnly(true);
       Optional<TargetJudgement.Target> found = targets.forStation(c, stationId);
       if (found.isEmpty()) return Optional.empty();
       TargetJudgement.Target t = found.get();
@@ -269,13 +269,111 @@ public final class PlantKpis {
    * valid readings in the days and the nearest one on either side, so that an increase across
    * midnight is shared between the two days rather than dropped or given to one.
    *
-   * <p>Of the readings inside the days only those that can change a day's figure leave the
-   * database: each day's first and last, and both readings around every fall (jitter, reset, wrap
-   * or replacement). Between them the meter only rises, and a rise adds up to the same amount
-   * whether read in one step or in many; the days' bounds are midnights, so no share across a bound
-   * changes either. A year of 10-second readings is 3 million rows; this sends about 2 a day.
+   * <p>A kept day starts the reading where it starts: the last reading before it may have been a
+   * jitter dip the reading of the days before would have passed over, so a dip across that one
+   * midnight can move up to its size (1 % of the meter) between two days; the total is unchanged.
    */
   private static Map<Instant, Double> meterPerDay(
+      Connection c, int stationId, short meter, Instant from, Instant to, Instant midnight)
+      throws SQLException {
+    List<Instant> days = new ArrayList<>();
+    for (Instant d = dayOf(from, midnight); d.isBefore(to); d = d.plus(Duration.ofDays(1)))
+      days.add(d);
+    long[] bounds = new long[days.size() + 1];
+    for (int i = 0; i < days.size(); i++)
+      bounds[i] = (days.get(i).isBefore(from) ? from : days.get(i)).toEpochMilli();
+    bounds[days.size()] = to.toEpochMilli();
+    double[] used = new double[days.size()];
+    boolean[] read = new boolean[days.size()];
+    // Whole days over for an hour are kept once computed (MeterDays): kept ones are read, each run
+    // of the others computed from the readings, and what of those is whole and over then kept.
+    long settled = System.currentTimeMillis() - MeterDays.SETTLED.toMillis();
+    long generation = MeterDays.generation(c, stationId, meter);
+    Map<Long, MeterDays.Day> kept =
+        days.isEmpty() ? Map.of() : MeterDays.kept(c, stationId, meter, days.get(0), to);
+    MeterConsumption.Rules rules = Meters.rules(c, stationId, meter);
+    List<MeterDays.Computed> keep = new ArrayList<>();
+    int i = 0;
+    while (i < days.size()) {
+      MeterDays.Day k = keepable(days, bounds, i, settled) ? kept.get(bounds[i]) : null;
+      if (k != null) {
+        used[i] = k.consumption();
+        read[i] = k.hadReading();
+        i++;
+        continue;
+      }
+      int j = i + 1; // days [i, j) are not kept: count them from the readings
+      while (j < days.size()
+          && !(keepable(days, bounds, j, settled) && kept.containsKey(bounds[j]))) j++;
+      long[] run = Arrays.copyOfRange(bounds, i, j + 1);
+      List<MeterConsumption.Reading> readings =
+          meterReadings(
+              c,
+              stationId,
+              meter,
+              Instant.ofEpochMilli(run[0]),
+              Instant.ofEpochMilli(run[run.length - 1]),
+              midnight);
+      MeterDays.Day before = i == 0 ? null : kept.get(bounds[i - 1]);
+      if (before != null) {
+        // count on from where the reading stood at the kept day's end, not from the last reading
+        // before it (a jitter dip the days before passed over would count again)
+        if (!readings.isEmpty() && readings.get(0).tsMs() < run[0]) readings.remove(0);
+        if (before.endTsMs() != null)
+          readings.add(0, new MeterConsumption.Reading(before.endTsMs(), before.endValue()));
+      }
+      List<MeterConsumption.Change> changes =
+          readings.isEmpty()
+              ? List.of()
+              : Meters.changes(
+                  c,
+                  stationId,
+                  meter,
+                  Instant.ofEpochMilli(readings.get(0).tsMs()),
+                  Instant.ofEpochMilli(readings.get(readings.size() - 1).tsMs()));
+      MeterConsumption.Reading[] ends = new MeterConsumption.Reading[run.length - 1];
+      double[] counted = MeterConsumption.perPeriod(readings, changes, rules, run, ends);
+      System.arraycopy(counted, 0, used, i, counted.length);
+      for (MeterConsumption.Reading r : readings) {
+        int p = MeterConsumption.period(run, r.tsMs());
+        if (p >= 0) read[i + p] = true;
+      }
+      for (int d = i; d < j; d++)
+        if (keepable(days, bounds, d, settled)) {
+          MeterConsumption.Reading end = ends[d - i];
+          keep.add(
+              new MeterDays.Computed(
+                  days.get(d),
+                  new MeterDays.Day(
+                      used[d],
+                      read[d],
+                      end == null ? null : end.tsMs(),
+                      end == null ? null : end.value())));
+        }
+      i = j;
+    }
+    MeterDays.keep(c, stationId, meter, generation, keep);
+    Map<Instant, Double> out = new TreeMap<>();
+    for (int d = 0; d < days.size(); d++) if (used[d] > 0 || read[d]) out.put(days.get(d), used[d]);
+    return out;
+  }
+
+  /** Day {@code i} is whole (not cut by the period's ends) and was over by {@code settled}. */
+  private static boolean keepable(List<Instant> days, long[] bounds, int i, long settled) {
+    return bounds[i] == days.get(i).toEpochMilli()
+        && bounds[i + 1] == bounds[i] + Duration.ofDays(1).toMillis()
+        && bounds[i + 1] <= settled;
+  }
+
+  /**
+   * A cumulative meter's valid readings in {@code [from, to)} and the nearest one on either side.
+   *
+   * <p>Of the readings inside only those that can change a day's figure leave the database: each
+   * day's first and last, and both readings around every fall (jitter, reset, wrap or replacement).
+   * Between them the meter only rises, and a rise adds up to the same amount whether read in one
+   * step or in many; the days' bounds are midnights, so no share across a bound changes either.
+   */
+  private static List<MeterConsumption.Reading> meterReadings(
       Connection c, int stationId, short meter, Instant from, Instant to, Instant midnight)
       throws SQLException {
     String where = " FROM readings WHERE station_id = ? AND parameter_id = ? AND status = 0";
@@ -311,32 +409,7 @@ public final class PlantKpis {
           readings.add(new MeterConsumption.Reading(rs.getTimestamp(1).getTime(), rs.getDouble(2)));
       }
     }
-    List<Instant> days = new ArrayList<>();
-    for (Instant d = dayOf(from, midnight); d.isBefore(to); d = d.plus(Duration.ofDays(1)))
-      days.add(d);
-    long[] bounds = new long[days.size() + 1];
-    for (int i = 0; i < days.size(); i++)
-      bounds[i] = (days.get(i).isBefore(from) ? from : days.get(i)).toEpochMilli();
-    bounds[days.size()] = to.toEpochMilli();
-    List<MeterConsumption.Change> changes =
-        readings.isEmpty()
-            ? List.of()
-            : Meters.changes(
-                c,
-                stationId,
-                meter,
-                Instant.ofEpochMilli(readings.get(0).tsMs()),
-                Instant.ofEpochMilli(readings.get(readings.size() - 1).tsMs()));
-    double[] used =
-        MeterConsumption.perPeriod(readings, changes, Meters.rules(c, stationId, meter), bounds);
-    boolean[] read = new boolean[days.size()];
-    for (MeterConsumption.Reading r : readings) {
-      int p = MeterConsumption.period(bounds, r.tsMs());
-      if (p >= 0) read[p] = true;
-    }
-    Map<Instant, Double> out = new TreeMap<>();
-    for (int i = 0; i < days.size(); i++) if (used[i] > 0 || read[i]) out.put(days.get(i), used[i]);
-    return out;
+    return readings;
   }
 
   /** The start of the day (aligned to {@code midnight}) that holds {@code t}. */

@@ -39,9 +39,7 @@ public final class AggregateFollower implements AutoCloseable {
 
   private static final String FOLD =
       "WITH b AS (SELECT id, xid, stored_at, station_ids, parameter_ids, first_ts, last_ts"
-          + " FROM reading_batches ORDER BY id LIMIT "
-          + MAX_BATCHES
-          + " FOR UPDATE SKIP LOCKED),"
+          + " FROM reading_batches WHERE id = ANY (?)),"
           // one index probe per key range, whatever the statistics say (OFFSET 0 keeps the
           // planner from turning the lateral subquery into a join it might hash over readings)
           + " ins AS (SELECT r.* FROM b"
@@ -164,8 +162,22 @@ public final class AggregateFollower implements AutoCloseable {
     long start = System.nanoTime();
     try (Connection c = dataSource.getConnection()) {
       c.setAutoCommit(false);
-      try (var st = c.createStatement();
-          var rs = st.executeQuery(FOLD)) {
+      try (var lock = c.createStatement();
+          var locked =
+              lock.executeQuery(
+                  "SELECT array_agg(id) FROM (SELECT id FROM reading_batches ORDER BY id LIMIT "
+                      + MAX_BATCHES
+                      + " FOR UPDATE SKIP LOCKED) b");
+          var fold = c.prepareStatement(FOLD)) {
+        locked.next();
+        Array ids = locked.getArray(1);
+        if (ids == null) {
+          c.commit();
+          return 0;
+        }
+        MeterDays.dropChanged(c, ids); // before the fold deletes the batches' key ranges
+        fold.setArray(1, ids);
+        var rs = fold.executeQuery();
         rs.next();
         int batches = rs.getInt(1);
         int readings = rs.getInt(2);

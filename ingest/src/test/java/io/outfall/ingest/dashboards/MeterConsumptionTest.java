@@ -93,6 +93,42 @@ class MeterConsumptionTest {
     assertThat(kwh[1]).isCloseTo(100, within(1e-9));
   }
 
+  /**
+   * A kept day's end state lets a later call start at its end and count the next days exactly as
+   * one call over all of them: here a jitter dip just before the boundary (passed over, so the next
+   * increase counts from 1000, not 999.5) and a replacement in the second period.
+   */
+  @Test
+  void countingResumedFromAPeriodsEndStateGivesTheSameFigures() {
+    long[] three = {0, 10 * H, 20 * H, 30 * H};
+    List<Reading> all = List.of(at(1, 1000), at(9.5, 999.5), at(11, 1004), at(15, 1010), at(25, 7));
+    List<Change> changes = List.of(new Change(20 * H, 1012, 2));
+    Reading[] ends = new Reading[3];
+    double[] once = MeterConsumption.perPeriod(all, changes, PLAIN, three, ends);
+    // the dip is passed over: the state at 10 h is the reading of 1000 at 1 h
+    assertThat(ends[0]).isEqualTo(at(1, 1000));
+    // resumed at 10 h from that state, with the readings from 10 h on
+    long[] rest = {10 * H, 20 * H, 30 * H};
+    List<Reading> after = List.of(ends[0], at(11, 1004), at(15, 1010), at(25, 7));
+    double[] resumed = MeterConsumption.perPeriod(after, changes, PLAIN, rest);
+    assertThat(resumed[0]).isCloseTo(once[1], within(1e-9));
+    assertThat(resumed[1]).isCloseTo(once[2], within(1e-9));
+    // and what a call starting from the last reading before 10 h (the dip) would have counted:
+    // 4.5 more, as if the meter had fallen back to 999.5
+    double[] fromDip =
+        MeterConsumption.perPeriod(
+            List.of(at(9.5, 999.5), at(11, 1004), at(15, 1010), at(25, 7)), changes, PLAIN, rest);
+    assertThat(fromDip[0] - resumed[0]).isGreaterThan(0.4);
+  }
+
+  @Test
+  void theStateAtAnEndBeforeAnyReadingIsNone() {
+    Reading[] ends = new Reading[2];
+    MeterConsumption.perPeriod(List.of(at(12, 5), at(13, 6)), List.of(), PLAIN, TWO, ends);
+    assertThat(ends[0]).isNull();
+    assertThat(ends[1]).isEqualTo(at(13, 6));
+  }
+
   @Test
   void noReadingsNoConsumption() {
     assertThat(MeterConsumption.perPeriod(List.of(), List.of(), PLAIN, TWO)).containsExactly(0, 0);
