@@ -23,13 +23,13 @@ import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -174,19 +174,8 @@ public final class DashboardQueryBench implements Callable<Integer> {
               },
               kpiRuns,
               2);
-      long[] progress =
-          measure(
-              () ->
-                  kpis.progress(
-                      ids[random.nextInt(stations)],
-                      target,
-                      LocalDate.now(ZONE),
-                      ZONE,
-                      Instant.now()),
-              kpiRuns,
-              2);
-      long[] progressMonth =
-          measure(
+      Function<Boolean, Work> progressOf =
+          monthOnly ->
               () ->
                   kpis.progress(
                       ids[random.nextInt(stations)],
@@ -194,10 +183,9 @@ public final class DashboardQueryBench implements Callable<Integer> {
                       LocalDate.now(ZONE),
                       ZONE,
                       Instant.now(),
-                      true,
-                      new HashMap<>()),
-              kpiRuns,
-              2);
+                      monthOnly);
+      long[] progress = measure(progressOf.apply(false), kpiRuns, 2);
+      long[] progressMonth = measure(progressOf.apply(true), kpiRuns, 2);
       long[] meterYear =
           measure(() -> meterReadingsWhole(db, ids[random.nextInt(stations)]), kpiRuns, 2);
 

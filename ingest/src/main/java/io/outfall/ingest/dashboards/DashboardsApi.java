@@ -30,7 +30,6 @@ import java.time.YearMonth;
 import java.time.ZoneId;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
-import java.util.HashMap;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -164,7 +163,7 @@ public final class DashboardsApi implements AutoCloseable {
               station,
               zone,
               kpis.compute(id, from, now, baseFrom, baseTo, midnight),
-              kpis.progress(id, targets, asOf, zone, now, monthOnly, new HashMap<>()),
+              kpis.progress(id, targets, asOf, zone, now, monthOnly),
               grid);
         });
   }
@@ -345,7 +344,7 @@ public final class DashboardsApi implements AutoCloseable {
               int id = stationId(station);
               ComplianceReport.Result rep = reports.build(station, id, f, t);
               Optional<PlantKpis.Progress> progress =
-                  kpis.progress(id, targets, lastDay, zone, now, true, new HashMap<>());
+                  kpis.progress(id, targets, lastDay, zone, now, true);
               // laid out here, on the worker: a PDF is CPU work the event loop must not do
               byte[] pdf =
                   format.equals("pdf")

@@ -13,7 +13,6 @@ import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -140,17 +139,9 @@ public final class PlantKpis {
    * The month, the quarter and the year that hold {@code asOf} (a local date), each up to the end
    * of that day or {@code now} if earlier, against the target's baseline; empty when no target
    * applies to the station.
-   */
-  public Optional<Progress> progress(
-      int stationId, KpiTargets targets, LocalDate asOf, ZoneId zone, Instant now)
-      throws SQLException {
-    return progress(stationId, targets, asOf, zone, now, false, new HashMap<>());
-  }
-
-  /**
-   * @param monthOnly judge the month alone (the overview's board), not the quarter and the year
-   * @param baselines baseline totals already computed, by station and baseline; what this call
-   *     computes is added (a baseline of a year of 10-second readings is worth keeping)
+   *
+   * @param monthOnly judge the month alone (the operator page, the overview's board, a report), not
+   *     the quarter and the year
    */
   public Optional<Progress> progress(
       int stationId,
@@ -158,8 +149,7 @@ public final class PlantKpis {
       LocalDate asOf,
       ZoneId zone,
       Instant now,
-      boolean monthOnly,
-      Map<String, Totals> baselines)
+      boolean monthOnly)
       throws SQLException {
     try (Connection c = ds.getConnection()) {
       Optional<TargetJudgement.Target> found = targets.forStation(c, stationId);
@@ -173,14 +163,10 @@ public final class PlantKpis {
       LocalDate month = asOf.withDayOfMonth(1);
       LocalDate first = monthOnly ? month : year;
       List<Day> days = days(c, stationId, first.atStartOfDay(zone).toInstant(), end, midnight);
+      // a past baseline's meter days are kept (MeterDays): counting it again is cheap
       Instant baseFrom = t.baselineFrom().atStartOfDay(zone).toInstant();
       Instant baseTo = t.baselineTo().atStartOfDay(zone).toInstant();
-      String key = stationId + " " + zone.getId() + " " + t.baselineFrom() + "/" + t.baselineTo();
-      Totals baseline = baselines.get(key);
-      if (baseline == null) {
-        baseline = Totals.of(days(c, stationId, baseFrom, baseTo, midnight), baseFrom, baseTo);
-        baselines.put(key, baseline);
-      }
+      Totals baseline = Totals.of(days(c, stationId, baseFrom, baseTo, midnight), baseFrom, baseTo);
       List<Period> periods = new ArrayList<>();
       periods.add(period("month", month, month.plusMonths(1), zone, end, days, baseline, t));
       if (!monthOnly) {
@@ -222,18 +208,29 @@ public final class PlantKpis {
    */
   static List<Day> days(Connection c, int stationId, Instant from, Instant to, Instant midnight)
       throws SQLException {
+    List<Instant> starts = new ArrayList<>();
+    for (Instant d = dayOf(from, midnight); d.isBefore(to); d = d.plus(Duration.ofDays(1)))
+      starts.add(d);
+    // the periods the meters are counted in: the days, the first from {@code from}, the last to
+    // {@code to}
+    long[] bounds = new long[starts.size() + 1];
+    for (int i = 0; i < starts.size(); i++)
+      bounds[i] = (starts.get(i).isBefore(from) ? from : starts.get(i)).toEpochMilli();
+    bounds[starts.size()] = to.toEpochMilli();
     Map<Instant, Double> volume = volumePerDay(c, stationId, from, to, midnight);
-    Map<Instant, Double> energy = meterPerDay(c, stationId, ENERGY, from, to, midnight);
+    Map<Instant, Double> energy = meterPerDay(c, stationId, ENERGY, starts, bounds, midnight);
     Map<Instant, Double> renewable =
-        meterPerDay(c, stationId, ENERGY_RENEWABLE, from, to, midnight);
-    Map<Instant, Double> chemical = meterPerDay(c, stationId, CHEMICAL_DOSE, from, to, midnight);
-    Map<Instant, Double> production = meterPerDay(c, stationId, PRODUCTION, from, to, midnight);
+        meterPerDay(c, stationId, ENERGY_RENEWABLE, starts, bounds, midnight);
+    Map<Instant, Double> chemical =
+        meterPerDay(c, stationId, CHEMICAL_DOSE, starts, bounds, midnight);
+    Map<Instant, Double> production =
+        meterPerDay(c, stationId, PRODUCTION, starts, bounds, midnight);
     List<Day> days = new ArrayList<>();
-    for (Instant d = dayOf(from, midnight); d.isBefore(to); d = d.plus(Duration.ofDays(1))) {
-      Instant key = d.isBefore(from) ? from : d;
+    for (int i = 0; i < starts.size(); i++) {
+      Instant d = starts.get(i);
       days.add(
           new Day(
-              key,
+              Instant.ofEpochMilli(bounds[i]),
               volume.get(d),
               energy.get(d),
               renewable.get(d),
@@ -265,24 +262,18 @@ public final class PlantKpis {
   static final double JITTER_FRACTION = 0.01;
 
   /**
-   * Consumption per day (from {@code from}, whole days up to {@code to}) from a cumulative meter's
-   * valid readings in the days and the nearest one on either side, so that an increase across
-   * midnight is shared between the two days rather than dropped or given to one.
+   * Consumption per day from a cumulative meter's valid readings in the days and the nearest one on
+   * either side, so that an increase across midnight is shared between the two days rather than
+   * dropped or given to one.
    *
-   * <p>A kept day starts the reading where it starts: the last reading before it may have been a
-   * jitter dip the reading of the days before would have passed over, so a dip across that one
-   * midnight can move up to its size (1 % of the meter) between two days; the total is unchanged.
+   * @param days the days' midnights
+   * @param bounds the periods counted: {@code [bounds[i], bounds[i + 1])} is day {@code i}, cut at
+   *     the period's start and end
    */
   private static Map<Instant, Double> meterPerDay(
-      Connection c, int stationId, short meter, Instant from, Instant to, Instant midnight)
+      Connection c, int stationId, short meter, List<Instant> days, long[] bounds, Instant midnight)
       throws SQLException {
-    List<Instant> days = new ArrayList<>();
-    for (Instant d = dayOf(from, midnight); d.isBefore(to); d = d.plus(Duration.ofDays(1)))
-      days.add(d);
-    long[] bounds = new long[days.size() + 1];
-    for (int i = 0; i < days.size(); i++)
-      bounds[i] = (days.get(i).isBefore(from) ? from : days.get(i)).toEpochMilli();
-    bounds[days.size()] = to.toEpochMilli();
+    Instant to = Instant.ofEpochMilli(bounds[days.size()]);
     double[] used = new double[days.size()];
     boolean[] read = new boolean[days.size()];
     // Whole days over for an hour are kept once computed (MeterDays): kept ones are read, each run

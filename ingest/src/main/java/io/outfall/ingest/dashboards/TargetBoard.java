@@ -52,15 +52,6 @@ public final class TargetBoard {
   private final Clock clock;
   private volatile Map<String, PlantMonth> bySite = Map.of();
 
-  /**
-   * Baselines computed today, by station and baseline: a past period's totals change only with late
-   * readings or a meter change recorded afterwards, so they are computed again each day, not every
-   * ten minutes.
-   */
-  private final Map<String, PlantKpis.Totals> baselines = new HashMap<>();
-
-  private LocalDate baselinesOf;
-
   public TargetBoard(DataSource ds, PlantKpis kpis, KpiTargets targets, ZoneId zone, Clock clock) {
     this.ds = ds;
     this.kpis = kpis;
@@ -78,16 +69,12 @@ public final class TargetBoard {
   public synchronized void refresh() throws SQLException {
     Instant now = clock.instant();
     LocalDate today = LocalDate.ofInstant(now, zone);
-    if (!today.equals(baselinesOf)) { // late readings and recorded meter changes: once a day
-      baselines.clear();
-      baselinesOf = today;
-    }
     Map<String, EnumMap<Kpi, Status>> worst = new HashMap<>();
     Map<String, EnumMap<Kpi, Status>> unmetered = new HashMap<>();
     for (StationOfSite s : stations()) {
       Optional<PlantKpis.Progress> p;
       try {
-        p = kpis.progress(s.stationId(), targets, today, zone, now, true, baselines);
+        p = kpis.progress(s.stationId(), targets, today, zone, now, true);
       } catch (SQLException | RuntimeException e) {
         log.warn("targets: station {} not judged: {}", s.stationId(), e.toString());
         continue;
