@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -61,24 +62,45 @@ public final class MeterDays {
    * (the readings of the last minutes, the usual case) counts none and touches no kept day.
    */
   static void dropChanged(Connection c, Array ids) throws SQLException {
-    try (var bump =
-            c.prepareStatement(
-                BUMP_FROM.formatted(
-                    "(SELECT DISTINCT station_id, parameter_id FROM ("
-                        + RANGES
-                        + ") x WHERE before < now() - make_interval(secs => "
+    // one look for the ranges (two index probes each): the generations counted in the same
+    // statement, the drop in the next, so that it sees what a reader kept before the count
+    List<Integer> stations = new ArrayList<>();
+    List<Short> meters = new ArrayList<>();
+    List<Timestamp> before = new ArrayList<>();
+    List<Timestamp> after = new ArrayList<>();
+    try (var ranges =
+        c.prepareStatement(
+            "WITH x AS ("
+                + RANGES
+                + "), bump AS ("
+                + BUMP_FROM.formatted(
+                    "(SELECT DISTINCT station_id, parameter_id FROM x WHERE before < now()"
+                        + " - make_interval(secs => "
                         + LATE.toSeconds()
-                        + "))"));
-        var drop =
-            c.prepareStatement(
-                "DELETE FROM meter_days d USING ("
-                    + RANGES
-                    + ") x WHERE d.station_id = x.station_id AND d.parameter_id = x.parameter_id"
-                    + " AND d.day_start > x.before - interval '1 day' AND d.day_start <= x.after")) {
-      bump.setArray(1, ids);
-      bump.executeUpdate(); // first: it waits for a reader keeping days of the meter to commit
-      drop.setArray(1, ids);
-      drop.executeUpdate(); // then sees, and drops, what that reader kept
+                        + "))")
+                + ") SELECT station_id, parameter_id, before, after FROM x")) {
+      ranges.setArray(1, ids);
+      try (var rs = ranges.executeQuery()) {
+        while (rs.next()) {
+          stations.add(rs.getInt(1));
+          meters.add(rs.getShort(2));
+          before.add(rs.getTimestamp(3));
+          after.add(rs.getTimestamp(4));
+        }
+      }
+    }
+    if (stations.isEmpty()) return; // no meter readings in these batches
+    try (var drop =
+        c.prepareStatement(
+            "DELETE FROM meter_days d USING unnest(?::int[], ?::smallint[], ?::timestamptz[],"
+                + " ?::timestamptz[]) AS x(station_id, parameter_id, before, after)"
+                + " WHERE d.station_id = x.station_id AND d.parameter_id = x.parameter_id"
+                + " AND d.day_start > x.before - interval '1 day' AND d.day_start <= x.after")) {
+      drop.setArray(1, c.createArrayOf("int4", stations.toArray()));
+      drop.setArray(2, c.createArrayOf("int2", meters.toArray()));
+      drop.setArray(3, c.createArrayOf("timestamptz", before.toArray()));
+      drop.setArray(4, c.createArrayOf("timestamptz", after.toArray()));
+      drop.executeUpdate();
     }
   }
 
