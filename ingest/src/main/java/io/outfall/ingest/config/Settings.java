@@ -67,6 +67,20 @@ public final class Settings {
     }
   }
 
+  /** A number, or null when the setting is empty (not set). */
+  public Double getDecimal(Setting s) {
+    String v = values.get(s).trim();
+    if (v.isEmpty()) return null;
+    try {
+      double d = Double.parseDouble(v);
+      if (Double.isFinite(d)) return d;
+    } catch (NumberFormatException e) {
+      // said below
+    }
+    throw new IllegalArgumentException(
+        "setting " + s.key() + " (" + s.envName() + ") must be a number, got '" + v + "'");
+  }
+
   private static Map<String, String> readFile(Path file) {
     JsonNode root;
     try {

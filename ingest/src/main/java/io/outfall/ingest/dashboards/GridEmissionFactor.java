@@ -13,22 +13,15 @@ import java.util.Optional;
 public record GridEmissionFactor(double kgCo2ePerKwh, String source) {
 
   public static Optional<GridEmissionFactor> from(Settings s) {
-    String v = s.get(Setting.KPI_GRID_EMISSION_FACTOR).trim();
-    if (v.isEmpty()) return Optional.empty();
-    double f;
-    try {
-      f = Double.parseDouble(v);
-    } catch (NumberFormatException e) {
-      f = Double.NaN;
-    }
+    Double f = s.getDecimal(Setting.KPI_GRID_EMISSION_FACTOR);
+    if (f == null) return Optional.empty();
     // a factor above 2 kg/kWh would be more than any coal plant emits: a unit mistake (t/MWh is
     // the same number as kg/kWh; g/kWh is not)
     if (!(f > 0 && f <= 2))
       throw new IllegalArgumentException(
           Setting.KPI_GRID_EMISSION_FACTOR.key()
-              + " is kg CO2e per kWh, above 0 and at most 2; it is '"
-              + v
-              + "'");
+              + " is kg CO2e per kWh, above 0 and at most 2; it is "
+              + f);
     String source = s.get(Setting.KPI_GRID_EMISSION_FACTOR_SOURCE).trim();
     if (source.isEmpty())
       throw new IllegalArgumentException(

@@ -1,8 +1,7 @@
 package io.outfall.ingest.registry;
 
+import io.outfall.ingest.targets.KpiTargets;
 import io.outfall.ingest.targets.TargetJudgement;
-import java.time.LocalDate;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -197,48 +196,21 @@ public final class RegistryCsv {
     if (!any) return Optional.empty();
     if (!type.equals("cluster") && !type.equals("plant"))
       throw new IllegalArgumentException("only a cluster or a plant has a target");
-    String baseline = row.getOrDefault("target_baseline", "");
-    String[] dates = baseline.split("/");
-    LocalDate from;
-    LocalDate to;
-    try {
-      if (dates.length != 2) throw new DateTimeParseException("", baseline, 0);
-      from = LocalDate.parse(dates[0].trim());
-      to = LocalDate.parse(dates[1].trim());
-    } catch (DateTimeParseException e) {
-      throw new IllegalArgumentException(
-          "target_baseline must be FROM/TO local dates, e.g. 2025-01-01/2026-01-01, got '"
-              + baseline
-              + "'");
-    }
-    if (!from.isBefore(to))
-      throw new IllegalArgumentException("target_baseline: FROM must be before TO");
-    Double energy = pct(row, "target_energy_per_m3_pct");
-    Double chemical = pct(row, "target_chemical_per_m3_pct");
-    Double product = pct(row, "target_energy_per_unit_pct");
-    if (energy == null && chemical == null && product == null)
-      throw new IllegalArgumentException(
-          "a target needs at least one of target_energy_per_m3_pct, target_chemical_per_m3_pct,"
-              + " target_energy_per_unit_pct");
-    return Optional.of(
+    KpiTargets.Baseline baseline =
+        KpiTargets.Baseline.parse("target_baseline", row.getOrDefault("target_baseline", ""));
+    TargetJudgement.Target t =
         new TargetJudgement.Target(
             type,
             row.get("code").trim(),
-            from,
-            to,
-            energy,
-            chemical,
-            product,
+            baseline.from(),
+            baseline.to(),
+            number(row, "target_energy_per_m3_pct"),
+            number(row, "target_chemical_per_m3_pct"),
+            number(row, "target_energy_per_unit_pct"),
             blankToNull(row.get("target_product_unit")),
-            blankToNull(row.get("target_source"))));
-  }
-
-  private static Double pct(Map<String, String> row, String column) {
-    Double v = number(row, column);
-    if (v != null && !(v > 0 && v < 100))
-      throw new IllegalArgumentException(
-          column + " is a percentage above 0 and below 100, got " + v);
-    return v;
+            blankToNull(row.get("target_source")));
+    KpiTargets.checkFigures(t, "target_");
+    return Optional.of(t);
   }
 
   private static String blankToNull(String s) {

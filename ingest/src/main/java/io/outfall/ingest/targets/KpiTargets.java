@@ -60,52 +60,82 @@ public final class KpiTargets {
    * intensities was found (docs/dashboards.md).
    */
   public static Optional<Target> provinceDefault(Settings s) {
-    String baseline = s.get(Setting.KPI_TARGET_BASELINE).trim();
-    Double energy = pct(s, Setting.KPI_TARGET_ENERGY_PCT);
-    Double chemical = pct(s, Setting.KPI_TARGET_CHEMICAL_PCT);
-    Double product = pct(s, Setting.KPI_TARGET_PRODUCT_PCT);
+    Double energy =
+        percentage(
+            Setting.KPI_TARGET_ENERGY_PCT.key(), s.getDecimal(Setting.KPI_TARGET_ENERGY_PCT));
+    Double chemical =
+        percentage(
+            Setting.KPI_TARGET_CHEMICAL_PCT.key(), s.getDecimal(Setting.KPI_TARGET_CHEMICAL_PCT));
+    Double product =
+        percentage(
+            Setting.KPI_TARGET_PRODUCT_PCT.key(), s.getDecimal(Setting.KPI_TARGET_PRODUCT_PCT));
     if (energy == null && chemical == null && product == null) return Optional.empty();
-    String[] dates = baseline.split("/");
-    try {
-      if (dates.length != 2) throw new DateTimeParseException("not FROM/TO", baseline, 0);
-      LocalDate from = LocalDate.parse(dates[0].trim());
-      LocalDate to = LocalDate.parse(dates[1].trim());
-      if (!from.isBefore(to)) throw new DateTimeParseException("FROM not before TO", baseline, 0);
-      String source = s.get(Setting.KPI_TARGET_SOURCE).trim();
-      return Optional.of(
-          new Target(
-              "province",
-              null,
-              from,
-              to,
-              energy,
-              chemical,
-              product,
-              null,
-              source.isEmpty() ? null : source));
-    } catch (DateTimeParseException e) {
-      throw new IllegalArgumentException(
-          Setting.KPI_TARGET_BASELINE.key()
-              + " must be two dates FROM/TO, e.g. 2024-01-01/2025-01-01, when a default target is"
-              + " set; it is '"
-              + baseline
-              + "'");
+    Baseline baseline =
+        Baseline.parse(Setting.KPI_TARGET_BASELINE.key(), s.get(Setting.KPI_TARGET_BASELINE));
+    String source = s.get(Setting.KPI_TARGET_SOURCE).trim();
+    return Optional.of(
+        new Target(
+            "province",
+            null,
+            baseline.from(),
+            baseline.to(),
+            energy,
+            chemical,
+            product,
+            null,
+            source.isEmpty() ? null : source));
+  }
+
+  /** A target's baseline as written: {@code FROM/TO}, local dates, TO excluded. */
+  public record Baseline(LocalDate from, LocalDate to) {
+    /**
+     * @param name the field or setting it is written in, for the message when it is wrong
+     */
+    public static Baseline parse(String name, String text) {
+      String[] dates = text.trim().split("/");
+      LocalDate from;
+      LocalDate to;
+      try {
+        if (dates.length != 2) throw new DateTimeParseException("not FROM/TO", text, 0);
+        from = LocalDate.parse(dates[0].trim());
+        to = LocalDate.parse(dates[1].trim());
+      } catch (DateTimeParseException e) {
+        throw new IllegalArgumentException(
+            name
+                + " must be FROM/TO local dates, e.g. 2025-01-01/2026-01-01, got '"
+                + text.trim()
+                + "'");
+      }
+      if (!from.isBefore(to)) throw new IllegalArgumentException(name + ": FROM must be before TO");
+      return new Baseline(from, to);
     }
   }
 
-  private static Double pct(Settings s, Setting setting) {
-    String v = s.get(setting).trim();
-    if (v.isEmpty()) return null;
-    double p;
-    try {
-      p = Double.parseDouble(v);
-    } catch (NumberFormatException e) {
-      p = Double.NaN;
-    }
-    if (!(p > 0 && p < 100))
+  /** A target's percentage: null (none), or above 0 and below 100. */
+  public static Double percentage(String name, Double pct) {
+    if (pct != null && !(pct > 0 && pct < 100))
       throw new IllegalArgumentException(
-          setting.key() + " must be a percentage above 0 and below 100; it is '" + v + "'");
-    return p;
+          name + " is a percentage above 0 and below 100, got " + pct);
+    return pct;
+  }
+
+  /**
+   * Each of a target's percentages in range and at least one set; {@code prefix} before the field
+   * names, as they are written where the target came from ({@code target_} in the registry file).
+   */
+  public static void checkFigures(Target t, String prefix) {
+    percentage(prefix + "energy_per_m3_pct", t.energyPct());
+    percentage(prefix + "chemical_per_m3_pct", t.chemicalPct());
+    percentage(prefix + "energy_per_unit_pct", t.productPct());
+    if (t.energyPct() == null && t.chemicalPct() == null && t.productPct() == null)
+      throw new IllegalArgumentException(
+          "a target needs at least one of "
+              + prefix
+              + "energy_per_m3_pct, "
+              + prefix
+              + "chemical_per_m3_pct, "
+              + prefix
+              + "energy_per_unit_pct");
   }
 
   public boolean hasProvinceDefault() {
@@ -166,10 +196,7 @@ public final class KpiTargets {
       throws SQLException {
     if (!t.baselineFrom().isBefore(t.baselineTo()))
       throw ApiError.badRequest("baseline_from must be before baseline_to");
-    if (t.energyPct() == null && t.chemicalPct() == null && t.productPct() == null)
-      throw ApiError.badRequest(
-          "a target needs at least one of energy_per_m3_pct, chemical_per_m3_pct,"
-              + " energy_per_unit_pct");
+    checkFigures(t, ""); // 400 too (IllegalArgumentException)
     int id = idOf(c, scope, code);
     try (var del = c.prepareStatement("DELETE FROM kpi_targets WHERE " + scope.column + " = ?");
         var ins =
@@ -219,8 +246,6 @@ public final class KpiTargets {
   }
 
   private static void setPct(PreparedStatement ps, int i, Double pct) throws SQLException {
-    if (pct != null && !(pct > 0 && pct < 100))
-      throw ApiError.badRequest("a target percentage is above 0 and below 100; got " + pct);
     if (pct == null) ps.setNull(i, Types.DOUBLE);
     else ps.setDouble(i, pct);
   }
