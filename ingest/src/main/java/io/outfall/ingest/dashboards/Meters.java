@@ -123,37 +123,19 @@ public final class Meters {
       throws SQLException {
     if (change.oldFinal() < 0 || change.newStart() < 0) return Reported.REFUSED;
     try (Connection c = ds.getConnection();
-        var ps =
+        var ids =
             c.prepareStatement(
-                "INSERT INTO meter_changes (station_id, parameter_id, at, old_final, new_start,"
-                    + " note, recorded_by) SELECT st.id, p.id, ?, ?, ?, ?, ? FROM stations st"
-                    + " JOIN sites s ON s.id = st.site_id JOIN parameters p ON p.code = ?"
-                    + " AND p.kind = 'meter' WHERE st.code = ? AND s.code = ?"
-                    + " ON CONFLICT DO NOTHING RETURNING station_id, parameter_id")) {
-      ps.setTimestamp(1, Timestamp.from(change.at()));
-      ps.setDouble(2, change.oldFinal());
-      ps.setDouble(3, change.newStart());
-      ps.setString(4, change.note());
-      ps.setString(5, change.recordedBy());
-      ps.setString(6, parameter);
-      ps.setString(7, station);
-      ps.setString(8, site);
-      try (var rs = ps.executeQuery()) {
-        if (rs.next()) {
-          MeterDays.dropAll(c, rs.getInt(1), rs.getShort(2));
-          return Reported.RECORDED;
-        }
-      }
-      try (var known =
-          c.prepareStatement(
-              "SELECT 1 FROM stations st JOIN sites s ON s.id = st.site_id, parameters p"
-                  + " WHERE st.code = ? AND s.code = ? AND p.code = ? AND p.kind = 'meter'")) {
-        known.setString(1, station);
-        known.setString(2, site);
-        known.setString(3, parameter);
-        try (var rs = known.executeQuery()) {
-          return rs.next() ? Reported.ALREADY : Reported.REFUSED;
-        }
+                "SELECT st.id, p.id FROM stations st JOIN sites s ON s.id = st.site_id,"
+                    + " parameters p WHERE st.code = ? AND s.code = ? AND p.code = ?"
+                    + " AND p.kind = 'meter'")) {
+      ids.setString(1, station);
+      ids.setString(2, site);
+      ids.setString(3, parameter);
+      try (var rs = ids.executeQuery()) {
+        if (!rs.next()) return Reported.REFUSED;
+        return insert(c, rs.getInt(1), rs.getShort(2), change)
+            ? Reported.RECORDED
+            : Reported.ALREADY;
       }
     }
   }
@@ -162,12 +144,23 @@ public final class Meters {
   public void recordChange(int stationId, String parameter, Change change) throws SQLException {
     if (change.oldFinal() < 0 || change.newStart() < 0)
       throw ApiError.badRequest("old_final and new_start are meter values: 0 or more");
-    try (Connection c = ds.getConnection();
-        var ps =
-            c.prepareStatement(
-                "INSERT INTO meter_changes (station_id, parameter_id, at, old_final, new_start,"
-                    + " note, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
-      short meter = meterId(c, parameter);
+    try (Connection c = ds.getConnection()) {
+      if (!insert(c, stationId, meterId(c, parameter), change))
+        throw new ApiError(
+            409, "a replacement of " + parameter + " at " + change.at() + " is recorded already");
+    }
+  }
+
+  /**
+   * Stores a replacement once (false when one at that instant is stored already) and drops the
+   * meter's kept days, every one of which was counted without it.
+   */
+  private static boolean insert(Connection c, int stationId, short meter, Change change)
+      throws SQLException {
+    try (var ps =
+        c.prepareStatement(
+            "INSERT INTO meter_changes (station_id, parameter_id, at, old_final, new_start,"
+                + " note, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
       ps.setInt(1, stationId);
       ps.setShort(2, meter);
       ps.setTimestamp(3, Timestamp.from(change.at()));
@@ -175,11 +168,10 @@ public final class Meters {
       ps.setDouble(5, change.newStart());
       ps.setString(6, change.note());
       ps.setString(7, change.recordedBy());
-      if (ps.executeUpdate() == 0)
-        throw new ApiError(
-            409, "a replacement of " + parameter + " at " + change.at() + " is recorded already");
-      MeterDays.dropAll(c, stationId, meter);
+      if (ps.executeUpdate() == 0) return false;
     }
+    MeterDays.dropAll(c, stationId, meter);
+    return true;
   }
 
   /** The rules for counting one meter of a station: jitter as {@link PlantKpis}, its rollover. */
