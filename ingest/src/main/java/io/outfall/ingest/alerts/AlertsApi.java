@@ -138,8 +138,7 @@ public final class AlertsApi {
               ctx.response()
                   .putHeader("content-type", "application/zip")
                   .putHeader(
-                      "content-disposition",
-                      "attachment; filename=\"alert-" + id + "-evidence.zip\"")
+                      "content-disposition", Responder.attachment("alert-" + id + "-evidence.zip"))
                   .sendFile(zip.toString())
                   .onComplete(
                       done ->

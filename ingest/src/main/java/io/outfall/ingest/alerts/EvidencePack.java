@@ -2,6 +2,7 @@ package io.outfall.ingest.alerts;
 
 import io.outfall.compliance.permits.EffectiveLimits;
 import io.outfall.ingest.http.ApiError;
+import io.outfall.ingest.http.Csv;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -103,7 +104,7 @@ public final class EvidencePack {
       for (Written f : files) {
         listed.add(
             new JsonObject().put("name", f.name).put("bytes", f.bytes).put("sha256", f.sha256));
-        sums.append(f.sha256).append("  ").append(f.name).append('\n');
+        sums.append(f.sumLine());
       }
       JsonObject manifest =
           new JsonObject()
@@ -117,7 +118,7 @@ public final class EvidencePack {
               .put("generated_by", by)
               .put("files", listed);
       Written m = entry(z, "manifest.json", w -> w.write(manifest.encodePrettily()));
-      sums.append(m.sha256).append("  ").append(m.name).append('\n');
+      sums.append(m.sumLine());
       entry(z, "SHA256SUMS", w -> w.write(sums.toString()));
     }
   }
@@ -174,9 +175,9 @@ public final class EvidencePack {
         while (rs.next()) {
           Instant ts = rs.getTimestamp(2).toInstant();
           w.write(
-              csv(station)
+              Csv.field(station)
                   + ","
-                  + csv(rs.getString(1))
+                  + Csv.field(rs.getString(1))
                   + ","
                   + ts
                   + ","
@@ -184,7 +185,7 @@ public final class EvidencePack {
                   + ","
                   + rs.getDouble(3)
                   + ","
-                  + csv(rs.getString(4))
+                  + Csv.field(rs.getString(4))
                   + ","
                   + status(rs.getShort(5))
                   + "\n");
@@ -214,7 +215,7 @@ public final class EvidencePack {
           w.write(
               String.join(
                       ",",
-                      csv(rs.getString(1)),
+                      Csv.field(rs.getString(1)),
                       hour.toString(),
                       LOCAL.format(hour.atZone(zone)),
                       rs.getString(3),
@@ -250,7 +251,7 @@ public final class EvidencePack {
           w.write(
               String.join(
                       ",",
-                      csv(rs.getString(1)),
+                      Csv.field(rs.getString(1)),
                       status(rs.getShort(2)),
                       rs.getTimestamp(3).toInstant().toString(),
                       rs.getTimestamp(4).toInstant().toString(),
@@ -326,18 +327,16 @@ public final class EvidencePack {
     return String.format("%02d", s);
   }
 
-  private static String csv(String s) {
-    if (s == null) return "";
-    return s.contains(",") || s.contains("\"") || s.contains("\n")
-        ? "\"" + s.replace("\"", "\"\"") + "\""
-        : s;
-  }
-
   private interface Content {
     void writeTo(Writer w) throws Exception;
   }
 
-  private record Written(String name, long bytes, String sha256) {}
+  private record Written(String name, long bytes, String sha256) {
+    /** Its line in SHA256SUMS, as sha256sum writes and checks it. */
+    String sumLine() {
+      return sha256 + "  " + name + "\n";
+    }
+  }
 
   /** One file of the zip, hashed as it is written. */
   private static Written entry(ZipOutputStream z, String name, Content content) throws Exception {

@@ -367,14 +367,13 @@ public final class DashboardsApi implements AutoCloseable {
               if (format.equals("csv")) {
                 ctx.response()
                     .putHeader("content-type", "text/csv; charset=utf-8")
-                    .putHeader("content-disposition", "attachment; filename=\"" + name + ".csv\"")
+                    .putHeader("content-disposition", Responder.attachment(name + ".csv"))
                     .end(DashboardsJson.reportCsv(rep, made.targets(), zone));
               } else if (format.equals("pdf")) {
                 ctx.response()
                     .putHeader("content-type", "application/pdf")
                     .putHeader(
-                        "content-disposition",
-                        "attachment; filename=\"" + name + "-" + lang + ".pdf\"")
+                        "content-disposition", Responder.attachment(name + "-" + lang + ".pdf"))
                     .end(Buffer.buffer(made.pdf()));
               } else {
                 Responder.send(

@@ -197,7 +197,8 @@ public final class RegulatorLink implements AutoCloseable {
             zip ->
                 ctx.response()
                     .putHeader("content-type", "application/zip")
-                    .putHeader("content-disposition", attachment("donre-" + station + ".zip"))
+                    .putHeader(
+                        "content-disposition", Responder.attachment("donre-" + station + ".zip"))
                     .end(Buffer.buffer(zip)))
         .onFailure(ctx::fail);
   }
@@ -255,14 +256,9 @@ public final class RegulatorLink implements AutoCloseable {
             f ->
                 ctx.response()
                     .putHeader("content-type", "application/octet-stream")
-                    .putHeader("content-disposition", attachment(f.fileName()))
+                    .putHeader("content-disposition", Responder.attachment(f.fileName()))
                     .end(Buffer.buffer(f.content())))
         .onFailure(ctx::fail);
-  }
-
-  /** A download's header; the name is the file's, with anything outside [A-Za-z0-9._-] as _. */
-  private static String attachment(String fileName) {
-    return "attachment; filename=\"" + fileName.replaceAll("[^A-Za-z0-9._-]", "_") + "\"";
   }
 
   @Override

@@ -97,6 +97,14 @@ public final class Responder implements AutoCloseable {
     if (!ctx.response().ended()) send(ctx, status, new JsonObject().put("error", message));
   }
 
+  /**
+   * The {@code content-disposition} of a download: the file's name, with anything outside
+   * [A-Za-z0-9._-] as _ so that no header or path can be smuggled in.
+   */
+  public static String attachment(String fileName) {
+    return "attachment; filename=\"" + fileName.replaceAll("[^A-Za-z0-9._-]", "_") + "\"";
+  }
+
   @Override
   public void close() {
     workers.close();

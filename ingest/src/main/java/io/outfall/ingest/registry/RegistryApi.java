@@ -51,7 +51,7 @@ public final class RegistryApi {
               csv ->
                   ctx.response()
                       .putHeader("content-type", "text/csv; charset=utf-8")
-                      .putHeader("content-disposition", "attachment; filename=\"registry.csv\"")
+                      .putHeader("content-disposition", Responder.attachment("registry.csv"))
                       .end(csv))
           .onFailure(ctx::fail);
       return;

@@ -1,5 +1,6 @@
 package io.outfall.ingest.registry;
 
+import io.outfall.ingest.http.Csv;
 import io.outfall.ingest.targets.KpiTargets;
 import io.outfall.ingest.targets.TargetJudgement;
 import java.util.ArrayList;
@@ -291,11 +292,7 @@ public final class RegistryCsv {
               t.source()));
     for (int i = 0; i < all.size(); i++) {
       if (i > 0) sb.append(',');
-      if (all.get(i) == null) continue;
-      String v = all.get(i).toString();
-      if (v.contains(",") || v.contains("\""))
-        sb.append('"').append(v.replace("\"", "\"\"")).append('"');
-      else sb.append(v);
+      sb.append(Csv.field(all.get(i)));
     }
     sb.append('\n');
   }
