@@ -115,18 +115,43 @@ public final class GatewayMain {
    */
   public static int recordMeterChange(GatewayConfig config, List<String> args) {
     try {
-      String at = option(args, "--at");
+      return recordMeterChange(
+          config,
+          required(args, "--station"),
+          required(args, "--parameter"),
+          option(args, "--at"),
+          Double.parseDouble(required(args, "--old-final")),
+          Double.parseDouble(required(args, "--new-start")),
+          option(args, "--note"));
+    } catch (IllegalArgumentException e) {
+      System.err.println("meter-change: " + e.getMessage());
+      return 2;
+    }
+  }
+
+  /**
+   * The same with the values parsed ({@code outfall gateway meter-change}); {@code at} ISO-8601
+   * with an offset, or null for now. 0 recorded, 2 refused (said on standard error).
+   */
+  public static int recordMeterChange(
+      GatewayConfig config,
+      String station,
+      String parameter,
+      String at,
+      double oldFinal,
+      double newStart,
+      String note) {
+    try {
+      long now = System.currentTimeMillis();
       MeterChanges.MeterChange c =
           new MeterChanges.MeterChange(
-              required(args, "--station"),
-              required(args, "--parameter"),
-              at == null
-                  ? System.currentTimeMillis()
-                  : OffsetDateTime.parse(at).toInstant().toEpochMilli(),
-              Double.parseDouble(required(args, "--old-final")),
-              Double.parseDouble(required(args, "--new-start")),
-              option(args, "--note"),
-              System.currentTimeMillis());
+              station,
+              parameter,
+              at == null ? now : OffsetDateTime.parse(at).toInstant().toEpochMilli(),
+              oldFinal,
+              newStart,
+              note,
+              now);
       MeterChanges.record(config, c);
       System.out.printf(
           "recorded: %s %s replaced at %s (old meter's last value %s, new one's first %s); the"

@@ -70,10 +70,10 @@ final class GatewayCommand implements Callable<Integer> {
     String parameter;
 
     @Option(names = "--old-final", required = true, paramLabel = "VALUE")
-    String oldFinal;
+    double oldFinal;
 
     @Option(names = "--new-start", required = true, paramLabel = "VALUE")
-    String newStart;
+    double newStart;
 
     @Option(
         names = "--at",
@@ -86,21 +86,8 @@ final class GatewayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-      List<String> args =
-          new ArrayList<>(
-              List.of(
-                  "meter-change",
-                  "--station",
-                  station,
-                  "--parameter",
-                  parameter,
-                  "--old-final",
-                  oldFinal,
-                  "--new-start",
-                  newStart));
-      if (at != null) args.addAll(List.of("--at", at));
-      if (note != null) args.addAll(List.of("--note", note));
-      return GatewayMain.recordMeterChange(load(config), args);
+      return GatewayMain.recordMeterChange(
+          load(config), station, parameter, at, oldFinal, newStart, note);
     }
   }
 
