@@ -176,10 +176,6 @@ final class DashboardsJson {
       Optional<GridEmissionFactor> grid) {
     JsonArray days = new JsonArray();
     for (PlantKpis.Day d : k.days()) {
-      Double used =
-          d.energyKwh() == null && d.renewableKwh() == null
-              ? null
-              : orZero(d.energyKwh()) + orZero(d.renewableKwh());
       days.add(
           new JsonObject()
               .put("day", d.start().atZone(zone).toLocalDate().toString())
@@ -188,7 +184,7 @@ final class DashboardsJson {
               .put("renewable_kwh", d.renewableKwh())
               .put("chemical_kg", d.chemicalKg())
               .put("production", d.productionUnits())
-              .put("energy_kwh_per_m3", ratio(used, d.volumeM3()))
+              .put("energy_kwh_per_m3", ratio(d.energyUsedKwh(), d.volumeM3()))
               .put("chemical_kg_per_m3", ratio(d.chemicalKg(), d.volumeM3())));
     }
     JsonObject change = new JsonObject();
@@ -281,10 +277,6 @@ final class DashboardsJson {
                   t.productionUnits() > 0 ? kg / t.productionUnits() : null);
         });
     return o;
-  }
-
-  private static double orZero(Double d) {
-    return d == null ? 0 : d;
   }
 
   static JsonObject report(ComplianceReport.Result r, ZoneId zone) {

@@ -39,7 +39,14 @@ public final class PlantKpis {
       Double energyKwh,
       Double renewableKwh,
       Double chemicalKg,
-      Double productionUnits) {}
+      Double productionUnits) {
+    /** Grid and renewable kWh together, as {@link Totals#energyUsedKwh}; null with neither. */
+    public Double energyUsedKwh() {
+      return energyKwh == null && renewableKwh == null
+          ? null
+          : orZero(energyKwh) + orZero(renewableKwh);
+    }
+  }
 
   /**
    * Totals of a period and the intensities they give. Energy used is what the grid meter ({@code
