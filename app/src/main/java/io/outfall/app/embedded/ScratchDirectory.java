@@ -50,7 +50,7 @@ public final class ScratchDirectory implements AutoCloseable {
   }
 
   /** Removes a directory and everything under it; a missing directory is already removed. */
-  public static void deleteTree(Path root) throws IOException {
+  static void deleteTree(Path root) throws IOException {
     if (!Files.exists(root)) return;
     Files.walkFileTree(
         root,

@@ -57,7 +57,7 @@ public final class TestServices {
                 env("OUTFALL_TEST_DB_PASSWORD", ""),
                 true);
       } else {
-        Path dir = Files.createTempDirectory("outfall-it");
+        ScratchDirectory dir = ScratchDirectory.create("outfall-it");
         EmbeddedDatabase pg = EmbeddedDatabase.start(dir.resolve("pg"), 0);
         EmbeddedBroker broker = EmbeddedBroker.start(dir.resolve("broker"), freePort(), false);
         Runtime.getRuntime()
@@ -67,7 +67,7 @@ public final class TestServices {
                       try {
                         broker.close();
                         pg.close();
-                        ScratchDirectory.deleteTree(dir);
+                        dir.close();
                       } catch (Exception ignored) {
                         // the JVM is going away
                       }
