@@ -229,7 +229,13 @@ public final class DashboardsApi implements AutoCloseable {
 
   private void removeTarget(RoutingContext ctx, KpiTargets.Scope scope) {
     String code = ctx.pathParam("code");
-    responder.json(ctx, () -> new JsonObject().put("removed", targets.remove(scope, code)));
+    responder.json(
+        ctx,
+        () -> {
+          boolean removed = targets.remove(scope, code);
+          refreshBoard();
+          return new JsonObject().put("removed", removed);
+        });
   }
 
   /** The station's meters as recorded: rollovers and replacements. */
