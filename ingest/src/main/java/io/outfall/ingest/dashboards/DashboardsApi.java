@@ -147,7 +147,7 @@ public final class DashboardsApi implements AutoCloseable {
       throw ApiError.badRequest("baseline_from must be before baseline_to");
     Instant midnight = LocalDate.of(2000, 1, 1).atStartOfDay(zone).toInstant();
     String station = ctx.pathParam("station");
-    LocalDate asOf = localDate(ctx, "as_of", today);
+    LocalDate asOf = QueryParams.date(ctx, "as_of", today);
     if (asOf.isAfter(today)) throw ApiError.badRequest("as_of is a day not after today");
     // the year so far reads a year of meter readings (docs/performance.md): a page that shows
     // the month asks for the month alone
@@ -166,16 +166,6 @@ public final class DashboardsApi implements AutoCloseable {
               kpis.progress(id, targets, asOf, zone, now, monthOnly),
               grid);
         });
-  }
-
-  private static LocalDate localDate(RoutingContext ctx, String name, LocalDate dflt) {
-    String v = ctx.request().getParam(name);
-    if (v == null || v.isBlank()) return dflt;
-    try {
-      return LocalDate.parse(v.trim());
-    } catch (DateTimeParseException e) {
-      throw ApiError.badRequest(name + " must be a date YYYY-MM-DD, got '" + v + "'");
-    }
   }
 
   /**

@@ -4,6 +4,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.util.Locale;
@@ -41,6 +42,17 @@ public final class QueryParams {
               + " must be ISO-8601 with an offset (e.g. 2026-11-24T08:00:00+07:00) or epoch milliseconds, got '"
               + v
               + "'");
+    }
+  }
+
+  /** A calendar day, {@code YYYY-MM-DD}. */
+  public static LocalDate date(RoutingContext ctx, String name, LocalDate dflt) {
+    String v = ctx.request().getParam(name);
+    if (v == null || v.isBlank()) return dflt;
+    try {
+      return LocalDate.parse(v.trim());
+    } catch (DateTimeException e) {
+      throw ApiError.badRequest(name + " must be a date YYYY-MM-DD, got '" + v + "'");
     }
   }
 
