@@ -164,6 +164,7 @@ public final class IngestServer implements AutoCloseable {
     Responder responder = new Responder(vertx, s.getInt(Setting.DB_POOL_SIZE));
     Alerting alerting =
         alertsOn ? Alerting.start(s, database, catalog, standards, responder, registry) : null;
+    if (alerting != null) writer.handOffTo(alerting.handoff());
     GatewayFleet fleet =
         new GatewayFleet(
             s.get(Setting.MQTT_URL),

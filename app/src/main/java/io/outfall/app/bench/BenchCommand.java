@@ -9,6 +9,7 @@ import io.outfall.ingest.config.Settings;
 import io.outfall.ingest.intake.BatchValidator;
 import io.outfall.ingest.intake.Delivery;
 import io.outfall.ingest.intake.MicrometerIntakeMetrics;
+import io.outfall.ingest.intake.ReadingCopy;
 import io.outfall.ingest.intake.ReadingWriter;
 import io.outfall.ingest.intake.StationDirectory;
 import io.outfall.ingest.readings.ReadingQueries;
@@ -19,7 +20,6 @@ import io.outfall.protocol.transport.MessageCallback;
 import io.outfall.protocol.transport.MqttConnect;
 import io.vertx.core.json.JsonObject;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
@@ -36,8 +36,6 @@ import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyIn;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -215,7 +213,7 @@ public final class BenchCommand implements Callable<Integer> {
     try (Database db =
             Database.open(jdbcUrl, server.user(), server.password(), 2, Duration.ofSeconds(30));
         Connection c = db.dataSource().getConnection()) {
-      StringBuilder rows = new StringBuilder(perGateway * batch * gateways * 48);
+      ReadingCopy.Rows rows = new ReadingCopy.Rows(perGateway * batch * gateways * 46);
       for (int g = 0; g < gateways; g++) {
         LoadGateway gw = new LoadGateway("bench-copy", "gw" + g);
         int stationId;
@@ -234,25 +232,19 @@ public final class BenchCommand implements Callable<Integer> {
         }
         for (int i = 0; i < perGateway; i++)
           for (Reading r : gw.batch(i, batch, base).readings())
-            rows.append(stationId)
-                .append('\t')
-                .append(catalog.byCode(r.parameter()).id())
-                .append('\t')
-                .append(Instant.ofEpochMilli(r.timestampMs()))
-                .append('\t')
-                .append(r.value())
-                .append("\t0\n");
+            rows.add(
+                stationId,
+                catalog.byCode(r.parameter()).id(),
+                r.timestampMs(),
+                r.value(),
+                (short) 0);
       }
-      byte[] bytes = rows.toString().getBytes(StandardCharsets.US_ASCII);
-      rows = null;
       long start = System.nanoTime();
-      CopyIn copy =
-          c.unwrap(PGConnection.class)
-              .getCopyAPI()
-              .copyIn("COPY readings (station_id, parameter_id, ts, value, status) FROM STDIN");
-      for (int off = 0; off < bytes.length; off += 1 << 20)
-        copy.writeToCopy(bytes, off, Math.min(1 << 20, bytes.length - off));
-      long copied = copy.endCopy();
+      long copied;
+      try (ReadingCopy copy = ReadingCopy.into(c, "readings")) {
+        copy.add(rows);
+        copied = copy.finish();
+      }
       long took = System.nanoTime() - start;
       if (copied != (long) perGateway * batch * gateways)
         throw new IllegalStateException("COPY stored " + copied + " rows");

@@ -12,6 +12,7 @@ import io.outfall.ingest.alerts.notify.WebhookNotifier;
 import io.outfall.ingest.config.Setting;
 import io.outfall.ingest.config.Settings;
 import io.outfall.ingest.http.Responder;
+import io.outfall.ingest.intake.NewReadings;
 import io.outfall.ingest.storage.Database;
 import io.vertx.ext.web.Router;
 import java.nio.file.Path;
@@ -112,6 +113,11 @@ public final class Alerting implements AutoCloseable {
 
   public void mount(Router router) {
     api.mount(router);
+  }
+
+  /** For the writer: its readings handed over while this instance's engine leads. */
+  public NewReadings.Handoff handoff() {
+    return engine.handoff();
   }
 
   public boolean leading() {

@@ -9,9 +9,12 @@ import io.outfall.compliance.permits.EffectiveLimits;
 import io.outfall.compliance.permits.PermitSchedule;
 import io.outfall.compliance.sampling.SamplingPlan;
 import io.outfall.compliance.standards.ExceedanceBands;
+import io.outfall.ingest.intake.HandedBatches;
+import io.outfall.ingest.intake.NewReadings;
 import io.outfall.ingest.registry.SamplingPlans;
 import io.outfall.protocol.DeviceStatus;
 import io.outfall.protocol.Reading;
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -38,10 +41,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Runs in exactly one ingest instance at a time: a shared subscription gives each instance only
  * part of a station's readings, so evaluating where they arrive would average the wrong values. The
- * instance holding a PostgreSQL advisory lock leads; the others wait to take over. The leader
- * drains {@code evaluation_queue} (filled by every writer in the same transaction as the readings)
- * and commits the alert changes in the same transaction as the drain, so each reading is judged
- * once.
+ * instance holding a PostgreSQL advisory lock leads; the others wait to take over. The leader takes
+ * off {@code evaluation_batches} (a row left by every writer transaction that stored new readings:
+ * its transaction id and key ranges), reads those readings back from the readings table, and
+ * commits the alert changes in the same transaction as it deletes the rows, so each stored reading
+ * is judged once.
  *
  * <p>On becoming leader it rebuilds the evaluators from the last hours of stored readings and
  * reconciles the open alerts with what they say. Each evaluator counts completeness by its
@@ -273,6 +277,7 @@ public final class ComplianceEngine implements AutoCloseable {
         }
       } finally {
         leader = false;
+        handed.clear();
         stations.clear();
         rejudging = null; // its evaluation_late row stays: the next leader starts it again
       }
@@ -294,8 +299,8 @@ public final class ComplianceEngine implements AutoCloseable {
     lastArrival.clear();
     try (Connection c = ds.getConnection()) {
       c.setAutoCommit(false);
-      // One snapshot for the replay and for emptying the queue: what is replayed is exactly what
-      // leaves the queue, and readings stored meanwhile stay queued for the normal path.
+      // One snapshot for the replay and for deleting the batches waiting to be judged: what is
+      // replayed is exactly what they held, and batches stored meanwhile wait for the normal path.
       c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
       loadStationCodes(c);
       for (var e : permits.currentAll(c).entrySet()) {
@@ -315,20 +320,23 @@ public final class ComplianceEngine implements AutoCloseable {
                 sink));
       }
       Instant from = Instant.now().minus(REPLAY);
-      // Queued readings older than the replay (a backlog being drained when the last leader
-      // stopped) are judged again from where they start, not dropped with the queue.
+      // Readings stored but not judged yet that are older than the replay (a backlog being drained
+      // when the last leader stopped) are judged again from where they start, not dropped with
+      // their batches.
       try (var ps =
           c.prepareStatement(
-              "INSERT INTO evaluation_late (station, from_ts) SELECT s.code, min(q.ts)"
-                  + " FROM evaluation_queue q JOIN stations s ON s.id = q.station_id"
-                  + " WHERE q.ts < ? GROUP BY s.code ON CONFLICT (station) DO UPDATE SET"
-                  + " from_ts = least(evaluation_late.from_ts, excluded.from_ts), updated_at = now()")) {
+              "INSERT INTO evaluation_late (station, from_ts) SELECT s.code, min(k.lo)"
+                  + " FROM evaluation_batches b CROSS JOIN LATERAL unnest(b.station_ids, b.first_ts)"
+                  + " AS k(station_id, lo) JOIN stations s ON s.id = k.station_id WHERE k.lo < ?"
+                  + " GROUP BY s.code ON CONFLICT (station) DO UPDATE SET from_ts ="
+                  + " least(evaluation_late.from_ts, excluded.from_ts), updated_at = now()")) {
         ps.setTimestamp(1, Timestamp.from(from));
         ps.executeUpdate();
       }
       try (var st = c.createStatement()) {
-        st.executeUpdate("DELETE FROM evaluation_queue");
+        st.executeUpdate("DELETE FROM evaluation_batches");
       }
+      handed.clear(); // judged by the replay below, or (committed since) read back
       long replayed = 0;
       for (var e : stations.entrySet()) {
         Integer id = stationIds.get(e.getKey()); // loaded above, in this snapshot
@@ -457,33 +465,18 @@ public final class ComplianceEngine implements AutoCloseable {
 
   /**
    * Begins judging {@code station} again from {@code lateFromTime} (less the replayed context),
-   * counting completeness by {@code plan}; {@code why} for the record. Its queued readings leave
-   * the queue now: they are stored, so the slices that follow replay them.
+   * counting completeness by {@code plan}; {@code why} for the record. Readings stored and not
+   * judged yet were judged just before by the loop's drain; one stored since and behind the cursor
+   * when it is judged is noted as late again.
    */
   private void startRejudge(String station, Instant lateFromTime, SamplingPlan plan, String why)
       throws SQLException {
-    Instant from = lateFromTime.minus(REPLAY);
     Integer id;
     try (Connection c = ds.getConnection()) {
-      c.setAutoCommit(false);
       id = stationId(c, station);
-      if (id == null) return; // a permit for a station that never reported: nothing stored
-      // a queued reading older than the late ones (not drained yet) is replayed too
-      try (var ps =
-          c.prepareStatement(
-              "WITH d AS (DELETE FROM evaluation_queue WHERE station_id = ? RETURNING ts)"
-                  + " SELECT min(ts) FROM d")) {
-        ps.setInt(1, id);
-        try (var rs = ps.executeQuery()) {
-          rs.next();
-          Timestamp oldest = rs.getTimestamp(1);
-          if (oldest != null && oldest.toInstant().minus(REPLAY).isBefore(from))
-            from = oldest.toInstant().minus(REPLAY);
-        }
-      }
-      c.commit();
     }
-    rejudging = new Rejudge(station, id, lateFromTime, from, plan, why);
+    if (id == null) return; // a permit for a station that never reported: nothing stored
+    rejudging = new Rejudge(station, id, lateFromTime, lateFromTime.minus(REPLAY), plan, why);
     continueRejudge();
   }
 
@@ -526,7 +519,7 @@ public final class ComplianceEngine implements AutoCloseable {
   }
 
   /**
-   * The last slice, in one snapshot with the station's queue: replays what is left, swaps the
+   * The last slice, in one snapshot with the batches waiting: replays what is left, swaps the
    * evaluators, records the episodes found in the late readings, makes the open alerts agree.
    * Readings stored behind the cursor meanwhile are noted late again rather than lost.
    */
@@ -536,17 +529,10 @@ public final class ComplianceEngine implements AutoCloseable {
       c.setAutoCommit(false);
       c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
       long started = System.nanoTime();
-      try (var ps =
-          c.prepareStatement(
-              "WITH d AS (DELETE FROM evaluation_queue WHERE station_id = ? RETURNING ts)"
-                  + " SELECT (extract(epoch FROM min(ts)) * 1000)::bigint FROM d WHERE ts < ?")) {
-        ps.setInt(1, r.stationId);
-        ps.setTimestamp(2, Timestamp.from(r.cursor));
-        try (var rs = ps.executeQuery()) {
-          rs.next();
-          long missed = rs.getLong(1);
-          if (!rs.wasNull()) r.missedFromMs = Math.min(r.missedFromMs, missed);
-        }
+      // every batch this snapshot sees: the station's readings from the cursor on are in the tail
+      // replayed below; those behind it came while the slices ran
+      while (judgeBatches(c, r) >= DRAIN_READINGS) {
+        // a long wait: take all
       }
       long tail = replay(c, r.station, r.stationId, r.evaluator, r.cursor);
       r.replayed += tail;
@@ -637,56 +623,67 @@ public final class ComplianceEngine implements AutoCloseable {
     return going.size();
   }
 
-  /** Judges what the writers queued since the last drain, in one transaction per batch. */
+  /** Readings judged per transaction, about (whole batches: at least one). */
+  private static final int DRAIN_READINGS = 10_000;
+
+  /**
+   * The oldest batches waiting, about {@value #DRAIN_READINGS} readings of them (at least one). Ids
+   * up to a running sum rather than "the first n": a plan for that kind of query, cached while the
+   * old queue was nearly empty, once ran its LIMIT subquery again for every row (drains of 8 to 43
+   * s, docs/performance.md).
+   */
+  private static final String PENDING_BATCHES =
+      "SELECT array_agg(id ORDER BY id) FROM (SELECT id, sum(readings) OVER (ORDER BY id)"
+          + " - readings AS before FROM evaluation_batches ORDER BY id LIMIT 1000) f WHERE before < "
+          + DRAIN_READINGS;
+
+  /**
+   * Deletes the batches (the first array) and answers the readings of those not handed over in
+   * memory (the second array names those), read back ({@link NewReadings#readBack}).
+   */
+  private static final String TAKE_BATCHES =
+      "WITH b AS (DELETE FROM evaluation_batches WHERE id = ANY (?)"
+          + " RETURNING id, xid, station_ids, parameter_ids, first_ts, last_ts)"
+          + " SELECT r.station_id, r.parameter_id, (extract(epoch FROM r.ts) * 1000)::bigint,"
+          + " r.value, r.status FROM "
+          + NewReadings.readBack("b")
+          + " WHERE b.id <> ALL (?)";
+
+  /**
+   * Readings this instance's writer handed over by evaluation batch id, not judged yet; at most
+   * 100,000 (beyond, the engine reads them back).
+   */
+  private final HandedBatches<NewReadings> handed = new HandedBatches<>(100_000);
+
+  /** What this instance's writer hands over before each commit, taken while this engine leads. */
+  public NewReadings.Handoff handoff() {
+    return new NewReadings.Handoff() {
+      @Override
+      public boolean wanted() {
+        return leader && handed.hasRoom();
+      }
+
+      @Override
+      public void offer(long batchId, NewReadings readings) {
+        handed.put(batchId, readings, readings.size());
+      }
+
+      @Override
+      public void withdraw(long batchId) {
+        handed.take(batchId);
+      }
+    };
+  }
+
+  /** Judges what the writers stored since the last drain, in one transaction per take. */
   private void drain() throws SQLException {
-    int batch;
+    int taken;
     do {
-      batch = 0;
-      long started = System.nanoTime();
+      taken = 0;
       try (Connection c = ds.getConnection()) {
         c.setAutoCommit(false);
-        List<Reading> readings = new ArrayList<>();
-        try (var st = c.createStatement();
-            var rs =
-                st.executeQuery(
-                    // a range, not "id IN (the first 10,000)": for that, a plan cached while the
-                    // queue was nearly empty ran the LIMIT subquery again for every queued row,
-                    // quadratic in the queue's length (drains of 8 to 43 s in bench-alerts)
-                    "DELETE FROM evaluation_queue WHERE id <= (SELECT max(id) FROM (SELECT id FROM"
-                        + " evaluation_queue ORDER BY id LIMIT 10000) f) RETURNING station_id, parameter_id, (extract(epoch FROM ts) * 1000)::bigint, value, status")) {
-          while (rs.next()) {
-            batch++;
-            String station = stationCode(c, rs.getInt(1));
-            if (stations.containsKey(station))
-              readings.add(
-                  reading(station, rs.getShort(2), rs.getLong(3), rs.getDouble(4), rs.getShort(5)));
-          }
-        }
-        readings.sort(Comparator.comparingLong(Reading::timestampMs));
-        long arrived = System.nanoTime();
-        Map<String, Long> lateFrom = new HashMap<>();
-        for (Reading r : readings) {
-          Evaluated ev = stations.get(r.station());
-          ev.sink().connection = c;
-          long lateBefore = ev.evaluator().lateReadings();
-          feed(ev.evaluator(), r);
-          lastArrival.put(r.station(), arrived);
-          Rejudge j = rejudging;
-          if (j != null
-              && j.station.equals(r.station())
-              && r.timestampMs() < j.cursor.toEpochMilli())
-            j.missedFromMs = Math.min(j.missedFromMs, r.timestampMs());
-          if (ev.evaluator().lateReadings() > lateBefore) {
-            Late l = lateStations.get(r.station());
-            if (l == null) lateStations.put(r.station(), new Late(r.timestampMs(), arrived));
-            else l.add(r.timestampMs(), arrived);
-            lateFrom.merge(r.station(), r.timestampMs(), Math::min);
-          }
-        }
-        noteLate(c, lateFrom);
+        taken = judgeBatches(c, null);
         c.commit();
-        if (batch > 0) metrics.drained(batch, System.nanoTime() - started);
-        if (!lateFrom.isEmpty()) metrics.lateStations(lateStations.size());
       } catch (SQLException | RuntimeException e) {
         if (!running) return; // shutting down: the interrupted statement is not a failure
         // The evaluators moved on but the transaction did not: start again from storage.
@@ -694,8 +691,85 @@ public final class ComplianceEngine implements AutoCloseable {
         rebuild();
         return;
       }
-      if (batch > 0) onCommit.run();
-    } while (batch == 10_000);
+      if (taken > 0) onCommit.run();
+    } while (taken >= DRAIN_READINGS);
+  }
+
+  /**
+   * Takes batches off and judges their readings in {@code c}'s transaction; answers how many
+   * readings were taken. With {@code finishing}, the station judged again is left out: its readings
+   * from the cursor on are replayed by the re-judgement, those before it are noted as missed.
+   */
+  private int judgeBatches(Connection c, Rejudge finishing) throws SQLException {
+    long started = System.nanoTime();
+    Long[] ids;
+    try (var st = c.createStatement();
+        var rs = st.executeQuery(PENDING_BATCHES)) {
+      rs.next();
+      Array a = rs.getArray(1);
+      if (a == null) return 0;
+      ids = (Long[]) a.getArray();
+    }
+    int taken = 0;
+    int readBack = 0;
+    List<Reading> readings = new ArrayList<>();
+    List<Long> inMemory = new ArrayList<>();
+    for (Long id : ids) {
+      NewReadings n = handed.take(id); // taken now: a failed take reads them back next time
+      if (n == null) continue;
+      inMemory.add(id);
+      for (int i = 0; i < n.size(); i++) {
+        taken++;
+        String station = stationCode(c, n.stationIds()[i]);
+        if (stations.containsKey(station))
+          readings.add(
+              reading(
+                  station,
+                  n.parameterIds()[i],
+                  n.timestampsMs()[i],
+                  n.values()[i],
+                  n.statuses()[i]));
+      }
+    }
+    try (var ps = c.prepareStatement(TAKE_BATCHES)) {
+      ps.setArray(1, c.createArrayOf("int8", ids));
+      ps.setArray(2, c.createArrayOf("int8", inMemory.toArray()));
+      try (var rs = ps.executeQuery()) {
+        while (rs.next()) {
+          taken++;
+          readBack++;
+          String station = stationCode(c, rs.getInt(1));
+          if (stations.containsKey(station))
+            readings.add(
+                reading(station, rs.getShort(2), rs.getLong(3), rs.getDouble(4), rs.getShort(5)));
+        }
+      }
+    }
+    readings.sort(Comparator.comparingLong(Reading::timestampMs));
+    long arrived = System.nanoTime();
+    Map<String, Long> lateFrom = new HashMap<>();
+    Rejudge j = finishing != null ? finishing : rejudging;
+    for (Reading r : readings) {
+      boolean behind =
+          j != null && j.station.equals(r.station()) && r.timestampMs() < j.cursor.toEpochMilli();
+      if (behind) j.missedFromMs = Math.min(j.missedFromMs, r.timestampMs());
+      if (finishing != null && finishing.station.equals(r.station())) continue;
+      Evaluated ev = stations.get(r.station());
+      ev.sink().connection = c;
+      long lateBefore = ev.evaluator().lateReadings();
+      feed(ev.evaluator(), r);
+      lastArrival.put(r.station(), arrived);
+      if (ev.evaluator().lateReadings() > lateBefore) {
+        Late l = lateStations.get(r.station());
+        if (l == null) lateStations.put(r.station(), new Late(r.timestampMs(), arrived));
+        else l.add(r.timestampMs(), arrived);
+        lateFrom.merge(r.station(), r.timestampMs(), Math::min);
+      }
+    }
+    noteLate(c, lateFrom);
+    if (taken > 0) metrics.drained(taken, readBack, System.nanoTime() - started);
+    if (!lateFrom.isEmpty()) metrics.lateStations(lateStations.size());
+    return taken;
   }
 
   /** Closes windows that are due, notices quiet stations, escalates unacknowledged breaches. */

@@ -6,8 +6,11 @@ package io.outfall.ingest.alerts;
  * for late readings, and what a re-judgement costs.
  */
 public interface ComplianceMetrics {
-  /** A batch taken off the queue, judged and committed: its readings and how long it took. */
-  void drained(int readings, long nanos);
+  /**
+   * Batches of stored readings taken, judged and committed: their readings, how many of them were
+   * read back from storage (not handed over by this instance's writer), and how long it took.
+   */
+  void drained(int readings, int readBack, long nanos);
 
   /** Stations whose late readings wait to be judged again. */
   void lateStations(int stations);
@@ -21,7 +24,7 @@ public interface ComplianceMetrics {
   ComplianceMetrics NONE =
       new ComplianceMetrics() {
         @Override
-        public void drained(int readings, long nanos) {}
+        public void drained(int readings, int readBack, long nanos) {}
 
         @Override
         public void lateStations(int stations) {}

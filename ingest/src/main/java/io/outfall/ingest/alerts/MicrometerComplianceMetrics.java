@@ -1,5 +1,6 @@
 package io.outfall.ingest.alerts;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -11,6 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class MicrometerComplianceMetrics implements ComplianceMetrics {
   private final Timer drain;
   private final DistributionSummary drainReadings;
+  private final Counter readBack;
   private final AtomicInteger late = new AtomicInteger();
   private final Timer rejudge;
   private final DistributionSummary rejudgeReadings;
@@ -19,12 +21,18 @@ public final class MicrometerComplianceMetrics implements ComplianceMetrics {
   public MicrometerComplianceMetrics(MeterRegistry registry) {
     drain =
         Timer.builder("outfall.compliance.drain")
-            .description("Taking a batch of stored readings off the queue, judging it, committing")
+            .description("Taking batches of stored readings, judging their readings, committing")
             .publishPercentileHistogram()
             .register(registry);
     drainReadings =
         DistributionSummary.builder("outfall.compliance.drain.readings")
             .description("Readings judged per batch")
+            .register(registry);
+    readBack =
+        Counter.builder("outfall.compliance.read.back")
+            .description(
+                "Readings judged that were read back from storage rather than handed over by the"
+                    + " writer")
             .register(registry);
     Gauge.builder("outfall.compliance.late.stations", late, AtomicInteger::get)
         .description("Stations whose late readings wait to be judged again")
@@ -44,8 +52,9 @@ public final class MicrometerComplianceMetrics implements ComplianceMetrics {
   }
 
   @Override
-  public void drained(int readings, long nanos) {
+  public void drained(int readings, int readBackReadings, long nanos) {
     drain.record(nanos, TimeUnit.NANOSECONDS);
+    readBack.increment(readBackReadings);
     drainReadings.record(readings);
   }
 

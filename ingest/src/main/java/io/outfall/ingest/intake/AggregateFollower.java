@@ -4,6 +4,8 @@ import java.sql.Array;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
@@ -25,6 +27,11 @@ import org.slf4j.LoggerFactory;
  * number of followers (one per ingest instance) give the same aggregates. The price: the aggregates
  * trail the readings by one fold, a few milliseconds when idle and up to a second under load.
  *
+ * <p>Reading back is the fold's largest cost, so the writer of the same instance counts each batch
+ * by station-hour itself and hands the counts over before it commits ({@link HourRows}); the fold
+ * adds those and reads back only batches it was not handed (another instance's, or left by a
+ * crash). Both are counted by the same rules, so the aggregates do not depend on which was used.
+ *
  * <p>Batches coalesce: while a fold runs, the batches committed meanwhile wait and are folded
  * together by the next, so under load one upsert covers many readings of each station-hour.
  */
@@ -37,24 +44,34 @@ public final class AggregateFollower implements AutoCloseable {
   /** Looks without being woken this often: batches of an instance that crashed. */
   private static final long SWEEP_MILLIS = 1_000;
 
+  /**
+   * Folds the batches of the first array; those of the second were counted by the writer and handed
+   * over ({@link HourRows}, bound from the third parameter on), the others are read back ({@link
+   * NewReadings#readBack}).
+   */
   private static final String FOLD =
-      "WITH b AS (SELECT id, xid, stored_at, station_ids, parameter_ids, first_ts, last_ts"
-          + " FROM reading_batches WHERE id = ANY (?)),"
-          // one index probe per key range, whatever the statistics say (OFFSET 0 keeps the
-          // planner from turning the lateral subquery into a join it might hash over readings)
-          + " ins AS (SELECT r.* FROM b"
-          + " CROSS JOIN LATERAL unnest(b.station_ids, b.parameter_ids, b.first_ts, b.last_ts)"
-          + " AS k(station_id, parameter_id, lo, hi)"
-          + " CROSS JOIN LATERAL (SELECT station_id, parameter_id, ts, value, status FROM readings"
-          + " WHERE station_id = k.station_id AND parameter_id = k.parameter_id"
-          + " AND ts BETWEEN k.lo AND k.hi AND xmin = b.xid::xid OFFSET 0) r),"
-          + " hourly AS ("
-          + HourlyAggregates.upsertFrom("ins")
+      "WITH b AS (SELECT id, xid, station_ids, parameter_ids, first_ts, last_ts"
+          + " FROM reading_batches WHERE id = ANY (?) AND id <> ALL (?)),"
+          + " ins AS (SELECT r.* FROM "
+          + NewReadings.readBack("b")
+          + "),"
+          + " hours AS ("
+          + HourlyAggregates.hoursOf("ins")
+          + " UNION ALL "
+          + HourlyAggregates.fromArrays()
+          + "), hourly AS ("
+          + HourlyAggregates.upsertHours("hours")
           + "), daily AS ("
           + HourlyAggregates.dailyFrom("hourly")
-          + "), done AS (DELETE FROM reading_batches WHERE id IN (SELECT id FROM b))"
-          + " SELECT (SELECT count(*) FROM b), (SELECT count(*) FROM ins),"
-          + " (SELECT coalesce(extract(epoch FROM clock_timestamp() - min(stored_at)), 0) FROM b)";
+          + "), done AS (DELETE FROM reading_batches WHERE id = ANY (?) RETURNING stored_at)"
+          + " SELECT (SELECT count(*) FROM done), (SELECT count(*) FROM ins),"
+          + " (SELECT coalesce(extract(epoch FROM clock_timestamp() - min(stored_at)), 0) FROM done)";
+
+  /**
+   * Hours the writer counted, by batch id, not folded yet: at most 200,000 station-hours (beyond,
+   * batches are read back).
+   */
+  private final HandedBatches<HourRows> handed = new HandedBatches<>(200_000);
 
   private final DataSource dataSource;
   private final IntakeMetrics metrics;
@@ -121,6 +138,21 @@ public final class AggregateFollower implements AutoCloseable {
     }
   }
 
+  /**
+   * The writer's hours of batch {@code batchId}, before the transaction that records the batch
+   * commits; false when too much is held already (the batch is read back).
+   */
+  boolean offer(long batchId, HourRows hours) {
+    if (!handed.hasRoom()) return false;
+    handed.put(batchId, hours, hours.size());
+    return true;
+  }
+
+  /** The transaction of batch {@code batchId} did not commit (or may not have). */
+  void withdraw(long batchId) {
+    handed.take(batchId);
+  }
+
   /** A batch committed: fold it soon. Cheap; many wake-ups during a fold make one more fold. */
   void wake() {
     if (wake.availablePermits() == 0) wake.release();
@@ -176,16 +208,34 @@ public final class AggregateFollower implements AutoCloseable {
           return 0;
         }
         MeterDays.dropChanged(c, ids); // before the fold deletes the batches' key ranges
+        List<Long> counted = new ArrayList<>();
+        List<HourRows> hours = new ArrayList<>();
+        int countedReadings = 0;
+        for (Long id : (Long[]) ids.getArray()) {
+          HourRows h = handed.take(id); // taken now: a failed fold reads the batch back next time
+          if (h == null) continue;
+          counted.add(id);
+          hours.add(h);
+          for (HourRows.Hour x : h.hours()) countedReadings += x.n;
+        }
+        handed.dropOlderThan(60); // batches another instance's follower folded
         fold.setArray(1, ids);
+        fold.setArray(2, c.createArrayOf("int8", counted.toArray()));
+        HourRows.of(hours).bind(c, fold, 3);
+        fold.setArray(14, ids);
         var rs = fold.executeQuery();
         rs.next();
         int batches = rs.getInt(1);
-        int readings = rs.getInt(2);
+        int readBack = rs.getInt(2);
         double lagSeconds = rs.getDouble(3);
         c.commit();
         if (batches > 0)
           metrics.folded(
-              batches, readings, System.nanoTime() - start, (long) (lagSeconds * 1_000_000_000L));
+              batches,
+              readBack + countedReadings,
+              readBack,
+              System.nanoTime() - start,
+              (long) (lagSeconds * 1_000_000_000L));
         return batches;
       } catch (SQLException | RuntimeException e) {
         try {

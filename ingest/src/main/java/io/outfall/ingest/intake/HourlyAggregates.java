@@ -3,27 +3,53 @@ package io.outfall.ingest.intake;
 /**
  * The SQL that keeps {@code readings_hourly} and {@code readings_daily} (migrations V4, V6) in step
  * with {@code readings}. The {@link AggregateFollower} runs it over exactly the rows each writer
- * transaction newly stored, so the aggregates never count a replay; they trail the readings by one
- * fold.
+ * transaction newly stored (counted by hour in the writer, {@link HourRows}, or read back), so the
+ * aggregates never count a replay; they trail the readings by one fold.
  */
 final class HourlyAggregates {
   private HourlyAggregates() {}
 
   /**
-   * Adds the readings of {@code source} (columns station_id, parameter_id, ts, value, status) to
-   * their hours. Rows go in key order so that two writers lock shared hours in the same order.
+   * The readings of {@code source} (columns station_id, parameter_id, ts, value, status) counted by
+   * station, parameter and UTC hour, in the columns {@link #upsertHours} adds.
    */
-  static String upsertFrom(String source) {
-    return "INSERT INTO readings_hourly AS h (station_id, parameter_id, hour, n, n_valid,"
-        + " n_calibrating, n_fault, sum_valid, min_valid, max_valid, valid_slots)"
-        + " SELECT station_id, parameter_id, date_trunc('hour', ts, 'UTC'), count(*),"
-        + " count(*) FILTER (WHERE status = 0), count(*) FILTER (WHERE status = 1),"
-        + " count(*) FILTER (WHERE status = 2), sum(value) FILTER (WHERE status = 0),"
-        + " min(value) FILTER (WHERE status = 0), max(value) FILTER (WHERE status = 0),"
+  static String hoursOf(String source) {
+    return "SELECT station_id, parameter_id, date_trunc('hour', ts, 'UTC') AS hour, count(*) AS n,"
+        + " count(*) FILTER (WHERE status = 0) AS n_valid,"
+        + " count(*) FILTER (WHERE status = 1) AS n_calibrating,"
+        + " count(*) FILTER (WHERE status = 2) AS n_fault,"
+        + " sum(value) FILTER (WHERE status = 0) AS sum_valid,"
+        + " min(value) FILTER (WHERE status = 0) AS min_valid,"
+        + " max(value) FILTER (WHERE status = 0) AS max_valid,"
         + " coalesce(bit_or(1 << (extract(minute FROM ts AT TIME ZONE 'UTC')::int / 5))"
-        + " FILTER (WHERE status = 0), 0)"
+        + " FILTER (WHERE status = 0), 0) AS valid_slots"
         + " FROM "
         + source
+        + " GROUP BY 1, 2, 3";
+  }
+
+  /** The same columns as {@link #hoursOf}, from the eleven arrays {@link HourRows} binds. */
+  static String fromArrays() {
+    return "SELECT station_id, parameter_id, timestamptz 'epoch' + hour_ms * interval '1"
+        + " millisecond' AS hour, n, n_valid, n_calibrating, n_fault, sum_valid, min_valid,"
+        + " max_valid, valid_slots FROM unnest(?::int4[], ?::int2[], ?::int8[], ?::int4[],"
+        + " ?::int4[], ?::int4[], ?::int4[], ?::float8[], ?::float8[], ?::float8[], ?::int4[])"
+        + " AS u(station_id, parameter_id, hour_ms, n, n_valid, n_calibrating, n_fault,"
+        + " sum_valid, min_valid, max_valid, valid_slots)";
+  }
+
+  /**
+   * Adds the hours of {@code hours} (columns of {@link #hoursOf}; an hour may repeat) to
+   * readings_hourly. Rows go in key order so that two followers lock shared hours in the same
+   * order.
+   */
+  static String upsertHours(String hours) {
+    return "INSERT INTO readings_hourly AS h (station_id, parameter_id, hour, n, n_valid,"
+        + " n_calibrating, n_fault, sum_valid, min_valid, max_valid, valid_slots)"
+        + " SELECT station_id, parameter_id, hour, sum(n), sum(n_valid), sum(n_calibrating),"
+        + " sum(n_fault), sum(sum_valid), min(min_valid), max(max_valid), bit_or(valid_slots)"
+        + " FROM "
+        + hours
         + " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
         + " ON CONFLICT (station_id, parameter_id, hour) DO UPDATE SET"
         + " n = h.n + excluded.n, n_valid = h.n_valid + excluded.n_valid,"
@@ -40,7 +66,7 @@ final class HourlyAggregates {
   }
 
   /**
-   * Merges the hourly rows of {@code hourly} (as {@link #upsertFrom} returns them: the whole mask
+   * Merges the hourly rows of {@code hourly} (as {@link #upsertHours} returns them: the whole mask
    * of each hour after the merge) into {@code readings_daily}: each hour's 12 slots at their place
    * in the day's 288, OR-ed in, so a mask seen twice changes nothing.
    */
@@ -58,20 +84,19 @@ final class HourlyAggregates {
 
   /**
    * Tells live pages and the overview (on every ingest, through {@code LISTEN outfall_readings})
-   * the newest reading of each parameter per station among {@code source}, and how many readings of
-   * the station it held ({@code n}: more than the newest ones means a backlog); delivered at
-   * commit. One small message per station and batch keeps well under PostgreSQL's 8000-byte payload
-   * limit.
+   * the newest reading of each parameter per station among {@code source} (one row per station and
+   * parameter: station_id, parameter_id, hi, value, status of the newest reading, n readings of it
+   * stored), and how many readings of the station the batch held ({@code n}: more than the newest
+   * ones means a backlog); delivered at commit. One small message per station and batch keeps well
+   * under PostgreSQL's 8000-byte payload limit.
    */
-  static String announceFrom(String source) {
+  static String announce(String source) {
     return "SELECT pg_notify('outfall_readings', json_build_object('station', s.code,"
-        + " 'n', max(l.n), 'readings', json_agg(json_build_array(p.code,"
-        + " (extract(epoch FROM l.ts) * 1000)::bigint, l.value, l.status)))::text)"
-        + " FROM (SELECT DISTINCT ON (station_id, parameter_id) *,"
-        + " count(*) OVER (PARTITION BY station_id) AS n FROM "
+        + " 'n', sum(l.n), 'readings', json_agg(json_build_array(p.code,"
+        + " (extract(epoch FROM l.hi) * 1000)::bigint, l.value, l.status)))::text)"
+        + " FROM "
         + source
-        + " ORDER BY station_id, parameter_id, ts DESC) l"
-        + " JOIN stations s ON s.id = l.station_id JOIN parameters p ON p.id = l.parameter_id"
+        + " l JOIN stations s ON s.id = l.station_id JOIN parameters p ON p.id = l.parameter_id"
         + " GROUP BY s.code";
   }
 }

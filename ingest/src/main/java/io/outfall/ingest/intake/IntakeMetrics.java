@@ -25,10 +25,11 @@ public interface IntakeMetrics {
   void writeFailed(boolean transientFailure);
 
   /**
-   * Committed batches folded into the hourly and daily aggregates: how many readings, how long the
-   * fold took, and how long its oldest batch had waited since the writer's transaction.
+   * Committed batches folded into the hourly and daily aggregates: how many readings, how many of
+   * them were read back (not counted by this instance's writer), how long the fold took, and how
+   * long its oldest batch had waited since the writer's transaction.
    */
-  void folded(int batches, int readings, long foldNanos, long lagNanos);
+  void folded(int batches, int readings, int readBack, long foldNanos, long lagNanos);
 
   /** A fold failed; its batches stay and are folded by the next. */
   void foldFailed();

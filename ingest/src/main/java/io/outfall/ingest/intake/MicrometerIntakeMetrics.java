@@ -30,6 +30,7 @@ public final class MicrometerIntakeMetrics implements IntakeMetrics {
   private final Counter transientFailures;
   private final Counter permanentFailures;
   private final Counter folded;
+  private final Counter foldedReadBack;
   private final Timer foldLatency;
   private final Timer aggregatesLag;
   private final Counter foldFailures;
@@ -105,6 +106,11 @@ public final class MicrometerIntakeMetrics implements IntakeMetrics {
         Counter.builder("outfall.ingest.aggregates.folded")
             .description("Readings folded into the hourly and daily aggregates")
             .register(registry);
+    foldedReadBack =
+        Counter.builder("outfall.ingest.aggregates.read.back")
+            .description(
+                "Readings folded that were read back from storage rather than counted by the writer")
+            .register(registry);
     foldLatency =
         Timer.builder("outfall.ingest.aggregates.fold")
             .description("Duration of a fold of committed batches into the aggregates")
@@ -156,8 +162,9 @@ public final class MicrometerIntakeMetrics implements IntakeMetrics {
   }
 
   @Override
-  public void folded(int batches, int readings, long foldNanos, long lagNanos) {
+  public void folded(int batches, int readings, int readBack, long foldNanos, long lagNanos) {
     folded.increment(readings);
+    foldedReadBack.increment(readBack);
     foldLatency.record(foldNanos, TimeUnit.NANOSECONDS);
     aggregatesLag.record(lagNanos, TimeUnit.NANOSECONDS);
   }

@@ -1,7 +1,6 @@
 package io.outfall.ingest.intake;
 
 import io.outfall.protocol.RejectReason;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
@@ -21,18 +20,17 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyIn;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The write path: one thread that takes validated messages from a bounded queue and stores many of
- * them per transaction — COPY into a session-local staging table, one INSERT into readings, dead
- * letters for whatever was refused — and only after the commit acknowledges the messages to the
- * broker. A crash anywhere before the commit means redelivery; a redelivered message inserts
- * nothing new: its transaction fails on the stored rows and is written again with ON CONFLICT DO
- * NOTHING, which every transaction then uses for a while.
+ * them per transaction — a binary COPY straight into readings, one statement recording what the
+ * transaction stored for those who follow it ({@link StoredBatch}), dead letters for whatever was
+ * refused — and only after the commit acknowledges the messages to the broker. A crash anywhere
+ * before the commit means redelivery; a redelivered message inserts nothing new: its copy fails on
+ * the stored rows with a unique violation, and the transaction is written again through a staging
+ * table with ON CONFLICT DO NOTHING, which every transaction then uses for a while.
  *
  * <p>Why a plain thread and not the event loop: JDBC and COPY block. Why one thread: a single
  * writer with large transactions is faster than several small ones on the same database, and keeps
@@ -47,54 +45,18 @@ import org.slf4j.LoggerFactory;
 public final class ReadingWriter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ReadingWriter.class);
   private static final String STAGING =
-      "CREATE TEMP TABLE IF NOT EXISTS staging_readings (station_id int, parameter_id smallint,"
-          + " ts_ms bigint, value float8, status smallint) ON COMMIT DELETE ROWS";
+      "CREATE TEMP TABLE IF NOT EXISTS staging_readings (LIKE readings) ON COMMIT DELETE ROWS";
 
   /**
-   * The readings' insert; with {@code replays} it skips rows already stored. Without, a replayed
-   * row fails the transaction with a unique violation and the writer writes it again with. Why not
-   * always: a plain insert costs about 0.6 of one with {@code ON CONFLICT DO NOTHING} (200,000 rows
-   * into a hypertable, 511–561 against 847–880 ms), and replays are rare between outages.
+   * After a replay: the readings go through staging and only those not stored yet are inserted, and
+   * returned, so that only they are recorded as new.
    */
-  private static String insert(boolean replays) {
-    return "INSERT INTO readings (station_id, parameter_id, ts, value, status)"
-        + " SELECT station_id, parameter_id, timestamptz 'epoch' + ts_ms * interval '1 millisecond',"
-        + " value, status FROM staging_readings"
-        + (replays ? " ON CONFLICT DO NOTHING" : "")
-        + " RETURNING station_id, parameter_id, ts, value, status";
-  }
-
-  /**
-   * One statement per transaction: store the readings, and for those newly stored (not replays)
-   * leave the batch's key ranges for the {@link AggregateFollower}, announce them to live pages
-   * and, with alerting on, queue them for the compliance engine, which so sees each stored reading
-   * exactly once; with the regulator link on, note the station-hours of readings that came late
-   * (its files for them may be gone already). Answers the number of readings newly stored.
-   */
-  private static String merge(
-      boolean replays, boolean enqueueForEvaluation, Duration markLateAfter) {
-    return "WITH ins AS ("
-        + insert(replays)
-        + "), batch AS (INSERT INTO reading_batches (xid, station_ids, parameter_ids, first_ts,"
-        + " last_ts) SELECT pg_current_xact_id(), array_agg(station_id), array_agg(parameter_id),"
-        + " array_agg(lo), array_agg(hi) FROM (SELECT station_id, parameter_id, min(ts) AS lo,"
-        + " max(ts) AS hi FROM ins GROUP BY 1, 2) k HAVING count(*) > 0)"
-        + (enqueueForEvaluation
-            ? ", queued AS (INSERT INTO evaluation_queue (station_id, parameter_id, ts, value,"
-                + " status) SELECT * FROM ins)"
-            : "")
-        + (markLateAfter != null
-            ? ", late AS (INSERT INTO late_readings (station_id, hour) SELECT DISTINCT station_id,"
-                + " date_trunc('hour', ts, 'UTC') FROM ins WHERE ts < now() - interval '"
-                + markLateAfter.getSeconds()
-                + " seconds' ON CONFLICT DO NOTHING)"
-            : "")
-        + ", live AS ("
-        + HourlyAggregates.announceFrom("ins")
-        + ")"
-        // a CTE that only selects runs only when referenced: count live to send its notices
-        + " SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM live)";
-  }
+  private static final String INSERT_NEW =
+      "INSERT INTO readings (station_id, parameter_id, ts, value, status)"
+          + " SELECT station_id, parameter_id, ts, value, status FROM staging_readings"
+          + " ON CONFLICT DO NOTHING"
+          + " RETURNING station_id, parameter_id, (extract(epoch FROM ts) * 1000)::bigint, value,"
+          + " status";
 
   private static final String PARK =
       "INSERT INTO dead_letters (topic, gateway, seq, reason, detail, rejected_readings, payload,"
@@ -110,9 +72,8 @@ public final class ReadingWriter implements AutoCloseable {
   private final DataSource dataSource;
   private final StationDirectory stations;
   private final IntakeMetrics metrics;
-  private final boolean enqueueForEvaluation;
-  private final String mergeSql;
-  private final String mergeReplaysSql;
+  private final String recordSql;
+  private final boolean markLate;
 
   /** Until when transactions skip stored rows rather than fail on them (nanoTime). */
   private long replaysExpectedUntil = System.nanoTime();
@@ -125,6 +86,7 @@ public final class ReadingWriter implements AutoCloseable {
   private final AggregateFollower aggregates;
   private volatile boolean running = true;
   private volatile boolean databaseUp = true;
+  private volatile NewReadings.Handoff handoff;
 
   /**
    * @param markLateAfter readings older than this when they are stored are noted in {@code
@@ -140,9 +102,8 @@ public final class ReadingWriter implements AutoCloseable {
       boolean enqueueForEvaluation,
       Duration markLateAfter) {
     this.dataSource = dataSource;
-    this.enqueueForEvaluation = enqueueForEvaluation;
-    this.mergeSql = merge(false, enqueueForEvaluation, markLateAfter);
-    this.mergeReplaysSql = merge(true, enqueueForEvaluation, markLateAfter);
+    this.recordSql = StoredBatch.sql(enqueueForEvaluation, markLateAfter);
+    this.markLate = markLateAfter != null;
     this.stations = stations;
     this.metrics = metrics;
     this.maxReadings = maxReadings;
@@ -165,6 +126,14 @@ public final class ReadingWriter implements AutoCloseable {
   public void submit(Inbound inbound) throws InterruptedException {
     queuedReadings.addAndGet(inbound.rows().size());
     queue.put(inbound);
+  }
+
+  /**
+   * Hands the readings of each transaction to {@code handoff} before it commits (the compliance
+   * engine, while it leads in this instance).
+   */
+  public void handOffTo(NewReadings.Handoff handoff) {
+    this.handoff = handoff;
   }
 
   public boolean databaseUp() {
@@ -281,6 +250,10 @@ public final class ReadingWriter implements AutoCloseable {
     List<Held> held = new ArrayList<>();
     int rows = 0;
     int inserted = 0;
+    NewReadings.Handoff to = handoff;
+    // what was handed over for the transaction, withdrawn if it does not commit
+    long handedToEngine = 0;
+    long handedToAggregates = 0;
     Map<String, StationDirectory.Known> ids;
     try (Connection c = dataSource.getConnection()) {
       c.setAutoCommit(false);
@@ -292,18 +265,16 @@ public final class ReadingWriter implements AutoCloseable {
           rows += checked.rows().size();
         }
         if (rows > 0) {
-          try (var st = c.createStatement()) {
-            st.execute(STAGING);
-          }
-          copy(c, batch, ids);
-          try (var st = c.createStatement()) {
-            try (var rs = st.executeQuery(replays ? mergeReplaysSql : mergeSql)) {
-              rs.next();
-              inserted = rs.getInt(1);
-            }
-            if (enqueueForEvaluation && inserted > 0) {
-              st.execute(
-                  "NOTIFY outfall_evaluation"); // delivered at commit, to whichever ingest leads
+          boolean hand = to != null && to.wanted();
+          StoredBatch stored = replays ? insertNew(c, batch, ids, hand) : copy(c, batch, ids, hand);
+          inserted = stored.readings();
+          if (inserted > 0) {
+            StoredBatch.Ids recorded = stored.record(c, recordSql, markLate);
+            if (aggregates.offer(recorded.readingBatch(), stored.hourRows()))
+              handedToAggregates = recorded.readingBatch();
+            if (hand && recorded.evaluationBatch() > 0) {
+              to.offer(recorded.evaluationBatch(), stored.rows());
+              handedToEngine = recorded.evaluationBatch();
             }
           }
         }
@@ -312,6 +283,9 @@ public final class ReadingWriter implements AutoCloseable {
         c.commit();
       } catch (SQLException | RuntimeException e) {
         rollbackQuietly(c);
+        // the commit may have failed (or not): the batches are read back if they are there
+        if (handedToEngine > 0) to.withdraw(handedToEngine);
+        if (handedToAggregates > 0) aggregates.withdraw(handedToAggregates);
         if (!replays && e instanceof SQLException sql && UNIQUE_VIOLATION.equals(sql.getSQLState()))
           return false;
         throw e;
@@ -388,44 +362,48 @@ public final class ReadingWriter implements AutoCloseable {
         in.receivedAtNanos());
   }
 
-  /** Rows as COPY text format: tab-separated, numbers only, so nothing needs escaping. */
-  private static void copy(
-      Connection c, List<Inbound> batch, Map<String, StationDirectory.Known> ids)
+  /**
+   * Copies every row straight into readings: the fast path, when no reading is expected to be
+   * stored already (a stored one fails the copy with a unique violation). All are new.
+   */
+  private static StoredBatch copy(
+      Connection c, List<Inbound> batch, Map<String, StationDirectory.Known> ids, boolean keep)
       throws SQLException {
-    CopyIn copy =
-        c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY staging_readings FROM STDIN");
-    try {
-      StringBuilder sb = new StringBuilder(64 * 1024);
+    StoredBatch stored = new StoredBatch(keep);
+    try (ReadingCopy copy = ReadingCopy.into(c, "readings")) {
       for (Inbound in : batch) {
         for (Inbound.Row r : in.rows()) {
-          sb.append(ids.get(r.station()).id())
-              .append('\t')
-              .append(r.parameterId())
-              .append('\t')
-              .append(r.timestampMs())
-              .append('\t')
-              .append(r.value())
-              .append('\t')
-              .append(r.status())
-              .append('\n');
-          if (sb.length() > 60_000) {
-            flush(copy, sb);
-          }
+          int station = ids.get(r.station()).id();
+          copy.add(station, r.parameterId(), r.timestampMs(), r.value(), r.status());
+          stored.add(station, r.parameterId(), r.timestampMs(), r.value(), r.status());
         }
       }
-      flush(copy, sb);
-      copy.endCopy();
-    } finally {
-      if (copy.isActive()) {
-        copy.cancelCopy();
-      }
+      copy.finish();
     }
+    return stored;
   }
 
-  private static void flush(CopyIn copy, StringBuilder sb) throws SQLException {
-    byte[] bytes = sb.toString().getBytes(StandardCharsets.US_ASCII);
-    copy.writeToCopy(bytes, 0, bytes.length);
-    sb.setLength(0);
+  /** The path after a replay: through staging, inserting and recording only what is new. */
+  private static StoredBatch insertNew(
+      Connection c, List<Inbound> batch, Map<String, StationDirectory.Known> ids, boolean keep)
+      throws SQLException {
+    try (var st = c.createStatement()) {
+      st.execute(STAGING);
+    }
+    try (ReadingCopy copy = ReadingCopy.into(c, "staging_readings")) {
+      for (Inbound in : batch)
+        for (Inbound.Row r : in.rows())
+          copy.add(
+              ids.get(r.station()).id(), r.parameterId(), r.timestampMs(), r.value(), r.status());
+      copy.finish();
+    }
+    StoredBatch stored = new StoredBatch(keep);
+    try (var st = c.createStatement();
+        var rs = st.executeQuery(INSERT_NEW)) {
+      while (rs.next())
+        stored.add(rs.getInt(1), rs.getShort(2), rs.getLong(3), rs.getDouble(4), rs.getShort(5));
+    }
+    return stored;
   }
 
   private static void hold(Connection c, List<Held> held) throws SQLException {

@@ -356,12 +356,17 @@ class HourlyAggregatesIT {
         (k % 2 == 0 ? even : odd).add(at);
       }
       AtomicInteger acked = new AtomicInteger();
-      ReadingWriter first = writer(owner, false);
+      var firstRegistry = new SimpleMeterRegistry();
+      ReadingWriter first = writer(owner, firstRegistry);
       try {
         store(first, even, acked);
       } finally {
         first.close();
       }
+      // its own follower folded them from the hours the writer counted, reading nothing back
+      assertThat(firstRegistry.counter("outfall.ingest.aggregates.folded").count())
+          .isEqualTo(180.0 * PARAMS.length);
+      assertThat(firstRegistry.counter("outfall.ingest.aggregates.read.back").count()).isZero();
       try (var c = owner.dataSource().getConnection();
           var st = c.createStatement()) {
         st.execute("CREATE ROLE " + role + " LOGIN PASSWORD 'it'");
@@ -390,7 +395,8 @@ class HourlyAggregatesIT {
             .isEqualTo(360L * PARAMS.length);
         assertThat(hoursAgainstRecomputation(owner).get(1)).as("hours behind").isPositive();
 
-        ReadingWriter third = writer(owner, false);
+        var thirdRegistry = new SimpleMeterRegistry();
+        ReadingWriter third = writer(owner, thirdRegistry);
         try {
           // never woken by a commit of its own: its sweep finds them
           await()
@@ -406,6 +412,9 @@ class HourlyAggregatesIT {
         } finally {
           third.close();
         }
+        // another writer's batches: read back, every one of their readings
+        assertThat(thirdRegistry.counter("outfall.ingest.aggregates.read.back").count())
+            .isEqualTo(180.0 * PARAMS.length);
         assertThat(hoursAgainstRecomputation(owner)).containsExactly(2 * PARAMS.length, 0);
       } finally {
         try (var c = owner.dataSource().getConnection();

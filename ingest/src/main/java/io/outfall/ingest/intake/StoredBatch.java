@@ -1,0 +1,243 @@
+package io.outfall.ingest.intake;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.postgresql.PGConnection;
+
+/**
+ * The readings one writer transaction newly stored, summed up for what follows them, and the one
+ * statement that records that summary in the same transaction: the batch's key ranges for the
+ * {@link AggregateFollower} ({@code reading_batches}) and, with alerting on, for the compliance
+ * engine ({@code evaluation_batches}); the station-hours of readings that came late, for the
+ * regulator link ({@code late_readings}); and each station's newest readings for live pages and the
+ * overview ({@code NOTIFY outfall_readings}).
+ *
+ * <p>Why in Java: the writer copies readings straight into the readings table, so there is no
+ * {@code RETURNING} to summarise in SQL; the summary is a few hundred keys however many readings,
+ * and sending it as arrays costs the statement nothing per reading. Only newly stored readings may
+ * be added: a replay must not be folded, judged or announced again.
+ */
+final class StoredBatch {
+  /** One station's parameter in this batch: its time range, count and newest reading. */
+  private static final class Key {
+    final int stationId;
+    final short parameterId;
+    long firstMs;
+    long lastMs;
+    int readings;
+    double lastValue;
+    short lastStatus;
+
+    /** Its hours as readings_hourly counts them (usually one or two per batch). */
+    final List<HourRows.Hour> hours = new ArrayList<>(2);
+
+    Key(int stationId, short parameterId, long ms) {
+      this.stationId = stationId;
+      this.parameterId = parameterId;
+      this.firstMs = ms;
+      this.lastMs = ms;
+    }
+
+    HourRows.Hour hour(long hourMs) {
+      for (int i = hours.size() - 1; i >= 0; i--)
+        if (hours.get(i).hourMs == hourMs) return hours.get(i);
+      HourRows.Hour h = new HourRows.Hour(stationId, parameterId, hourMs);
+      hours.add(h);
+      return h;
+    }
+  }
+
+  private static final long HOUR_MS = 3_600_000L;
+
+  private final Map<Long, Key> keys = new LinkedHashMap<>();
+
+  /** Station and UTC hour (station id in the high half) to the hour's earliest reading, in ms. */
+  private final Map<Long, Long> hours = new HashMap<>();
+
+  private int readings;
+
+  /** The readings themselves, kept when the compliance engine wants them handed (else null). */
+  private int[] stationIds;
+
+  private short[] parameterIds;
+  private long[] timestamps;
+  private double[] values;
+  private short[] statuses;
+
+  /**
+   * @param keepRows whether to keep the readings for {@link #rows()}
+   */
+  StoredBatch(boolean keepRows) {
+    if (keepRows) {
+      stationIds = new int[256];
+      parameterIds = new short[256];
+      timestamps = new long[256];
+      values = new double[256];
+      statuses = new short[256];
+    }
+  }
+
+  void add(int stationId, short parameterId, long timestampMs, double value, short status) {
+    Key k =
+        keys.computeIfAbsent(
+            ((long) stationId << 16) | (parameterId & 0xffff),
+            x -> new Key(stationId, parameterId, timestampMs));
+    k.readings++;
+    k.firstMs = Math.min(k.firstMs, timestampMs);
+    if (timestampMs >= k.lastMs) {
+      k.lastMs = timestampMs;
+      k.lastValue = value;
+      k.lastStatus = status;
+    }
+    long hour = Math.floorDiv(timestampMs, HOUR_MS) * HOUR_MS;
+    k.hour(hour).add(timestampMs - hour, value, status);
+    hours.merge(
+        ((long) stationId << 32) | (Math.floorDiv(timestampMs, HOUR_MS) & 0xffffffffL),
+        timestampMs,
+        Math::min);
+    if (stationIds != null) keep(stationId, parameterId, timestampMs, value, status);
+    readings++;
+  }
+
+  private void keep(
+      int stationId, short parameterId, long timestampMs, double value, short status) {
+    if (readings == stationIds.length) {
+      int n = readings * 2;
+      stationIds = Arrays.copyOf(stationIds, n);
+      parameterIds = Arrays.copyOf(parameterIds, n);
+      timestamps = Arrays.copyOf(timestamps, n);
+      values = Arrays.copyOf(values, n);
+      statuses = Arrays.copyOf(statuses, n);
+    }
+    stationIds[readings] = stationId;
+    parameterIds[readings] = parameterId;
+    timestamps[readings] = timestampMs;
+    values[readings] = value;
+    statuses[readings] = status;
+  }
+
+  /** The readings added counted by station, parameter and hour, for readings_hourly. */
+  HourRows hourRows() {
+    List<HourRows.Hour> all = new ArrayList<>(keys.size());
+    for (Key k : keys.values()) all.addAll(k.hours);
+    return new HourRows(all);
+  }
+
+  /** The readings added, if kept. */
+  NewReadings rows() {
+    return new NewReadings(readings, stationIds, parameterIds, timestamps, values, statuses);
+  }
+
+  int readings() {
+    return readings;
+  }
+
+  /**
+   * The recording statement, built once per writer: {@code forEvaluation} with alerting on, {@code
+   * markLateAfter} (or null) with the regulator link on. Answers the number of live notices sent
+   * and the ids of the reading batch and of the evaluation batch (0 for none).
+   */
+  static String sql(boolean forEvaluation, Duration markLateAfter) {
+    return "WITH k AS (SELECT station_id, parameter_id, "
+        + ts("lo_ms")
+        + " AS lo, "
+        + ts("hi_ms")
+        + " AS hi, n, value, status FROM unnest(?::int4[], ?::int2[], ?::int8[], ?::int8[],"
+        + " ?::int4[], ?::float8[], ?::int2[]) AS u(station_id, parameter_id, lo_ms, hi_ms, n,"
+        + " value, status)),"
+        + " batch AS (INSERT INTO reading_batches (xid, station_ids, parameter_ids, first_ts,"
+        + " last_ts) SELECT pg_current_xact_id(), array_agg(station_id), array_agg(parameter_id),"
+        + " array_agg(lo), array_agg(hi) FROM k RETURNING id)"
+        + (forEvaluation
+            ? ", judge AS (INSERT INTO evaluation_batches (xid, readings, station_ids,"
+                + " parameter_ids, first_ts, last_ts) SELECT pg_current_xact_id(), sum(n),"
+                + " array_agg(station_id), array_agg(parameter_id), array_agg(lo), array_agg(hi)"
+                + " FROM k RETURNING id)"
+                // delivered at commit, to whichever ingest leads
+                + ", wake AS (SELECT pg_notify('outfall_evaluation', ''))"
+            : "")
+        + (markLateAfter != null
+            ? ", late AS (INSERT INTO late_readings (station_id, hour) SELECT station_id, "
+                + ts("hour_ms")
+                + " FROM unnest(?::int4[], ?::int8[], ?::int8[]) AS h(station_id, hour_ms,"
+                + " first_ms) WHERE "
+                + ts("first_ms")
+                + " < now() - interval '"
+                + markLateAfter.getSeconds()
+                + " seconds' ON CONFLICT DO NOTHING)"
+            : "")
+        + ", live AS ("
+        + HourlyAggregates.announce("k")
+        + ")"
+        // a CTE that only selects runs only when referenced
+        + " SELECT (SELECT count(*) FROM live), (SELECT id FROM batch), "
+        + (forEvaluation ? "(SELECT id FROM judge), (SELECT count(*) FROM wake)" : "0");
+  }
+
+  private static String ts(String ms) {
+    return "timestamptz 'epoch' + " + ms + " * interval '1 millisecond'";
+  }
+
+  /** The ids {@link #record} gave the batch: in reading_batches, in evaluation_batches (or 0). */
+  record Ids(long readingBatch, long evaluationBatch) {}
+
+  /** Runs {@code sql} (from {@link #sql}, with the same {@code markLateAfter}) for this batch. */
+  Ids record(Connection c, String sql, boolean markLate) throws SQLException {
+    int n = keys.size();
+    int[] stationIds = new int[n];
+    short[] parameterIds = new short[n];
+    long[] first = new long[n];
+    long[] last = new long[n];
+    int[] counts = new int[n];
+    double[] values = new double[n];
+    short[] statuses = new short[n];
+    int i = 0;
+    for (Key k : keys.values()) {
+      stationIds[i] = k.stationId;
+      parameterIds[i] = k.parameterId;
+      first[i] = k.firstMs;
+      last[i] = k.lastMs;
+      counts[i] = k.readings;
+      values[i] = k.lastValue;
+      statuses[i] = k.lastStatus;
+      i++;
+    }
+    PGConnection pg = c.unwrap(PGConnection.class);
+    try (var ps = c.prepareStatement(sql)) {
+      ps.setArray(1, pg.createArrayOf("int4", stationIds));
+      ps.setArray(2, pg.createArrayOf("int2", parameterIds));
+      ps.setArray(3, pg.createArrayOf("int8", first));
+      ps.setArray(4, pg.createArrayOf("int8", last));
+      ps.setArray(5, pg.createArrayOf("int4", counts));
+      ps.setArray(6, pg.createArrayOf("float8", values));
+      ps.setArray(7, pg.createArrayOf("int2", statuses));
+      if (markLate) {
+        int h = hours.size();
+        int[] hourStations = new int[h];
+        long[] hourStarts = new long[h];
+        long[] hourFirst = new long[h];
+        int j = 0;
+        for (var e : hours.entrySet()) {
+          hourStations[j] = (int) (e.getKey() >>> 32);
+          hourStarts[j] = (int) e.getKey().longValue() * HOUR_MS; // the low half, signed
+          hourFirst[j] = e.getValue();
+          j++;
+        }
+        ps.setArray(8, pg.createArrayOf("int4", hourStations));
+        ps.setArray(9, pg.createArrayOf("int8", hourStarts));
+        ps.setArray(10, pg.createArrayOf("int8", hourFirst));
+      }
+      try (var rs = ps.executeQuery()) {
+        rs.next();
+        return new Ids(rs.getLong(2), rs.getLong(3));
+      }
+    }
+  }
+}
