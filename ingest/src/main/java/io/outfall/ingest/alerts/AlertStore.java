@@ -11,9 +11,11 @@ import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import org.postgresql.PGConnection;
 
 /**
  * The alert lifecycle in the database: open → acknowledged → resolved, at most one unresolved alert
@@ -38,40 +40,98 @@ public final class AlertStore {
 
   /**
    * Opens an alert for an episode unless one is already unresolved. Returns its id, or null if it
-   * existed. One statement (one round trip): at a window boundary a province's breaches open
-   * together, inside the transaction every other station's judging waits for.
+   * existed.
    */
   public Long opened(Connection c, Episode e, String standard) throws SQLException {
-    String family = e.kind().family.name().toLowerCase(Locale.ROOT);
-    try (var ps = c.prepareStatement(OPEN)) {
-      bindSilenced(ps, e);
-      ps.setString(6, e.station());
-      ps.setString(7, e.parameter());
-      ps.setString(8, e.kind().label());
-      ps.setString(9, family);
-      ps.setTimestamp(10, Timestamp.from(e.start()));
-      setDouble(ps, 11, e.peak());
-      setDouble(ps, 12, e.peak());
-      ps.setString(13, limitText(e.limit()));
-      ps.setString(14, standard);
-      ps.setString(15, e.detail());
-      ps.setString(16, e.detail());
-      ps.setArray(17, c.createArrayOf("text", channelsFor(family)));
-      ps.setLong(18, e.start().toEpochMilli());
-      try (var rs = ps.executeQuery()) {
-        return rs.next() ? rs.getLong(1) : null;
-      }
+    List<Long> ids = openAll(c, List.of(new Opening(e, standard)));
+    return ids.isEmpty() ? null : ids.get(0);
+  }
+
+  /** An episode to open an alert for, and the standard it was judged by (or null). */
+  public record Opening(Episode episode, String standard) {}
+
+  /**
+   * Opens an alert for each episode unless one is already unresolved for its station, parameter and
+   * kind (at most one episode per key); answers the ids opened. One statement (one round trip) for
+   * all: at a window boundary a province's breaches open together, inside the transaction every
+   * other station's judging waits for.
+   */
+  public List<Long> openAll(Connection c, List<Opening> openings) throws SQLException {
+    if (openings.isEmpty()) return List.of();
+    int n = openings.size();
+    String[] station = new String[n];
+    String[] parameter = new String[n];
+    String[] kind = new String[n];
+    String[] family = new String[n];
+    long[] start = new long[n];
+    Double[] peak = new Double[n];
+    String[] limit = new String[n];
+    String[] standard = new String[n];
+    String[] detail = new String[n];
+    for (int i = 0; i < n; i++) {
+      Episode e = openings.get(i).episode();
+      station[i] = e.station();
+      parameter[i] = e.parameter();
+      kind[i] = e.kind().label();
+      family[i] = e.kind().family.name().toLowerCase(Locale.ROOT);
+      start[i] = e.start().toEpochMilli();
+      peak[i] = e.peak();
+      limit[i] = limitText(e.limit());
+      standard[i] = openings.get(i).standard();
+      detail[i] = e.detail();
     }
+    PGConnection pg = c.unwrap(PGConnection.class);
+    try (var ps = c.prepareStatement(OPEN)) {
+      ps.setArray(1, pg.createArrayOf("text", station));
+      ps.setArray(2, pg.createArrayOf("text", parameter));
+      ps.setArray(3, pg.createArrayOf("text", kind));
+      ps.setArray(4, pg.createArrayOf("text", family));
+      ps.setArray(5, pg.createArrayOf("int8", start));
+      ps.setArray(6, pg.createArrayOf("float8", peak));
+      ps.setArray(7, pg.createArrayOf("text", limit));
+      ps.setArray(8, pg.createArrayOf("text", standard));
+      ps.setArray(9, pg.createArrayOf("text", detail));
+      bindNotified(pg, ps, 10);
+      return ids(ps);
+    }
+  }
+
+  /** The channels (parameter {@code i}) and the families that notify on them ({@code i + 1}). */
+  private void bindNotified(PGConnection pg, PreparedStatement ps, int i) throws SQLException {
+    ps.setArray(i, pg.createArrayOf("text", channels.toArray(String[]::new)));
+    ps.setArray(i + 1, pg.createArrayOf("text", notifyFamilies.toArray(String[]::new)));
+  }
+
+  private static List<Long> ids(PreparedStatement ps) throws SQLException {
+    List<Long> ids = new ArrayList<>();
+    try (var rs = ps.executeQuery()) {
+      while (rs.next()) ids.add(rs.getLong(1));
+    }
+    return ids;
   }
 
   /**
    * Whether a silence covers an episode's start: its station, parameter and kind (each null in a
    * silence for any) and the start, twice, as parameters 1 to 5 ({@link #bindSilenced}).
    */
-  private static final String SILENCED =
-      "EXISTS (SELECT 1 FROM silences WHERE (station IS NULL OR station = ?)"
-          + " AND (parameter IS NULL OR parameter = ?) AND (kind IS NULL OR kind = ?)"
-          + " AND ?::timestamptz >= starts_at AND ?::timestamptz < ends_at)";
+  private static final String SILENCED = silenced("?", "?", "?", "?::timestamptz");
+
+  /**
+   * Whether a silence covers {@code station}'s {@code parameter} and {@code kind} at {@code at}.
+   */
+  private static String silenced(String station, String parameter, String kind, String at) {
+    return "EXISTS (SELECT 1 FROM silences WHERE (station IS NULL OR station = "
+        + station
+        + ") AND (parameter IS NULL OR parameter = "
+        + parameter
+        + ") AND (kind IS NULL OR kind = "
+        + kind
+        + ") AND "
+        + at
+        + " >= starts_at AND "
+        + at
+        + " < ends_at)";
+  }
 
   private static void bindSilenced(PreparedStatement ps, Episode e) throws SQLException {
     ps.setString(1, e.station());
@@ -82,23 +142,34 @@ public final class AlertStore {
   }
 
   /**
-   * {@link #opened}: whether a silence covers the episode's start (1–5), the alert (6–15), its
-   * event (16), its notifications on the channels given (17), the announcement's time (18).
+   * {@link #openAll}: the episodes as arrays (1–9), a silence covering each one's start, the alert,
+   * its event, its notifications on the channels (10) when its family notifies (11), and the
+   * announcement at its start.
    */
   private static final String OPEN =
-      "WITH s AS (SELECT "
-          + SILENCED
-          + " AS silenced),"
+      "WITH e AS (SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::int8[],"
+          + " ?::float8[], ?::text[], ?::text[], ?::text[]) AS e(station, parameter, kind, family,"
+          + " start_ms, peak, limit_value, standard, detail)),"
           + " a AS (INSERT INTO alerts (station, parameter, kind, family, started_at, silenced, value,"
-          + " peak, limit_value, standard, detail, state) SELECT ?, ?, ?, ?, ?, s.silenced, ?, ?, ?,"
-          + " ?, ?, 'open' FROM s ON CONFLICT (station, coalesce(parameter, ''), kind)"
-          + " WHERE state <> 'resolved' DO NOTHING RETURNING id, silenced, station, parameter, kind),"
+          + " peak, limit_value, standard, detail, state) SELECT e.station, e.parameter, e.kind,"
+          + " e.family, timestamptz 'epoch' + e.start_ms * interval '1 millisecond',"
+          + " "
+          + silenced(
+              "e.station",
+              "e.parameter",
+              "e.kind",
+              "(timestamptz 'epoch' + e.start_ms * interval '1 millisecond')")
+          + ", e.peak, e.peak, e.limit_value, e.standard, e.detail, 'open' FROM e"
+          + " ON CONFLICT (station, coalesce(parameter, ''), kind)"
+          + " WHERE state <> 'resolved' DO NOTHING"
+          + " RETURNING id, silenced, family, station, parameter, kind, detail, started_at),"
           + " ev AS (INSERT INTO alert_events (alert_id, event, actor, detail)"
-          + " SELECT id, 'opened', 'outfall', ? FROM a),"
+          + " SELECT id, 'opened', 'outfall', detail FROM a),"
           + " ob AS (INSERT INTO notification_outbox (alert_id, event, channel)"
-          + " SELECT a.id, 'opened', ch FROM a CROSS JOIN unnest(?::text[]) ch WHERE NOT a.silenced)"
+          + " SELECT a.id, 'opened', ch FROM a CROSS JOIN unnest(?::text[]) ch"
+          + " WHERE NOT a.silenced AND a.family = ANY (?::text[]))"
           + " SELECT id, "
-          + announcement("'opened'")
+          + announcement("'opened'", "(extract(epoch FROM started_at) * 1000)::bigint")
           + " FROM a";
 
   /**
@@ -108,14 +179,16 @@ public final class AlertStore {
    * visible.
    */
   private static String announcement(String event) {
-    return "pg_notify('outfall_alerts', json_build_object('id', id, 'event', "
-        + event
-        + ", 'station', station, 'parameter', parameter, 'kind', kind, 'at', ?::bigint)::text)";
+    return announcement(event, "?::bigint");
   }
 
-  /** The channels an alert of {@code family} is notified on (none when its family is quiet). */
-  private String[] channelsFor(String family) {
-    return notifyFamilies.contains(family) ? channels.toArray(String[]::new) : new String[0];
+  /** {@link #announcement(String)} with its time (epoch ms) from {@code at}. */
+  private static String announcement(String event, String at) {
+    return "pg_notify('outfall_alerts', json_build_object('id', id, 'event', "
+        + event
+        + ", 'station', station, 'parameter', parameter, 'kind', kind, 'at', "
+        + at
+        + ")::text)";
   }
 
   /**
@@ -185,68 +258,134 @@ public final class AlertStore {
     ps.setString(11, e.detail());
   }
 
-  /** Resolves the unresolved alert of an episode, if any, in one statement like {@link #opened}. */
+  /** Resolves the unresolved alert of an episode, if any; its id, or null. */
   public Long closed(Connection c, Episode e) throws SQLException {
+    List<Long> ids = closeAll(c, List.of(e));
+    return ids.isEmpty() ? null : ids.get(0);
+  }
+
+  /**
+   * Resolves the unresolved alert of each episode, if any (at most one episode per station,
+   * parameter and kind); answers the ids resolved. One statement for all, like {@link #openAll}.
+   */
+  public List<Long> closeAll(Connection c, List<Episode> episodes) throws SQLException {
+    if (episodes.isEmpty()) return List.of();
+    int n = episodes.size();
+    long[] end = new long[n];
+    Double[] peak = new Double[n];
+    String[] station = new String[n];
+    String[] parameter = new String[n];
+    String[] kind = new String[n];
+    for (int i = 0; i < n; i++) {
+      Episode e = episodes.get(i);
+      end[i] = e.end().toEpochMilli();
+      peak[i] = e.peak();
+      station[i] = e.station();
+      parameter[i] = e.parameter();
+      kind[i] = e.kind().label();
+    }
+    PGConnection pg = c.unwrap(PGConnection.class);
     try (var ps = c.prepareStatement(CLOSE)) {
-      ps.setTimestamp(1, Timestamp.from(e.end()));
-      setDouble(ps, 2, e.peak());
-      ps.setString(3, e.station());
-      ps.setString(4, e.parameter());
-      ps.setString(5, e.kind().label());
-      ps.setArray(6, c.createArrayOf("text", channels.toArray()));
-      ps.setArray(7, c.createArrayOf("text", notifyFamilies.toArray()));
-      ps.setLong(8, e.end().toEpochMilli());
-      try (var rs = ps.executeQuery()) {
-        return rs.next() ? rs.getLong(1) : null;
-      }
+      ps.setArray(1, pg.createArrayOf("int8", end));
+      ps.setArray(2, pg.createArrayOf("float8", peak));
+      ps.setArray(3, pg.createArrayOf("text", station));
+      ps.setArray(4, pg.createArrayOf("text", parameter));
+      ps.setArray(5, pg.createArrayOf("text", kind));
+      bindNotified(pg, ps, 6);
+      return ids(ps);
     }
   }
 
   /**
-   * {@link #closed}: the resolution (1–5), its event, its notifications on the channels (6) when
-   * the alert's family notifies (7), the announcement's time (8).
+   * {@link #closeAll}: the resolutions as arrays (1–5), their events, their notifications on the
+   * channels (6) when the alert's family notifies (7), the announcement at the episode's end.
    */
   private static final String CLOSE =
-      "WITH a AS (UPDATE alerts SET state = 'resolved', resolved_at = ?, peak = coalesce(?, peak),"
-          + " updated_at = now() WHERE station = ? AND coalesce(parameter, '') = coalesce(?, '')"
-          + " AND kind = ? AND state <> 'resolved'"
-          + " RETURNING id, family, silenced, station, parameter, kind),"
+      "WITH e AS (SELECT * FROM unnest(?::int8[], ?::float8[], ?::text[], ?::text[], ?::text[])"
+          + " AS e(end_ms, peak, station, parameter, kind)),"
+          + " a AS (UPDATE alerts SET state = 'resolved',"
+          + " resolved_at = timestamptz 'epoch' + e.end_ms * interval '1 millisecond',"
+          + " peak = coalesce(e.peak, alerts.peak), updated_at = now() FROM e"
+          + " WHERE alerts.station = e.station"
+          + " AND coalesce(alerts.parameter, '') = coalesce(e.parameter, '')"
+          + " AND alerts.kind = e.kind AND alerts.state <> 'resolved'"
+          + " RETURNING alerts.id, alerts.family, alerts.silenced, alerts.station,"
+          + " alerts.parameter, alerts.kind, e.end_ms),"
           + " ev AS (INSERT INTO alert_events (alert_id, event, actor)"
           + " SELECT id, 'resolved', 'outfall' FROM a),"
           + " ob AS (INSERT INTO notification_outbox (alert_id, event, channel)"
           + " SELECT a.id, 'resolved', ch FROM a CROSS JOIN unnest(?::text[]) ch"
           + " WHERE NOT a.silenced AND a.family = ANY (?::text[]))"
           + " SELECT id, "
-          + announcement("'resolved'")
+          + announcement("'resolved'", "end_ms")
           + " FROM a";
 
   /** Attaches a breaching window to its open breach alert; a worse band notifies again. */
   public void breachWindow(Connection c, WindowResult w) throws SQLException {
-    try (var ps =
-        c.prepareStatement(
-            "UPDATE alerts a SET value = ?, peak = greatest(a.peak, ?), factor = ?, band = ?, window_start = ?, window_end = ?, limit_value = ?, updated_at = now()"
-                + " FROM (SELECT id, band AS old_band FROM alerts WHERE station = ? AND parameter = ? AND kind = 'breach' AND state <> 'resolved' FOR UPDATE) o"
-                + " WHERE a.id = o.id RETURNING a.id, o.old_band, a.silenced")) {
-      ps.setDouble(1, w.mean());
-      ps.setDouble(2, w.mean());
-      setDouble(ps, 3, w.factor());
-      ps.setString(4, w.band());
-      ps.setTimestamp(5, Timestamp.from(w.start()));
-      ps.setTimestamp(6, Timestamp.from(w.end()));
-      ps.setString(7, limitText(w.limit()));
-      ps.setString(8, w.station());
-      ps.setString(9, w.parameter());
+    breachWindows(c, List.of(w));
+  }
+
+  /**
+   * {@link #breachWindow} for several windows (at most one per station and parameter), in one
+   * statement; the rare worsening writes its event and notifications after it.
+   */
+  public void breachWindows(Connection c, List<WindowResult> windows) throws SQLException {
+    if (windows.isEmpty()) return;
+    int n = windows.size();
+    Double[] mean = new Double[n];
+    Double[] factor = new Double[n];
+    String[] band = new String[n];
+    long[] start = new long[n];
+    long[] end = new long[n];
+    String[] limit = new String[n];
+    String[] station = new String[n];
+    String[] parameter = new String[n];
+    for (int i = 0; i < n; i++) {
+      WindowResult w = windows.get(i);
+      mean[i] = w.mean();
+      factor[i] = w.factor();
+      band[i] = w.band();
+      start[i] = w.start().toEpochMilli();
+      end[i] = w.end().toEpochMilli();
+      limit[i] = limitText(w.limit());
+      station[i] = w.station();
+      parameter[i] = w.parameter();
+    }
+    PGConnection pg = c.unwrap(PGConnection.class);
+    try (var ps = c.prepareStatement(WINDOWS)) {
+      ps.setArray(1, pg.createArrayOf("float8", mean));
+      ps.setArray(2, pg.createArrayOf("float8", factor));
+      ps.setArray(3, pg.createArrayOf("text", band));
+      ps.setArray(4, pg.createArrayOf("int8", start));
+      ps.setArray(5, pg.createArrayOf("int8", end));
+      ps.setArray(6, pg.createArrayOf("text", limit));
+      ps.setArray(7, pg.createArrayOf("text", station));
+      ps.setArray(8, pg.createArrayOf("text", parameter));
       try (var rs = ps.executeQuery()) {
-        if (rs.next()) {
+        while (rs.next()) {
           String old = rs.getString(2);
-          if (old != null && rank(w.band()) > rank(old)) {
-            event(c, rs.getLong(1), "worsened", "outfall", "band " + old + " → " + w.band());
-            if (!rs.getBoolean(3)) notify(c, rs.getLong(1), "compliance", "worsened");
+          String now = rs.getString(3);
+          if (old != null && rank(now) > rank(old)) {
+            event(c, rs.getLong(1), "worsened", "outfall", "band " + old + " → " + now);
+            if (!rs.getBoolean(4)) notify(c, rs.getLong(1), "compliance", "worsened");
           }
         }
       }
     }
   }
+
+  /** {@link #breachWindows}: the windows as arrays (1–8); each alert's band before and after. */
+  private static final String WINDOWS =
+      "UPDATE alerts a SET value = o.mean, peak = greatest(a.peak, o.mean), factor = o.factor,"
+          + " band = o.band, window_start = timestamptz 'epoch' + o.start_ms * interval '1"
+          + " millisecond', window_end = timestamptz 'epoch' + o.end_ms * interval '1 millisecond',"
+          + " limit_value = o.limit_value, updated_at = now()"
+          + " FROM (SELECT al.id, al.band AS old_band, w.* FROM unnest(?::float8[], ?::float8[],"
+          + " ?::text[], ?::int8[], ?::int8[], ?::text[], ?::text[], ?::text[]) AS w(mean, factor,"
+          + " band, start_ms, end_ms, limit_value, station, parameter)"
+          + " JOIN alerts al ON al.station = w.station AND al.parameter = w.parameter"
+          + " AND al.kind = 'breach' AND al.state <> 'resolved' FOR UPDATE OF al) o"
+          + " WHERE a.id = o.id RETURNING a.id, o.old_band, a.band, a.silenced";
 
   /** Escalates breaches nobody acknowledged within {@code after}; returns how many. */
   public int escalate(Connection c, Duration after) throws SQLException {

@@ -111,6 +111,10 @@ public final class ComplianceEngine implements AutoCloseable {
   private final int sliceReadings;
   private final Thread thread;
   private final Map<String, Evaluated> stations = new HashMap<>();
+
+  /** What the evaluators found in the transaction in progress, written before it commits. */
+  private final AlertChanges changes = new AlertChanges();
+
   private final Map<Integer, String> stationCodes = new HashMap<>();
   private final Map<String, Integer> stationIds = new HashMap<>();
   // When (System.nanoTime) the engine last judged a reading of each station.
@@ -277,6 +281,7 @@ public final class ComplianceEngine implements AutoCloseable {
         }
       } finally {
         leader = false;
+        changes.discard();
         handed.clear();
         stations.clear();
         rejudging = null; // its evaluation_late row stays: the next leader starts it again
@@ -294,6 +299,7 @@ public final class ComplianceEngine implements AutoCloseable {
 
   /** Builds every evaluator from recent history and makes the open alerts agree with it. */
   private void rebuild() throws SQLException {
+    changes.discard(); // from a transaction that failed: the replay below finds them again
     stations.clear();
     rejudging = null; // evaluation_late still names it: loadLate below makes it due again
     lastArrival.clear();
@@ -755,7 +761,6 @@ public final class ComplianceEngine implements AutoCloseable {
       if (behind) j.missedFromMs = Math.min(j.missedFromMs, r.timestampMs());
       if (finishing != null && finishing.station.equals(r.station())) continue;
       Evaluated ev = stations.get(r.station());
-      ev.sink().connection = c;
       long lateBefore = ev.evaluator().lateReadings();
       feed(ev.evaluator(), r);
       lastArrival.put(r.station(), arrived);
@@ -766,6 +771,7 @@ public final class ComplianceEngine implements AutoCloseable {
         lateFrom.merge(r.station(), r.timestampMs(), Math::min);
       }
     }
+    changes.write(c, alerts);
     noteLate(c, lateFrom);
     if (taken > 0) metrics.drained(taken, readBack, System.nanoTime() - started);
     if (!lateFrom.isEmpty()) metrics.lateStations(lateStations.size());
@@ -778,14 +784,13 @@ public final class ComplianceEngine implements AutoCloseable {
       c.setAutoCommit(false);
       for (var e : stations.entrySet()) {
         Evaluated ev = e.getValue();
-        ev.sink().connection = c;
         ev.evaluator().advanceTo(clock(e.getKey(), ev.evaluator(), now));
       }
-      int queued = 0;
+      int queued = changes.write(c, alerts);
       // Escalation counts in minutes and Alertmanager forgets in an hour: two queries over the
       // alerts every 30 s are plenty, and the judging loop stays short.
       if (lastSweep == null || !now.isBefore(lastSweep.plus(SWEEP_EVERY))) {
-        queued = alerts.escalate(c, escalateAfter) + alerts.resendFiring(c, RESEND);
+        queued += alerts.escalate(c, escalateAfter) + alerts.resendFiring(c, RESEND);
         lastSweep = now;
       }
       c.commit();
@@ -927,9 +932,11 @@ public final class ComplianceEngine implements AutoCloseable {
     return l == null ? null : l.standard().name() + " column " + l.column();
   }
 
-  /** Passes the evaluator's findings to the store, within the engine's current transaction. */
+  /**
+   * Passes the evaluator's findings to the store: kept in {@link #changes} and written just before
+   * the engine's current transaction commits.
+   */
   private final class Sink implements ComplianceEvaluator.Listener {
-    Connection connection;
     volatile boolean replaying;
 
     /** Episodes that ended during a replay: a re-judge records the ones in late readings. */
@@ -942,17 +949,14 @@ public final class ComplianceEngine implements AutoCloseable {
     @Override
     public void window(WindowResult result) {
       if (replaying || result.verdict() != WindowResult.Verdict.BREACH) return;
-      run(() -> alerts.breachWindow(connection, result));
+      changes.breachWindow(result);
     }
 
     @Override
     public void opened(Episode e) {
       if (replaying) return; // reconciled once the replay is done
       Evaluated ev = stations.get(e.station());
-      run(
-          () ->
-              alerts.opened(
-                  connection, e, ev == null ? null : standardAt(ev.schedule(), e.start())));
+      changes.opened(e, ev == null ? null : standardAt(ev.schedule(), e.start()));
     }
 
     @Override
@@ -961,20 +965,8 @@ public final class ComplianceEngine implements AutoCloseable {
         closedInReplay.add(e);
         return;
       }
-      run(() -> alerts.closed(connection, e));
+      changes.closed(e);
     }
-
-    private void run(SqlAction a) {
-      try {
-        a.run();
-      } catch (SQLException e) {
-        throw new IllegalStateException(e); // aborts the batch; drain() rebuilds
-      }
-    }
-  }
-
-  private interface SqlAction {
-    void run() throws SQLException;
   }
 
   private static void sleep(long ms) {
