@@ -115,6 +115,7 @@ public final class IngestServer implements AutoCloseable {
     ReadingWriter writer =
         new ReadingWriter(
             database.dataSource(),
+            catalog,
             new StationDirectory(
                 StationDirectory.Unregistered.of(s.get(Setting.REGISTRY_UNREGISTERED_STATIONS))),
             metrics,

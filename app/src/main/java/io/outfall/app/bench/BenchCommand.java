@@ -321,6 +321,7 @@ public final class BenchCommand implements Callable<Integer> {
       ReadingWriter writer =
           new ReadingWriter(
               db.dataSource(),
+              db.parameters(),
               new StationDirectory(StationDirectory.Unregistered.REGISTER),
               metrics,
               window * gateways + 16,

@@ -252,6 +252,7 @@ public final class DashboardQueryBench implements Callable<Integer> {
     try (ReadingWriter writer =
         new ReadingWriter(
             db.dataSource(),
+            db.parameters(),
             new StationDirectory(StationDirectory.Unregistered.REGISTER),
             new MicrometerIntakeMetrics(new SimpleMeterRegistry()),
             64,

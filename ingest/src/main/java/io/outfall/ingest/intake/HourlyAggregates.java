@@ -81,22 +81,4 @@ final class HourlyAggregates {
         + " valid_slots = d.valid_slots | excluded.valid_slots,"
         + " first_hour = least(d.first_hour, excluded.first_hour)";
   }
-
-  /**
-   * Tells live pages and the overview (on every ingest, through {@code LISTEN outfall_readings})
-   * the newest reading of each parameter per station among {@code source} (one row per station and
-   * parameter: station_id, parameter_id, hi, value, status of the newest reading, n readings of it
-   * stored), and how many readings of the station the batch held ({@code n}: more than the newest
-   * ones means a backlog); delivered at commit. One small message per station and batch keeps well
-   * under PostgreSQL's 8000-byte payload limit.
-   */
-  static String announce(String source) {
-    return "SELECT pg_notify('outfall_readings', json_build_object('station', s.code,"
-        + " 'n', sum(l.n), 'readings', json_agg(json_build_array(p.code,"
-        + " (extract(epoch FROM l.hi) * 1000)::bigint, l.value, l.status)))::text)"
-        + " FROM "
-        + source
-        + " l JOIN stations s ON s.id = l.station_id JOIN parameters p ON p.id = l.parameter_id"
-        + " GROUP BY s.code";
-  }
 }

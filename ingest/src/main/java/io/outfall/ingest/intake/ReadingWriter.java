@@ -1,5 +1,6 @@
 package io.outfall.ingest.intake;
 
+import io.outfall.compliance.parameters.ParameterCatalog;
 import io.outfall.protocol.RejectReason;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -70,6 +71,7 @@ public final class ReadingWriter implements AutoCloseable {
   private static final String UNIQUE_VIOLATION = "23505";
 
   private final DataSource dataSource;
+  private final ParameterCatalog parameters;
   private final StationDirectory stations;
   private final IntakeMetrics metrics;
   private final String recordSql;
@@ -94,6 +96,7 @@ public final class ReadingWriter implements AutoCloseable {
    */
   public ReadingWriter(
       DataSource dataSource,
+      ParameterCatalog parameters,
       StationDirectory stations,
       IntakeMetrics metrics,
       int queueCapacity,
@@ -102,6 +105,7 @@ public final class ReadingWriter implements AutoCloseable {
       boolean enqueueForEvaluation,
       Duration markLateAfter) {
     this.dataSource = dataSource;
+    this.parameters = parameters;
     this.recordSql = StoredBatch.sql(enqueueForEvaluation, markLateAfter);
     this.markLate = markLateAfter != null;
     this.stations = stations;
@@ -269,7 +273,7 @@ public final class ReadingWriter implements AutoCloseable {
           StoredBatch stored = replays ? insertNew(c, batch, ids, hand) : copy(c, batch, ids, hand);
           inserted = stored.readings();
           if (inserted > 0) {
-            StoredBatch.Ids recorded = stored.record(c, recordSql, markLate);
+            StoredBatch.Ids recorded = stored.record(c, recordSql, markLate, parameters);
             if (aggregates.offer(recorded.readingBatch(), stored.hourRows()))
               handedToAggregates = recorded.readingBatch();
             if (hand && recorded.evaluationBatch() > 0) {
@@ -375,7 +379,7 @@ public final class ReadingWriter implements AutoCloseable {
         for (Inbound.Row r : in.rows()) {
           int station = ids.get(r.station()).id();
           copy.add(station, r.parameterId(), r.timestampMs(), r.value(), r.status());
-          stored.add(station, r.parameterId(), r.timestampMs(), r.value(), r.status());
+          stored.add(r.station(), station, r.parameterId(), r.timestampMs(), r.value(), r.status());
         }
       }
       copy.finish();
@@ -397,11 +401,19 @@ public final class ReadingWriter implements AutoCloseable {
               ids.get(r.station()).id(), r.parameterId(), r.timestampMs(), r.value(), r.status());
       copy.finish();
     }
+    Map<Integer, String> codes = new HashMap<>();
+    ids.forEach((code, known) -> codes.put(known.id(), code));
     StoredBatch stored = new StoredBatch(keep);
     try (var st = c.createStatement();
         var rs = st.executeQuery(INSERT_NEW)) {
       while (rs.next())
-        stored.add(rs.getInt(1), rs.getShort(2), rs.getLong(3), rs.getDouble(4), rs.getShort(5));
+        stored.add(
+            codes.get(rs.getInt(1)),
+            rs.getInt(1),
+            rs.getShort(2),
+            rs.getLong(3),
+            rs.getDouble(4),
+            rs.getShort(5));
     }
     return stored;
   }

@@ -1,5 +1,8 @@
 package io.outfall.ingest.intake;
 
+import io.outfall.compliance.parameters.ParameterCatalog;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -27,6 +30,7 @@ import org.postgresql.PGConnection;
 final class StoredBatch {
   /** One station's parameter in this batch: its time range, count and newest reading. */
   private static final class Key {
+    final String station;
     final int stationId;
     final short parameterId;
     long firstMs;
@@ -38,7 +42,8 @@ final class StoredBatch {
     /** Its hours as readings_hourly counts them (usually one or two per batch). */
     final List<HourRows.Hour> hours = new ArrayList<>(2);
 
-    Key(int stationId, short parameterId, long ms) {
+    Key(String station, int stationId, short parameterId, long ms) {
+      this.station = station;
       this.stationId = stationId;
       this.parameterId = parameterId;
       this.firstMs = ms;
@@ -84,11 +89,18 @@ final class StoredBatch {
     }
   }
 
-  void add(int stationId, short parameterId, long timestampMs, double value, short status) {
+  /** A newly stored reading of station {@code station} (code) whose id is {@code stationId}. */
+  void add(
+      String station,
+      int stationId,
+      short parameterId,
+      long timestampMs,
+      double value,
+      short status) {
     Key k =
         keys.computeIfAbsent(
             ((long) stationId << 16) | (parameterId & 0xffff),
-            x -> new Key(stationId, parameterId, timestampMs));
+            x -> new Key(station, stationId, parameterId, timestampMs));
     k.readings++;
     k.firstMs = Math.min(k.firstMs, timestampMs);
     if (timestampMs >= k.lastMs) {
@@ -123,6 +135,33 @@ final class StoredBatch {
     statuses[readings] = status;
   }
 
+  /**
+   * The live notices (on every ingest, through {@code LISTEN outfall_readings}: live pages, the
+   * overview): per station, the newest reading of each parameter in this batch and how many
+   * readings of the station it held ({@code n}: more than the newest ones means a backlog).
+   * Delivered at commit. One small message per station and batch keeps well under PostgreSQL's
+   * 8000-byte payload limit.
+   */
+  String[] notices(ParameterCatalog parameters) {
+    Map<String, JsonObject> byStation = new LinkedHashMap<>();
+    for (Key k : keys.values()) {
+      JsonObject notice =
+          byStation.computeIfAbsent(
+              k.station,
+              s -> new JsonObject().put("station", s).put("n", 0).put("readings", new JsonArray()));
+      notice.put("n", notice.getInteger("n") + k.readings);
+      notice
+          .getJsonArray("readings")
+          .add(
+              new JsonArray()
+                  .add(parameters.byId(k.parameterId).code())
+                  .add(k.lastMs)
+                  .add(k.lastValue)
+                  .add(k.lastStatus));
+    }
+    return byStation.values().stream().map(JsonObject::encode).toArray(String[]::new);
+  }
+
   /** The readings added counted by station, parameter and hour, for readings_hourly. */
   HourRows hourRows() {
     List<HourRows.Hour> all = new ArrayList<>(keys.size());
@@ -149,9 +188,9 @@ final class StoredBatch {
         + ts("lo_ms")
         + " AS lo, "
         + ts("hi_ms")
-        + " AS hi, n, value, status FROM unnest(?::int4[], ?::int2[], ?::int8[], ?::int8[],"
-        + " ?::int4[], ?::float8[], ?::int2[]) AS u(station_id, parameter_id, lo_ms, hi_ms, n,"
-        + " value, status)),"
+        + " AS hi, n FROM unnest(?::int4[], ?::int2[], ?::int8[], ?::int8[], ?::int4[])"
+        + " AS u(station_id, parameter_id, lo_ms, hi_ms, n)),"
+        + " live AS (SELECT pg_notify('outfall_readings', notice) FROM unnest(?::text[]) notice),"
         + " batch AS (INSERT INTO reading_batches (xid, station_ids, parameter_ids, first_ts,"
         + " last_ts) SELECT pg_current_xact_id(), array_agg(station_id), array_agg(parameter_id),"
         + " array_agg(lo), array_agg(hi) FROM k RETURNING id)"
@@ -173,9 +212,6 @@ final class StoredBatch {
                 + markLateAfter.getSeconds()
                 + " seconds' ON CONFLICT DO NOTHING)"
             : "")
-        + ", live AS ("
-        + HourlyAggregates.announce("k")
-        + ")"
         // a CTE that only selects runs only when referenced
         + " SELECT (SELECT count(*) FROM live), (SELECT id FROM batch), "
         + (forEvaluation ? "(SELECT id FROM judge), (SELECT count(*) FROM wake)" : "0");
@@ -188,16 +224,18 @@ final class StoredBatch {
   /** The ids {@link #record} gave the batch: in reading_batches, in evaluation_batches (or 0). */
   record Ids(long readingBatch, long evaluationBatch) {}
 
-  /** Runs {@code sql} (from {@link #sql}, with the same {@code markLateAfter}) for this batch. */
-  Ids record(Connection c, String sql, boolean markLate) throws SQLException {
+  /**
+   * Runs {@code sql} (from {@link #sql}, with the same {@code markLateAfter}) for this batch;
+   * {@code parameters} names the parameters in the live notices.
+   */
+  Ids record(Connection c, String sql, boolean markLate, ParameterCatalog parameters)
+      throws SQLException {
     int n = keys.size();
     int[] stationIds = new int[n];
     short[] parameterIds = new short[n];
     long[] first = new long[n];
     long[] last = new long[n];
     int[] counts = new int[n];
-    double[] values = new double[n];
-    short[] statuses = new short[n];
     int i = 0;
     for (Key k : keys.values()) {
       stationIds[i] = k.stationId;
@@ -205,8 +243,6 @@ final class StoredBatch {
       first[i] = k.firstMs;
       last[i] = k.lastMs;
       counts[i] = k.readings;
-      values[i] = k.lastValue;
-      statuses[i] = k.lastStatus;
       i++;
     }
     PGConnection pg = c.unwrap(PGConnection.class);
@@ -216,8 +252,7 @@ final class StoredBatch {
       ps.setArray(3, pg.createArrayOf("int8", first));
       ps.setArray(4, pg.createArrayOf("int8", last));
       ps.setArray(5, pg.createArrayOf("int4", counts));
-      ps.setArray(6, pg.createArrayOf("float8", values));
-      ps.setArray(7, pg.createArrayOf("int2", statuses));
+      ps.setArray(6, pg.createArrayOf("text", notices(parameters)));
       if (markLate) {
         int h = hours.size();
         int[] hourStations = new int[h];
@@ -230,9 +265,9 @@ final class StoredBatch {
           hourFirst[j] = e.getValue();
           j++;
         }
-        ps.setArray(8, pg.createArrayOf("int4", hourStations));
-        ps.setArray(9, pg.createArrayOf("int8", hourStarts));
-        ps.setArray(10, pg.createArrayOf("int8", hourFirst));
+        ps.setArray(7, pg.createArrayOf("int4", hourStations));
+        ps.setArray(8, pg.createArrayOf("int8", hourStarts));
+        ps.setArray(9, pg.createArrayOf("int8", hourFirst));
       }
       try (var rs = ps.executeQuery()) {
         rs.next();

@@ -2,6 +2,9 @@ package io.outfall.ingest.intake;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.outfall.compliance.parameters.ParameterCatalog;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
@@ -20,12 +23,18 @@ class StoredBatchTest {
   @Test
   void readingsAreCountedByStationParameterAndHourAsTheHourlyAggregatesCountThem() {
     StoredBatch b = new StoredBatch(false);
-    b.add(7, COD, H + 60_000, 120, (short) 0); // 03:01, slot 0
-    b.add(7, COD, H + 14 * 60_000, 80, (short) 0); // 03:14, slot 2 (minute 14 / 5)
-    b.add(7, COD, H + 20 * 60_000, 999, (short) 1); // calibrating: counted, not in the values
-    b.add(7, COD, H + 59 * 60_000 + 59_999, 100, (short) 0); // 03:59:59.999, slot 11
-    b.add(7, COD, H + 3_600_000, 90, (short) 2); // 04:00, the next hour, a fault only
-    b.add(8, PH, H + 5 * 60_000, 7.1, (short) 0); // another station
+    b.add("S7", 7, COD, H + 60_000, 120, (short) 0); // 03:01, slot 0
+    b.add("S7", 7, COD, H + 14 * 60_000, 80, (short) 0); // 03:14, slot 2 (minute 14 / 5)
+    b.add(
+        "S" + 7,
+        7,
+        COD,
+        H + 20 * 60_000,
+        999,
+        (short) 1); // calibrating: counted, not in the values
+    b.add("S7", 7, COD, H + 59 * 60_000 + 59_999, 100, (short) 0); // 03:59:59.999, slot 11
+    b.add("S7", 7, COD, H + 3_600_000, 90, (short) 2); // 04:00, the next hour, a fault only
+    b.add("S8", 8, PH, H + 5 * 60_000, 7.1, (short) 0); // another station
 
     List<HourRows.Hour> hours =
         b.hourRows().hours().stream()
@@ -63,12 +72,33 @@ class StoredBatchTest {
   @Test
   void theReadingsKeptForTheEngineAreThoseAddedInOrder() {
     StoredBatch b = new StoredBatch(true);
-    for (int i = 0; i < 1_000; i++) b.add(i % 3, COD, H + i * 1_000L, i, (short) (i % 3));
+    for (int i = 0; i < 1_000; i++)
+      b.add("S" + i % 3, i % 3, COD, H + i * 1_000L, i, (short) (i % 3));
     NewReadings r = b.rows();
     assertThat(r.size()).isEqualTo(1_000);
     assertThat(r.stationIds()[999]).isEqualTo(999 % 3);
     assertThat(r.timestampsMs()[500]).isEqualTo(H + 500_000);
     assertThat(r.values()[777]).isEqualTo(777.0);
     assertThat(r.statuses()[998]).isEqualTo((short) (998 % 3));
+  }
+
+  @Test
+  void eachStationIsAnnouncedWithItsNewestReadingPerParameterAndHowManyItStored() {
+    StoredBatch b = new StoredBatch(false);
+    b.add("S7", 7, COD, H, 120, (short) 0);
+    b.add("S7", 7, COD, H + 60_000, 130, (short) 1); // the newest COD
+    b.add("S7", 7, PH, H, 7.2, (short) 0);
+    b.add("S8", 8, PH, H + 1_000, 6.9, (short) 0);
+
+    String[] notices = b.notices(ParameterCatalog.shipped());
+    assertThat(notices).hasSize(2);
+    JsonObject s7 = new JsonObject(notices[0]);
+    assertThat(s7.getString("station")).isEqualTo("S7");
+    assertThat(s7.getInteger("n")).isEqualTo(3); // more than its 2 newest: a backlog's sign
+    assertThat(s7.getJsonArray("readings"))
+        .containsExactly(
+            new JsonArray().add("COD").add(H + 60_000).add(130.0).add((short) 1),
+            new JsonArray().add("pH").add(H).add(7.2).add((short) 0));
+    assertThat(new JsonObject(notices[1]).getInteger("n")).isEqualTo(1);
   }
 }

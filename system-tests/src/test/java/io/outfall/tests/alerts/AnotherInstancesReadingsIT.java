@@ -62,6 +62,7 @@ class AnotherInstancesReadingsIT {
       ReadingWriter other =
           new ReadingWriter(
               leader.database().dataSource(),
+              leader.database().parameters(),
               new StationDirectory(StationDirectory.Unregistered.REGISTER),
               new MicrometerIntakeMetrics(new SimpleMeterRegistry()),
               16,

@@ -500,6 +500,7 @@ class HourlyAggregatesIT {
     ReadingWriter w =
         new ReadingWriter(
             db.dataSource(),
+            db.parameters(),
             new StationDirectory(StationDirectory.Unregistered.REGISTER),
             new MicrometerIntakeMetrics(registry),
             64,
