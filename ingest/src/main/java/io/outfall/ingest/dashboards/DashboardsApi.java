@@ -402,22 +402,18 @@ public final class DashboardsApi implements AutoCloseable {
         .putHeader("cache-control", "no-cache");
     res.write("retry: 3000\n: connected\n\n");
     liveClients.incrementAndGet();
-    MessageConsumer<JsonObject> consumer =
+    MessageConsumer<String> consumer =
         vertx
             .eventBus()
             .consumer(
                 LiveFeed.ADDRESS,
                 m -> {
-                  JsonObject event = m.body();
-                  JsonObject data = event.getJsonObject("data", new JsonObject());
-                  if (station != null
-                      && data.containsKey("station")
-                      && !station.equals(data.getString("station"))) return;
+                  String about = m.headers().get(LiveFeed.STATION);
+                  if (station != null && about != null && !station.equals(about)) return;
                   // A client that cannot keep up skips notices instead of growing our memory; it
                   // catches up with the next one (tiles) or on its next refetch (charts).
                   if (res.writeQueueFull()) return;
-                  res.write(
-                      "event: " + event.getString("type") + "\ndata: " + data.encode() + "\n\n");
+                  res.write(m.body());
                 });
     long keepAlive = vertx.setPeriodic(15_000, id -> res.write(": keep-alive\n\n"));
     res.closeHandler(

@@ -172,7 +172,7 @@ public final class Overview implements AutoCloseable {
         SiteRow site = sitesById.get(row.siteId());
         SamplingPlan plan = plans.cached(c, row.code(), now);
         ReportingState.Shares shares =
-            reported.shares(row.code(), seriesFrom, new Instant[] {day, month}, now, plan::slot);
+            reported.shares(row.code(), seriesFrom, new Instant[] {day, month}, now, plan);
         Completeness.Share share24 = shares.byPeriod()[0];
         Completeness.Share share30 = shares.byPeriod()[1];
         Duration silentAfter = plan.staleAfter(SILENT_AFTER, shares.parameters());

@@ -1,6 +1,7 @@
 package io.outfall.ingest.dashboards;
 
 import io.outfall.compliance.sampling.Completeness;
+import io.outfall.compliance.sampling.SamplingPlan;
 import io.outfall.ingest.intake.AggregateFollower;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -23,7 +24,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Function;
 import javax.sql.DataSource;
 import org.postgresql.PGNotification;
 
@@ -62,6 +62,9 @@ final class ReportingState implements AutoCloseable {
     private final long[] words = new long[DAYS * WORDS_PER_DAY];
     private final long[] dayOf = new long[DAYS];
 
+    /** The newest day present (dayOf's largest). */
+    private long newest = Long.MIN_VALUE;
+
     Slots() {
       Arrays.fill(dayOf, Long.MIN_VALUE);
     }
@@ -72,6 +75,7 @@ final class ReportingState implements AutoCloseable {
       if (dayOf[at] != day) {
         if (dayOf[at] > day) return -1; // older than the ring keeps
         dayOf[at] = day;
+        newest = Math.max(newest, day);
         Arrays.fill(words, at * WORDS_PER_DAY, (at + 1) * WORDS_PER_DAY, 0L);
       }
       return at;
@@ -91,6 +95,10 @@ final class ReportingState implements AutoCloseable {
 
     /** Whether any day in [fromDay, toDay] is present. */
     boolean present(long fromDay, long toDay) {
+      // the usual answer without looking at every day: the overview asks this of every
+      // parameter of every station at every request
+      if (newest >= fromDay && newest <= toDay) return true;
+      if (newest < fromDay) return false;
       for (long d : dayOf) if (d >= fromDay && d <= toDay) return true;
       return false;
     }
@@ -167,6 +175,15 @@ final class ReportingState implements AutoCloseable {
   static final class Station {
     long lastMs = Long.MIN_VALUE;
     final Map<String, Slots> parameters = new HashMap<>();
+
+    /**
+     * The last {@link Shares} counted, for which periods ({@link #periods}) and plan: they hold
+     * until the station's slots change (then null) or the periods move.
+     */
+    Shares counted;
+
+    long[] countedFor;
+    SamplingPlan countedPlan;
   }
 
   private final Map<String, Station> stations = new HashMap<>();
@@ -240,6 +257,7 @@ final class ReportingState implements AutoCloseable {
     String code = a.getString("station");
     JsonArray readings = a.getJsonArray("readings", new JsonArray());
     Station st = stations.computeIfAbsent(code, k -> new Station());
+    st.counted = null;
     for (int i = 0; i < readings.size(); i++) {
       JsonArray r = readings.getJsonArray(i);
       long ts = r.getLong(1);
@@ -329,17 +347,28 @@ final class ReportingState implements AutoCloseable {
    */
   record Shares(Completeness.Share[] byPeriod, List<String> parameters) {}
 
-  /** {@link Shares} of {@code station}, each parameter counted in the slot {@code slotOf} gives. */
+  /**
+   * {@link Shares} of {@code station}, each parameter counted in the slot {@code plan} gives.
+   *
+   * <p>Counted once per station and five minutes: what a share counts are whole slots, so it is the
+   * same for every {@code to} between two five-minute boundaries (plan slots are multiples of five
+   * minutes at the same origin), as long as the station's slots and plan did not change. The
+   * overview asks this of every station at every request, and counting was half of its time under a
+   * province's live load (JFR, bench-fleet, 2026-12-01).
+   */
   synchronized Shares shares(
-      String station,
-      Instant seriesFrom,
-      Instant[] froms,
-      Instant to,
-      Function<String, Duration> slotOf) {
+      String station, Instant seriesFrom, Instant[] froms, Instant to, SamplingPlan plan) {
+    Station st = stations.get(station);
+    if (st == null) {
+      Completeness.Share[] none = new Completeness.Share[froms.length];
+      Arrays.fill(none, Completeness.NONE);
+      return new Shares(none, List.of());
+    }
+    long[] periods = periods(seriesFrom, froms, to);
+    if (st.counted != null && Arrays.equals(st.countedFor, periods) && plan.equals(st.countedPlan))
+      return st.counted;
     Completeness.Share[] sums = new Completeness.Share[froms.length];
     Arrays.fill(sums, Completeness.NONE);
-    Station st = stations.get(station);
-    if (st == null) return new Shares(sums, List.of());
     long fromDay = Math.floorDiv(seriesFrom.toEpochMilli(), 86_400_000L);
     long toDay = Math.floorDiv(to.toEpochMilli(), 86_400_000L);
     List<String> reported = new ArrayList<>();
@@ -347,12 +376,33 @@ final class ReportingState implements AutoCloseable {
       Slots s = e.getValue();
       if (!s.present(fromDay, toDay)) continue;
       reported.add(e.getKey());
-      Duration slot = slotOf.apply(e.getKey());
+      Duration slot = plan.slot(e.getKey());
       Instant first = s.firstValid(seriesFrom, to); // once for every period
       for (int i = 0; i < froms.length; i++)
         sums[i] = sums[i].plus(s.share(first, froms[i], to, slot));
     }
-    return new Shares(sums, reported);
+    st.counted = new Shares(sums, reported);
+    st.countedFor = periods;
+    st.countedPlan = plan;
+    return st.counted;
+  }
+
+  /**
+   * What the shares over [from, to) depend on of their instants: {@code seriesFrom}, and for {@code
+   * to} and each {@code from} its five-minute slot and whether it lies exactly on the slot's start
+   * (a period starting there counts that slot; one starting a millisecond later does not).
+   */
+  private static long[] periods(Instant seriesFrom, Instant[] froms, Instant to) {
+    long[] key = new long[froms.length + 2];
+    key[0] = seriesFrom.toEpochMilli();
+    key[1] = slotKey(to);
+    for (int i = 0; i < froms.length; i++) key[i + 2] = slotKey(froms[i]);
+    return key;
+  }
+
+  private static long slotKey(Instant t) {
+    long ms = t.toEpochMilli();
+    return Math.floorDiv(ms, FIVE_MINUTES) * 2 + (Math.floorMod(ms, FIVE_MINUTES) == 0 ? 0 : 1);
   }
 
   private static Set<String> meters(Connection c) throws SQLException {

@@ -47,4 +47,39 @@ class ReportingStateSlotsTest {
       }
     }
   }
+
+  /**
+   * Why the overview may keep a station's shares for five minutes: for any two instants between the
+   * same two five-minute boundaries (the boundary itself excluded), the shares over the last 24
+   * hours and 30 days are equal, for plans of 5, 15 and 60 minutes.
+   */
+  @Test
+  void sharesAreTheSameAnywhereBetweenTwoFiveMinuteBoundaries() {
+    Random random = new Random(12);
+    Instant base = Instant.parse("2026-11-30T17:20:00Z");
+    for (int round = 0; round < 200; round++) {
+      ReportingState.Slots slots = new ReportingState.Slots();
+      long t = base.minus(Duration.ofDays(31)).toEpochMilli() + random.nextInt(20 * 1440) * 60_000L;
+      while (t < base.toEpochMilli() + 3_600_000L) {
+        slots.setValid(t);
+        t += random.nextInt(10) < 8 ? 60_000L : random.nextInt(6 * 60) * 60_000L;
+      }
+      long boundary = base.toEpochMilli() + random.nextInt(12) * FIVE_MINUTES;
+      Instant a = Instant.ofEpochMilli(boundary + 1 + random.nextInt((int) FIVE_MINUTES - 1));
+      Instant b = Instant.ofEpochMilli(boundary + 1 + random.nextInt((int) FIVE_MINUTES - 1));
+      for (long minutes : new long[] {5, 15, 60}) {
+        Duration slot = Duration.ofMinutes(minutes);
+        for (Duration period : new Duration[] {Duration.ofHours(24), Duration.ofDays(30)})
+          assertThat(share(slots, b, period, slot))
+              .as("round %d, %d-minute slots, %s at %s and %s", round, minutes, period, a, b)
+              .isEqualTo(share(slots, a, period, slot));
+      }
+    }
+  }
+
+  private static Completeness.Share share(
+      ReportingState.Slots slots, Instant to, Duration period, Duration slot) {
+    Instant seriesFrom = to.minus(Duration.ofDays(30)).truncatedTo(ChronoUnit.HOURS);
+    return slots.share(slots.firstValid(seriesFrom, to), to.minus(period), to, slot);
+  }
 }
