@@ -267,7 +267,7 @@ public final class AlertLatencyBench implements Callable<Integer> {
           open[1] / base[1]);
       System.out.printf(
           "  where it goes (histogram buckets, measured period): writer arrival -> commit"
-              + " p50 <= %.1f ms, p99 <= %.1f ms; engine batch off the queue -> judged -> committed"
+              + " p50 <= %.1f ms, p99 <= %.1f ms; engine batches taken -> judged -> committed"
               + " p50 <= %.1f ms, p99 <= %.1f ms; the writer's transaction p50 <= %.1f ms,"
               + " p99 <= %.1f ms, %.1f per tick of %d messages%n",
           writerMs[0],
