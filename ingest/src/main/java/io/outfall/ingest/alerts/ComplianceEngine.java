@@ -43,9 +43,10 @@ import org.slf4j.LoggerFactory;
  * part of a station's readings, so evaluating where they arrive would average the wrong values. The
  * instance holding a PostgreSQL advisory lock leads; the others wait to take over. The leader takes
  * off {@code evaluation_batches} (a row left by every writer transaction that stored new readings:
- * its transaction id and key ranges), reads those readings back from the readings table, and
- * commits the alert changes in the same transaction as it deletes the rows, so each stored reading
- * is judged once.
+ * its transaction id and key ranges) and commits the alert changes in the same transaction as it
+ * deletes the rows, so each stored reading is judged once. The readings of its own instance's
+ * batches the writer hands it in memory ({@link #handoff}); those of other instances' it reads back
+ * from the readings table.
  *
  * <p>On becoming leader it rebuilds the evaluators from the last hours of stored readings and
  * reconciles the open alerts with what they say. Each evaluator counts completeness by its

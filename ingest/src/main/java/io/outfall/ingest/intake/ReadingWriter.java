@@ -91,6 +91,8 @@ public final class ReadingWriter implements AutoCloseable {
   private volatile NewReadings.Handoff handoff;
 
   /**
+   * @param forEvaluation whether each transaction also leaves its batch for the compliance engine
+   *     ({@code evaluation_batches}: alerting on)
    * @param markLateAfter readings older than this when they are stored are noted in {@code
    *     late_readings} (the regulator link's corrections), or null for no notes
    */
@@ -102,11 +104,11 @@ public final class ReadingWriter implements AutoCloseable {
       int queueCapacity,
       int maxReadings,
       long lingerMillis,
-      boolean enqueueForEvaluation,
+      boolean forEvaluation,
       Duration markLateAfter) {
     this.dataSource = dataSource;
     this.parameters = parameters;
-    this.recordSql = StoredBatch.sql(enqueueForEvaluation, markLateAfter);
+    this.recordSql = StoredBatch.sql(forEvaluation, markLateAfter);
     this.markLate = markLateAfter != null;
     this.stations = stations;
     this.metrics = metrics;
