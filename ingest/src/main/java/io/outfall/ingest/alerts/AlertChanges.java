@@ -17,14 +17,22 @@ import java.util.Map;
  * with the breaching window) was most of the engine's transaction, which every alert of that
  * boundary waits for. Changes to different alerts (station, parameter, kind) do not depend on each
  * other, so they are written in rounds: the first change of every alert, then the second, and so
- * on, each round one statement per kind of change. Changes to the same alert keep their order.
+ * on, each round one statement per kind of change. Changes to the same alert keep their order; the
+ * breaching window that opens a breach is written with the opening.
  */
 final class AlertChanges {
   private record AlertKey(String station, String parameter, String kind) {}
 
   private sealed interface Change permits Open, Window, Close {}
 
-  private record Open(AlertStore.Opening opening) implements Change {}
+  /** An opening; the breaching window that follows it at once is folded into it. */
+  private static final class Open implements Change {
+    AlertStore.Opening opening;
+
+    Open(AlertStore.Opening opening) {
+      this.opening = opening;
+    }
+  }
 
   private record Window(WindowResult window) implements Change {}
 
@@ -33,12 +41,19 @@ final class AlertChanges {
   private final List<List<Change>> rounds = new ArrayList<>();
   private final Map<AlertKey, Integer> changesPerAlert = new HashMap<>();
 
+  /** Each alert's latest change. */
+  private final Map<AlertKey, Change> latest = new HashMap<>();
+
   void opened(Episode e, String standard) {
     add(key(e), new Open(new AlertStore.Opening(e, standard)));
   }
 
   void breachWindow(WindowResult w) {
-    add(new AlertKey(w.station(), w.parameter(), Episode.Kind.BREACH.label()), new Window(w));
+    AlertKey key = new AlertKey(w.station(), w.parameter(), Episode.Kind.BREACH.label());
+    // the window that opened a breach goes into its opening: one statement instead of two
+    if (latest.get(key) instanceof Open o && o.opening.window() == null)
+      o.opening = o.opening.with(w);
+    else add(key, new Window(w));
   }
 
   void closed(Episode e) {
@@ -50,6 +65,7 @@ final class AlertChanges {
   }
 
   private void add(AlertKey key, Change change) {
+    latest.put(key, change);
     int round = changesPerAlert.merge(key, 1, Integer::sum) - 1;
     if (round == rounds.size()) rounds.add(new ArrayList<>());
     rounds.get(round).add(change);
@@ -66,7 +82,7 @@ final class AlertChanges {
         List<WindowResult> windows = new ArrayList<>();
         List<Episode> closes = new ArrayList<>();
         for (Change change : round) {
-          if (change instanceof Open o) opens.add(o.opening());
+          if (change instanceof Open o) opens.add(o.opening);
           else if (change instanceof Window w) windows.add(w.window());
           else if (change instanceof Close x) closes.add(x.episode());
         }
@@ -84,5 +100,6 @@ final class AlertChanges {
   void discard() {
     rounds.clear();
     changesPerAlert.clear();
+    latest.clear();
   }
 }

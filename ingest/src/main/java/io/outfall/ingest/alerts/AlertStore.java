@@ -12,6 +12,8 @@ import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -47,8 +49,20 @@ public final class AlertStore {
     return ids.isEmpty() ? null : ids.get(0);
   }
 
-  /** An episode to open an alert for, and the standard it was judged by (or null). */
-  public record Opening(Episode episode, String standard) {}
+  /**
+   * An episode to open an alert for, the standard it was judged by (or null), and the breaching
+   * window that opened it (or null), which the alert then carries as {@link #breachWindow} would
+   * attach it.
+   */
+  public record Opening(Episode episode, String standard, WindowResult window) {
+    public Opening(Episode episode, String standard) {
+      this(episode, standard, null);
+    }
+
+    Opening with(WindowResult w) {
+      return new Opening(episode, standard, w);
+    }
+  }
 
   /**
    * Opens an alert for each episode unless one is already unresolved for its station, parameter and
@@ -68,6 +82,12 @@ public final class AlertStore {
     String[] limit = new String[n];
     String[] standard = new String[n];
     String[] detail = new String[n];
+    Double[] mean = new Double[n];
+    Double[] factor = new Double[n];
+    String[] band = new String[n];
+    Long[] windowStart = new Long[n];
+    Long[] windowEnd = new Long[n];
+    String[] windowLimit = new String[n];
     for (int i = 0; i < n; i++) {
       Episode e = openings.get(i).episode();
       station[i] = e.station();
@@ -79,8 +99,19 @@ public final class AlertStore {
       limit[i] = limitText(e.limit());
       standard[i] = openings.get(i).standard();
       detail[i] = e.detail();
+      WindowResult w = openings.get(i).window();
+      if (w != null) {
+        mean[i] = w.mean();
+        factor[i] = w.factor();
+        band[i] = w.band();
+        windowStart[i] = w.start().toEpochMilli();
+        windowEnd[i] = w.end().toEpochMilli();
+        windowLimit[i] = limitText(w.limit());
+      }
     }
     PGConnection pg = c.unwrap(PGConnection.class);
+    List<Long> ids = new ArrayList<>();
+    Set<List<String>> opened = new HashSet<>();
     try (var ps = c.prepareStatement(OPEN)) {
       ps.setArray(1, pg.createArrayOf("text", station));
       ps.setArray(2, pg.createArrayOf("text", parameter));
@@ -91,9 +122,30 @@ public final class AlertStore {
       ps.setArray(7, pg.createArrayOf("text", limit));
       ps.setArray(8, pg.createArrayOf("text", standard));
       ps.setArray(9, pg.createArrayOf("text", detail));
-      bindNotified(pg, ps, 10);
-      return ids(ps);
+      ps.setArray(10, pg.createArrayOf("float8", mean));
+      ps.setArray(11, pg.createArrayOf("float8", factor));
+      ps.setArray(12, pg.createArrayOf("text", band));
+      ps.setArray(13, pg.createArrayOf("int8", windowStart));
+      ps.setArray(14, pg.createArrayOf("int8", windowEnd));
+      ps.setArray(15, pg.createArrayOf("text", windowLimit));
+      bindNotified(pg, ps, 16);
+      try (var rs = ps.executeQuery()) {
+        while (rs.next()) {
+          ids.add(rs.getLong(1));
+          opened.add(Arrays.asList(rs.getString(2), rs.getString(3), rs.getString(4)));
+        }
+      }
     }
+    // an episode whose alert was open already: its window goes to that alert, as it would have
+    List<WindowResult> existing = new ArrayList<>();
+    for (Opening o : openings) {
+      Episode e = o.episode();
+      if (o.window() != null
+          && !opened.contains(Arrays.asList(e.station(), e.parameter(), e.kind().label())))
+        existing.add(o.window());
+    }
+    breachWindows(c, existing);
+    return ids;
   }
 
   /** The channels (parameter {@code i}) and the families that notify on them ({@code i + 1}). */
@@ -142,24 +194,29 @@ public final class AlertStore {
   }
 
   /**
-   * {@link #openAll}: the episodes as arrays (1–9), a silence covering each one's start, the alert,
-   * its event, its notifications on the channels (10) when its family notifies (11), and the
-   * announcement at its start.
+   * {@link #openAll}: the episodes as arrays (1–9) and their windows (10–15, nulls for none), a
+   * silence covering each one's start, the alert, its event, its notifications on the channels (16)
+   * when its family notifies (17), and the announcement at its start.
    */
   private static final String OPEN =
       "WITH e AS (SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::int8[],"
-          + " ?::float8[], ?::text[], ?::text[], ?::text[]) AS e(station, parameter, kind, family,"
-          + " start_ms, peak, limit_value, standard, detail)),"
+          + " ?::float8[], ?::text[], ?::text[], ?::text[], ?::float8[], ?::float8[], ?::text[],"
+          + " ?::int8[], ?::int8[], ?::text[]) AS e(station, parameter, kind, family, start_ms,"
+          + " peak, limit_value, standard, detail, w_mean, w_factor, w_band, w_start_ms, w_end_ms,"
+          + " w_limit)),"
           + " a AS (INSERT INTO alerts (station, parameter, kind, family, started_at, silenced, value,"
-          + " peak, limit_value, standard, detail, state) SELECT e.station, e.parameter, e.kind,"
-          + " e.family, timestamptz 'epoch' + e.start_ms * interval '1 millisecond',"
-          + " "
-          + silenced(
-              "e.station",
-              "e.parameter",
-              "e.kind",
-              "(timestamptz 'epoch' + e.start_ms * interval '1 millisecond')")
-          + ", e.peak, e.peak, e.limit_value, e.standard, e.detail, 'open' FROM e"
+          + " peak, limit_value, standard, detail, factor, band, window_start, window_end, state)"
+          + " SELECT e.station, e.parameter, e.kind, e.family, "
+          + ts("e.start_ms")
+          + ", "
+          + silenced("e.station", "e.parameter", "e.kind", "(" + ts("e.start_ms") + ")")
+          + ", coalesce(e.w_mean, e.peak), greatest(e.peak, e.w_mean),"
+          + " CASE WHEN e.w_start_ms IS NULL THEN e.limit_value ELSE e.w_limit END, e.standard,"
+          + " e.detail, e.w_factor, e.w_band, "
+          + ts("e.w_start_ms")
+          + ", "
+          + ts("e.w_end_ms")
+          + ", 'open' FROM e"
           + " ON CONFLICT (station, coalesce(parameter, ''), kind)"
           + " WHERE state <> 'resolved' DO NOTHING"
           + " RETURNING id, silenced, family, station, parameter, kind, detail, started_at),"
@@ -168,9 +225,14 @@ public final class AlertStore {
           + " ob AS (INSERT INTO notification_outbox (alert_id, event, channel)"
           + " SELECT a.id, 'opened', ch FROM a CROSS JOIN unnest(?::text[]) ch"
           + " WHERE NOT a.silenced AND a.family = ANY (?::text[]))"
-          + " SELECT id, "
+          + " SELECT id, station, parameter, kind, "
           + announcement("'opened'", "(extract(epoch FROM started_at) * 1000)::bigint")
           + " FROM a";
+
+  /** Epoch milliseconds {@code ms} (an SQL expression) as a timestamptz; null stays null. */
+  private static String ts(String ms) {
+    return "timestamptz 'epoch' + " + ms + " * interval '1 millisecond'";
+  }
 
   /**
    * The {@code pg_notify} of an alert change to listeners on {@code outfall_alerts} (live pages,

@@ -144,6 +144,54 @@ class AlertStoreIT {
     assertThat(count("SELECT peak FROM alerts WHERE id = " + id)).isEqualTo(500);
   }
 
+  /**
+   * The engine writes a breach's opening and the window that opened it in one statement. The alert
+   * carries the window as a separate attachment would (300 / 150 = 2.00, band 4); and when the
+   * breach was open already (nothing inserted), the window goes to the open alert, worsening
+   * included.
+   */
+  @Test
+  void anOpeningCarriesItsWindowOrGivesItToTheAlertAlreadyOpen() throws Exception {
+    List<Long> ids =
+        tx(
+            c ->
+                store.openAll(
+                    c,
+                    List.of(
+                        new AlertStore.Opening(
+                            breach("S-WIN", T, null), null, window("S-WIN", 300, "4")))));
+    assertThat(ids).hasSize(1);
+    try (var c = db.dataSource().getConnection();
+        var rs =
+            c.createStatement()
+                .executeQuery(
+                    "SELECT value, peak, factor, band, window_start, window_end FROM alerts WHERE id = "
+                        + ids.get(0))) {
+      rs.next();
+      assertThat(rs.getDouble(1)).isEqualTo(300.0);
+      assertThat(rs.getDouble(2)).isEqualTo(300.0);
+      assertThat(rs.getDouble(3)).isEqualTo(2.0);
+      assertThat(rs.getString(4)).isEqualTo("4");
+      assertThat(rs.getTimestamp(5).toInstant()).isEqualTo(T);
+      assertThat(rs.getTimestamp(6).toInstant()).isEqualTo(T.plusSeconds(3600));
+    }
+    List<Long> again =
+        tx(
+            c ->
+                store.openAll(
+                    c,
+                    List.of(
+                        new AlertStore.Opening(
+                            breach("S-WIN", T, null), null, window("S-WIN", 750, "6")))));
+    assertThat(again).isEmpty();
+    assertThat(count("SELECT peak FROM alerts WHERE id = " + ids.get(0))).isEqualTo(750);
+    assertThat(
+            count(
+                "SELECT count(*) FROM alert_events WHERE event = 'worsened' AND alert_id = "
+                    + ids.get(0)))
+        .isEqualTo(1);
+  }
+
   @Test
   void unacknowledgedBreachesEscalateOnce() throws Exception {
     long open =
