@@ -82,12 +82,7 @@ public final class AlertStore {
     String[] limit = new String[n];
     String[] standard = new String[n];
     String[] detail = new String[n];
-    Double[] mean = new Double[n];
-    Double[] factor = new Double[n];
-    String[] band = new String[n];
-    Long[] windowStart = new Long[n];
-    Long[] windowEnd = new Long[n];
-    String[] windowLimit = new String[n];
+    WindowColumns windows = new WindowColumns(n);
     for (int i = 0; i < n; i++) {
       Episode e = openings.get(i).episode();
       station[i] = e.station();
@@ -99,15 +94,7 @@ public final class AlertStore {
       limit[i] = limitText(e.limit());
       standard[i] = openings.get(i).standard();
       detail[i] = e.detail();
-      WindowResult w = openings.get(i).window();
-      if (w != null) {
-        mean[i] = w.mean();
-        factor[i] = w.factor();
-        band[i] = w.band();
-        windowStart[i] = w.start().toEpochMilli();
-        windowEnd[i] = w.end().toEpochMilli();
-        windowLimit[i] = limitText(w.limit());
-      }
+      if (openings.get(i).window() != null) windows.set(i, openings.get(i).window());
     }
     PGConnection pg = c.unwrap(PGConnection.class);
     List<Long> ids = new ArrayList<>();
@@ -122,12 +109,7 @@ public final class AlertStore {
       ps.setArray(7, pg.createArrayOf("text", limit));
       ps.setArray(8, pg.createArrayOf("text", standard));
       ps.setArray(9, pg.createArrayOf("text", detail));
-      ps.setArray(10, pg.createArrayOf("float8", mean));
-      ps.setArray(11, pg.createArrayOf("float8", factor));
-      ps.setArray(12, pg.createArrayOf("text", band));
-      ps.setArray(13, pg.createArrayOf("int8", windowStart));
-      ps.setArray(14, pg.createArrayOf("int8", windowEnd));
-      ps.setArray(15, pg.createArrayOf("text", windowLimit));
+      windows.bind(pg, ps, 10);
       bindNotified(pg, ps, 16);
       try (var rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -394,33 +376,18 @@ public final class AlertStore {
   public void breachWindows(Connection c, List<WindowResult> windows) throws SQLException {
     if (windows.isEmpty()) return;
     int n = windows.size();
-    Double[] mean = new Double[n];
-    Double[] factor = new Double[n];
-    String[] band = new String[n];
-    long[] start = new long[n];
-    long[] end = new long[n];
-    String[] limit = new String[n];
+    WindowColumns columns = new WindowColumns(n);
     String[] station = new String[n];
     String[] parameter = new String[n];
     for (int i = 0; i < n; i++) {
       WindowResult w = windows.get(i);
-      mean[i] = w.mean();
-      factor[i] = w.factor();
-      band[i] = w.band();
-      start[i] = w.start().toEpochMilli();
-      end[i] = w.end().toEpochMilli();
-      limit[i] = limitText(w.limit());
+      columns.set(i, w);
       station[i] = w.station();
       parameter[i] = w.parameter();
     }
     PGConnection pg = c.unwrap(PGConnection.class);
     try (var ps = c.prepareStatement(WINDOWS)) {
-      ps.setArray(1, pg.createArrayOf("float8", mean));
-      ps.setArray(2, pg.createArrayOf("float8", factor));
-      ps.setArray(3, pg.createArrayOf("text", band));
-      ps.setArray(4, pg.createArrayOf("int8", start));
-      ps.setArray(5, pg.createArrayOf("int8", end));
-      ps.setArray(6, pg.createArrayOf("text", limit));
+      columns.bind(pg, ps, 1);
       ps.setArray(7, pg.createArrayOf("text", station));
       ps.setArray(8, pg.createArrayOf("text", parameter));
       try (var rs = ps.executeQuery()) {
@@ -433,6 +400,46 @@ public final class AlertStore {
           }
         }
       }
+    }
+  }
+
+  /**
+   * Breaching windows as statement parameters, in the order both {@link #OPEN} and {@link #WINDOWS}
+   * take them: mean, factor, band, start, end, limit (null where an opening has no window).
+   */
+  private static final class WindowColumns {
+    final Double[] mean;
+    final Double[] factor;
+    final String[] band;
+    final Long[] start;
+    final Long[] end;
+    final String[] limit;
+
+    WindowColumns(int n) {
+      mean = new Double[n];
+      factor = new Double[n];
+      band = new String[n];
+      start = new Long[n];
+      end = new Long[n];
+      limit = new String[n];
+    }
+
+    void set(int i, WindowResult w) {
+      mean[i] = w.mean();
+      factor[i] = w.factor();
+      band[i] = w.band();
+      start[i] = w.start().toEpochMilli();
+      end[i] = w.end().toEpochMilli();
+      limit[i] = limitText(w.limit());
+    }
+
+    void bind(PGConnection pg, PreparedStatement ps, int first) throws SQLException {
+      ps.setArray(first, pg.createArrayOf("float8", mean));
+      ps.setArray(first + 1, pg.createArrayOf("float8", factor));
+      ps.setArray(first + 2, pg.createArrayOf("text", band));
+      ps.setArray(first + 3, pg.createArrayOf("int8", start));
+      ps.setArray(first + 4, pg.createArrayOf("int8", end));
+      ps.setArray(first + 5, pg.createArrayOf("text", limit));
     }
   }
 
