@@ -48,11 +48,6 @@ public final class HandedBatches<T> {
     return h.value();
   }
 
-  /** Whether {@code batchId} was handed and is still here. */
-  public boolean holds(long batchId) {
-    return byId.containsKey(batchId);
-  }
-
   /** Forgets everything held: its batches will be read back. */
   public void clear() {
     for (Long id : byId.keySet()) take(id);

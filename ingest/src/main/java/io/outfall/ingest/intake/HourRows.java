@@ -29,10 +29,18 @@ record HourRows(List<Hour> hours) {
     double max = Double.NEGATIVE_INFINITY;
     int slots;
 
+    /** The earliest reading's offset into the hour. */
+    long firstInto = Long.MAX_VALUE;
+
     Hour(int stationId, short parameterId, long hourMs) {
       this.stationId = stationId;
       this.parameterId = parameterId;
       this.hourMs = hourMs;
+    }
+
+    /** The hour's earliest reading (epoch ms). */
+    long firstMs() {
+      return hourMs + firstInto;
     }
 
     /**
@@ -40,6 +48,7 @@ record HourRows(List<Hour> hours) {
      */
     void add(long intoHourMs, double value, short status) {
       n++;
+      firstInto = Math.min(firstInto, intoHourMs);
       switch (status) {
         case 0 -> {
           valid++;

@@ -8,7 +8,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -63,9 +62,6 @@ final class StoredBatch {
 
   private final Map<Long, Key> keys = new LinkedHashMap<>();
 
-  /** Station and UTC hour (station id in the high half) to the hour's earliest reading, in ms. */
-  private final Map<Long, Long> hours = new HashMap<>();
-
   private int readings;
 
   /** The readings themselves, kept when the compliance engine wants them handed (else null). */
@@ -110,10 +106,6 @@ final class StoredBatch {
     }
     long hour = Math.floorDiv(timestampMs, HOUR_MS) * HOUR_MS;
     k.hour(hour).add(timestampMs - hour, value, status);
-    hours.merge(
-        ((long) stationId << 32) | (Math.floorDiv(timestampMs, HOUR_MS) & 0xffffffffL),
-        timestampMs,
-        Math::min);
     if (stationIds != null) keep(stationId, parameterId, timestampMs, value, status);
     readings++;
   }
@@ -203,7 +195,7 @@ final class StoredBatch {
                 + ", wake AS (SELECT pg_notify('outfall_evaluation', ''))"
             : "")
         + (markLateAfter != null
-            ? ", late AS (INSERT INTO late_readings (station_id, hour) SELECT station_id, "
+            ? ", late AS (INSERT INTO late_readings (station_id, hour) SELECT DISTINCT station_id, "
                 + ts("hour_ms")
                 + " FROM unnest(?::int4[], ?::int8[], ?::int8[]) AS h(station_id, hour_ms,"
                 + " first_ms) WHERE "
@@ -254,16 +246,16 @@ final class StoredBatch {
       ps.setArray(5, pg.createArrayOf("int4", counts));
       ps.setArray(6, pg.createArrayOf("text", notices(parameters)));
       if (markLate) {
+        // the hours of each station's parameters: a station-hour may repeat (DISTINCT in the SQL)
+        List<HourRows.Hour> hours = hourRows().hours();
         int h = hours.size();
         int[] hourStations = new int[h];
         long[] hourStarts = new long[h];
         long[] hourFirst = new long[h];
-        int j = 0;
-        for (var e : hours.entrySet()) {
-          hourStations[j] = (int) (e.getKey() >>> 32);
-          hourStarts[j] = (int) e.getKey().longValue() * HOUR_MS; // the low half, signed
-          hourFirst[j] = e.getValue();
-          j++;
+        for (int j = 0; j < h; j++) {
+          hourStations[j] = hours.get(j).stationId;
+          hourStarts[j] = hours.get(j).hourMs;
+          hourFirst[j] = hours.get(j).firstMs();
         }
         ps.setArray(7, pg.createArrayOf("int4", hourStations));
         ps.setArray(8, pg.createArrayOf("int8", hourStarts));
