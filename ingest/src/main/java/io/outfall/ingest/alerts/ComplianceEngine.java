@@ -727,15 +727,14 @@ public final class ComplianceEngine implements AutoCloseable {
       inMemory.add(id);
       for (int i = 0; i < n.size(); i++) {
         taken++;
-        String station = stationCode(c, n.stationIds()[i]);
-        if (stations.containsKey(station))
-          readings.add(
-              reading(
-                  station,
-                  n.parameterIds()[i],
-                  n.timestampsMs()[i],
-                  n.values()[i],
-                  n.statuses()[i]));
+        judged(
+            c,
+            readings,
+            n.stationIds()[i],
+            n.parameterIds()[i],
+            n.timestampsMs()[i],
+            n.values()[i],
+            n.statuses()[i]);
       }
     }
     try (var ps = c.prepareStatement(TAKE_BATCHES)) {
@@ -745,10 +744,14 @@ public final class ComplianceEngine implements AutoCloseable {
         while (rs.next()) {
           taken++;
           readBack++;
-          String station = stationCode(c, rs.getInt(1));
-          if (stations.containsKey(station))
-            readings.add(
-                reading(station, rs.getShort(2), rs.getLong(3), rs.getDouble(4), rs.getShort(5)));
+          judged(
+              c,
+              readings,
+              rs.getInt(1),
+              rs.getShort(2),
+              rs.getLong(3),
+              rs.getDouble(4),
+              rs.getShort(5));
         }
       }
     }
@@ -777,6 +780,20 @@ public final class ComplianceEngine implements AutoCloseable {
     if (taken > 0) metrics.drained(taken, readBack, System.nanoTime() - started);
     if (!lateFrom.isEmpty()) metrics.lateStations(lateStations.size());
     return taken;
+  }
+
+  /** Adds a stored reading to {@code into} if its station has a permit (else nothing judges it). */
+  private void judged(
+      Connection c,
+      List<Reading> into,
+      int stationId,
+      short parameterId,
+      long ms,
+      double value,
+      short status)
+      throws SQLException {
+    String station = stationCode(c, stationId);
+    if (stations.containsKey(station)) into.add(reading(station, parameterId, ms, value, status));
   }
 
   /** Closes windows that are due, notices quiet stations, escalates unacknowledged breaches. */
