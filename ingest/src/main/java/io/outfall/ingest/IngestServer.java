@@ -261,7 +261,11 @@ public final class IngestServer implements AutoCloseable {
 
   /** HTTPS when a keystore is configured ({@code http.tls-keystore}), else plain HTTP. */
   private static HttpServerOptions httpOptions(Settings s) {
-    HttpServerOptions o = new HttpServerOptions();
+    // HTTP/1.1 only in clear text: Vert.x would upgrade a connection to HTTP/2 (h2c) when asked, as
+    // the JDK's HttpClient does by default, and such an upgraded connection once handed a client a
+    // large /metrics answer it read as a broken HTTP/2 frame. Nothing here gains from h2c (the live
+    // feed is server-sent events); a client asking for it is answered in HTTP/1.1.
+    HttpServerOptions o = new HttpServerOptions().setHttp2ClearTextEnabled(false);
     String keystore = s.get(Setting.HTTP_TLS_KEYSTORE).trim();
     if (keystore.isEmpty()) return o;
     if (!Files.isReadable(Path.of(keystore)))

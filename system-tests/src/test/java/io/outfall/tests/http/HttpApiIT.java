@@ -169,6 +169,25 @@ class HttpApiIT {
         .contains("vertx_http_server_requests_total");
   }
 
+  /**
+   * The JDK's client asks a plain-HTTP server to upgrade to HTTP/2 (h2c) unless told otherwise; the
+   * API stays HTTP/1.1 (an upgraded connection once garbled a large scrape), whole answers
+   * included.
+   */
+  @Test
+  void aClientAskingForHttp2InClearTextIsAnsweredInHttp11() throws Exception {
+    HttpClient preferring2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+    for (int i = 0; i < 3; i++) { // a fresh connection, then the same one again
+      HttpResponse<String> scrape =
+          preferring2.send(
+              Probe.request(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(scrape.statusCode()).isEqualTo(200);
+      assertThat(scrape.version()).isEqualTo(HttpClient.Version.HTTP_1_1);
+      assertThat(scrape.body()).contains("outfall_readings_stored_total");
+    }
+  }
+
   /** Puts a permit as {@code user}, an admin (permits are an admin's). */
   static HttpResponse<String> putPermit(String station, String yaml, String user) throws Exception {
     String token = Probe.tokenFor(port, user, "admin");
