@@ -2,6 +2,11 @@ package io.outfall.ingest;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.outfall.compliance.parameters.ParameterCatalog;
 import io.outfall.compliance.standards.StandardsCatalog;
 import io.outfall.ingest.access.AdminToken;
@@ -38,6 +43,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.KeyStoreOptions;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
@@ -238,6 +245,7 @@ public final class IngestServer implements AutoCloseable {
     HttpServer http =
         vertx
             .createHttpServer(httpOptions(s))
+            .invalidRequestHandler(IngestServer::refuseUnreadable)
             .requestHandler(router)
             .listen(s.getInt(Setting.HTTP_PORT), s.get(Setting.HTTP_HOST))
             .await();
@@ -278,6 +286,30 @@ public final class IngestServer implements AutoCloseable {
                 .setType(type)
                 .setPath(keystore)
                 .setPassword(s.get(Setting.HTTP_TLS_KEYSTORE_PASSWORD)));
+  }
+
+  /**
+   * A request the HTTP layer could not read (a request line or headers over their limits, a broken
+   * head): answered as Vert.x does by default (414, 431, else 400) and the connection closed, but
+   * saying so ({@code Connection: close}). Without it a keep-alive client may send its next request
+   * on the connection being closed and see it fail unanswered (a PUT or POST is not retried).
+   */
+  private static void refuseUnreadable(HttpServerRequest request) {
+    Throwable cause = request.decoderResult().cause();
+    HttpResponseStatus status =
+        cause instanceof TooLongHttpLineException
+            ? HttpResponseStatus.REQUEST_URI_TOO_LONG
+            : cause instanceof TooLongHttpHeaderException
+                ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+                : HttpResponseStatus.BAD_REQUEST;
+    request
+        .response()
+        .setStatusCode(status.code())
+        .putHeader(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
+        .putHeader(HttpHeaderNames.CONTENT_TYPE, "application/json")
+        .end(
+            new JsonObject().put("error", status.reasonPhrase().toLowerCase(Locale.ROOT)).encode());
+    request.connection().close();
   }
 
   public int httpPort() {

@@ -188,6 +188,34 @@ class HttpApiIT {
     }
   }
 
+  /**
+   * A request line over the HTTP layer's limit is refused before any route, and the answer says the
+   * connection closes: a keep-alive client would otherwise send its next request on it and see that
+   * one fail unanswered (HttpApiFuzzIT met it with a PUT).
+   */
+  @Test
+  void aRequestTooLongToReadIsRefusedSayingThatTheConnectionCloses() throws Exception {
+    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    HttpResponse<String> refused =
+        client.send(
+            Probe.request(
+                    URI.create("http://127.0.0.1:" + port + "/api/stations?x=" + "a".repeat(5_000)))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(refused.statusCode()).isEqualTo(414);
+    assertThat(refused.headers().firstValue("connection")).hasValue("close");
+    assertThat(refused.body()).contains("\"error\"");
+    // and the same client's next request, a PUT that it never retries, is answered
+    HttpResponse<String> next =
+        client.send(
+            Probe.request(URI.create("http://127.0.0.1:" + port + "/api/permits/IT-HTTP-NOWHERE"))
+                .header("content-type", "text/yaml")
+                .PUT(HttpRequest.BodyPublishers.ofString("not: [a permit"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(next.statusCode()).as(next.body()).isBetween(400, 499);
+  }
+
   /** Puts a permit as {@code user}, an admin (permits are an admin's). */
   static HttpResponse<String> putPermit(String station, String yaml, String user) throws Exception {
     String token = Probe.tokenFor(port, user, "admin");
