@@ -63,12 +63,14 @@ public final class ReadingQueries {
    */
   public List<Station> stations(String site, Set<String> onlySites, int limit, int offset)
       throws SQLException {
-    // The page first, then per parameter the station has readings of (its daily rows say which)
+    // The page first, then per parameter the station has readings of (PARAMETERS_OF) its
     // first/last via the primary key (station, parameter, ts): two index probes each, for the
-    // page's
-    // stations only, instead of one per catalog parameter for every station before the LIMIT.
+    // page's stations only, instead of one per catalog parameter for every station before the
+    // LIMIT.
     String sql =
-        "SELECT s.code, s.site, s.name, s.gateway, agg.first_ts, agg.last_ts, agg.params"
+        "WITH "
+            + PENDING
+            + " SELECT s.code, s.site, s.name, s.gateway, agg.first_ts, agg.last_ts, agg.params"
             + " FROM (SELECT s.id, s.code, si.code AS site, s.name, s.gateway"
             + "   FROM stations s JOIN sites si ON si.id = s.site_id"
             + "   WHERE (?::text IS NULL OR si.code = ?) AND (?::text[] IS NULL OR si.code = ANY(?))"
@@ -79,14 +81,34 @@ public final class ReadingQueries {
             + "     ORDER BY ts LIMIT 1) AS f,"
             + "   (SELECT ts FROM readings r WHERE r.station_id = s.id AND r.parameter_id = p.id"
             + "     ORDER BY ts DESC LIMIT 1) AS l"
-            + "   FROM parameters p WHERE p.id IN (SELECT DISTINCT parameter_id FROM readings_daily d"
-            + "     WHERE d.station_id = s.id)) x WHERE l IS NOT NULL) agg ON true"
+            + "   FROM parameters p WHERE p.id IN ("
+            + PARAMETERS_OF.formatted("s.id")
+            + ")) x WHERE l IS NOT NULL) agg ON true"
             + " ORDER BY s.site, s.code";
     try (var c = ds.getConnection()) {
-      AggregateFollower.awaitFolded(c); // a station's parameters: its daily rows say which
       return stations(c, sql, site, onlySites, limit, offset);
     }
   }
+
+  /**
+   * The station-parameters of the batches stored but not folded into the daily rows yet (their key
+   * ranges), once per statement: {@link #PARAMETERS_OF} looks in it.
+   */
+  private static final String PENDING =
+      "pending AS MATERIALIZED (SELECT DISTINCT k.station_id, k.parameter_id"
+          + " FROM reading_batches b CROSS JOIN LATERAL"
+          + " unnest(b.station_ids, b.parameter_ids) AS k(station_id, parameter_id))";
+
+  /**
+   * The ids of the parameters station {@code %s} (an SQL expression) has readings of: those of its
+   * daily rows, and those of the batches not folded yet ({@link #PENDING}). The follower folds a
+   * batch and deletes its row in one transaction, so one statement finds every stored reading's
+   * parameter in the one or the other: exact without waiting for the follower, which a page under a
+   * province's load would do at nearly every request.
+   */
+  private static final String PARAMETERS_OF =
+      "SELECT parameter_id FROM readings_daily WHERE station_id = %1$s"
+          + " UNION SELECT parameter_id FROM pending WHERE station_id = %1$s";
 
   private static List<Station> stations(
       Connection c, String sql, String site, Set<String> onlySites, int limit, int offset)
@@ -130,19 +152,14 @@ public final class ReadingQueries {
     }
   }
 
-  /** The parameters a station has readings of (its daily rows say which), in catalog order. */
+  /** The parameters a station has readings of ({@link #PARAMETERS_OF}), in catalog order. */
   public List<Short> parametersOf(int stationId) throws SQLException {
-    try (var c = ds.getConnection()) {
-      AggregateFollower.awaitFolded(c);
-      return parametersOf(c, stationId);
-    }
-  }
-
-  private static List<Short> parametersOf(Connection c, int stationId) throws SQLException {
-    try (var ps =
-        c.prepareStatement(
-            "SELECT DISTINCT parameter_id FROM readings_daily WHERE station_id = ? ORDER BY 1")) {
+    try (var c = ds.getConnection();
+        var ps =
+            c.prepareStatement(
+                "WITH " + PENDING + " " + PARAMETERS_OF.formatted("?::int") + " ORDER BY 1")) {
       ps.setInt(1, stationId);
+      ps.setInt(2, stationId);
       List<Short> out = new ArrayList<>();
       try (var rs = ps.executeQuery()) {
         while (rs.next()) out.add(rs.getShort(1));

@@ -367,13 +367,7 @@ class HourlyAggregatesIT {
       assertThat(firstRegistry.counter("outfall.ingest.aggregates.folded").count())
           .isEqualTo(180.0 * PARAMS.length);
       assertThat(firstRegistry.counter("outfall.ingest.aggregates.read.back").count()).isZero();
-      try (var c = owner.dataSource().getConnection();
-          var st = c.createStatement()) {
-        st.execute("CREATE ROLE " + role + " LOGIN PASSWORD 'it'");
-        st.execute("GRANT ALL ON ALL TABLES IN SCHEMA public TO " + role);
-        st.execute("GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO " + role);
-        st.execute("REVOKE INSERT, UPDATE ON readings_hourly FROM " + role);
-      }
+      noFoldRole(owner, role);
       try {
         var registry = new SimpleMeterRegistry();
         try (Database restricted = Database.open(url, role, "it", 4, Duration.ofSeconds(30))) {
@@ -417,12 +411,75 @@ class HourlyAggregatesIT {
             .isEqualTo(180.0 * PARAMS.length);
         assertThat(hoursAgainstRecomputation(owner)).containsExactly(2 * PARAMS.length, 0);
       } finally {
-        try (var c = owner.dataSource().getConnection();
-            var st = c.createStatement()) {
-          st.execute("DROP OWNED BY " + role);
-          st.execute("DROP ROLE " + role);
-        }
+        dropRole(owner, role);
       }
+    }
+  }
+
+  /**
+   * A station's parameters are listed from the moment its readings are stored, folded or not: a
+   * station whose only batch no follower could fold lists them at once, from the batch's key
+   * ranges, without waiting for a fold.
+   */
+  @Test
+  void aStationListsItsParametersBeforeTheyAreFolded() throws Exception {
+    TestServices s = TestServices.get();
+    String url = s.newDatabase("hourly_unfolded");
+    String role = "outfall_it_unfolded_" + ProcessHandle.current().pid();
+    try (Database owner =
+        Database.open(url, s.dbUser(), s.dbPassword(), 4, Duration.ofSeconds(30))) {
+      noFoldRole(owner, role);
+      try {
+        var registry = new SimpleMeterRegistry();
+        try (Database restricted = Database.open(url, role, "it", 4, Duration.ofSeconds(30))) {
+          ReadingWriter w = writer(restricted, registry);
+          try {
+            List<Inbound.Row> rows = new ArrayList<>();
+            for (short p : PARAMS)
+              rows.add(new Inbound.Row("IT-UNFOLDED-OUT", p, H0.toEpochMilli(), 7, (short) 0));
+            store(w, List.of(rows), new AtomicInteger());
+            await()
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> registry.counter("outfall.ingest.aggregates.failures").count() >= 1);
+          } finally {
+            w.close();
+          }
+        }
+        ReadingQueries queries = new ReadingQueries(owner.dataSource());
+        List<String> codes = new ArrayList<>();
+        for (short p : PARAMS) codes.add(owner.parameters().byId(p).code());
+        ReadingQueries.Station listed = queries.stations(null, 10, 0).get(0);
+        assertThat(listed.code()).isEqualTo("IT-UNFOLDED-OUT");
+        assertThat(listed.parameters()).containsExactlyElementsOf(codes);
+        assertThat(listed.lastReading()).isEqualTo(H0);
+        assertThat(queries.parametersOf(queries.stationId("IT-UNFOLDED-OUT")))
+            .containsExactly(PARAMS[0], PARAMS[1], PARAMS[2]);
+        assertThat(
+                Probe.count(url, s.dbUser(), s.dbPassword(), "SELECT count(*) FROM readings_daily"))
+            .as("still not folded")
+            .isZero();
+      } finally {
+        dropRole(owner, role);
+      }
+    }
+  }
+
+  /** A login role that may do all a writer does but write the aggregates: its follower fails. */
+  private static void noFoldRole(Database owner, String role) throws SQLException {
+    try (var c = owner.dataSource().getConnection();
+        var st = c.createStatement()) {
+      st.execute("CREATE ROLE " + role + " LOGIN PASSWORD 'it'");
+      st.execute("GRANT ALL ON ALL TABLES IN SCHEMA public TO " + role);
+      st.execute("GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO " + role);
+      st.execute("REVOKE INSERT, UPDATE ON readings_hourly FROM " + role);
+    }
+  }
+
+  private static void dropRole(Database owner, String role) throws SQLException {
+    try (var c = owner.dataSource().getConnection();
+        var st = c.createStatement()) {
+      st.execute("DROP OWNED BY " + role);
+      st.execute("DROP ROLE " + role);
     }
   }
 
