@@ -443,9 +443,12 @@ public final class AlertStore {
     }
   }
 
-  /** {@link #breachWindows}: the windows as arrays (1–8); each alert's band before and after. */
+  /**
+   * {@link #breachWindows}: the windows as arrays (1–8); each alert's band before and after. A band
+   * that changed, either way, is announced (live pages and the overview show it).
+   */
   private static final String WINDOWS =
-      "UPDATE alerts a SET value = o.mean, peak = greatest(a.peak, o.mean), factor = o.factor,"
+      "WITH changed AS (UPDATE alerts a SET value = o.mean, peak = greatest(a.peak, o.mean), factor = o.factor,"
           + " band = o.band, window_start = timestamptz 'epoch' + o.start_ms * interval '1"
           + " millisecond', window_end = timestamptz 'epoch' + o.end_ms * interval '1 millisecond',"
           + " limit_value = o.limit_value, updated_at = now()"
@@ -454,7 +457,11 @@ public final class AlertStore {
           + " band, start_ms, end_ms, limit_value, station, parameter)"
           + " JOIN alerts al ON al.station = w.station AND al.parameter = w.parameter"
           + " AND al.kind = 'breach' AND al.state <> 'resolved' FOR UPDATE OF al) o"
-          + " WHERE a.id = o.id RETURNING a.id, o.old_band, a.band, a.silenced";
+          + " WHERE a.id = o.id RETURNING a.id, o.old_band, a.band, a.silenced, a.station,"
+          + " a.parameter, a.kind)"
+          + " SELECT id, old_band, band, silenced, CASE WHEN old_band IS DISTINCT FROM band THEN "
+          + announcement("'band_changed'", "(extract(epoch FROM now()) * 1000)::bigint")
+          + " END FROM changed";
 
   /** Escalates breaches nobody acknowledged within {@code after}; returns how many. */
   public int escalate(Connection c, Duration after) throws SQLException {

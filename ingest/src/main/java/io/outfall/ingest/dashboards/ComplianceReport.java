@@ -146,7 +146,8 @@ public final class ComplianceReport {
           hoursMonitored,
           all == 0 ? 0 : valid / (double) all,
           overall.value(),
-          Overview.breachHours(c, from, to).getOrDefault(station, 0.0),
+          BreachHours.of(
+              BreachHours.spans(c, station, from, to).getOrDefault(station, List.of()), from, to),
           params,
           breaches(c, station, from, to),
           alerts(c, station, from, to));

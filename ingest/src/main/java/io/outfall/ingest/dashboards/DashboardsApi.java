@@ -1,5 +1,6 @@
 package io.outfall.ingest.dashboards;
 
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.outfall.ingest.access.HttpAccess;
@@ -87,6 +88,11 @@ public final class DashboardsApi implements AutoCloseable {
     this.liveClients = new AtomicInteger();
     Gauge.builder("outfall.live.clients", liveClients, AtomicInteger::get)
         .description("Pages connected to the live feed (/api/live)")
+        .register(registry);
+    FunctionCounter.builder("outfall.overview.frame.loads", overview, Overview::frameLoads)
+        .description(
+            "Times the overview read the registry and the alerts again (an announcement said they"
+                + " changed, or a minute passed); every other answer used what it kept")
         .register(registry);
   }
 

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import javax.sql.DataSource;
@@ -128,9 +129,37 @@ public final class Overview implements AutoCloseable {
   private record ClusterRow(
       int id, String code, String name, String kind, String district, String treatment) {}
 
+  /**
+   * What the overview reads of the registry and the alerts, kept between requests: it changes
+   * seldom, and reading it at every request (seven queries) was half of an answer's time under a
+   * province's live load (bench-fleet, 2026-12-01). {@code changes} is {@link
+   * ReportingState#otherChanges} when it was read; {@code breaches} the compliance alerts' spans of
+   * the last {@link #BREACH_SPANS} from {@code loadedAt}.
+   */
+  private record Frame(
+      long changes,
+      Instant loadedAt,
+      List<ClusterRow> clusters,
+      List<SiteRow> sites,
+      List<StationRow> stations,
+      Set<String> permitted,
+      Map<String, List<OpenAlert>> open,
+      Map<String, List<BreachHours.Span>> breaches) {}
+
+  /**
+   * The longest a frame is kept without an announcement: a change made by hand in the database
+   * announces nothing, and shows within this.
+   */
+  public static final Duration FRAME_MAX_AGE = Duration.ofMinutes(1);
+
+  /** The spans a frame keeps: the thirty days the overview counts and the frame's age at most. */
+  private static final Duration BREACH_SPANS = Duration.ofDays(30).plus(FRAME_MAX_AGE);
+
   private final DataSource ds;
   private final SamplingPlans plans;
   private final ReportingState reported;
+  private volatile Frame frame;
+  private final AtomicLong frameLoads = new AtomicLong();
 
   /** Starts following what stations report (a connection of its own); close to stop. */
   public Overview(DataSource ds, SamplingPlans plans) {
@@ -154,14 +183,15 @@ public final class Overview implements AutoCloseable {
     Instant month = now.minus(Duration.ofDays(30));
     try (Connection c = ds.getConnection()) {
       c.setReadOnly(true);
-      List<ClusterRow> clusterRows = clusters(c);
-      List<SiteRow> siteRows = sites(c);
-      List<StationRow> stationRows = stations(c);
-      Set<String> permitted = permitted(c);
-      Map<String, List<OpenAlert>> open = openAlerts(c);
-      Map<String, Double> breach24 = breachHours(c, day, now);
-      Map<String, Double> breach30 = breachHours(c, month, now);
-      reported.catchUp(c, now);
+      reported.catchUp(c, now); // first: what follows is at least as fresh
+      Frame f = frame(c, now);
+      List<ClusterRow> clusterRows = f.clusters();
+      List<SiteRow> siteRows = f.sites();
+      List<StationRow> stationRows = f.stations();
+      Set<String> permitted = f.permitted();
+      Map<String, List<OpenAlert>> open = f.open();
+      Map<String, Double> breach24 = BreachHours.byStation(f.breaches(), day, now);
+      Map<String, Double> breach30 = BreachHours.byStation(f.breaches(), month, now);
       Instant seriesFrom = month.truncatedTo(ChronoUnit.HOURS);
 
       Map<Integer, List<Station>> bySite = new HashMap<>();
@@ -265,6 +295,41 @@ public final class Overview implements AutoCloseable {
           count(all, Station::state),
           worst);
     }
+  }
+
+  /**
+   * The frame kept, or a new one when an announcement since says it may have changed (counted by
+   * {@link ReportingState}, whose {@code catchUp} came first: every change committed before this
+   * request is counted), when the announcements are not followed, or when it is older than {@link
+   * #FRAME_MAX_AGE}. The count is read before loading: a change committed during the load makes the
+   * next request load again.
+   */
+  private Frame frame(Connection c, Instant now) throws SQLException {
+    long changes = reported.otherChanges();
+    Frame f = frame;
+    if (f != null
+        && reported.listening()
+        && f.changes() == changes
+        && !now.isBefore(f.loadedAt())
+        && now.isBefore(f.loadedAt().plus(FRAME_MAX_AGE))) return f;
+    f =
+        new Frame(
+            changes,
+            now,
+            clusters(c),
+            sites(c),
+            stations(c),
+            permitted(c),
+            openAlerts(c),
+            BreachHours.spans(c, null, now.minus(BREACH_SPANS), now.plus(FRAME_MAX_AGE)));
+    frameLoads.incrementAndGet();
+    frame = f;
+    return f;
+  }
+
+  /** How many times the registry and alerts were read for the overview ({@link Frame}). */
+  public long frameLoads() {
+    return frameLoads.get();
   }
 
   /**
@@ -405,32 +470,6 @@ public final class Overview implements AutoCloseable {
                     rs.getString(5),
                     rs.getString(6),
                     rs.getTimestamp(7).toInstant()));
-    }
-    return out;
-  }
-
-  /**
-   * Hours in [from, to) during which a plant had at least one compliance alert: the union of the
-   * alerts' periods, so two parameters in breach at once count once.
-   */
-  static Map<String, Double> breachHours(Connection c, Instant from, Instant to)
-      throws SQLException {
-    String sql =
-        "SELECT station, extract(epoch FROM sum(upper(r) - lower(r))) / 3600 FROM ("
-            + " SELECT station, unnest(range_agg(tstzrange(greatest(started_at, ?),"
-            + "   least(coalesce(resolved_at, ?), ?)))) AS r"
-            + " FROM alerts WHERE family = 'compliance' AND started_at < ?"
-            + "   AND coalesce(resolved_at, 'infinity') > ? GROUP BY station) x GROUP BY station";
-    Map<String, Double> out = new HashMap<>();
-    try (var ps = c.prepareStatement(sql)) {
-      ps.setTimestamp(1, Timestamp.from(from));
-      ps.setTimestamp(2, Timestamp.from(to));
-      ps.setTimestamp(3, Timestamp.from(to));
-      ps.setTimestamp(4, Timestamp.from(to));
-      ps.setTimestamp(5, Timestamp.from(from));
-      try (var rs = ps.executeQuery()) {
-        while (rs.next()) out.put(rs.getString(1), rs.getDouble(2));
-      }
     }
     return out;
   }

@@ -3,6 +3,7 @@ package io.outfall.ingest.dashboards;
 import io.outfall.compliance.sampling.Completeness;
 import io.outfall.compliance.sampling.SamplingPlan;
 import io.outfall.ingest.intake.AggregateFollower;
+import io.outfall.ingest.intake.StationDirectory;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
@@ -24,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.postgresql.PGNotification;
 
@@ -43,6 +45,10 @@ import org.postgresql.PGNotification;
  * before the request has been applied, and the answer is as fresh as the database. A lost listening
  * connection, or a notice that does not come back within a second, makes the next request load
  * everything again.
+ *
+ * <p>On the same connection it counts the announcements of what else the overview shows (alerts,
+ * the registry, permits: {@link #OTHER_CHANGES}), so that after the same wait the overview knows
+ * whether what it keeps of those is still what the database holds ({@link #otherChanges}).
  *
  * <p>Counts what {@link SlotMasks} and {@link Completeness} count, with one simplification: a
  * parameter is taken as reported in a period when it reported on any UTC day the period touches.
@@ -204,12 +210,25 @@ final class ReportingState implements AutoCloseable {
   private volatile boolean listening;
   private final Listener listener;
 
+  /**
+   * Where what else the overview shows is announced: alerts opened, resolved or changing band
+   * ({@code AlertStore}), the registry ({@code Registry}), permits ({@code PermitStore}), a station
+   * registered by its first reading ({@link StationDirectory#REGISTERED}).
+   */
+  static final List<String> OTHER_CHANGES =
+      List.of("outfall_alerts", "outfall_registry", "outfall_permits", StationDirectory.REGISTERED);
+
+  /** Announcements on {@link #OTHER_CHANGES}, and starts and stops of listening, so far. */
+  private final AtomicLong otherChanges = new AtomicLong();
+
   ReportingState(DataSource ds) {
+    List<String> channels = new ArrayList<>(List.of("outfall_readings", SYNC_CHANNEL));
+    channels.addAll(OTHER_CHANGES);
     listener =
         new Listener(
             "outfall-overview-state",
             ds,
-            List.of("outfall_readings", SYNC_CHANNEL),
+            channels,
             this::startedListening,
             this::notice,
             this::notListening);
@@ -226,12 +245,14 @@ final class ReportingState implements AutoCloseable {
     listening = true;
     loaded = false;
     epoch++;
+    otherChanges.incrementAndGet();
   }
 
   private synchronized void notListening() {
     listening = false;
     loaded = false;
     epoch++;
+    otherChanges.incrementAndGet();
   }
 
   private void notice(PGNotification n) {
@@ -239,7 +260,16 @@ final class ReportingState implements AutoCloseable {
       // a request's notice came back: every announcement before it has been applied
       CompletableFuture<Void> f = syncs.remove(n.getParameter());
       if (f != null) f.complete(null);
-    } else announced(new JsonObject(n.getParameter()));
+    } else if (n.getName().equals("outfall_readings")) announced(new JsonObject(n.getParameter()));
+    else otherChanges.incrementAndGet();
+  }
+
+  /**
+   * How many announcements of what else the overview shows ({@link #OTHER_CHANGES}) came so far:
+   * after {@link #catchUp} with {@link #listening}, every change committed before it is counted.
+   */
+  long otherChanges() {
+    return otherChanges.get();
   }
 
   /** One {@code outfall_readings} announcement: a station's newest readings of one batch. */

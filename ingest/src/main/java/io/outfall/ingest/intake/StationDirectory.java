@@ -80,7 +80,8 @@ public final class StationDirectory {
 
   /**
    * Registers {@code station} under its site (and the site, if new), leaving alone what is
-   * registered already; {@code by} is the admin who accepted it, null when its first reading did.
+   * registered already; {@code by} is the admin who accepted it, null when its first reading did. A
+   * new station is announced on {@link #REGISTERED}.
    */
   public static void register(Connection c, String station, Registration r, String by)
       throws SQLException {
@@ -99,7 +100,17 @@ public final class StationDirectory {
       st.setString(2, r.gateway());
       st.setString(3, by);
       st.setString(4, r.site());
-      st.executeUpdate();
+      if (st.executeUpdate() > 0) announce(c, station);
+    }
+  }
+
+  /** Where a station registered here is announced, at commit (the overview keeps the registry). */
+  public static final String REGISTERED = "outfall_stations";
+
+  private static void announce(Connection c, String station) throws SQLException {
+    try (var ps = c.prepareStatement("SELECT pg_notify('" + REGISTERED + "', ?)")) {
+      ps.setString(1, station);
+      ps.execute();
     }
   }
 

@@ -5,6 +5,12 @@ import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.outfall.compliance.evaluation.Episode;
+import io.outfall.compliance.evaluation.WindowResult;
+import io.outfall.compliance.standards.Limit;
+import io.outfall.compliance.standards.StandardsCatalog;
+import io.outfall.ingest.alerts.AlertStore;
+import io.outfall.ingest.alerts.PermitStore;
 import io.outfall.ingest.dashboards.Overview;
 import io.outfall.ingest.intake.Delivery;
 import io.outfall.ingest.intake.Inbound;
@@ -16,6 +22,7 @@ import io.outfall.ingest.registry.SamplingPlans;
 import io.outfall.ingest.storage.Database;
 import io.outfall.tests.testing.Probe;
 import io.outfall.tests.testing.TestServices;
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
@@ -27,6 +34,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -205,6 +213,144 @@ class HourlyAggregatesIT {
           assertThat(rs.next()).isFalse();
         }
       }
+    }
+  }
+
+  /**
+   * The overview keeps what it reads of the registry and the alerts between answers, and reads it
+   * again as soon as a change is committed and announced: a station registered by its first
+   * reading, a breach opened, its band changing, its resolution, a permit. A change made by hand in
+   * the database announces nothing and shows within a minute.
+   */
+  @Test
+  void theOverviewKeepsTheRegistryAndAlertsUntilAChangeIsAnnounced() throws Exception {
+    TestServices s = TestServices.get();
+    String url = s.newDatabase("overview_frame");
+    AlertStore alerts = new AlertStore(Set.of(), List.of());
+    try (Database follow =
+            Database.open(url, s.dbUser(), s.dbPassword(), 4, Duration.ofSeconds(30));
+        Overview overview = new Overview(follow.dataSource(), new SamplingPlans())) {
+      await().atMost(Duration.ofSeconds(10)).until(overview::followsTheWriters);
+      AtomicInteger acked = new AtomicInteger();
+      ReadingWriter w = writer(follow, false);
+      Instant now = Instant.now().truncatedTo(ChronoUnit.MINUTES);
+      try {
+        store(w, List.of(rowsOf("IT-FRAME-A", now)), acked);
+        assertThat(frameStation(overview, "IT-FRAME-A").state())
+            .isEqualTo(Overview.State.NO_PERMIT);
+        long loads = overview.frameLoads();
+        overview.at(Instant.now());
+        assertThat(overview.frameLoads()).as("nothing announced: kept").isEqualTo(loads);
+
+        store(w, List.of(rowsOf("IT-FRAME-B", now)), acked); // registered by its first reading
+        assertThat(frameStation(overview, "IT-FRAME-B").station()).isEqualTo("IT-FRAME-B");
+        assertThat(overview.frameLoads()).isEqualTo(loads + 1);
+      } finally {
+        w.close();
+      }
+
+      Instant start = now.minus(Duration.ofHours(3));
+      Episode breach =
+          new Episode(
+              Episode.Kind.BREACH, "IT-FRAME-A", "COD", start, null, 300.0, COD_LIMIT, null);
+      inTransaction(follow, c -> alerts.opened(c, breach, "QCVN 40:2011/BTNMT column B"));
+      Overview.Station a = frameStation(overview, "IT-FRAME-A");
+      assertThat(a.state()).isEqualTo(Overview.State.BREACH);
+      assertThat(a.openAlerts()).singleElement().extracting(Overview.OpenAlert::band).isNull();
+
+      inTransaction(
+          follow,
+          c -> {
+            alerts.breachWindow(
+                c,
+                new WindowResult(
+                    "IT-FRAME-A",
+                    "COD",
+                    start,
+                    start.plusSeconds(3600),
+                    750.0,
+                    60,
+                    60,
+                    COD_LIMIT,
+                    WindowResult.Verdict.BREACH,
+                    5.0,
+                    "5",
+                    null));
+            return null;
+          });
+      assertThat(frameStation(overview, "IT-FRAME-A").openAlerts())
+          .singleElement()
+          .extracting(Overview.OpenAlert::band)
+          .isEqualTo("5");
+
+      // resolved after an hour: no longer in breach, one hour of the last day in breach
+      Episode resolved =
+          new Episode(
+              Episode.Kind.BREACH,
+              "IT-FRAME-A",
+              "COD",
+              start,
+              start.plusSeconds(3600),
+              300.0,
+              COD_LIMIT,
+              null);
+      inTransaction(follow, c -> alerts.closed(c, resolved));
+      a = frameStation(overview, "IT-FRAME-A");
+      assertThat(a.state()).isEqualTo(Overview.State.NO_PERMIT);
+      assertThat(a.breachHours24h()).isCloseTo(1.0, within(1e-9));
+
+      new PermitStore(follow.dataSource(), StandardsCatalog.load(null))
+          .put(
+              "IT-FRAME-A",
+              "station: IT-FRAME-A\nstandard: QCVN 40:2011/BTNMT\ncolumn: B\nkq: 1\nkf: 1\n",
+              "it",
+              "a permit");
+      assertThat(frameStation(overview, "IT-FRAME-A").permit()).isTrue();
+
+      // by hand: no announcement, so the frame kept shows it only once it is a minute old
+      try (var c = follow.dataSource().getConnection();
+          var st = c.createStatement()) {
+        st.execute("INSERT INTO sites (code, name) VALUES ('it-frame-by-hand', 'By hand')");
+      }
+      Instant asked = Instant.now();
+      assertThat(sites(overview.at(asked))).doesNotContain("it-frame-by-hand");
+      assertThat(sites(overview.at(asked.plus(Overview.FRAME_MAX_AGE))))
+          .contains("it-frame-by-hand");
+    }
+  }
+
+  private static final Limit COD_LIMIT = new Limit.Maximum(150);
+
+  /** One reading of each parameter at {@code at}. */
+  private static List<Inbound.Row> rowsOf(String station, Instant at) {
+    List<Inbound.Row> rows = new ArrayList<>();
+    for (short p : PARAMS) rows.add(new Inbound.Row(station, p, at.toEpochMilli(), 10, (short) 0));
+    return rows;
+  }
+
+  private static Overview.Station frameStation(Overview overview, String code) {
+    return stations(overviewAt(overview, Instant.now())).stream()
+        .filter(st -> st.station().equals(code))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no " + code + " in the overview"));
+  }
+
+  private static List<String> sites(Overview.Result o) {
+    return o.clusters().stream()
+        .flatMap(c -> c.plants().stream())
+        .map(Overview.Plant::site)
+        .toList();
+  }
+
+  interface Work<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  private static <T> void inTransaction(Database db, Work<T> work) throws SQLException {
+    try (Connection c = db.dataSource().getConnection()) {
+      c.setAutoCommit(false);
+      work.run(c);
+      c.commit();
     }
   }
 
