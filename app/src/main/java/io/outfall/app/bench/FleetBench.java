@@ -408,10 +408,11 @@ public final class FleetBench implements Callable<Integer> {
     Map<String, List<Long>> latencies = new LinkedHashMap<>();
     String overview = "overview, whole (" + gateways + " plants)";
     String first = "overview, first screen (limit=0)";
+    String page = "overview, a page of 200 plants";
     String list = "station list, a page of 100";
     String chart = "one station's chart, 24 h";
     String feed = "live feed, publish -> page (" + sseClients + " pages)";
-    for (String k : List.of(overview, first, list, chart, feed))
+    for (String k : List.of(overview, first, page, list, chart, feed))
       latencies.put(k, Collections.synchronizedList(new ArrayList<>()));
 
     List<Thread> pages = new ArrayList<>();
@@ -469,6 +470,10 @@ public final class FleetBench implements Callable<Integer> {
     while (System.currentTimeMillis() < end - 1_000) {
       timed(latencies.get(overview), "/api/overview");
       timed(latencies.get(first), "/api/overview?limit=0");
+      // what the overview page asks for after its first screen (every plant its own cluster here)
+      timed(
+          latencies.get(page),
+          "/api/overview?limit=200&offset=" + 200 * random.nextInt(Math.max(1, gateways / 200)));
       timed(latencies.get(list), "/api/stations?limit=100&offset=" + 100 * random.nextInt(10));
       timed(
           latencies.get(chart),

@@ -17,8 +17,7 @@ final class DashboardsJson {
   /**
    * The overview with clusters {@code offset} to {@code offset + limit} (the headline and the worst
    * stations always whole): a province's first screen need not wait for a thousand plants.
-   */
-  /**
+   *
    * @param targets each plant's month against its target, from {@link TargetBoard}: a column per
    *     plant and a count per cluster
    */

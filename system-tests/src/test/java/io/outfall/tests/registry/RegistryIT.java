@@ -8,6 +8,7 @@ import io.outfall.ingest.config.Setting;
 import io.outfall.protocol.DeviceStatus;
 import io.outfall.protocol.Reading;
 import io.outfall.protocol.ReadingsBatch;
+import io.outfall.tests.testing.Chromium;
 import io.outfall.tests.testing.Cli;
 import io.outfall.tests.testing.OverviewJson;
 import io.outfall.tests.testing.Probe;
@@ -23,6 +24,8 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The registry as a province loads it, and the overview a regulator reads from it: clusters that
@@ -163,6 +166,39 @@ class RegistryIT {
     // C's plan names COD every minute: silent after twice that, never under 30 minutes
     assertThat(station(o, "IT-REG-C").getInteger("silent_after_minutes")).isEqualTo(30);
     assertThat(station(o, "IT-REG-C").getString("last_reading")).isNotNull();
+    theOverviewPageShowsTheHeadlineFirstThenTheClustersPageByPage(o);
+  }
+
+  /**
+   * The page asks for the headline alone first ({@code limit=0}), then for the clusters two at a
+   * time ({@code ?page=2}): three pages for six clusters, their rows in the API's order.
+   */
+  private void theOverviewPageShowsTheHeadlineFirstThenTheClustersPageByPage(JsonObject o)
+      throws Exception {
+    List<String> expected = OverviewJson.rows(o);
+    ChromeDriver browser = Chromium.start(1280, 1200);
+    try {
+      String base = "http://127.0.0.1:" + server.httpPort();
+      Chromium.signIn(browser, base, TestServices.adminToken());
+      browser.get(base + "/overview.html?page=2");
+      String rows =
+          "return [...document.querySelectorAll('#plants tbody tr')].map(r =>"
+              + " r.dataset.station || r.dataset.site || r.dataset.cluster)";
+      new WebDriverWait(browser, Duration.ofSeconds(20))
+          .until(d -> ((List<?>) browser.executeScript(rows)).size() >= expected.size());
+      assertThat(browser.executeScript(rows)).isEqualTo(expected);
+      assertThat(Chromium.text(browser, "#share-detail")).startsWith("1 / 3");
+      List<?> asked =
+          (List<?>)
+              browser.executeScript(
+                  "return performance.getEntriesByType('resource').map(e => e.name)"
+                      + ".filter(n => n.includes('/api/overview')).map(n => n.split('?')[1])");
+      assertThat(asked.stream().limit(4).toList())
+          .isEqualTo(
+              List.of("limit=0", "offset=0&limit=2", "offset=2&limit=2", "offset=4&limit=2"));
+    } finally {
+      browser.quit();
+    }
   }
 
   @Test

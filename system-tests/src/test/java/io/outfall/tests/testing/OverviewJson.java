@@ -1,6 +1,8 @@
 package io.outfall.tests.testing;
 
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.stream.Stream;
 
 /** Finds things in a {@code GET /api/overview} answer: clusters → plants → stations. */
@@ -21,6 +23,30 @@ public final class OverviewJson {
         .filter(s -> code.equals(s.getString("station")))
         .findFirst()
         .orElseThrow(() -> new AssertionError("no station " + code + " in " + overview.encode()));
+  }
+
+  /**
+   * What the overview page's table shows, in order: a row per station, and one for each plant
+   * without stations and each cluster without plants, named by its code.
+   */
+  public static List<String> rows(JsonObject overview) {
+    List<String> rows = new ArrayList<>();
+    clusters(overview)
+        .forEach(
+            c -> {
+              if (c.getJsonArray("plants").isEmpty()) rows.add(c.getString("code"));
+              objects(c, "plants")
+                  .forEach(
+                      p -> {
+                        if (p.getJsonArray("stations").isEmpty()) rows.add(p.getString("site"));
+                        objects(p, "stations").forEach(s -> rows.add(s.getString("station")));
+                      });
+            });
+    return rows;
+  }
+
+  private static Stream<JsonObject> objects(JsonObject o, String key) {
+    return o.getJsonArray(key).stream().map(JsonObject.class::cast);
   }
 
   private static Stream<JsonObject> clusters(JsonObject overview) {
