@@ -25,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -258,7 +259,8 @@ class RegulatorLinkIT {
             "--station",
             "NO-SUCH-STATION",
             "--from",
-            "2026-11-01",
+            // relative to today: to the default --to (now) a fixed date grows past the 31-day cap
+            LocalDate.now(ZONE).minusDays(1).toString(),
             "--out",
             out.resolveSibling("none.zip").toString(),
             "--server",
