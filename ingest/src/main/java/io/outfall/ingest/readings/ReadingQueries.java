@@ -66,7 +66,8 @@ public final class ReadingQueries {
     // The page first, then per parameter the station has readings of (PARAMETERS_OF) its
     // first/last via the primary key (station, parameter, ts): two index probes each, for the
     // page's stations only, instead of one per catalog parameter for every station before the
-    // LIMIT.
+    // LIMIT. OFFSET 0 keeps "l IS NOT NULL" outside: pushed down into the scan of parameters, the
+    // planner ran the last-reading probe a second time as its filter (3 probes instead of 2).
     String sql =
         "WITH "
             + PENDING
@@ -83,7 +84,7 @@ public final class ReadingQueries {
             + "     ORDER BY ts DESC LIMIT 1) AS l"
             + "   FROM parameters p WHERE p.id IN ("
             + PARAMETERS_OF.formatted("s.id")
-            + ")) x WHERE l IS NOT NULL) agg ON true"
+            + ") OFFSET 0) x WHERE l IS NOT NULL) agg ON true"
             + " ORDER BY s.site, s.code";
     try (var c = ds.getConnection()) {
       return stations(c, sql, site, onlySites, limit, offset);
