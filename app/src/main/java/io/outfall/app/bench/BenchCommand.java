@@ -380,15 +380,8 @@ public final class BenchCommand implements Callable<Integer> {
    * writer left to its follower (AggregateFollower), not only the commit.
    */
   private static void awaitFolded(DataSource dataSource) throws Exception {
-    try (Connection c = dataSource.getConnection();
-        var st = c.createStatement()) {
-      while (true) {
-        try (var rs = st.executeQuery("SELECT EXISTS (SELECT 1 FROM reading_batches)")) {
-          rs.next();
-          if (!rs.getBoolean(1)) return;
-        }
-        Thread.sleep(5);
-      }
+    try (Connection c = dataSource.getConnection()) {
+      BenchDatabase.awaitFollowed(c, 5, Duration.ofMinutes(30), "reading_batches");
     }
   }
 

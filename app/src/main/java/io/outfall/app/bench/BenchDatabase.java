@@ -5,8 +5,12 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import picocli.CommandLine.Option;
 
@@ -31,6 +35,32 @@ final class BenchDatabase {
 
   @Option(names = "--db-password", defaultValue = "", description = "(default: none)")
   String password;
+
+  /**
+   * Waits until none of {@code tables} (the writer's batch records: {@code reading_batches} for the
+   * aggregates, {@code evaluation_batches} for the compliance engine) holds a row, that is until
+   * those who follow the writer have caught up; the seconds it took.
+   */
+  static double awaitFollowed(Connection c, long pauseMs, Duration atMost, String... tables)
+      throws SQLException, InterruptedException {
+    String sql =
+        "SELECT "
+            + String.join(
+                " OR ",
+                Arrays.stream(tables).map(t -> "EXISTS (SELECT 1 FROM " + t + ")").toList());
+    long start = System.nanoTime();
+    try (Statement st = c.createStatement()) {
+      while (System.nanoTime() - start < atMost.toNanos()) {
+        try (ResultSet rs = st.executeQuery(sql)) {
+          rs.next();
+          if (!rs.getBoolean(1)) return (System.nanoTime() - start) / 1e9;
+        }
+        Thread.sleep(pauseMs);
+      }
+    }
+    throw new IllegalStateException(
+        "the followers of " + String.join(", ", tables) + " did not catch up in " + atMost);
+  }
 
   /** The server for one run; closing it drops what it made, or stops the embedded one. */
   final class Running implements AutoCloseable {

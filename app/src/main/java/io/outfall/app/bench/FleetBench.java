@@ -21,8 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -207,7 +205,14 @@ public final class FleetBench implements Callable<Integer> {
     System.out.printf(
         "  every backlog at once:           %,10.0f readings/s = %.2f x one gateway's%n",
         allRate, allRate / soloRate);
-    double followed = waitFollowed(db, jdbc, Duration.ofMinutes(30));
+    // A day's backlog of every plant keeps the engine and the aggregates busy well after the
+    // writer is done; the live phase, whose pages measure a province at its steady state, waits.
+    double followed;
+    try (Connection c = DriverManager.getConnection(jdbc, db.user(), db.password())) {
+      followed =
+          BenchDatabase.awaitFollowed(
+              c, 100, Duration.ofMinutes(30), "evaluation_batches", "reading_batches");
+    }
     System.out.printf(
         "  every reading judged and aggregated %.1f s after the last was stored%n", followed);
 
@@ -604,31 +609,6 @@ public final class FleetBench implements Callable<Integer> {
     double sum = 0;
     while (m.find()) sum += Double.parseDouble(m.group(2));
     return sum;
-  }
-
-  /**
-   * Seconds until the compliance engine and the aggregates have followed every batch the writer
-   * committed ({@code evaluation_batches} and {@code reading_batches} empty). A day's backlog of
-   * every plant keeps both busy well after the writer is done; the live phase, whose pages measure
-   * a province at its steady state, starts after.
-   */
-  private double waitFollowed(BenchDatabase.Running db, String jdbc, Duration atMost)
-      throws Exception {
-    long start = System.nanoTime();
-    try (Connection c = DriverManager.getConnection(jdbc, db.user(), db.password());
-        Statement st = c.createStatement()) {
-      while (System.nanoTime() - start < atMost.toNanos()) {
-        try (ResultSet rs =
-            st.executeQuery(
-                "SELECT (SELECT count(*) FROM evaluation_batches)"
-                    + " + (SELECT count(*) FROM reading_batches)")) {
-          rs.next();
-          if (rs.getLong(1) == 0) return (System.nanoTime() - start) / 1e9;
-        }
-        Thread.sleep(100);
-      }
-    }
-    throw new IllegalStateException("the engine and the aggregates did not catch up in " + atMost);
   }
 
   private long waitStored(long expected, Duration atMost) throws Exception {
