@@ -3,6 +3,7 @@ package io.outfall.ingest.donre;
 import io.outfall.compliance.parameters.ParameterCatalog;
 import io.outfall.ingest.access.BrokerAccount;
 import io.outfall.ingest.access.BrokerAccounts;
+import io.outfall.ingest.background.Daemons;
 import io.outfall.ingest.intake.BatchValidator;
 import io.outfall.ingest.intake.Delivery;
 import io.outfall.ingest.intake.Inbound;
@@ -28,7 +29,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -99,13 +99,7 @@ public final class LoggerIntake implements AutoCloseable {
   private final IntakeFiles files;
   private final DataSource ds;
   private final ReadingsCodec codec = new ReadingsCodec();
-  private final ExecutorService acks =
-      Executors.newSingleThreadExecutor(
-          r -> {
-            Thread t = new Thread(r, "outfall-donre-intake");
-            t.setDaemon(true);
-            return t;
-          });
+  private final ExecutorService acks = Daemons.single("outfall-donre-intake");
   private FtpServer server;
   private int port;
 

@@ -2,6 +2,7 @@ package io.outfall.ingest.donre;
 
 import io.outfall.compliance.evaluation.Episode;
 import io.outfall.ingest.alerts.AlertStore;
+import io.outfall.ingest.background.Daemons;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -14,7 +15,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
@@ -87,13 +87,7 @@ public final class Transmitter implements AutoCloseable {
     this.alerts = alerts;
     this.metrics = metrics;
     this.clock = clock;
-    this.thread =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "outfall-donre-transmitter");
-              t.setDaemon(true);
-              return t;
-            });
+    this.thread = Daemons.scheduler("outfall-donre-transmitter");
   }
 
   void start() {

@@ -2,6 +2,7 @@ package io.outfall.ingest.fleet;
 
 import io.outfall.compliance.evaluation.Episode;
 import io.outfall.ingest.alerts.AlertStore;
+import io.outfall.ingest.background.Daemons;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -12,7 +13,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -43,13 +43,7 @@ public final class DroppedReadingsAlerts implements AutoCloseable {
   private final AlertStore alerts;
   private final BooleanSupplier leading;
   private final Clock clock;
-  private final ScheduledExecutorService timer =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "outfall-dropped-readings");
-            t.setDaemon(true);
-            return t;
-          });
+  private final ScheduledExecutorService timer = Daemons.scheduler("outfall-dropped-readings");
 
   /**
    * @param fleet every gateway's drop counters as last heard ({@link GatewayFleet#drops})

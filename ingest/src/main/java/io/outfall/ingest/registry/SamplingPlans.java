@@ -4,6 +4,7 @@ import io.outfall.compliance.permits.Permit;
 import io.outfall.compliance.permits.PermitFile;
 import io.outfall.compliance.permits.PermitSchedule;
 import io.outfall.compliance.sampling.SamplingPlan;
+import io.outfall.ingest.background.Daemons;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -16,7 +17,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,15 +59,7 @@ public final class SamplingPlans implements AutoCloseable {
   /** Plans kept for {@link #KEEP}, then measured again in the background on {@code ds}. */
   public SamplingPlans(DataSource ds) {
     this.ds = ds;
-    this.refresher =
-        ds == null
-            ? null
-            : Executors.newSingleThreadExecutor(
-                r -> {
-                  Thread t = new Thread(r, "outfall-sampling-plans");
-                  t.setDaemon(true);
-                  return t;
-                });
+    this.refresher = ds == null ? null : Daemons.single("outfall-sampling-plans");
   }
 
   /** The plan of {@code station} at {@code now}, reused for {@link #KEEP}. */

@@ -3,10 +3,10 @@ package io.outfall.ingest.storage;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.outfall.compliance.parameters.ParameterCatalog;
+import io.outfall.ingest.background.Daemons;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
@@ -47,13 +47,7 @@ public final class Database implements AutoCloseable {
     this.parameters = parameters;
     // Health is checked in the background and read from memory: a health request or a metrics
     // scrape must answer at once, above all while the database is down and a check takes seconds.
-    this.checker =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "outfall-db-check");
-              t.setDaemon(true);
-              return t;
-            });
+    this.checker = Daemons.scheduler("outfall-db-check");
     checker.scheduleWithFixedDelay(() -> reachable = check(), 2, 2, TimeUnit.SECONDS);
   }
 
