@@ -4,6 +4,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.outfall.ingest.access.HttpAccess;
 import io.outfall.ingest.http.ApiError;
 import io.outfall.ingest.http.Responder;
+import io.outfall.ingest.intake.FollowerBacklog;
 import io.outfall.ingest.storage.Database;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
@@ -16,6 +17,7 @@ import java.util.Locale;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 /**
  * Every route of the server in the order they are tried: the NUL guard, the access gate (so that
@@ -29,7 +31,8 @@ final class ApiRouter implements AutoCloseable {
       BooleanSupplier brokerConnected,
       String brokerUrl,
       BooleanSupplier writerDatabaseUp,
-      IntSupplier queuedMessages) {}
+      IntSupplier queuedMessages,
+      Supplier<FollowerBacklog.Sample> backlog) {}
 
   private final Vertx vertx;
   private final Database database;
@@ -118,8 +121,31 @@ final class ApiRouter implements AutoCloseable {
                     .put("status", db ? "up" : "down")
                     .put("engine", database.engine().describe())
                     .put("timescaledb", database.engine().timescale()))
-            .put("queue", new JsonObject().put("messages", health.queuedMessages().getAsInt()));
+            .put("queue", new JsonObject().put("messages", health.queuedMessages().getAsInt()))
+            .put("backlog", backlog(health.backlog().get()));
     Responder.send(ctx, up ? 200 : 503, body);
+  }
+
+  /**
+   * What waits for the compliance engine and the aggregates, as last sampled (every few seconds);
+   * null while unknown (the database is down). Not part of the status: a backlog delays alerts and
+   * pages, it does not stop storage.
+   */
+  private static JsonObject backlog(FollowerBacklog.Sample s) {
+    if (s == null) return null;
+    return new JsonObject()
+        .put("sampled_at", s.at().toString())
+        .put(
+            "compliance",
+            new JsonObject()
+                .put("batches", s.compliance().batches())
+                .put("readings", s.compliance().readings())
+                .put("oldest_seconds", s.compliance().oldestSeconds()))
+        .put(
+            "aggregates",
+            new JsonObject()
+                .put("batches", s.aggregates().batches())
+                .put("oldest_seconds", s.aggregates().oldestSeconds()));
   }
 
   private void metrics(RoutingContext ctx) {

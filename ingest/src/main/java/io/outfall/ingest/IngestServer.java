@@ -29,6 +29,7 @@ import io.outfall.ingest.fleet.GatewayFleet;
 import io.outfall.ingest.fleet.ReportedMeterChanges;
 import io.outfall.ingest.http.Responder;
 import io.outfall.ingest.intake.BatchValidator;
+import io.outfall.ingest.intake.FollowerBacklog;
 import io.outfall.ingest.intake.IntakePipeline;
 import io.outfall.ingest.intake.MicrometerIntakeMetrics;
 import io.outfall.ingest.intake.MqttIntake;
@@ -160,6 +161,8 @@ public final class IngestServer implements AutoCloseable {
                 receiveMaximum),
             new IntakePipeline(metrics, validator, writer));
     metrics.bindConnection(intake::connected, writer::databaseUp);
+    // what waits for the writer's followers, on every instance, leading or not
+    FollowerBacklog backlog = new FollowerBacklog(database.dataSource(), registry).start();
 
     // the HTTP side: one event loop set, one worker pool for every API's blocking work
     Vertx vertx =
@@ -238,7 +241,11 @@ public final class IngestServer implements AutoCloseable {
             database,
             registry,
             new ApiRouter.HealthSources(
-                intake::connected, intake.url(), writer::databaseUp, writer::queuedMessages),
+                intake::connected,
+                intake.url(),
+                writer::databaseUp,
+                writer::queuedMessages,
+                backlog::last),
             access,
             apis);
     Router router = api.router();
@@ -263,6 +270,7 @@ public final class IngestServer implements AutoCloseable {
     if (alerting != null) stopOrder.add(alerting);
     stopOrder.addAll(List.of(rollouts, fleet, dashboards, api, responder));
     stopOrder.add(() -> vertx.close().await());
+    stopOrder.add(backlog);
     stopOrder.add(database);
     return new IngestServer(stopOrder, database, http, router, regulator.intakePort(), registry);
   }

@@ -74,7 +74,13 @@ public final class ComplianceEngine implements AutoCloseable {
   private record AlertKey(String station, String parameter, String kind) {}
 
   private static final Logger log = LoggerFactory.getLogger(ComplianceEngine.class);
-  private static final long LOCK = 0x6f757466616c6cL; // "outfall"
+
+  /**
+   * The PostgreSQL advisory lock whose holder leads ("outfall" in ASCII); operators look for it in
+   * {@code pg_locks} (docs/operations.md).
+   */
+  public static final long LEADER_LOCK = 0x6f757466616c6cL;
+
   private static final int REPLAY_HOURS = 3;
   private static final Duration REPLAY = Duration.ofHours(REPLAY_HOURS);
 
@@ -292,7 +298,7 @@ public final class ComplianceEngine implements AutoCloseable {
 
   private static boolean tryLock(Connection c) throws SQLException {
     try (var st = c.createStatement();
-        var rs = st.executeQuery("SELECT pg_try_advisory_lock(" + LOCK + ")")) {
+        var rs = st.executeQuery("SELECT pg_try_advisory_lock(" + LEADER_LOCK + ")")) {
       rs.next();
       return rs.getBoolean(1);
     }

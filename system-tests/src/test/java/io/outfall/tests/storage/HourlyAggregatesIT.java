@@ -13,6 +13,7 @@ import io.outfall.ingest.alerts.AlertStore;
 import io.outfall.ingest.alerts.PermitStore;
 import io.outfall.ingest.dashboards.Overview;
 import io.outfall.ingest.intake.Delivery;
+import io.outfall.ingest.intake.FollowerBacklog;
 import io.outfall.ingest.intake.Inbound;
 import io.outfall.ingest.intake.MicrometerIntakeMetrics;
 import io.outfall.ingest.intake.ReadingWriter;
@@ -527,10 +528,15 @@ class HourlyAggregatesIT {
             second.close();
           }
         }
-        assertThat(
-                Probe.count(
-                    url, s.dbUser(), s.dbPassword(), "SELECT count(*) FROM reading_batches"))
-            .isPositive();
+        long left =
+            Probe.count(url, s.dbUser(), s.dbPassword(), "SELECT count(*) FROM reading_batches");
+        assertThat(left).isPositive();
+        // what /metrics and /api/health report of them: every batch left, and how old
+        FollowerBacklog backlog =
+            new FollowerBacklog(owner.dataSource(), new SimpleMeterRegistry());
+        var waiting = backlog.sample().aggregates();
+        assertThat(waiting.batches()).isEqualTo(left);
+        assertThat(waiting.oldestSeconds()).isPositive();
         assertThat(Probe.count(url, s.dbUser(), s.dbPassword(), "SELECT count(*) FROM readings"))
             .isEqualTo(360L * PARAMS.length);
         assertThat(hoursAgainstRecomputation(owner).get(1)).as("hours behind").isPositive();
@@ -552,6 +558,8 @@ class HourlyAggregatesIT {
         } finally {
           third.close();
         }
+        assertThat(backlog.sample().aggregates()).isEqualTo(new FollowerBacklog.Waiting(0, -1, 0));
+        backlog.close();
         // another writer's batches: read back, every one of their readings
         assertThat(thirdRegistry.counter("outfall.ingest.aggregates.read.back").count())
             .isEqualTo(180.0 * PARAMS.length);
