@@ -41,6 +41,12 @@ public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
+    // HiveMQ's jar carries a logback.xml of its own: logback would print its whole status report
+    // about the duplicate at every start of `java -jar outfall.jar`. Ours is the one in use (the
+    // app's jar comes first on its class path); ./outfall sets the same. Before any logger exists.
+    if (System.getProperty("logback.statusListenerClass") == null)
+      System.setProperty(
+          "logback.statusListenerClass", "ch.qos.logback.core.status.NopStatusListener");
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();
     System.exit(new CommandLine(new Main()).execute(args));
