@@ -48,6 +48,7 @@ const OUTFALL_TEXT = {
     transmission: 'Truyền dữ liệu về Sở', tx_state: 'Trạng thái', tx_on: 'Đang truyền', tx_off: 'Không truyền (trạm chưa có giấy phép hoặc đã tắt)',
     tx_no_link: 'Chưa cấu hình đường truyền (donre.ftp-url)', tx_every: 'mỗi', tx_last: 'Tệp gửi gần nhất', tx_interval_end: 'kỳ đến',
     tx_sent_at: 'gửi lúc', tx_backlog: 'Chờ gửi', tx_files: 'tệp', tx_oldest: 'cũ nhất đến', tx_error: 'Lỗi gần nhất', tx_none: 'chưa gửi tệp nào',
+    judging_behind: 'Việc đánh giá vượt chuẩn đang chậm {n} so với số liệu đã nhận: trạng thái và cảnh báo trên trang này có thể chưa cập nhật.',
   },
   en: {
     configs_read_only: 'Read only: storing, deploying and tagging configurations needs an engineer or admin.',
@@ -96,6 +97,7 @@ const OUTFALL_TEXT = {
     transmission: 'Transmission to the department', tx_state: 'Status', tx_on: 'Transmitting', tx_off: 'Not transmitting (no permit, or switched off)',
     tx_no_link: 'No link configured (donre.ftp-url)', tx_every: 'every', tx_last: 'Last file sent', tx_interval_end: 'interval ending',
     tx_sent_at: 'sent at', tx_backlog: 'Waiting', tx_files: 'files', tx_oldest: 'oldest ending', tx_error: 'Last error', tx_none: 'no file sent yet',
+    judging_behind: 'Compliance judging is {n} behind the readings received: the states and alerts on this page may not be up to date.',
   },
 };
 
@@ -140,6 +142,23 @@ const Outfall = {
     }
     return me;
   },
+  /**
+   * Asks /api/health (open, answered from memory) and shows #judging while the stored readings
+   * waiting to be judged are a minute old or more (the server samples that every 5 s): until then
+   * a breach in them is on no page. Answers the health body, or null when it could not be read.
+   */
+  async checkJudging() {
+    const h = await fetch('/api/health').then(r => r.json()).catch(() => null);
+    const el = document.getElementById('judging');
+    const behind = h && h.backlog ? h.backlog.compliance.oldest_seconds : 0;
+    if (el) {
+      el.hidden = behind < 60;
+      el.dataset.seconds = Math.round(behind);
+      el.textContent = this.t('judging_behind').replace('{n}', this.duration(behind));
+    }
+    return h;
+  },
+  duration(s) { return s < 120 ? Math.round(s) + ' s' : s < 7200 ? Math.round(s / 60) + ' min' : this.num(s / 3600, 1) + ' h'; },
   async loadParameters() {
     const p = await this.json('/api/parameters');
     for (const x of p.items) this.parameters[x.code] = x;

@@ -225,7 +225,7 @@ function listen() {
 }
 
 async function health() {
-  const h = await fetch('/api/health').then(r => r.json()).catch(() => null);
+  const h = await O.checkJudging();
   document.getElementById('health').textContent = h ? `status ${h.status} · broker ${h.broker.status} · database ${h.database.status} (${h.database.engine})` : '';
 }
 

@@ -95,6 +95,7 @@ O.translate();
 O.whoami().catch(() => {});
 O.loadParameters().then(refresh);
 setInterval(refresh, 60000);
+O.checkJudging(); setInterval(() => O.checkJudging(), 30000);
 const live = document.getElementById('live');
 const src = new EventSource('/api/live');
 src.onopen = () => { live.className = 'live on'; live.textContent = O.t('live'); };

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.outfall.ingest.IngestServer;
 import io.outfall.ingest.alerts.ComplianceEngine;
+import io.outfall.tests.testing.Chromium;
 import io.outfall.tests.testing.Probe;
 import io.outfall.tests.testing.TestPublisher;
 import io.outfall.tests.testing.TestServices;
@@ -12,71 +13,123 @@ import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.openqa.selenium.By;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * While no instance leads the compliance engine, nothing judges what the writers store, and the
  * engine's own timers, recorded only when it takes a batch, say nothing. The backlog is seen
  * anyway: every instance samples the batches waiting, so {@code /metrics} and {@code /api/health}
- * count exactly the readings stored and not judged, and the age of the oldest grows; once an
- * instance leads again they fall to zero.
+ * count exactly the readings stored and not judged, the age of the oldest grows, the pages say that
+ * what they show may be behind once it is a minute old, and all of it falls to zero once an
+ * instance leads again. In that order: the last step ends the stuck engine.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class JudgingBacklogIT {
   static final String SITE = "it-judging-backlog";
+  static final int SENT = 6 * 50;
+  static TestServices services;
+  static Connection stuckLeader;
+  static IngestServer server;
+  static int port;
 
-  @Test
-  void readingsNoEngineJudgesAreCountedUntilOneLeadsAgain() throws Exception {
-    TestServices services = TestServices.get();
+  @BeforeAll
+  static void start() throws Exception {
+    services = TestServices.get();
     String db = services.newDatabase("judging_backlog");
     // Stands in for a leader that is stuck: the lock is held, nothing takes the batches.
-    Connection stuckLeader =
-        DriverManager.getConnection(db, services.dbUser(), services.dbPassword());
+    stuckLeader = DriverManager.getConnection(db, services.dbUser(), services.dbPassword());
     try (var st = stuckLeader.createStatement()) {
       st.execute("SELECT pg_advisory_lock(" + ComplianceEngine.LEADER_LOCK + ")");
     }
-    try (IngestServer server = IngestServer.start(services.ingestSettings(db, "judging-backlog"));
-        TestPublisher gateway = new TestPublisher(services.mqttUrl(), SITE, "it-judging-gw")) {
-      int port = server.httpPort();
+    server = IngestServer.start(services.ingestSettings(db, "judging-backlog"));
+    port = server.httpPort();
+    try (TestPublisher gateway = new TestPublisher(services.mqttUrl(), SITE, "it-judging-gw")) {
       long base = System.currentTimeMillis() - 3_600_000;
-      int batches = 6;
-      int size = 50;
-      for (int k = 0; k < batches; k++)
-        gateway.publish(gateway.batch("IT-JUDGING-OUT", base, k, size));
-      int sent = batches * size; // 300 readings
-      await()
-          .atMost(Duration.ofSeconds(20))
-          .until(() -> Probe.metric(port, "outfall_readings_stored_total") == sent);
-
-      // the sampler looks every 5 s
-      await()
-          .atMost(Duration.ofSeconds(20))
-          .until(() -> Probe.metric(port, "outfall_compliance_backlog_readings") == sent);
-      assertThat(Probe.metric(port, "outfall_compliance_backlog_batches")).isBetween(1.0, 6.0);
-      double age = Probe.metric(port, "outfall_compliance_backlog_age_seconds");
-      assertThat(age).isPositive();
-      // the next samples find the same batches older
-      await()
-          .atMost(Duration.ofSeconds(20))
-          .until(() -> Probe.metric(port, "outfall_compliance_backlog_age_seconds") >= age + 4);
-      JsonObject health = new JsonObject(Probe.get(port, "/api/health").body());
-      assertThat(health.getString("status")).as("storage goes on: still up").isEqualTo("up");
-      JsonObject compliance = health.getJsonObject("backlog").getJsonObject("compliance");
-      assertThat(compliance.getLong("readings")).isEqualTo(sent);
-      assertThat(compliance.getDouble("oldest_seconds")).isGreaterThanOrEqualTo(age + 4);
-      // the aggregates have their own follower on every instance: it went on folding
-      await()
-          .atMost(Duration.ofSeconds(20))
-          .until(() -> Probe.metric(port, "outfall_ingest_aggregates_backlog_batches") == 0);
-
-      stuckLeader.close(); // the lock goes with the session; the engine tries every 5 s
-      await()
-          .atMost(Duration.ofSeconds(30))
-          .until(() -> Probe.metric(port, "outfall_compliance_backlog_readings") == 0);
-      assertThat(Probe.metric(port, "outfall_compliance_backlog_batches")).isZero();
-      assertThat(Probe.metric(port, "outfall_compliance_backlog_age_seconds")).isZero();
-    } finally {
-      stuckLeader.close();
-      services.dropSession("it-judging-backlog");
+      for (int k = 0; k < 6; k++) gateway.publish(gateway.batch("IT-JUDGING-OUT", base, k, 50));
     }
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> Probe.metric(port, "outfall_readings_stored_total") == SENT);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (server != null) server.close();
+    stuckLeader.close();
+    services.dropSession("it-judging-backlog");
+  }
+
+  @Test
+  @Order(1)
+  void everyReadingStoredAndNotJudgedIsCountedAndItsAgeGrows() throws Exception {
+    // the sampler looks every 5 s
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> Probe.metric(port, "outfall_compliance_backlog_readings") == SENT);
+    assertThat(Probe.metric(port, "outfall_compliance_backlog_batches")).isBetween(1.0, 6.0);
+    double age = Probe.metric(port, "outfall_compliance_backlog_age_seconds");
+    assertThat(age).isPositive();
+    // the next samples find the same batches older
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> Probe.metric(port, "outfall_compliance_backlog_age_seconds") >= age + 4);
+    JsonObject health = new JsonObject(Probe.get(port, "/api/health").body());
+    assertThat(health.getString("status")).as("storage goes on: still up").isEqualTo("up");
+    JsonObject compliance = health.getJsonObject("backlog").getJsonObject("compliance");
+    assertThat(compliance.getLong("readings")).isEqualTo(SENT);
+    assertThat(compliance.getDouble("oldest_seconds")).isGreaterThanOrEqualTo(age + 4);
+    // the aggregates have their own follower on every instance: it went on folding
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> Probe.metric(port, "outfall_ingest_aggregates_backlog_batches") == 0);
+  }
+
+  @Test
+  @Order(2)
+  void theOverviewSaysJudgingIsBehindOnceItIsAMinuteBehind() throws Exception {
+    // Ten minutes pass for the waiting batches (their stored_at, which the age is taken from).
+    try (var st = stuckLeader.createStatement()) {
+      st.executeUpdate("UPDATE evaluation_batches SET stored_at = stored_at - interval '10 min'");
+    }
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> Probe.metric(port, "outfall_compliance_backlog_age_seconds") >= 600);
+    ChromeDriver browser = Chromium.start(1280, 900);
+    try {
+      Chromium.signIn(browser, "http://127.0.0.1:" + port, TestServices.adminToken());
+      browser.get("http://127.0.0.1:" + port + "/overview.html");
+      var wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+      wait.until(d -> d.findElement(By.id("judging")).isDisplayed());
+      assertThat(Chromium.text(browser, "#judging"))
+          .matches("Compliance judging is 1\\d min behind the readings received: .*");
+      Chromium.screenshot(browser, "overview-judging-behind");
+    } finally {
+      browser.quit();
+    }
+  }
+
+  @Test
+  @Order(3)
+  void allOfItFallsToZeroOnceAnInstanceLeads() throws Exception {
+    stuckLeader.close(); // the lock goes with the session; the engine tries every 5 s
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> Probe.metric(port, "outfall_compliance_backlog_readings") == 0);
+    assertThat(Probe.metric(port, "outfall_compliance_backlog_batches")).isZero();
+    assertThat(Probe.metric(port, "outfall_compliance_backlog_age_seconds")).isZero();
+    JsonObject compliance =
+        new JsonObject(Probe.get(port, "/api/health").body())
+            .getJsonObject("backlog")
+            .getJsonObject("compliance");
+    assertThat(compliance.getLong("readings")).isZero();
+    assertThat(compliance.getDouble("oldest_seconds")).isZero();
   }
 }
