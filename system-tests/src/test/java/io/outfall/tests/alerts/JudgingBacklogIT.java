@@ -110,6 +110,11 @@ class JudgingBacklogIT {
       wait.until(d -> d.findElement(By.id("judging")).isDisplayed());
       assertThat(Chromium.text(browser, "#judging"))
           .matches("Compliance judging is 1\\d min behind the readings received: .*");
+      // and the page goes on showing what is judged so far
+      wait.until(
+          d ->
+              !d.findElements(By.cssSelector("#plants tr[data-station='IT-JUDGING-OUT']"))
+                  .isEmpty());
       Chromium.screenshot(browser, "overview-judging-behind");
     } finally {
       browser.quit();
