@@ -169,7 +169,7 @@ public final class FleetBench implements Callable<Integer> {
     }
   }
 
-  private record Ingest(Process process, HeapAndRss sampler) {}
+  private record Ingest(Process process, IngestPeaks sampler) {}
 
   private int run(BenchBroker.Running running, BenchDatabase.Running db, String jdbc, Ingest ingest)
       throws Exception {
@@ -221,13 +221,17 @@ public final class FleetBench implements Callable<Integer> {
     long stored = waitStored(sent, Duration.ofSeconds(120));
     double duplicates = metric("outfall_readings_duplicate_total");
     fleet.close();
-    HeapAndRss.Peak peak = ingest.sampler().stop();
+    IngestPeaks.Peak peak = ingest.sampler().stop();
     System.out.printf(
         "  sent (broker acknowledged) %,d, stored %,d, lost %,d, duplicates %,.0f%n",
         sent, stored, sent - stored, duplicates);
     System.out.printf(
         "  ingest process: heap peak %,d MB, RSS peak %,d MB%n",
         peak.heapBytes() >> 20, peak.rssBytes() >> 20);
+    System.out.printf(
+        "  judging at most %.0f s behind the stored readings (outfall_compliance_backlog_age_seconds,"
+            + " sampled by the ingest every 5 s)%n",
+        peak.judgingBehindSeconds());
     for (var e : live.latencies().entrySet()) {
       double[] p = pcts(e.getValue());
       System.out.printf(
@@ -253,6 +257,7 @@ public final class FleetBench implements Callable<Integer> {
               .put("judged_and_aggregated_after_drain_s", Math.round(followed * 10) / 10.0)
               .put("ingest_heap_peak_mb", peak.heapBytes() >> 20)
               .put("ingest_rss_peak_mb", peak.rssBytes() >> 20)
+              .put("judging_behind_peak_s", Math.round(peak.judgingBehindSeconds() * 10) / 10.0)
               .put("broker", running.label())
               .put("database", db.label(jdbc));
       for (var e : live.latencies().entrySet()) {
@@ -591,7 +596,7 @@ public final class FleetBench implements Callable<Integer> {
       if (System.nanoTime() > deadline) throw new IllegalStateException("ingest did not start");
       Thread.sleep(250);
     }
-    return new Ingest(p, new HeapAndRss(p.pid()));
+    return new Ingest(p, new IngestPeaks(p.pid()));
   }
 
   private HttpRequest.Builder request(String path) {
@@ -625,16 +630,22 @@ public final class FleetBench implements Callable<Integer> {
     return stored;
   }
 
-  /** Samples the ingest's heap (its /metrics) and RSS (/proc) every second; keeps the peaks. */
-  private final class HeapAndRss {
-    record Peak(long heapBytes, long rssBytes) {}
+  /**
+   * Samples the ingest's heap and how far its judging is behind (its /metrics) and RSS (/proc)
+   * every second; keeps the peaks.
+   */
+  private final class IngestPeaks {
+    record Peak(long heapBytes, long rssBytes, double judgingBehindSeconds) {}
 
+    private static final Pattern JUDGING_BEHIND =
+        Pattern.compile("(?m)^outfall_compliance_backlog_age_seconds (\\S+)$");
     private final long pid;
     private final AtomicLong heap = new AtomicLong();
     private final AtomicLong rss = new AtomicLong();
+    private final AtomicLong judgingBehindMillis = new AtomicLong();
     private final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
 
-    HeapAndRss(long pid) {
+    IngestPeaks(long pid) {
       this.pid = pid;
       sampler.scheduleAtFixedRate(this::sample, 0, 1, TimeUnit.SECONDS);
     }
@@ -649,6 +660,12 @@ public final class FleetBench implements Callable<Integer> {
         long h = 0;
         while (m.find()) h += (long) Double.parseDouble(m.group(1));
         heap.accumulateAndGet(h, Math::max);
+        Matcher behind = JUDGING_BEHIND.matcher(body);
+        if (behind.find()) { // NaN while the ingest cannot ask its database: not a figure
+          double seconds = Double.parseDouble(behind.group(1));
+          if (!Double.isNaN(seconds))
+            judgingBehindMillis.accumulateAndGet(Math.round(seconds * 1000), Math::max);
+        }
         for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status")))
           if (line.startsWith("VmRSS:"))
             rss.accumulateAndGet(Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024, Math::max);
@@ -659,7 +676,7 @@ public final class FleetBench implements Callable<Integer> {
 
     Peak stop() {
       sampler.shutdownNow();
-      return new Peak(heap.get(), rss.get());
+      return new Peak(heap.get(), rss.get(), judgingBehindMillis.get() / 1000.0);
     }
   }
 
