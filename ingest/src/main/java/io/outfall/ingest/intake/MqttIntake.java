@@ -71,6 +71,10 @@ public final class MqttIntake implements MqttCallback, AutoCloseable {
    * Paho reconnects by itself and {@link #connectComplete} subscribes again.
    */
   public void start() throws InterruptedException {
+    if (!MqttConnect.receivesInBulk())
+      log.warn(
+          "Paho's own CountingInputStream is first on the class path: every received message is"
+              + " parsed byte by byte (put outfall-protocol before Paho's jar)");
     MqttConnectionOptions o =
         MqttConnect.options(options.url(), options.username(), options.password());
     o.setCleanStart(false);

@@ -6,6 +6,7 @@ import javax.net.SocketFactory;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.common.MqttException;
+import org.eclipse.paho.mqttv5.common.packet.util.CountingInputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +42,22 @@ public final class MqttConnect {
    */
   public static String gatewayClientId(String site, String gateway) {
     return "gateway-" + site + "-" + gateway;
+  }
+
+  /**
+   * Whether Paho parses received packets with Outfall's {@link CountingInputStream}, which reads in
+   * bulk, rather than its own, which reads byte by byte (about a quarter of a core while a province
+   * drains its backlogs). It is Outfall's whenever the {@code protocol} module precedes Paho's jar
+   * on the class path, as in every build of Outfall; a false here means a class path assembled
+   * otherwise.
+   */
+  public static boolean receivesInBulk() {
+    try {
+      CountingInputStream.class.getDeclaredMethod("read", byte[].class, int.class, int.class);
+      return true;
+    } catch (NoSuchMethodException e) {
+      return false;
+    }
   }
 
   /** {@link #options(String, String, String, SocketFactory)} for plain TCP or the JVM's TLS. */
