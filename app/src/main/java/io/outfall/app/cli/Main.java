@@ -43,7 +43,7 @@ public final class Main implements Runnable {
   public static void main(String[] args) {
     // HiveMQ's jar carries a logback.xml of its own: logback would print its whole status report
     // about the duplicate at every start of `java -jar outfall.jar`. Ours is the one in use (the
-    // app's jar comes first on its class path); ./outfall sets the same. Before any logger exists.
+    // app's jar comes first on its class path). Before any logger exists.
     if (System.getProperty("logback.statusListenerClass") == null)
       System.setProperty(
           "logback.statusListenerClass", "ch.qos.logback.core.status.NopStatusListener");
