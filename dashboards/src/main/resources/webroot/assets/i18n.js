@@ -153,7 +153,6 @@ const Outfall = {
     const behind = h && h.backlog ? h.backlog.compliance.oldest_seconds : 0;
     if (el) {
       el.hidden = behind < 60;
-      el.dataset.seconds = Math.round(behind);
       el.textContent = this.t('judging_behind').replace('{n}', this.duration(behind));
     }
     return h;

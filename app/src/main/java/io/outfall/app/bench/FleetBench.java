@@ -607,10 +607,14 @@ public final class FleetBench implements Callable<Integer> {
 
   /** One sample of the ingest's /metrics (summed over its tags), 0 if absent. */
   private double metric(String name) throws Exception {
-    String body =
-        http.send(request("/metrics").build(), HttpResponse.BodyHandlers.ofString()).body();
+    return summed(
+        http.send(request("/metrics").build(), HttpResponse.BodyHandlers.ofString()).body(), name);
+  }
+
+  /** The samples of {@code name} in a /metrics text, summed over their tags; 0 if absent. */
+  private static double summed(String metrics, String name) {
     Matcher m =
-        Pattern.compile("(?m)^" + Pattern.quote(name) + "(\\{[^}]*\\})? (\\S+)$").matcher(body);
+        Pattern.compile("(?m)^" + Pattern.quote(name) + "(\\{[^}]*\\})? (\\S+)$").matcher(metrics);
     double sum = 0;
     while (m.find()) sum += Double.parseDouble(m.group(2));
     return sum;
@@ -637,8 +641,6 @@ public final class FleetBench implements Callable<Integer> {
   private final class IngestPeaks {
     record Peak(long heapBytes, long rssBytes, double judgingBehindSeconds) {}
 
-    private static final Pattern JUDGING_BEHIND =
-        Pattern.compile("(?m)^outfall_compliance_backlog_age_seconds (\\S+)$");
     private final long pid;
     private final AtomicLong heap = new AtomicLong();
     private final AtomicLong rss = new AtomicLong();
@@ -660,12 +662,9 @@ public final class FleetBench implements Callable<Integer> {
         long h = 0;
         while (m.find()) h += (long) Double.parseDouble(m.group(1));
         heap.accumulateAndGet(h, Math::max);
-        Matcher behind = JUDGING_BEHIND.matcher(body);
-        if (behind.find()) { // NaN while the ingest cannot ask its database: not a figure
-          double seconds = Double.parseDouble(behind.group(1));
-          if (!Double.isNaN(seconds))
-            judgingBehindMillis.accumulateAndGet(Math.round(seconds * 1000), Math::max);
-        }
+        double behind = summed(body, "outfall_compliance_backlog_age_seconds");
+        if (!Double.isNaN(behind)) // NaN while the ingest cannot ask its database: not a figure
+        judgingBehindMillis.accumulateAndGet(Math.round(behind * 1000), Math::max);
         for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status")))
           if (line.startsWith("VmRSS:"))
             rss.accumulateAndGet(Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024, Math::max);
