@@ -333,18 +333,17 @@ public final class ComplianceEngine implements AutoCloseable {
                 sink));
       }
       Instant from = Instant.now().minus(REPLAY);
-      // Readings stored but not judged yet that are older than the replay (a backlog being drained
-      // when the last leader stopped) are judged again from where they start, not dropped with
-      // their batches.
-      try (var ps =
-          c.prepareStatement(
-              "INSERT INTO evaluation_late (station, from_ts) SELECT s.code, min(k.lo)"
-                  + " FROM evaluation_batches b CROSS JOIN LATERAL unnest(b.station_ids, b.first_ts)"
-                  + " AS k(station_id, lo) JOIN stations s ON s.id = k.station_id WHERE k.lo < ?"
-                  + " GROUP BY s.code ON CONFLICT (station) DO UPDATE SET from_ts ="
-                  + " least(evaluation_late.from_ts, excluded.from_ts), updated_at = now()")) {
-        ps.setTimestamp(1, Timestamp.from(from));
-        ps.executeUpdate();
+      // Readings stored but not judged yet (a backlog being drained when the last leader stopped,
+      // or batches waiting when a permit changed) are judged again from where they start, not
+      // dropped with their batches: the replay below is silent, so an episode that began and
+      // ended inside them would otherwise never become an alert; a re-judgement records it.
+      try (var st = c.createStatement()) {
+        st.executeUpdate(
+            "INSERT INTO evaluation_late (station, from_ts) SELECT s.code, min(k.lo)"
+                + " FROM evaluation_batches b CROSS JOIN LATERAL unnest(b.station_ids, b.first_ts)"
+                + " AS k(station_id, lo) JOIN stations s ON s.id = k.station_id"
+                + " GROUP BY s.code ON CONFLICT (station) DO UPDATE SET from_ts ="
+                + " least(evaluation_late.from_ts, excluded.from_ts), updated_at = now()");
       }
       try (var st = c.createStatement()) {
         st.executeUpdate("DELETE FROM evaluation_batches");

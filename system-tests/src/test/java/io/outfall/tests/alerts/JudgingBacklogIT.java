@@ -13,6 +13,7 @@ import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.time.Duration;
+import java.time.Instant;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -29,16 +30,22 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * anyway: every instance samples the batches waiting, so {@code /metrics} and {@code /api/health}
  * count exactly the readings stored and not judged, the age of the oldest grows, the pages say that
  * what they show may be behind once it is a minute old, and all of it falls to zero once an
- * instance leads again. In that order: the last step ends the stuck engine.
+ * instance leads again, with a breach that began and ended inside the waiting readings raised at
+ * its own time. In that order: the last step ends the stuck engine.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class JudgingBacklogIT {
   static final String SITE = "it-judging-backlog";
-  static final int SENT = 6 * 50;
+  static final String BREACHING = "IT-JUDGING-BREACH";
+  // 6 batches of 50 readings of a station without a permit, and 6 windows of 5 of one with a
+  // permit, the third of them in breach
+  static final int SENT = 6 * 50 + 6 * 5;
   static TestServices services;
   static Connection stuckLeader;
   static IngestServer server;
   static int port;
+  static PermitWindows breach;
+  static long breachFrom;
 
   @BeforeAll
   static void start() throws Exception {
@@ -54,6 +61,14 @@ class JudgingBacklogIT {
     try (TestPublisher gateway = new TestPublisher(services.mqttUrl(), SITE, "it-judging-gw")) {
       long base = System.currentTimeMillis() - 3_600_000;
       for (int k = 0; k < 6; k++) gateway.publish(gateway.batch("IT-JUDGING-OUT", base, k, 50));
+      breach = new PermitWindows(BREACHING, gateway, port);
+      breach.install();
+      long w = PermitWindows.WINDOW_MS;
+      breachFrom = Math.floorDiv(System.currentTimeMillis(), w) * w - 20 * w;
+      for (int k = 0; k < 6; k++)
+        gateway.publish(
+            PermitWindows.window(
+                BREACHING, gateway.gateway, breachFrom, k, k == 2 ? 300 : 60, 100 + k));
     }
     await()
         .atMost(Duration.ofSeconds(20))
@@ -74,7 +89,7 @@ class JudgingBacklogIT {
     await()
         .atMost(Duration.ofSeconds(20))
         .until(() -> Probe.metric(port, "outfall_compliance_backlog_readings") == SENT);
-    assertThat(Probe.metric(port, "outfall_compliance_backlog_batches")).isBetween(1.0, 6.0);
+    assertThat(Probe.metric(port, "outfall_compliance_backlog_batches")).isBetween(1.0, 12.0);
     double age = Probe.metric(port, "outfall_compliance_backlog_age_seconds");
     assertThat(age).isPositive();
     // the next samples find the same batches older
@@ -136,5 +151,11 @@ class JudgingBacklogIT {
             .getJsonObject("compliance");
     assertThat(compliance.getLong("readings")).isZero();
     assertThat(compliance.getDouble("oldest_seconds")).isZero();
+    // and what waited was judged, not only taken: the breach that began and ended inside it is an
+    // alert of its own, at its own time (a rebuild replays silently; the waiting batches' stations
+    // are judged again from their first reading)
+    await().atMost(Duration.ofSeconds(30)).until(() -> breach.breaches("resolved").size() == 1);
+    assertThat(breach.breaches("all").getJsonObject(0).getString("started_at"))
+        .isEqualTo(Instant.ofEpochMilli(breachFrom + 2 * PermitWindows.WINDOW_MS).toString());
   }
 }
