@@ -29,6 +29,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
 import org.postgresql.PGConnection;
@@ -68,6 +70,14 @@ import org.slf4j.LoggerFactory;
  * transaction open for minutes nor stop the alerts of every other station meanwhile. Only the last
  * slice, which swaps the evaluators and records what was found, writes. A reading stored behind the
  * replay's cursor while it runs is noted as late again, and judged in the next round.
+ *
+ * <p>Judged in the writer's transaction: while nothing waits in {@code evaluation_batches}, this
+ * instance's writer judges a transaction of new readings itself, before it commits, and the alert
+ * changes commit with the readings ({@link #handoff}): no second transaction, no wake-up, no batch
+ * row. The evaluators are the engine's; whoever judges holds {@link #judging}, the engine for each
+ * turn of its loop, the writer from judging to the end of its transaction. So a snapshot the engine
+ * takes sees every reading judged so far. A writer transaction that fails after judging leaves the
+ * evaluators ahead of storage: the engine rebuilds from storage before it judges anything else.
  */
 public final class ComplianceEngine implements AutoCloseable {
   /** What an alert is about: a station's parameter (null for the whole station) and its kind. */
@@ -118,6 +128,28 @@ public final class ComplianceEngine implements AutoCloseable {
   private final int sliceReadings;
   private final Thread thread;
   private final Map<String, Evaluated> stations = new HashMap<>();
+
+  /**
+   * Held by whoever judges (the evaluators, {@link #changes}, the late stations are not
+   * thread-safe): the engine for each turn of its loop, this instance's writer while it judges in
+   * its transaction.
+   */
+  private final ReentrantLock judging = new ReentrantLock();
+
+  /**
+   * The evaluators judged readings whose transaction did not commit (or may not have): rebuild
+   * before judging anything else. Guarded by {@link #judging}.
+   */
+  private boolean stale;
+
+  /**
+   * What the writer judged in the transaction it holds {@link #judging} for: readings, alert
+   * changes.
+   */
+  private int judgedInWrite;
+
+  private int writtenInWrite;
+  private long judgingSince;
 
   /** What the evaluators found in the transaction in progress, written before it commits. */
   private final AlertChanges changes = new AlertChanges();
@@ -245,14 +277,19 @@ public final class ComplianceEngine implements AutoCloseable {
           sleep(5_000);
           continue;
         }
-        leader = true;
         log.info("compliance engine: leading");
         try (var st = lock.createStatement()) {
           st.execute("LISTEN outfall_evaluation");
           st.execute("LISTEN outfall_permits");
           st.execute("LISTEN outfall_registry"); // a station's sampling plan changed
         }
-        rebuild();
+        judging.lock();
+        try {
+          rebuild();
+          leader = true; // the writer may judge from now on
+        } finally {
+          judging.unlock();
+        }
         long lastTick = 0;
         long lastPermitCheck = System.nanoTime();
         while (running) {
@@ -266,19 +303,25 @@ public final class ComplianceEngine implements AutoCloseable {
           boolean registryNews =
               notes != null
                   && Arrays.stream(notes).anyMatch(n -> n.getName().equals("outfall_registry"));
-          drain();
-          if (registryNews) rebuild();
-          if (rejudging != null) continueRejudge();
-          else if (lateDue) rejudgeLate();
-          if (System.nanoTime() - lastTick > 1_000_000_000L) {
-            tick(Instant.now());
-            rejudgeLate();
-            checkPlans();
-            lastTick = System.nanoTime();
-          }
-          if (permitNews || System.nanoTime() - lastPermitCheck > 10_000_000_000L) {
-            if (permitsChanged()) rebuild();
-            lastPermitCheck = System.nanoTime();
+          judging.lock();
+          try {
+            if (stale) rebuild();
+            drain();
+            if (registryNews) rebuild();
+            if (rejudging != null) continueRejudge();
+            else if (lateDue) rejudgeLate();
+            if (System.nanoTime() - lastTick > 1_000_000_000L) {
+              tick(Instant.now());
+              rejudgeLate();
+              checkPlans();
+              lastTick = System.nanoTime();
+            }
+            if (permitNews || System.nanoTime() - lastPermitCheck > 10_000_000_000L) {
+              if (permitsChanged()) rebuild();
+              lastPermitCheck = System.nanoTime();
+            }
+          } finally {
+            judging.unlock();
           }
         }
       } catch (SQLException | RuntimeException e) {
@@ -287,11 +330,16 @@ public final class ComplianceEngine implements AutoCloseable {
           sleep(2_000);
         }
       } finally {
-        leader = false;
-        changes.discard();
-        handed.clear();
-        stations.clear();
-        rejudging = null; // its evaluation_late row stays: the next leader starts it again
+        judging.lock();
+        try {
+          leader = false;
+          changes.discard();
+          handed.clear();
+          stations.clear();
+          rejudging = null; // its evaluation_late row stays: the next leader starts it again
+        } finally {
+          judging.unlock();
+        }
       }
     }
   }
@@ -306,6 +354,8 @@ public final class ComplianceEngine implements AutoCloseable {
 
   /** Builds every evaluator from recent history and makes the open alerts agree with it. */
   private void rebuild() throws SQLException {
+    metrics.rebuilt();
+    stale = false; // whatever the writer judged and did not commit, the replay below does not see
     changes.discard(); // from a transaction that failed: the replay below finds them again
     stations.clear();
     rejudging = null; // evaluation_late still names it: loadLate below makes it due again
@@ -667,7 +717,23 @@ public final class ComplianceEngine implements AutoCloseable {
    */
   private final HandedBatches<NewReadings> handed = new HandedBatches<>(100_000);
 
-  /** What this instance's writer hands over before each commit, taken while this engine leads. */
+  /**
+   * The most readings a writer transaction judges itself: beyond, a backlog is being stored, and
+   * the engine judges it from the queue rather than hold the writer's commit.
+   */
+  private static final int JUDGE_IN_WRITE_MAX = 5_000;
+
+  /**
+   * How long a writer transaction waits for the engine's turn to end before it leaves its readings
+   * in the queue instead: most turns take a few milliseconds, a rebuild or a re-judgement's slice
+   * much longer.
+   */
+  private static final long JUDGE_IN_WRITE_WAIT_MS = 20;
+
+  /**
+   * What this instance's writer hands over before each commit, taken while this engine leads: its
+   * readings in memory for the batches it leaves, or, while nothing waits, the judging itself.
+   */
   public NewReadings.Handoff handoff() {
     return new NewReadings.Handoff() {
       @Override
@@ -683,6 +749,60 @@ public final class ComplianceEngine implements AutoCloseable {
       @Override
       public void withdraw(long batchId) {
         handed.take(batchId);
+      }
+
+      @Override
+      public boolean judgeHere(int readings) {
+        // an engine waiting for its turn (a tick, a rebuild) goes first: the writer would
+        // otherwise barge in every time
+        if (readings > JUDGE_IN_WRITE_MAX || !leader || judging.hasQueuedThreads()) return false;
+        try {
+          if (!judging.tryLock(JUDGE_IN_WRITE_WAIT_MS, TimeUnit.MILLISECONDS)) return false;
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
+        if (leader && !stale) {
+          judgingSince = System.nanoTime();
+          return true;
+        }
+        judging.unlock();
+        return false;
+      }
+
+      @Override
+      public void judge(Connection c, NewReadings readings) {
+        if (!judging.isHeldByCurrentThread()) throw new IllegalStateException("judgeHere first");
+        judgedInWrite = readings.size();
+        try {
+          List<Reading> toJudge = new ArrayList<>(readings.size());
+          judged(c, toJudge, readings);
+          writtenInWrite = judgeInOrder(c, toJudge, null);
+        } catch (SQLException | RuntimeException e) {
+          throw new NewReadings.JudgingFailed(e);
+        }
+      }
+
+      @Override
+      public void release(boolean committed) {
+        try {
+          if (judgedInWrite > 0) {
+            if (committed) {
+              metrics.judgedInWrite(judgedInWrite, System.nanoTime() - judgingSince);
+              if (writtenInWrite > 0) onCommit.run();
+            } else {
+              stale = true; // the evaluators are ahead of storage
+              log.warn(
+                  "compliance engine: {} readings judged in a writer transaction that did not"
+                      + " commit; rebuilding from storage",
+                  judgedInWrite);
+            }
+          }
+        } finally {
+          judgedInWrite = 0;
+          writtenInWrite = 0;
+          judging.unlock();
+        }
       }
     };
   }
@@ -730,17 +850,8 @@ public final class ComplianceEngine implements AutoCloseable {
       NewReadings n = handed.take(id); // taken now: a failed take reads them back next time
       if (n == null) continue;
       inMemory.add(id);
-      for (int i = 0; i < n.size(); i++) {
-        taken++;
-        judged(
-            c,
-            readings,
-            n.stationIds()[i],
-            n.parameterIds()[i],
-            n.timestampsMs()[i],
-            n.values()[i],
-            n.statuses()[i]);
-      }
+      taken += n.size();
+      judged(c, readings, n);
     }
     try (var ps = c.prepareStatement(TAKE_BATCHES)) {
       ps.setArray(1, c.createArrayOf("int8", ids));
@@ -760,6 +871,18 @@ public final class ComplianceEngine implements AutoCloseable {
         }
       }
     }
+    judgeInOrder(c, readings, finishing);
+    if (taken > 0) metrics.drained(taken, readBack, System.nanoTime() - started);
+    return taken;
+  }
+
+  /**
+   * Judges {@code readings} (newly stored, of stations with permits) in time order and writes what
+   * they change in {@code c}'s transaction; answers the number of alert changes written. With
+   * {@code finishing}, as {@link #judgeBatches}.
+   */
+  private int judgeInOrder(Connection c, List<Reading> readings, Rejudge finishing)
+      throws SQLException {
     readings.sort(Comparator.comparingLong(Reading::timestampMs));
     long arrived = System.nanoTime();
     Map<String, Long> lateFrom = new HashMap<>();
@@ -780,11 +903,23 @@ public final class ComplianceEngine implements AutoCloseable {
         lateFrom.merge(r.station(), r.timestampMs(), Math::min);
       }
     }
-    changes.write(c, alerts);
+    int written = changes.write(c, alerts);
     noteLate(c, lateFrom);
-    if (taken > 0) metrics.drained(taken, readBack, System.nanoTime() - started);
     if (!lateFrom.isEmpty()) metrics.lateStations(lateStations.size());
-    return taken;
+    return written;
+  }
+
+  /** Adds those of {@code n} whose station has a permit to {@code into}. */
+  private void judged(Connection c, List<Reading> into, NewReadings n) throws SQLException {
+    for (int i = 0; i < n.size(); i++)
+      judged(
+          c,
+          into,
+          n.stationIds()[i],
+          n.parameterIds()[i],
+          n.timestampsMs()[i],
+          n.values()[i],
+          n.statuses()[i]);
   }
 
   /** Adds a stored reading to {@code into} if its station has a permit (else nothing judges it). */

@@ -12,6 +12,16 @@ public interface ComplianceMetrics {
    */
   void drained(int readings, int readBack, long nanos);
 
+  /**
+   * A writer transaction judged its own new readings and committed: how many, and how long from
+   * taking the judging to the end of the commit (the part of the writer's transaction that judging
+   * holds).
+   */
+  void judgedInWrite(int readings, long nanos);
+
+  /** The evaluators were built again from storage (leading, a registry change, a failure). */
+  void rebuilt();
+
   /** Stations whose late readings wait to be judged again. */
   void lateStations(int stations);
 
@@ -25,6 +35,12 @@ public interface ComplianceMetrics {
       new ComplianceMetrics() {
         @Override
         public void drained(int readings, int readBack, long nanos) {}
+
+        @Override
+        public void judgedInWrite(int readings, long nanos) {}
+
+        @Override
+        public void rebuilt() {}
 
         @Override
         public void lateStations(int stations) {}

@@ -13,6 +13,9 @@ public final class MicrometerComplianceMetrics implements ComplianceMetrics {
   private final Timer drain;
   private final DistributionSummary drainReadings;
   private final Counter readBack;
+  private final Timer judgedInWrite;
+  private final Counter judgedInWriteReadings;
+  private final Counter rebuilds;
   private final AtomicInteger late = new AtomicInteger();
   private final Timer rejudge;
   private final DistributionSummary rejudgeReadings;
@@ -33,6 +36,23 @@ public final class MicrometerComplianceMetrics implements ComplianceMetrics {
             .description(
                 "Readings judged that were read back from storage rather than handed over by the"
                     + " writer")
+            .register(registry);
+    judgedInWrite =
+        Timer.builder("outfall.compliance.judged.in.write")
+            .description(
+                "A writer transaction judging its own new readings: from taking the judging to its"
+                    + " commit")
+            .publishPercentileHistogram()
+            .register(registry);
+    judgedInWriteReadings =
+        Counter.builder("outfall.compliance.judged.in.write.readings")
+            .description("Readings judged in the writer's transaction that stored them")
+            .register(registry);
+    rebuilds =
+        Counter.builder("outfall.compliance.rebuilds")
+            .description(
+                "Evaluators built again from storage: on leading, a registry change, or a failed"
+                    + " transaction that had judged readings")
             .register(registry);
     Gauge.builder("outfall.compliance.late.stations", late, AtomicInteger::get)
         .description("Stations whose late readings wait to be judged again")
@@ -56,6 +76,17 @@ public final class MicrometerComplianceMetrics implements ComplianceMetrics {
     drain.record(nanos, TimeUnit.NANOSECONDS);
     readBack.increment(readBackReadings);
     drainReadings.record(readings);
+  }
+
+  @Override
+  public void judgedInWrite(int readings, long nanos) {
+    judgedInWrite.record(nanos, TimeUnit.NANOSECONDS);
+    judgedInWriteReadings.increment(readings);
+  }
+
+  @Override
+  public void rebuilt() {
+    rebuilds.increment();
   }
 
   @Override

@@ -1,5 +1,7 @@
 package io.outfall.ingest.intake;
 
+import java.sql.Connection;
+
 /**
  * The readings one writer transaction newly stored, in storage form (ids, epoch milliseconds), the
  * {@code i}-th reading at index {@code i} of every array.
@@ -9,6 +11,10 @@ package io.outfall.ingest.intake;
  * commits. The database stays the record: the engine judges a batch only as it deletes the batch's
  * {@code evaluation_batches} row, and reads back from the readings table any batch it was not
  * handed (another instance's, or one handed to a leader that has since stopped).
+ *
+ * <p>Shorter still: while nothing waits in {@code evaluation_batches}, the writer judges a
+ * transaction's readings itself, in that transaction, and leaves no batch row ({@link
+ * Handoff#judgeHere}): the alerts commit with the readings that raise them.
  */
 public record NewReadings(
     int size,
@@ -58,5 +64,36 @@ public record NewReadings(
 
     /** The transaction of batch {@code batchId} did not commit (or may not have). */
     void withdraw(long batchId);
+
+    /**
+     * Whether the writer may judge its transaction's {@code readings} new readings itself, in that
+     * transaction ({@link #judge}); when true, the judging is the writer's until {@link #release},
+     * which it must call however the transaction ends. Answers false (and holds nothing) when the
+     * engine does not lead here, or is busy for longer than a transaction should wait.
+     */
+    boolean judgeHere(int readings);
+
+    /**
+     * Judges {@code readings} in {@code c}'s transaction and writes what they change in the alerts
+     * there too: they become alerts exactly when they are committed. Only after {@link #judgeHere}
+     * answered true and only if no evaluation batch waits (the transaction left none).
+     *
+     * @throws JudgingFailed when judging or writing the alerts failed: the transaction is lost, and
+     *     is written again without judging
+     */
+    void judge(Connection c, NewReadings readings);
+
+    /**
+     * Ends what {@link #judgeHere} began; {@code committed} says whether the transaction committed
+     * (if it may not have, false: the engine then starts again from storage).
+     */
+    void release(boolean committed);
+  }
+
+  /** Judging in the writer's transaction failed (not the storing): see {@link Handoff#judge}. */
+  public static final class JudgingFailed extends RuntimeException {
+    public JudgingFailed(Throwable cause) {
+      super("judging in the writer's transaction failed: " + cause, cause);
+    }
   }
 }

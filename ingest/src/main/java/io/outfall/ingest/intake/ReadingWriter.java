@@ -75,6 +75,10 @@ public final class ReadingWriter implements AutoCloseable {
   private final StationDirectory stations;
   private final IntakeMetrics metrics;
   private final String recordSql;
+
+  /** The recording statement when this transaction's readings may be judged in it. */
+  private final String recordJudgingSql;
+
   private final boolean markLate;
 
   /** Until when transactions skip stored rows rather than fail on them (nanoTime). */
@@ -108,7 +112,10 @@ public final class ReadingWriter implements AutoCloseable {
       Duration markLateAfter) {
     this.dataSource = dataSource;
     this.parameters = parameters;
-    this.recordSql = StoredBatch.sql(forEvaluation, markLateAfter);
+    this.recordSql =
+        StoredBatch.sql(
+            forEvaluation ? StoredBatch.Queue.ALWAYS : StoredBatch.Queue.NONE, markLateAfter);
+    this.recordJudgingSql = StoredBatch.sql(StoredBatch.Queue.BEHIND_WAITING, markLateAfter);
     this.markLate = markLateAfter != null;
     this.stations = stations;
     this.metrics = metrics;
@@ -230,20 +237,33 @@ public final class ReadingWriter implements AutoCloseable {
 
   private void write(List<Inbound> received) throws SQLException {
     long start = System.nanoTime();
+    try {
+      write(received, true, start);
+    } catch (NewReadings.JudgingFailed e) {
+      // Storing must not depend on judging: the engine starts again from storage (release) and
+      // judges these readings from the queue.
+      log.error("{}; storing the transaction again for the engine to judge", e.getMessage());
+      write(received, false, start);
+    }
+  }
+
+  private void write(List<Inbound> received, boolean judgeHere, long start) throws SQLException {
     if (start - replaysExpectedUntil >= 0) {
-      if (write(received, false, start)) return;
+      if (write(received, false, judgeHere, start)) return;
       // a reading was stored already (a redelivery): again, skipping stored rows, and so for a
       // while
       replaysExpectedUntil = System.nanoTime() + REPLAYS_EXPECTED_NANOS;
     }
-    write(received, true, start);
+    write(received, true, judgeHere, start);
   }
 
   /**
    * One transaction; false, with nothing written, when {@code replays} is false and a reading was
-   * stored already.
+   * stored already. With {@code judgeHere}, its readings may be judged in it ({@link
+   * NewReadings.Handoff#judgeHere}).
    */
-  private boolean write(List<Inbound> received, boolean replays, long start) throws SQLException {
+  private boolean write(List<Inbound> received, boolean replays, boolean judgeHere, long start)
+      throws SQLException {
     Map<String, StationDirectory.Registration> newStations = new HashMap<>();
     for (Inbound in : received) {
       for (Inbound.Row r : in.rows()) {
@@ -261,6 +281,10 @@ public final class ReadingWriter implements AutoCloseable {
     long handedToEngine = 0;
     long handedToAggregates = 0;
     Map<String, StationDirectory.Known> ids;
+    // whether this transaction holds the engine's judging (released however it ends), and whether
+    // it committed
+    boolean judging = false;
+    boolean committed = false;
     try (Connection c = dataSource.getConnection()) {
       c.setAutoCommit(false);
       try {
@@ -275,18 +299,23 @@ public final class ReadingWriter implements AutoCloseable {
           StoredBatch stored = replays ? insertNew(c, batch, ids, hand) : copy(c, batch, ids, hand);
           inserted = stored.readings();
           if (inserted > 0) {
-            StoredBatch.Ids recorded = stored.record(c, recordSql, markLate, parameters);
+            judging = hand && judgeHere && to.judgeHere(inserted);
+            StoredBatch.Ids recorded =
+                stored.record(c, judging ? recordJudgingSql : recordSql, markLate, parameters);
             if (aggregates.offer(recorded.readingBatch(), stored.hourRows()))
               handedToAggregates = recorded.readingBatch();
             if (hand && recorded.evaluationBatch() > 0) {
               to.offer(recorded.evaluationBatch(), stored.rows());
               handedToEngine = recorded.evaluationBatch();
+            } else if (judging) {
+              to.judge(c, stored.rows()); // nothing waits: judged here, committed with them
             }
           }
         }
         hold(c, held);
         park(c, batch);
         c.commit();
+        committed = true;
       } catch (SQLException | RuntimeException e) {
         rollbackQuietly(c);
         // the commit may have failed (or not): the batches are read back if they are there
@@ -295,6 +324,8 @@ public final class ReadingWriter implements AutoCloseable {
         if (!replays && e instanceof SQLException sql && UNIQUE_VIOLATION.equals(sql.getSQLState()))
           return false;
         throw e;
+      } finally {
+        if (judging) to.release(committed);
       }
     }
     stations.remember(ids);

@@ -170,12 +170,27 @@ final class StoredBatch {
     return readings;
   }
 
+  /** Whether the recording statement leaves the batch for the compliance engine. */
+  enum Queue {
+    /** Alerting off: no evaluation batch. */
+    NONE,
+    /** Always an evaluation batch: the engine judges it. */
+    ALWAYS,
+    /**
+     * An evaluation batch only if batches already wait (in the statement's snapshot): the writer
+     * judges its readings itself when none does, and a later transaction is never judged before the
+     * batches that wait (another instance's, or this one's own that could not be judged here).
+     */
+    BEHIND_WAITING
+  }
+
   /**
-   * The recording statement, built once per writer: {@code forEvaluation} with alerting on, {@code
-   * markLateAfter} (or null) with the regulator link on. Answers the number of live notices sent
-   * and the ids of the reading batch and of the evaluation batch (0 for none).
+   * The recording statement, built once per writer and {@code queue}; {@code markLateAfter} (or
+   * null) with the regulator link on. Answers the number of live notices sent and the ids of the
+   * reading batch and of the evaluation batch (0 for none).
    */
-  static String sql(boolean forEvaluation, Duration markLateAfter) {
+  static String sql(Queue queue, Duration markLateAfter) {
+    boolean forEvaluation = queue != Queue.NONE;
     return "WITH k AS (SELECT station_id, parameter_id, "
         + ts("lo_ms")
         + " AS lo, "
@@ -190,9 +205,13 @@ final class StoredBatch {
             ? ", judge AS (INSERT INTO evaluation_batches (xid, readings, station_ids,"
                 + " parameter_ids, first_ts, last_ts) SELECT pg_current_xact_id(), sum(n),"
                 + " array_agg(station_id), array_agg(parameter_id), array_agg(lo), array_agg(hi)"
-                + " FROM k RETURNING id)"
-                // delivered at commit, to whichever ingest leads
-                + ", wake AS (SELECT pg_notify('outfall_evaluation', ''))"
+                + " FROM k"
+                + (queue == Queue.BEHIND_WAITING
+                    ? " HAVING EXISTS (SELECT FROM evaluation_batches)"
+                    : "")
+                + " RETURNING id)"
+                // delivered at commit, to whichever ingest leads; only for a batch left
+                + ", wake AS (SELECT pg_notify('outfall_evaluation', '') FROM judge)"
             : "")
         + (markLateAfter != null
             ? ", late AS (INSERT INTO late_readings (station_id, hour) SELECT DISTINCT station_id, "

@@ -67,6 +67,12 @@ final class PermitWindows {
    */
   Instant publishWindow(double value) throws Exception {
     long start = Math.floorDiv(System.currentTimeMillis(), WINDOW_MS) * WINDOW_MS + WINDOW_MS;
+    return publishWindow(Instant.ofEpochMilli(start), value);
+  }
+
+  /** COD readings one per second, filling the window that starts at {@code start}. */
+  Instant publishWindow(Instant from, double value) throws Exception {
+    long start = from.toEpochMilli();
     List<Reading> readings = new ArrayList<>();
     for (int i = 0; i < WINDOW_MS / 1000; i++)
       readings.add(
