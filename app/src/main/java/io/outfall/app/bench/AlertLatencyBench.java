@@ -101,7 +101,9 @@ public final class AlertLatencyBench implements Callable<Integer> {
       double writerP50Ms,
       double writerP99Ms,
       double engineP50Ms,
-      double engineP99Ms) {}
+      double engineP99Ms,
+      double inWriteP50Ms,
+      double inWriteP99Ms) {}
 
   private static final int STATIONS_PER_GATEWAY = 50;
   private static final int BREACHING_PER_GATEWAY = 5;
@@ -296,7 +298,9 @@ public final class AlertLatencyBench implements Callable<Integer> {
           writerMs[0],
           writerMs[1],
           engineMs[0],
-          engineMs[1]);
+          engineMs[1],
+          inWriteMs[0],
+          inWriteMs[1]);
     }
   }
 

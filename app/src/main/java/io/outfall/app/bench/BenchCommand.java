@@ -188,6 +188,8 @@ public final class BenchCommand implements Callable<Integer> {
         out.put("writer_commit_p99_ms", round(alert.writerP99Ms()));
         out.put("engine_drain_p50_ms", round(alert.engineP50Ms()));
         out.put("engine_drain_p99_ms", round(alert.engineP99Ms()));
+        out.put("judged_in_write_p50_ms", round(alert.inWriteP50Ms()));
+        out.put("judged_in_write_p99_ms", round(alert.inWriteP99Ms()));
         out.put("heap_peak_mb", heapPeak);
         out.put("broker", running.label());
         out.put("database", dbLabel);
