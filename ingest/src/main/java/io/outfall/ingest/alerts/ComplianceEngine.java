@@ -410,8 +410,7 @@ public final class ComplianceEngine implements AutoCloseable {
       c.commit();
       metrics.lateStations(lateStations.size());
       for (Evaluated ev : stations.values()) {
-        ev.sink().replaying = false;
-        ev.sink().closedInReplay.clear();
+        ev.sink().replayed();
       }
       log.info(
           "compliance engine: {} stations with permits, {} readings replayed, {} episodes going on,"
@@ -641,8 +640,7 @@ public final class ComplianceEngine implements AutoCloseable {
       stations.put(r.station, r.old);
       throw e;
     }
-    r.sink.closedInReplay.clear();
-    r.sink.replaying = false;
+    r.sink.replayed();
     onCommit.run();
   }
 
@@ -654,13 +652,19 @@ public final class ComplianceEngine implements AutoCloseable {
   /** {@link #reconcile(Connection)} for one station, or for all when {@code only} is null. */
   private int reconcile(Connection c, String only, String why) throws SQLException {
     Set<AlertKey> going = new HashSet<>();
+    List<AlertStore.Opening> openings = new ArrayList<>();
     for (var e : stations.entrySet()) {
       if (only != null && !only.equals(e.getKey())) continue;
-      for (Episode ep : e.getValue().evaluator().openEpisodes()) {
-        alerts.opened(c, ep, standardAt(e.getValue().schedule(), ep.start()));
+      Evaluated ev = e.getValue();
+      for (Episode ep : ev.evaluator().openEpisodes()) {
+        // a breach going on carries its latest window, as one opened live does
+        WindowResult window =
+            ep.kind() == Episode.Kind.BREACH ? ev.sink().breachInReplay.get(ep.parameter()) : null;
+        openings.add(new AlertStore.Opening(ep, standardAt(ev.schedule(), ep.start()), window));
         going.add(new AlertKey(ep.station(), ep.parameter(), ep.kind().label()));
       }
     }
+    alerts.openAll(c, openings);
     List<AlertKey> stale = new ArrayList<>();
     try (var st = c.createStatement();
         var rs =
@@ -1100,14 +1104,25 @@ public final class ComplianceEngine implements AutoCloseable {
     /** Episodes that ended during a replay: a re-judge records the ones in late readings. */
     final List<Episode> closedInReplay = new ArrayList<>();
 
+    /** The latest breaching window of each parameter during a replay (reconcile). */
+    final Map<String, WindowResult> breachInReplay = new HashMap<>();
+
     Sink(boolean replaying) {
       this.replaying = replaying;
     }
 
     @Override
     public void window(WindowResult result) {
-      if (replaying || result.verdict() != WindowResult.Verdict.BREACH) return;
-      changes.breachWindow(result);
+      if (result.verdict() != WindowResult.Verdict.BREACH) return;
+      if (replaying) breachInReplay.put(result.parameter(), result);
+      else changes.breachWindow(result);
+    }
+
+    /** The replay is over: findings go to the store from now on. */
+    void replayed() {
+      replaying = false;
+      closedInReplay.clear();
+      breachInReplay.clear();
     }
 
     @Override

@@ -31,21 +31,25 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * count exactly the readings stored and not judged, the age of the oldest grows, the pages say that
  * what they show may be behind once it is a minute old, and all of it falls to zero once an
  * instance leads again, with a breach that began and ended inside the waiting readings raised at
- * its own time. In that order: the last step ends the stuck engine.
+ * its own time, and one still going on opened with its latest window. In that order: the last step
+ * ends the stuck engine.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class JudgingBacklogIT {
   static final String SITE = "it-judging-backlog";
   static final String BREACHING = "IT-JUDGING-BREACH";
-  // 6 batches of 50 readings of a station without a permit, and 6 windows of 5 of one with a
-  // permit, the third of them in breach
-  static final int SENT = 6 * 50 + 6 * 5;
+  static final String STILL_BREACHING = "IT-JUDGING-GOING";
+  // 6 batches of 50 readings of a station without a permit, 6 windows of 5 of one with a permit,
+  // the third of them in breach, and 4 windows of 5 of another, the last two in breach
+  static final int SENT = 6 * 50 + 6 * 5 + 4 * 5;
   static TestServices services;
   static Connection stuckLeader;
   static IngestServer server;
   static int port;
   static PermitWindows breach;
+  static PermitWindows going;
   static long breachFrom;
+  static long goingFrom;
 
   @BeforeAll
   static void start() throws Exception {
@@ -69,6 +73,15 @@ class JudgingBacklogIT {
         gateway.publish(
             PermitWindows.window(
                 BREACHING, gateway.gateway, breachFrom, k, k == 2 ? 300 : 60, 100 + k));
+      going = new PermitWindows(STILL_BREACHING, gateway, port);
+      going.install();
+      // older than the window grace (120 s) will be when an engine leads: all four are judged by
+      // then, whichever way
+      goingFrom = breachFrom - 40 * w;
+      for (int k = 0; k < 4; k++)
+        gateway.publish(
+            PermitWindows.window(
+                STILL_BREACHING, gateway.gateway, goingFrom, k, k >= 2 ? 300 : 60, 200 + k));
     }
     await()
         .atMost(Duration.ofSeconds(20))
@@ -89,7 +102,7 @@ class JudgingBacklogIT {
     await()
         .atMost(Duration.ofSeconds(20))
         .until(() -> Probe.metric(port, "outfall_compliance_backlog_readings") == SENT);
-    assertThat(Probe.metric(port, "outfall_compliance_backlog_batches")).isBetween(1.0, 12.0);
+    assertThat(Probe.metric(port, "outfall_compliance_backlog_batches")).isBetween(1.0, 16.0);
     double age = Probe.metric(port, "outfall_compliance_backlog_age_seconds");
     assertThat(age).isPositive();
     // the next samples find the same batches older
@@ -157,5 +170,17 @@ class JudgingBacklogIT {
     await().atMost(Duration.ofSeconds(30)).until(() -> breach.breaches("resolved").size() == 1);
     assertThat(breach.breaches("all").getJsonObject(0).getString("started_at"))
         .isEqualTo(Instant.ofEpochMilli(breachFrom + 2 * PermitWindows.WINDOW_MS).toString());
+    // the breach still going on at the end of the waiting readings is open, and says which window
+    // it stands on (its latest, as a breach opened live and then worsened would)
+    await().atMost(Duration.ofSeconds(30)).until(() -> going.breaches("active").size() == 1);
+    JsonObject open = going.breaches("active").getJsonObject(0);
+    long w = PermitWindows.WINDOW_MS;
+    assertThat(open.getString("started_at"))
+        .isEqualTo(Instant.ofEpochMilli(goingFrom + 2 * w).toString());
+    assertThat(open.getString("window_start"))
+        .isEqualTo(Instant.ofEpochMilli(goingFrom + 3 * w).toString());
+    assertThat(open.getString("window_end"))
+        .isEqualTo(Instant.ofEpochMilli(goingFrom + 4 * w).toString());
+    assertThat(open.getDouble("value")).isEqualTo(300.0);
   }
 }
