@@ -237,11 +237,13 @@ public final class AlertStore {
 
   /**
    * Records an episode that began and ended in readings that arrived late (a gateway's backlog sent
-   * after its live data): a resolved alert with the episode's own times, notified as opened and
-   * resolved. Nothing if an alert of the same kind already covers part of that time (the episode
-   * was seen live). Returns the new alert's id, or null.
+   * after its live data): a resolved alert with the episode's own times and, for a breach, its
+   * latest breaching {@code window} (or null), notified as opened and resolved. Nothing if an alert
+   * of the same kind already covers part of that time (the episode was seen live). Returns the new
+   * alert's id, or null.
    */
-  public Long recordPast(Connection c, Episode e, String standard) throws SQLException {
+  public Long recordPast(Connection c, Episode e, String standard, WindowResult window)
+      throws SQLException {
     try (var ps =
         c.prepareStatement(
             "SELECT 1 FROM alerts WHERE station = ? AND coalesce(parameter, '') = coalesce(?, '') AND kind = ?"
@@ -262,10 +264,21 @@ public final class AlertStore {
         c.prepareStatement(
             "INSERT INTO alerts ("
                 + EPISODE_COLUMNS
-                + ", state, resolved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'resolved', ?)"
-                + " RETURNING id")) {
+                + ", state, resolved_at, factor, band, window_start, window_end) VALUES (?, ?, ?,"
+                + " ?, ?, ?, ?, ?, ?, ?, ?, 'resolved', ?, ?, ?, ?, ?) RETURNING id")) {
       bindEpisode(ps, e, family, silenced, standard);
       ps.setTimestamp(12, Timestamp.from(e.end()));
+      // as an alert opened live carries its window (openAll)
+      if (window != null) {
+        setDouble(ps, 7, window.mean());
+        if (window.mean() != null && (e.peak() == null || window.mean() > e.peak()))
+          setDouble(ps, 8, window.mean());
+        ps.setString(9, limitText(window.limit()));
+      }
+      setDouble(ps, 13, window == null ? null : window.factor());
+      ps.setString(14, window == null ? null : window.band());
+      ps.setTimestamp(15, window == null ? null : Timestamp.from(window.start()));
+      ps.setTimestamp(16, window == null ? null : Timestamp.from(window.end()));
       try (var rs = ps.executeQuery()) {
         rs.next();
         id = rs.getLong(1);

@@ -599,9 +599,12 @@ public final class ComplianceEngine implements AutoCloseable {
       r.replayed += tail;
       r.evaluator.advanceTo(clock(r.station, r.evaluator, Instant.now()));
       int recorded = 0;
-      for (Episode e : r.sink.closedInReplay)
+      for (Sink.Past p : r.sink.closedInReplay) {
+        Episode e = p.episode();
         if (!e.end().isBefore(r.lateFrom)
-            && alerts.recordPast(c, e, standardAt(r.old.schedule(), e.start())) != null) recorded++;
+            && alerts.recordPast(c, e, standardAt(r.old.schedule(), e.start()), p.window()) != null)
+          recorded++;
+      }
       stations.put(
           r.station, new Evaluated(r.old.permitVersion(), r.old.schedule(), r.evaluator, r.sink));
       reconcile(c, r.station, "no longer the case when " + r.why);
@@ -1101,8 +1104,14 @@ public final class ComplianceEngine implements AutoCloseable {
   private final class Sink implements ComplianceEvaluator.Listener {
     volatile boolean replaying;
 
+    /**
+     * An episode that ended during a replay, and for a breach its latest breaching window (or
+     * null).
+     */
+    record Past(Episode episode, WindowResult window) {}
+
     /** Episodes that ended during a replay: a re-judge records the ones in late readings. */
-    final List<Episode> closedInReplay = new ArrayList<>();
+    final List<Past> closedInReplay = new ArrayList<>();
 
     /** The latest breaching window of each parameter during a replay (reconcile). */
     final Map<String, WindowResult> breachInReplay = new HashMap<>();
@@ -1135,7 +1144,9 @@ public final class ComplianceEngine implements AutoCloseable {
     @Override
     public void closed(Episode e) {
       if (replaying) {
-        closedInReplay.add(e);
+        closedInReplay.add(
+            new Past(
+                e, e.kind() == Episode.Kind.BREACH ? breachInReplay.get(e.parameter()) : null));
         return;
       }
       changes.closed(e);

@@ -168,13 +168,21 @@ class JudgingBacklogIT {
     // alert of its own, at its own time (a rebuild replays silently; the waiting batches' stations
     // are judged again from their first reading)
     await().atMost(Duration.ofSeconds(30)).until(() -> breach.breaches("resolved").size() == 1);
-    assertThat(breach.breaches("all").getJsonObject(0).getString("started_at"))
-        .isEqualTo(Instant.ofEpochMilli(breachFrom + 2 * PermitWindows.WINDOW_MS).toString());
+    JsonObject past = breach.breaches("all").getJsonObject(0);
+    long w = PermitWindows.WINDOW_MS;
+    assertThat(past.getString("started_at"))
+        .isEqualTo(Instant.ofEpochMilli(breachFrom + 2 * w).toString());
+    // with the window that breached, as an alert raised live carries it
+    assertThat(past.getString("window_start"))
+        .isEqualTo(Instant.ofEpochMilli(breachFrom + 2 * w).toString());
+    assertThat(past.getString("window_end"))
+        .isEqualTo(Instant.ofEpochMilli(breachFrom + 3 * w).toString());
+    assertThat(past.getDouble("value")).isEqualTo(300.0);
+    assertThat(past.getString("band")).isNotNull();
     // the breach still going on at the end of the waiting readings is open, and says which window
     // it stands on (its latest, as a breach opened live and then worsened would)
     await().atMost(Duration.ofSeconds(30)).until(() -> going.breaches("active").size() == 1);
     JsonObject open = going.breaches("active").getJsonObject(0);
-    long w = PermitWindows.WINDOW_MS;
     assertThat(open.getString("started_at"))
         .isEqualTo(Instant.ofEpochMilli(goingFrom + 2 * w).toString());
     assertThat(open.getString("window_start"))
