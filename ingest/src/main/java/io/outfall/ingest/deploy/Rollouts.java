@@ -1,5 +1,6 @@
 package io.outfall.ingest.deploy;
 
+import io.outfall.ingest.background.Daemons;
 import io.outfall.ingest.fleet.GatewayFleet;
 import io.outfall.ingest.fleet.GatewayId;
 import io.outfall.protocol.config.ConfigAck;
@@ -13,7 +14,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
@@ -94,8 +94,7 @@ public final class Rollouts implements AutoCloseable {
     this.fleet = fleet;
     this.tags = tags;
     fleet.onConfigAck(this::acknowledged);
-    this.ticker =
-        Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "outfall-rollouts"));
+    this.ticker = Daemons.scheduler("outfall-rollouts");
     // Timeouts are judged by the database clock, once a second, by every instance (idempotent).
     ticker.scheduleWithFixedDelay(this::expire, 1, 1, TimeUnit.SECONDS);
   }
