@@ -354,7 +354,6 @@ public final class ComplianceEngine implements AutoCloseable {
 
   /** Builds every evaluator from recent history and makes the open alerts agree with it. */
   private void rebuild() throws SQLException {
-    metrics.rebuilt();
     stale = false; // whatever the writer judged and did not commit, the replay below does not see
     changes.discard(); // from a transaction that failed: the replay below finds them again
     stations.clear();
@@ -408,6 +407,7 @@ public final class ComplianceEngine implements AutoCloseable {
       int open = reconcile(c);
       int waiting = loadLate(c);
       c.commit();
+      metrics.rebuilt();
       metrics.lateStations(lateStations.size());
       for (Evaluated ev : stations.values()) {
         ev.sink().replayed();
@@ -661,9 +661,9 @@ public final class ComplianceEngine implements AutoCloseable {
       Evaluated ev = e.getValue();
       for (Episode ep : ev.evaluator().openEpisodes()) {
         // a breach going on carries its latest window, as one opened live does
-        WindowResult window =
-            ep.kind() == Episode.Kind.BREACH ? ev.sink().breachInReplay.get(ep.parameter()) : null;
-        openings.add(new AlertStore.Opening(ep, standardAt(ev.schedule(), ep.start()), window));
+        openings.add(
+            new AlertStore.Opening(
+                ep, standardAt(ev.schedule(), ep.start()), ev.sink().windowOf(ep)));
         going.add(new AlertKey(ep.station(), ep.parameter(), ep.kind().label()));
       }
     }
@@ -1127,6 +1127,11 @@ public final class ComplianceEngine implements AutoCloseable {
       else changes.breachWindow(result);
     }
 
+    /** For a breach, its latest breaching window in the replay so far; else null. */
+    WindowResult windowOf(Episode e) {
+      return e.kind() == Episode.Kind.BREACH ? breachInReplay.get(e.parameter()) : null;
+    }
+
     /** The replay is over: findings go to the store from now on. */
     void replayed() {
       replaying = false;
@@ -1144,9 +1149,7 @@ public final class ComplianceEngine implements AutoCloseable {
     @Override
     public void closed(Episode e) {
       if (replaying) {
-        closedInReplay.add(
-            new Past(
-                e, e.kind() == Episode.Kind.BREACH ? breachInReplay.get(e.parameter()) : null));
+        closedInReplay.add(new Past(e, windowOf(e)));
         return;
       }
       changes.closed(e);

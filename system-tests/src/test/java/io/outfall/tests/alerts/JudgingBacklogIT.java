@@ -170,25 +170,25 @@ class JudgingBacklogIT {
     await().atMost(Duration.ofSeconds(30)).until(() -> breach.breaches("resolved").size() == 1);
     JsonObject past = breach.breaches("all").getJsonObject(0);
     long w = PermitWindows.WINDOW_MS;
-    assertThat(past.getString("started_at"))
-        .isEqualTo(Instant.ofEpochMilli(breachFrom + 2 * w).toString());
     // with the window that breached, as an alert raised live carries it
-    assertThat(past.getString("window_start"))
-        .isEqualTo(Instant.ofEpochMilli(breachFrom + 2 * w).toString());
-    assertThat(past.getString("window_end"))
-        .isEqualTo(Instant.ofEpochMilli(breachFrom + 3 * w).toString());
-    assertThat(past.getDouble("value")).isEqualTo(300.0);
+    assertBreach(past, breachFrom + 2 * w, breachFrom + 2 * w);
     assertThat(past.getString("band")).isNotNull();
     // the breach still going on at the end of the waiting readings is open, and says which window
     // it stands on (its latest, as a breach opened live and then worsened would)
     await().atMost(Duration.ofSeconds(30)).until(() -> going.breaches("active").size() == 1);
-    JsonObject open = going.breaches("active").getJsonObject(0);
-    assertThat(open.getString("started_at"))
-        .isEqualTo(Instant.ofEpochMilli(goingFrom + 2 * w).toString());
-    assertThat(open.getString("window_start"))
-        .isEqualTo(Instant.ofEpochMilli(goingFrom + 3 * w).toString());
-    assertThat(open.getString("window_end"))
-        .isEqualTo(Instant.ofEpochMilli(goingFrom + 4 * w).toString());
-    assertThat(open.getDouble("value")).isEqualTo(300.0);
+    assertBreach(going.breaches("active").getJsonObject(0), goingFrom + 2 * w, goingFrom + 3 * w);
+  }
+
+  /**
+   * A breach alert that started at {@code startedMs} and stands on the 300 mg/L window starting at
+   * {@code windowMs}.
+   */
+  private static void assertBreach(JsonObject alert, long startedMs, long windowMs) {
+    assertThat(alert.getString("started_at")).isEqualTo(Instant.ofEpochMilli(startedMs).toString());
+    assertThat(alert.getString("window_start"))
+        .isEqualTo(Instant.ofEpochMilli(windowMs).toString());
+    assertThat(alert.getString("window_end"))
+        .isEqualTo(Instant.ofEpochMilli(windowMs + PermitWindows.WINDOW_MS).toString());
+    assertThat(alert.getDouble("value")).isEqualTo(300.0);
   }
 }
