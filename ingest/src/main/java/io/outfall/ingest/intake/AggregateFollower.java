@@ -13,9 +13,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Folds what the writer committed into {@code readings_hourly} and {@code readings_daily}, shortly
- * after the commit and in a transaction of its own, so that the aggregates cost the writer's
- * transaction nothing (they were half of its statement: docs/performance.md).
+ * Folds what the writer committed into {@code readings_hourly}, {@code readings_daily} and {@code
+ * reading_spans}, shortly after the commit and in a transaction of its own, so that the aggregates
+ * cost the writer's transaction nothing (they were half of its statement: docs/performance.md).
  *
  * <p>Guarantees. Each writer transaction that stored new readings leaves one row in {@code
  * reading_batches} (migration V17): its transaction id and the key ranges it stored. A fold locks
@@ -63,7 +63,11 @@ public final class AggregateFollower implements AutoCloseable {
           + HourlyAggregates.upsertHours("hours")
           + "), daily AS ("
           + HourlyAggregates.dailyFrom("hourly")
-          + "), done AS (DELETE FROM reading_batches WHERE id = ANY (?) RETURNING stored_at)"
+          + "), done AS (DELETE FROM reading_batches WHERE id = ANY (?)"
+          + " RETURNING stored_at, station_ids, parameter_ids, first_ts, last_ts),"
+          + " spans AS ("
+          + HourlyAggregates.widenSpans("done")
+          + ")"
           + " SELECT (SELECT count(*) FROM done), (SELECT count(*) FROM ins),"
           + " (SELECT coalesce(extract(epoch FROM clock_timestamp() - min(stored_at)), 0) FROM done)";
 

@@ -1,10 +1,11 @@
 package io.outfall.ingest.intake;
 
 /**
- * The SQL that keeps {@code readings_hourly} and {@code readings_daily} (migrations V4, V6) in step
- * with {@code readings}. The {@link AggregateFollower} runs it over exactly the rows each writer
- * transaction newly stored (counted by hour in the writer, {@link HourRows}, or read back), so the
- * aggregates never count a replay; they trail the readings by one fold.
+ * The SQL that keeps {@code readings_hourly}, {@code readings_daily} and {@code reading_spans}
+ * (migrations V4, V6, V23) in step with {@code readings}. The {@link AggregateFollower} runs it
+ * over exactly the rows each writer transaction newly stored (counted by hour in the writer, {@link
+ * HourRows}, or read back), so the aggregates never count a replay; they trail the readings by one
+ * fold.
  */
 final class HourlyAggregates {
   private HourlyAggregates() {}
@@ -80,5 +81,22 @@ final class HourlyAggregates {
         + " ON CONFLICT (station_id, parameter_id, day) DO UPDATE SET"
         + " valid_slots = d.valid_slots | excluded.valid_slots,"
         + " first_hour = least(d.first_hour, excluded.first_hour)";
+  }
+
+  /**
+   * Widens {@code reading_spans} (migration V23) by the key ranges of {@code batches} (rows of
+   * reading_batches: each station-parameter's first and last newly stored timestamp). Rows go in
+   * key order, as the hours do; a span a batch does not widen is left alone (no dead row).
+   */
+  static String widenSpans(String batches) {
+    return "INSERT INTO reading_spans AS s (station_id, parameter_id, first_ts, last_ts)"
+        + " SELECT k.station_id, k.parameter_id, min(k.lo), max(k.hi) FROM "
+        + batches
+        + " b CROSS JOIN LATERAL unnest(b.station_ids, b.parameter_ids, b.first_ts, b.last_ts)"
+        + " AS k(station_id, parameter_id, lo, hi) GROUP BY 1, 2 ORDER BY 1, 2"
+        + " ON CONFLICT (station_id, parameter_id) DO UPDATE SET"
+        + " first_ts = least(s.first_ts, excluded.first_ts),"
+        + " last_ts = greatest(s.last_ts, excluded.last_ts)"
+        + " WHERE excluded.first_ts < s.first_ts OR excluded.last_ts > s.last_ts";
   }
 }

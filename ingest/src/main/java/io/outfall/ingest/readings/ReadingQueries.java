@@ -63,53 +63,40 @@ public final class ReadingQueries {
    */
   public List<Station> stations(String site, Set<String> onlySites, int limit, int offset)
       throws SQLException {
-    // The page first, then per parameter the station has readings of (PARAMETERS_OF) its
-    // first/last via the primary key (station, parameter, ts): two index probes each, for the
-    // page's stations only, instead of one per catalog parameter for every station before the
-    // LIMIT. OFFSET 0 keeps "l IS NOT NULL" outside: pushed down into the scan of parameters, the
-    // planner ran the last-reading probe a second time as its filter (3 probes instead of 2).
+    // The page first, then its stations' spans (SPANS_OF): a few rows per station from an index
+    // that stays cached, instead of two probes per parameter into the oldest and newest chunks of
+    // readings (docs/performance.md).
     String sql =
-        "WITH "
-            + PENDING
-            + " SELECT s.code, s.site, s.name, s.gateway, agg.first_ts, agg.last_ts, agg.params"
-            + " FROM (SELECT s.id, s.code, si.code AS site, s.name, s.gateway"
-            + "   FROM stations s JOIN sites si ON si.id = s.site_id"
-            + "   WHERE (?::text IS NULL OR si.code = ?) AND (?::text[] IS NULL OR si.code = ANY(?))"
-            + "   ORDER BY si.code, s.code LIMIT ? OFFSET ?) s"
-            + " LEFT JOIN LATERAL (SELECT min(f) AS first_ts, max(l) AS last_ts,"
-            + "   array_agg(code ORDER BY id) AS params FROM (SELECT p.id, p.code,"
-            + "   (SELECT ts FROM readings r WHERE r.station_id = s.id AND r.parameter_id = p.id"
-            + "     ORDER BY ts LIMIT 1) AS f,"
-            + "   (SELECT ts FROM readings r WHERE r.station_id = s.id AND r.parameter_id = p.id"
-            + "     ORDER BY ts DESC LIMIT 1) AS l"
-            + "   FROM parameters p WHERE p.id IN ("
-            + PARAMETERS_OF.formatted("s.id")
-            + ") OFFSET 0) x WHERE l IS NOT NULL) agg ON true"
-            + " ORDER BY s.site, s.code";
+        "WITH page AS MATERIALIZED (SELECT s.id, s.code, si.code AS site, s.name, s.gateway"
+            + " FROM stations s JOIN sites si ON si.id = s.site_id"
+            + " WHERE (?::text IS NULL OR si.code = ?) AND (?::text[] IS NULL OR si.code = ANY(?))"
+            + " ORDER BY si.code, s.code LIMIT ? OFFSET ?), "
+            + SPANS_OF.formatted("SELECT id FROM page")
+            + " SELECT page.code, page.site, page.name, page.gateway, agg.first_ts, agg.last_ts,"
+            + " agg.params FROM page LEFT JOIN (SELECT k.station_id, min(k.first_ts) AS first_ts,"
+            + " max(k.last_ts) AS last_ts, array_agg(p.code ORDER BY p.id) AS params"
+            + " FROM spans k JOIN parameters p ON p.id = k.parameter_id GROUP BY 1) agg"
+            + " ON agg.station_id = page.id ORDER BY page.site, page.code";
     try (var c = ds.getConnection()) {
       return stations(c, sql, site, onlySites, limit, offset);
     }
   }
 
   /**
-   * The station-parameters of the batches stored but not folded into the daily rows yet (their key
-   * ranges), once per statement: {@link #PARAMETERS_OF} looks in it.
+   * {@code spans}: per station-parameter of the stations {@code %s} (a subquery of ids) that has
+   * readings, the first and last reading's time. From {@code reading_spans} (migration V23) and the
+   * key ranges of the batches stored but not folded into it yet: the follower folds a batch and
+   * deletes its row in one transaction, so one statement finds every stored reading in the one or
+   * the other, exact without waiting for the follower (which a page under a province's load would
+   * do at nearly every request).
    */
-  private static final String PENDING =
-      "pending AS MATERIALIZED (SELECT DISTINCT k.station_id, k.parameter_id"
-          + " FROM reading_batches b CROSS JOIN LATERAL"
-          + " unnest(b.station_ids, b.parameter_ids) AS k(station_id, parameter_id))";
-
-  /**
-   * The ids of the parameters station {@code %s} (an SQL expression) has readings of: those of its
-   * daily rows, and those of the batches not folded yet ({@link #PENDING}). The follower folds a
-   * batch and deletes its row in one transaction, so one statement finds every stored reading's
-   * parameter in the one or the other: exact without waiting for the follower, which a page under a
-   * province's load would do at nearly every request.
-   */
-  private static final String PARAMETERS_OF =
-      "SELECT parameter_id FROM readings_daily WHERE station_id = %1$s"
-          + " UNION SELECT parameter_id FROM pending WHERE station_id = %1$s";
+  private static final String SPANS_OF =
+      "spans AS (SELECT station_id, parameter_id, min(lo) AS first_ts, max(hi) AS last_ts FROM ("
+          + "SELECT station_id, parameter_id, first_ts AS lo, last_ts AS hi FROM reading_spans"
+          + " WHERE station_id IN (%1$s)"
+          + " UNION ALL SELECT k.station_id, k.parameter_id, k.lo, k.hi FROM reading_batches b"
+          + " CROSS JOIN LATERAL unnest(b.station_ids, b.parameter_ids, b.first_ts, b.last_ts)"
+          + " AS k(station_id, parameter_id, lo, hi) WHERE k.station_id IN (%1$s)) x GROUP BY 1, 2)";
 
   private static List<Station> stations(
       Connection c, String sql, String site, Set<String> onlySites, int limit, int offset)
@@ -153,12 +140,14 @@ public final class ReadingQueries {
     }
   }
 
-  /** The parameters a station has readings of ({@link #PARAMETERS_OF}), in catalog order. */
+  /** The parameters a station has readings of ({@link #SPANS_OF}), in catalog order. */
   public List<Short> parametersOf(int stationId) throws SQLException {
     try (var c = ds.getConnection();
         var ps =
             c.prepareStatement(
-                "WITH " + PENDING + " " + PARAMETERS_OF.formatted("?::int") + " ORDER BY 1")) {
+                "WITH "
+                    + SPANS_OF.formatted("SELECT ?::int")
+                    + " SELECT parameter_id FROM spans ORDER BY 1")) {
       ps.setInt(1, stationId);
       ps.setInt(2, stationId);
       List<Short> out = new ArrayList<>();

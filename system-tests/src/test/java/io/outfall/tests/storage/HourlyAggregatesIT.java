@@ -169,9 +169,21 @@ class HourlyAggregatesIT {
       assertThat(station.completeness24h()).isEqualTo(0.0); // silent for the last 24 hours
     }
 
+    // Each station-parameter's span is its first and last reading, however the batches that
+    // widened it were ordered, raced and replayed; the station list shows the widest.
+    assertThat(spansAgainstReadings(db).get(1)).as("spans that differ from the readings").isZero();
+    var queries = new ReadingQueries(db.dataSource());
+    ReadingQueries.Station listed =
+        queries.stations(null, 100, 0).stream()
+            .filter(st -> st.code().equals("IT-HOURLY-OUT"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(listed.firstReading()).isEqualTo(H0);
+    assertThat(listed.lastReading())
+        .isEqualTo(H0.plus(Duration.ofHours(5)).minus(Duration.ofSeconds(20)));
+
     // Hourly buckets over a ragged range read the aggregates for whole hours and the readings for
     // the ends; they must equal buckets computed from the readings alone.
-    var queries = new ReadingQueries(db.dataSource());
     int station = queries.stationId("IT-HOURLY-OUT");
     Instant from = H0.plus(Duration.ofMinutes(17));
     Instant to = H0.plus(Duration.ofHours(4)).plus(Duration.ofMinutes(23));
@@ -605,11 +617,17 @@ class HourlyAggregatesIT {
         ReadingQueries.Station listed = queries.stations(null, 10, 0).get(0);
         assertThat(listed.code()).isEqualTo("IT-UNFOLDED-OUT");
         assertThat(listed.parameters()).containsExactlyElementsOf(codes);
+        assertThat(listed.firstReading()).isEqualTo(H0);
         assertThat(listed.lastReading()).isEqualTo(H0);
         assertThat(queries.parametersOf(queries.stationId("IT-UNFOLDED-OUT")))
             .containsExactly(PARAMS[0], PARAMS[1], PARAMS[2]);
         assertThat(
-                Probe.count(url, s.dbUser(), s.dbPassword(), "SELECT count(*) FROM readings_daily"))
+                Probe.count(
+                    url,
+                    s.dbUser(),
+                    s.dbPassword(),
+                    "SELECT (SELECT count(*) FROM readings_daily)"
+                        + " + (SELECT count(*) FROM reading_spans)"))
             .as("still not folded")
             .isZero();
       } finally {
@@ -669,6 +687,25 @@ class HourlyAggregatesIT {
                     + " FROM readings_hourly h FULL JOIN ("
                     + recomputed
                     + ") r USING (station_id, parameter_id, hour)")) {
+      rs.next();
+      return List.of(rs.getInt(1), rs.getInt(2));
+    }
+  }
+
+  /**
+   * The rows of {@code reading_spans} and how many of them differ from each station-parameter's
+   * first and last reading (a span missing on either side differs).
+   */
+  static List<Integer> spansAgainstReadings(Database db) throws SQLException {
+    try (var c = db.dataSource().getConnection();
+        var st = c.createStatement();
+        var rs =
+            st.executeQuery(
+                "SELECT count(s.station_id), count(*) FILTER (WHERE s.station_id IS NULL"
+                    + " OR r.station_id IS NULL OR s.first_ts <> r.first_ts OR s.last_ts <> r.last_ts)"
+                    + " FROM reading_spans s FULL JOIN (SELECT station_id, parameter_id,"
+                    + " min(ts) AS first_ts, max(ts) AS last_ts FROM readings GROUP BY 1, 2) r"
+                    + " USING (station_id, parameter_id)")) {
       rs.next();
       return List.of(rs.getInt(1), rs.getInt(2));
     }
