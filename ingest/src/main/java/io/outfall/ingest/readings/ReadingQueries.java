@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -158,31 +159,40 @@ public final class ReadingQueries {
     }
   }
 
-  /** Readings in [from, to), oldest first, at most {@code limit}. */
-  public List<RawPoint> raw(int stationId, short parameterId, Instant from, Instant to, int limit)
+  /**
+   * Readings in [from, to) of each of {@code parameterIds}, oldest first, at most {@code limit} of
+   * each: one statement for a chart's parameters, each its own index range, so that one parameter's
+   * limit does not take another's rows.
+   */
+  public Map<Short, List<RawPoint>> raw(
+      int stationId, List<Short> parameterIds, Instant from, Instant to, int limit)
       throws SQLException {
     String sql =
-        "SELECT ts, value, status FROM readings WHERE station_id = ? AND parameter_id = ?"
-            + " AND ts >= ? AND ts < ? ORDER BY ts LIMIT ?";
+        "SELECT p, r.ts, r.value, r.status FROM unnest(?::int2[]) WITH ORDINALITY AS u(p, n)"
+            + " CROSS JOIN LATERAL (SELECT ts, value, status FROM readings"
+            + " WHERE station_id = ? AND parameter_id = u.p AND ts >= ? AND ts < ?"
+            + " ORDER BY ts LIMIT ?) r ORDER BY u.n, r.ts";
+    Map<Short, List<RawPoint>> out = new LinkedHashMap<>();
+    for (short p : parameterIds) out.putIfAbsent(p, new ArrayList<>());
     try (var c = ds.getConnection();
         var ps = c.prepareStatement(sql)) {
-      ps.setInt(1, stationId);
-      ps.setShort(2, parameterId);
+      ps.setArray(1, c.createArrayOf("int2", out.keySet().toArray()));
+      ps.setInt(2, stationId);
       ps.setTimestamp(3, Timestamp.from(from));
       ps.setTimestamp(4, Timestamp.from(to));
       ps.setInt(5, limit);
-      List<RawPoint> out = new ArrayList<>();
       try (var rs = ps.executeQuery()) {
         while (rs.next()) {
-          out.add(
-              new RawPoint(
-                  rs.getTimestamp(1).toInstant(),
-                  rs.getDouble(2),
-                  DeviceStatus.ofOrdinalCode(rs.getShort(3))));
+          out.get(rs.getShort(1))
+              .add(
+                  new RawPoint(
+                      rs.getTimestamp(2).toInstant(),
+                      rs.getDouble(3),
+                      DeviceStatus.ofOrdinalCode(rs.getShort(4))));
         }
       }
-      return out;
     }
+    return out;
   }
 
   /**

@@ -136,20 +136,15 @@ public final class ReadingsApi {
           JsonArray series = new JsonArray();
           boolean truncated = false;
           Instant next = null;
+          List<Short> ids = ps.stream().map(ParameterCatalog.Parameter::id).toList();
           Map<Short, List<ReadingQueries.Bucket>> buckets =
-              step == null
-                  ? Map.of()
-                  : queries.buckets(
-                      id,
-                      ps.stream().map(ParameterCatalog.Parameter::id).toList(),
-                      from,
-                      to,
-                      step,
-                      origin);
+              step == null ? Map.of() : queries.buckets(id, ids, from, to, step, origin);
+          Map<Short, List<ReadingQueries.RawPoint>> raws =
+              step == null ? queries.raw(id, ids, from, to, limit + 1) : Map.of();
           for (ParameterCatalog.Parameter p : ps) {
             JsonArray points = new JsonArray();
             if (step == null) {
-              var raw = queries.raw(id, p.id(), from, to, limit + 1);
+              var raw = raws.get(p.id());
               if (raw.size() > limit) {
                 truncated = true;
                 raw = raw.subList(0, limit);

@@ -182,9 +182,24 @@ class HourlyAggregatesIT {
     assertThat(listed.lastReading())
         .isEqualTo(H0.plus(Duration.ofHours(5)).minus(Duration.ofSeconds(20)));
 
+    // Raw readings of several parameters in one statement: each parameter its own limit, oldest
+    // first, in the order asked for. An hour at one reading every 20 s is 180 of each.
+    int station = queries.stationId("IT-HOURLY-OUT");
+    Instant hourLater = H0.plus(Duration.ofHours(1));
+    var limited = queries.raw(station, List.of((short) 8, (short) 5), H0, hourLater, 100);
+    assertThat(limited.keySet()).containsExactly((short) 8, (short) 5);
+    for (var points : limited.values()) {
+      assertThat(points).hasSize(100);
+      assertThat(points.get(0).ts()).isEqualTo(H0);
+      assertThat(points.get(99).ts()).isEqualTo(H0.plus(Duration.ofSeconds(99 * 20)));
+    }
+    var whole = queries.raw(station, List.of((short) 5, (short) 6), H0, hourLater, 1_000);
+    assertThat(whole.get((short) 5)).hasSize(180);
+    assertThat(whole.get((short) 6)).hasSize(180);
+    assertThat(whole.get((short) 6).get(179).ts()).isEqualTo(hourLater.minusSeconds(20));
+
     // Hourly buckets over a ragged range read the aggregates for whole hours and the readings for
     // the ends; they must equal buckets computed from the readings alone.
-    int station = queries.stationId("IT-HOURLY-OUT");
     Instant from = H0.plus(Duration.ofMinutes(17));
     Instant to = H0.plus(Duration.ofHours(4)).plus(Duration.ofMinutes(23));
     Instant origin = H0.truncatedTo(ChronoUnit.DAYS);
