@@ -76,7 +76,10 @@ public final class ReadingWriter implements AutoCloseable {
   private final IntakeMetrics metrics;
   private final String recordSql;
 
-  /** The recording statement when this transaction's readings may be judged in it. */
+  /**
+   * The recording statement when this transaction's readings may be judged in it; null with
+   * alerting off (nothing is judged in the writer then).
+   */
   private final String recordJudgingSql;
 
   private final boolean markLate;
@@ -115,7 +118,9 @@ public final class ReadingWriter implements AutoCloseable {
     this.recordSql =
         StoredBatch.sql(
             forEvaluation ? StoredBatch.Queue.ALWAYS : StoredBatch.Queue.NONE, markLateAfter);
-    this.recordJudgingSql = StoredBatch.sql(StoredBatch.Queue.BEHIND_WAITING, markLateAfter);
+    // the writer judges only what it would otherwise leave for the engine: with alerting on
+    this.recordJudgingSql =
+        forEvaluation ? StoredBatch.sql(StoredBatch.Queue.BEHIND_WAITING, markLateAfter) : null;
     this.markLate = markLateAfter != null;
     this.stations = stations;
     this.metrics = metrics;
@@ -299,7 +304,7 @@ public final class ReadingWriter implements AutoCloseable {
           StoredBatch stored = replays ? insertNew(c, batch, ids, hand) : copy(c, batch, ids, hand);
           inserted = stored.readings();
           if (inserted > 0) {
-            judging = hand && judgeHere && to.judgeHere(inserted);
+            judging = hand && judgeHere && recordJudgingSql != null && to.judgeHere(inserted);
             StoredBatch.Ids recorded =
                 stored.record(c, judging ? recordJudgingSql : recordSql, markLate, parameters);
             if (aggregates.offer(recorded.readingBatch(), stored.hourRows()))
