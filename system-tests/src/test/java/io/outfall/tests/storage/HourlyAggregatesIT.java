@@ -690,21 +690,16 @@ class HourlyAggregatesIT {
             + " min(value) FILTER (WHERE status = 0) AS min_valid, max(value) FILTER (WHERE status = 0) AS max_valid,"
             + " coalesce(bit_or(1 << (extract(minute FROM ts AT TIME ZONE 'UTC')::int / 5)) FILTER (WHERE status = 0), 0) AS valid_slots"
             + " FROM readings GROUP BY 1, 2, 3";
-    try (var c = db.dataSource().getConnection();
-        var st = c.createStatement();
-        var rs =
-            st.executeQuery(
-                "SELECT count(h.hour), count(*) FILTER (WHERE h.hour IS NULL OR r.hour IS NULL"
-                    + " OR h.n <> r.n OR h.n_valid <> r.n_valid OR h.n_calibrating <> r.n_calibrating"
-                    + " OR h.n_fault <> r.n_fault OR abs(h.sum_valid - r.sum_valid) > 1e-6"
-                    + " OR h.min_valid IS DISTINCT FROM r.min_valid OR h.max_valid IS DISTINCT FROM r.max_valid"
-                    + " OR h.valid_slots <> r.valid_slots)"
-                    + " FROM readings_hourly h FULL JOIN ("
-                    + recomputed
-                    + ") r USING (station_id, parameter_id, hour)")) {
-      rs.next();
-      return List.of(rs.getInt(1), rs.getInt(2));
-    }
+    return twoCounts(
+        db,
+        "SELECT count(h.hour), count(*) FILTER (WHERE h.hour IS NULL OR r.hour IS NULL"
+            + " OR h.n <> r.n OR h.n_valid <> r.n_valid OR h.n_calibrating <> r.n_calibrating"
+            + " OR h.n_fault <> r.n_fault OR abs(h.sum_valid - r.sum_valid) > 1e-6"
+            + " OR h.min_valid IS DISTINCT FROM r.min_valid OR h.max_valid IS DISTINCT FROM r.max_valid"
+            + " OR h.valid_slots <> r.valid_slots)"
+            + " FROM readings_hourly h FULL JOIN ("
+            + recomputed
+            + ") r USING (station_id, parameter_id, hour)");
   }
 
   /**
@@ -712,15 +707,22 @@ class HourlyAggregatesIT {
    * first and last reading (a span missing on either side differs).
    */
   static List<Integer> spansAgainstReadings(Database db) throws SQLException {
+    return twoCounts(
+        db,
+        "SELECT count(s.station_id), count(*) FILTER (WHERE s.station_id IS NULL"
+            + " OR r.station_id IS NULL OR s.first_ts <> r.first_ts OR s.last_ts <> r.last_ts)"
+            + " FROM reading_spans s FULL JOIN (SELECT station_id, parameter_id,"
+            + " min(ts) AS first_ts, max(ts) AS last_ts FROM readings GROUP BY 1, 2) r"
+            + " USING (station_id, parameter_id)");
+  }
+
+  /**
+   * The two counts {@code sql} answers in its one row: rows kept, and of them those that differ.
+   */
+  private static List<Integer> twoCounts(Database db, String sql) throws SQLException {
     try (var c = db.dataSource().getConnection();
         var st = c.createStatement();
-        var rs =
-            st.executeQuery(
-                "SELECT count(s.station_id), count(*) FILTER (WHERE s.station_id IS NULL"
-                    + " OR r.station_id IS NULL OR s.first_ts <> r.first_ts OR s.last_ts <> r.last_ts)"
-                    + " FROM reading_spans s FULL JOIN (SELECT station_id, parameter_id,"
-                    + " min(ts) AS first_ts, max(ts) AS last_ts FROM readings GROUP BY 1, 2) r"
-                    + " USING (station_id, parameter_id)")) {
+        var rs = st.executeQuery(sql)) {
       rs.next();
       return List.of(rs.getInt(1), rs.getInt(2));
     }
