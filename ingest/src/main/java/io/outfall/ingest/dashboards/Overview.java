@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -40,6 +41,11 @@ import javax.sql.DataSource;
  * SamplingPlans}, {@link Completeness}); a station is silent after twice its longest planned
  * interval, and never sooner than {@link #SILENT_AFTER}. Reads the aggregates and the alerts, never
  * the raw readings' history. Blocking JDBC: call from worker threads only.
+ *
+ * <p>Between answers it keeps what changes seldom: the registry and the alerts ({@link Frame}), and
+ * each station's row ({@link Kept}), computed again only when the station reported, fell silent, or
+ * the frame or the five-minute slot counted in changed; hours in breach, which move with the clock,
+ * are counted for every answer.
  */
 public final class Overview implements AutoCloseable {
   /** The shortest silence after which a station counts as not reporting (the stale alert's). */
@@ -87,7 +93,26 @@ public final class Overview implements AutoCloseable {
       double breachHours24h,
       double breachHours30d,
       Double completeness24h,
-      Double completeness30d) {}
+      Double completeness30d) {
+    /** This row with other hours in breach (they move with the clock; the rest does not). */
+    Station withBreachHours(double hours24h, double hours30d) {
+      if (hours24h == breachHours24h && hours30d == breachHours30d) return this;
+      return new Station(
+          station,
+          name,
+          site,
+          siteName,
+          permit,
+          state,
+          lastReading,
+          silentAfter,
+          openAlerts,
+          hours24h,
+          hours30d,
+          completeness24h,
+          completeness30d);
+    }
+  }
 
   /** A treatment plant (a site, as gateways name it): {@code status} operating or not yet. */
   public record Plant(
@@ -133,8 +158,9 @@ public final class Overview implements AutoCloseable {
    * What the overview reads of the registry and the alerts, kept between requests: it changes
    * seldom, and reading it at every request (seven queries) was half of an answer's time under a
    * province's live load (bench-fleet, 2026-12-01). {@code changes} is {@link
-   * ReportingState#otherChanges} when it was read; {@code breaches} the compliance alerts' spans of
-   * the last {@link #BREACH_SPANS} from {@code loadedAt}.
+   * ReportingState#otherChanges} when it was read; {@code stationIndex} each station's place in
+   * {@code stations}; {@code breaches} the compliance alerts' spans of the last {@link
+   * #BREACH_SPANS} from {@code loadedAt}.
    */
   private record Frame(
       long changes,
@@ -142,6 +168,7 @@ public final class Overview implements AutoCloseable {
       List<ClusterRow> clusters,
       List<SiteRow> sites,
       List<StationRow> stations,
+      Map<String, Integer> stationIndex,
       Set<String> permitted,
       Map<String, List<OpenAlert>> open,
       Map<String, List<BreachHours.Span>> breaches) {}
@@ -154,6 +181,46 @@ public final class Overview implements AutoCloseable {
 
   /** The spans a frame keeps: the thirty days the overview counts and the frame's age at most. */
   private static final Duration BREACH_SPANS = Duration.ofDays(30).plus(FRAME_MAX_AGE);
+
+  /**
+   * A station's row as an answer computed it, with the plan it was counted in. It holds for a later
+   * answer while the frame and the periods counted in are the same ({@link #keptFrame}, {@link
+   * #keptPeriods}), the station reported nothing new ({@link ReportingState#takeChanged}) and it is
+   * as silent or not as it was: nothing else in it moves with the clock but its hours in breach,
+   * counted for every answer. Its plan is asked for again after {@link #PLAN_RECHECK}.
+   */
+  private record Kept(Station station, SamplingPlan plan, Instant computedAt) {
+    /** Whether the station is as silent, or not, at {@code now} as when its row was computed. */
+    boolean sameSilence(Instant now) {
+      return silent(station.lastReading(), station.silentAfter(), now)
+          == silent(station.lastReading(), station.silentAfter(), computedAt);
+    }
+
+    boolean planDue(Instant now) {
+      return !now.isBefore(computedAt.plus(PLAN_RECHECK));
+    }
+  }
+
+  /**
+   * How long a kept row goes without asking {@link SamplingPlans} whether its station's plan
+   * changed: asking for every station at every answer was a quarter of what was left of an answer's
+   * time once rows were kept, while a plan is measured again every ten minutes at most.
+   */
+  static final Duration PLAN_RECHECK = Duration.ofSeconds(10);
+
+  /** Guards {@link #kept}, {@link #keptFrame} and {@link #keptPeriods}. */
+  private final Object keeping = new Object();
+
+  /**
+   * Rows kept between answers, in the order of {@link #keptFrame}'s stations: with a thousand
+   * plants, computing every row for every answer was most of the overview's time under a province's
+   * live load (JFR, bench-fleet, 2026-12-02), while a tenth of the stations report between two
+   * answers a second apart.
+   */
+  private Kept[] kept = new Kept[0];
+
+  private Frame keptFrame;
+  private long[] keptPeriods;
 
   private final DataSource ds;
   private final SamplingPlans plans;
@@ -179,8 +246,6 @@ public final class Overview implements AutoCloseable {
   }
 
   public Result at(Instant now) throws SQLException {
-    Instant day = now.minus(Duration.ofHours(24));
-    Instant month = now.minus(Duration.ofDays(30));
     try (Connection c = ds.getConnection()) {
       c.setReadOnly(true);
       reported.catchUp(c, now); // first: what follows is at least as fresh
@@ -188,53 +253,13 @@ public final class Overview implements AutoCloseable {
       List<ClusterRow> clusterRows = f.clusters();
       List<SiteRow> siteRows = f.sites();
       List<StationRow> stationRows = f.stations();
-      Set<String> permitted = f.permitted();
-      Map<String, List<OpenAlert>> open = f.open();
-      Map<String, Double> breach24 = BreachHours.byStation(f.breaches(), day, now);
-      Map<String, Double> breach30 = BreachHours.byStation(f.breaches(), month, now);
-      Instant seriesFrom = month.truncatedTo(ChronoUnit.HOURS);
 
-      Map<Integer, List<Station>> bySite = new HashMap<>();
       Map<Integer, SiteRow> sitesById = new HashMap<>();
       siteRows.forEach(s -> sitesById.put(s.id(), s));
-      List<Station> all = new ArrayList<>();
-      for (StationRow row : stationRows) {
-        SiteRow site = sitesById.get(row.siteId());
-        SamplingPlan plan = plans.cached(c, row.code(), now);
-        ReportingState.Shares shares =
-            reported.shares(row.code(), seriesFrom, new Instant[] {day, month}, now, plan);
-        Completeness.Share share24 = shares.byPeriod()[0];
-        Completeness.Share share30 = shares.byPeriod()[1];
-        Duration silentAfter = plan.staleAfter(SILENT_AFTER, shares.parameters());
-        List<OpenAlert> alerts = open.getOrDefault(row.code(), List.of());
-        Instant lastReading = reported.last(row.code());
-        boolean permit = permitted.contains(row.code());
-        State state;
-        if (alerts.stream().anyMatch(a -> a.family().equals("compliance"))) state = State.BREACH;
-        else if (!permit) state = State.NO_PERMIT;
-        else if (lastReading == null || lastReading.isBefore(now.minus(silentAfter)))
-          state = State.NO_DATA;
-        else if (alerts.stream().anyMatch(a -> a.family().equals("data_quality")))
-          state = State.DATA_ISSUE;
-        else state = State.COMPLIANT;
-        Station st =
-            new Station(
-                row.code(),
-                row.name(),
-                site.code(),
-                site.name(),
-                permit,
-                state,
-                lastReading,
-                silentAfter,
-                alerts,
-                breach24.getOrDefault(row.code(), 0.0),
-                breach30.getOrDefault(row.code(), 0.0),
-                share24.value(),
-                share30.value());
-        bySite.computeIfAbsent(site.id(), k -> new ArrayList<>()).add(st);
-        all.add(st);
-      }
+      List<Station> all = stationsAt(c, f, sitesById, now);
+      Map<Integer, List<Station>> bySite = new HashMap<>();
+      for (int i = 0; i < stationRows.size(); i++)
+        bySite.computeIfAbsent(stationRows.get(i).siteId(), k -> new ArrayList<>()).add(all.get(i));
 
       Map<Integer, List<Plant>> byCluster = new LinkedHashMap<>();
       List<Cluster> clusters = new ArrayList<>();
@@ -298,6 +323,107 @@ public final class Overview implements AutoCloseable {
   }
 
   /**
+   * Every station of frame {@code f} at {@code now}, in the frame's order: the rows kept from
+   * earlier answers where they still hold ({@link Kept}), the others computed again and kept.
+   */
+  private List<Station> stationsAt(
+      Connection c, Frame f, Map<Integer, SiteRow> sitesById, Instant now) throws SQLException {
+    Instant day = now.minus(Duration.ofHours(24));
+    Instant month = now.minus(Duration.ofDays(30));
+    Instant seriesFrom = month.truncatedTo(ChronoUnit.HOURS);
+    Instant[] froms = {day, month};
+    long[] periods = ReportingState.periods(seriesFrom, froms, now);
+    // hours in breach move with the clock: counted afresh for the few stations with spans
+    Map<String, Double> breach24 = BreachHours.byStation(f.breaches(), day, now);
+    Map<String, Double> breach30 = BreachHours.byStation(f.breaches(), month, now);
+    List<Station> out = new ArrayList<>(f.stations().size());
+    synchronized (keeping) {
+      // taken and applied under the same lock as the rows are kept: an answer never finds a row
+      // whose change another answer has taken but not yet computed again
+      Set<String> changed = reported.takeChanged();
+      if (keptFrame != f || !Arrays.equals(keptPeriods, periods) || changed == null)
+        kept = new Kept[f.stations().size()];
+      else
+        for (String code : changed) {
+          Integer i = f.stationIndex().get(code);
+          if (i != null) kept[i] = null;
+        }
+      keptFrame = f;
+      keptPeriods = periods;
+      for (int i = 0; i < kept.length; i++) {
+        StationRow row = f.stations().get(i);
+        Kept k = kept[i];
+        if (k == null || !k.sameSilence(now) || k.planDue(now)) {
+          SamplingPlan plan = plans.cached(c, row.code(), now);
+          if (k != null && k.sameSilence(now) && k.plan().equals(plan))
+            k = new Kept(k.station(), plan, now); // only its plan was due to be asked again
+          else {
+            ReportingState.Shares shares =
+                reported.shares(row.code(), seriesFrom, froms, now, plan);
+            Station st =
+                station(
+                    row,
+                    sitesById.get(row.siteId()),
+                    f,
+                    shares,
+                    plan.staleAfter(SILENT_AFTER, shares.parameters()),
+                    reported.last(row.code()),
+                    now);
+            k = new Kept(st, plan, now);
+          }
+          kept[i] = k;
+        }
+        Station st = k.station();
+        if (f.breaches().containsKey(row.code()))
+          st =
+              st.withBreachHours(
+                  breach24.getOrDefault(row.code(), 0.0), breach30.getOrDefault(row.code(), 0.0));
+        out.add(st);
+      }
+    }
+    return out;
+  }
+
+  /** A station's row, its hours in breach left at zero ({@link Station#withBreachHours}). */
+  private static Station station(
+      StationRow row,
+      SiteRow site,
+      Frame f,
+      ReportingState.Shares shares,
+      Duration silentAfter,
+      Instant lastReading,
+      Instant now) {
+    List<OpenAlert> alerts = f.open().getOrDefault(row.code(), List.of());
+    boolean permit = f.permitted().contains(row.code());
+    State state;
+    if (alerts.stream().anyMatch(a -> a.family().equals("compliance"))) state = State.BREACH;
+    else if (!permit) state = State.NO_PERMIT;
+    else if (silent(lastReading, silentAfter, now)) state = State.NO_DATA;
+    else if (alerts.stream().anyMatch(a -> a.family().equals("data_quality")))
+      state = State.DATA_ISSUE;
+    else state = State.COMPLIANT;
+    return new Station(
+        row.code(),
+        row.name(),
+        site.code(),
+        site.name(),
+        permit,
+        state,
+        lastReading,
+        silentAfter,
+        alerts,
+        0.0,
+        0.0,
+        shares.byPeriod()[0].value(),
+        shares.byPeriod()[1].value());
+  }
+
+  /** Whether a station whose newest reading is {@code last} is silent at {@code now}. */
+  private static boolean silent(Instant last, Duration silentAfter, Instant now) {
+    return last == null || last.isBefore(now.minus(silentAfter));
+  }
+
+  /**
    * The frame kept, or a new one when an announcement since says it may have changed (counted by
    * {@link ReportingState}, whose {@code catchUp} came first: every change committed before this
    * request is counted), when the announcements are not followed, or when it is older than {@link
@@ -312,13 +438,17 @@ public final class Overview implements AutoCloseable {
         && f.changes() == changes
         && !now.isBefore(f.loadedAt())
         && now.isBefore(f.loadedAt().plus(FRAME_MAX_AGE))) return f;
+    List<StationRow> stations = stations(c);
+    Map<String, Integer> stationIndex = new HashMap<>();
+    for (int i = 0; i < stations.size(); i++) stationIndex.put(stations.get(i).code(), i);
     f =
         new Frame(
             changes,
             now,
             clusters(c),
             sites(c),
-            stations(c),
+            stations,
+            stationIndex,
             permitted(c),
             openAlerts(c),
             BreachHours.spans(c, null, now.minus(BREACH_SPANS), now.plus(FRAME_MAX_AGE)));

@@ -194,6 +194,10 @@ final class ReportingState implements AutoCloseable {
 
   private final Map<String, Station> stations = new HashMap<>();
   private final Set<String> dirty = new HashSet<>();
+
+  /** Stations whose state changed since {@link #takeChanged}; null: every station (a load). */
+  private Set<String> changed;
+
   private Set<String> meters = Set.of();
   private boolean loaded;
 
@@ -288,6 +292,7 @@ final class ReportingState implements AutoCloseable {
     JsonArray readings = a.getJsonArray("readings", new JsonArray());
     Station st = stations.computeIfAbsent(code, k -> new Station());
     st.counted = null;
+    if (changed != null) changed.add(code);
     for (int i = 0; i < readings.size(); i++) {
       JsonArray r = readings.getJsonArray(i);
       long ts = r.getLong(1);
@@ -332,6 +337,8 @@ final class ReportingState implements AutoCloseable {
         meters = meterCodes;
         if (reload == null) stations.clear();
         else reload.forEach(stations::remove);
+        if (reload == null) changed = null;
+        else if (changed != null) changed.addAll(reload);
         stations.putAll(read);
         if (reload == null) dirty.clear();
         else dirty.removeAll(reload);
@@ -363,6 +370,17 @@ final class ReportingState implements AutoCloseable {
     } finally {
       syncs.remove(token);
     }
+  }
+
+  /**
+   * The stations whose {@link #shares} or {@link #last} may have changed since the last call, or
+   * null for every station (the first call, and after a load of everything). For one reader, the
+   * overview, which keeps what it computed from them.
+   */
+  synchronized Set<String> takeChanged() {
+    Set<String> taken = changed;
+    changed = new HashSet<>();
+    return taken;
   }
 
   synchronized Instant last(String station) {
@@ -422,7 +440,7 @@ final class ReportingState implements AutoCloseable {
    * to} and each {@code from} its five-minute slot and whether it lies exactly on the slot's start
    * (a period starting there counts that slot; one starting a millisecond later does not).
    */
-  private static long[] periods(Instant seriesFrom, Instant[] froms, Instant to) {
+  static long[] periods(Instant seriesFrom, Instant[] froms, Instant to) {
     long[] key = new long[froms.length + 2];
     key[0] = seriesFrom.toEpochMilli();
     key[1] = slotKey(to);

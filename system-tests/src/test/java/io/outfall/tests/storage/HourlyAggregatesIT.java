@@ -252,13 +252,10 @@ class HourlyAggregatesIT {
    */
   @Test
   void theOverviewKeepsTheRegistryAndAlertsUntilAChangeIsAnnounced() throws Exception {
-    TestServices s = TestServices.get();
-    String url = s.newDatabase("overview_frame");
     AlertStore alerts = new AlertStore(Set.of(), List.of());
-    try (Database follow =
-            Database.open(url, s.dbUser(), s.dbPassword(), 4, Duration.ofSeconds(30));
-        Overview overview = new Overview(follow.dataSource(), new SamplingPlans())) {
-      await().atMost(Duration.ofSeconds(10)).until(overview::followsTheWriters);
+    try (Followed followed = Followed.open("overview_frame")) {
+      Database follow = followed.db();
+      Overview overview = followed.overview();
       AtomicInteger acked = new AtomicInteger();
       ReadingWriter w = writer(follow, false);
       Instant now = Instant.now().truncatedTo(ChronoUnit.MINUTES);
@@ -344,6 +341,112 @@ class HourlyAggregatesIT {
       assertThat(sites(overview.at(asked))).doesNotContain("it-frame-by-hand");
       assertThat(sites(overview.at(asked.plus(Overview.FRAME_MAX_AGE))))
           .contains("it-frame-by-hand");
+    }
+  }
+
+  /**
+   * The overview keeps each station's row between answers and computes it again only when it may
+   * differ: the station reported, it fell silent, or its hours in breach moved with the clock. At
+   * every step the answer equals that of an overview that keeps nothing, asked for the same moment.
+   */
+  @Test
+  void theOverviewKeepsAStationsRowUntilItMayDiffer() throws Exception {
+    AlertStore alerts = new AlertStore(Set.of(), List.of());
+    try (Followed followed = Followed.open("overview_kept")) {
+      Database follow = followed.db();
+      Overview overview = followed.overview();
+      PermitStore permits = new PermitStore(follow.dataSource(), StandardsCatalog.load(null));
+      for (String st : List.of("IT-KEPT-A", "IT-KEPT-B"))
+        permits.put(
+            st,
+            "station: " + st + "\nstandard: QCVN 40:2011/BTNMT\ncolumn: B\nkq: 1\nkf: 1\n",
+            "it",
+            "a permit");
+      // The asks below lie in one five-minute slot and within a minute of each other, so that the
+      // periods counted and the registry kept stay the same: only the rows can change. Too few
+      // readings to measure an interval: silent 30 minutes after the last (SILENT_AFTER).
+      long fiveMinutes = Duration.ofMinutes(5).toMillis();
+      Instant slot =
+          Instant.ofEpochMilli(
+              Math.floorDiv(Instant.now().toEpochMilli(), fiveMinutes) * fiveMinutes);
+      Instant last = slot.minus(Duration.ofMinutes(28));
+      Instant asked = slot.plusSeconds(100); // last + 29:40, nobody silent yet
+      AtomicInteger acked = new AtomicInteger();
+      ReadingWriter w = writer(follow, false);
+      List<Overview.Station> first;
+      try {
+        store(w, List.of(rowsOf("IT-KEPT-A", last), rowsOf("IT-KEPT-B", last)), acked);
+        first = keptAgrees(overview, follow, asked);
+        assertThat(first)
+            .extracting(Overview.Station::state)
+            .containsExactly(Overview.State.COMPLIANT, Overview.State.COMPLIANT);
+        List<Overview.Station> again = keptAgrees(overview, follow, asked.plusSeconds(1));
+        assertThat(again.get(0)).as("nothing changed: the row kept").isSameAs(first.get(0));
+        assertThat(again.get(1)).as("nothing changed: the row kept").isSameAs(first.get(1));
+
+        Instant later = last.plus(Duration.ofMinutes(1));
+        store(w, List.of(rowsOf("IT-KEPT-A", later)), acked);
+        List<Overview.Station> reported = keptAgrees(overview, follow, asked.plusSeconds(2));
+        assertThat(reported.get(0).lastReading()).isEqualTo(later);
+        assertThat(reported.get(1)).isSameAs(first.get(1));
+      } finally {
+        w.close();
+      }
+
+      // last + 30:20: B is silent, A (a minute later) not yet
+      Instant silent = slot.plusSeconds(140);
+      assertThat(keptAgrees(overview, follow, silent))
+          .extracting(Overview.Station::state)
+          .containsExactly(Overview.State.COMPLIANT, Overview.State.NO_DATA);
+
+      // a breach of A open for an hour: 30 s later, same registry and alerts, its hours have moved
+      Instant start = silent.minus(Duration.ofHours(1));
+      inTransaction(
+          follow,
+          c ->
+              alerts.opened(
+                  c,
+                  new Episode(
+                      Episode.Kind.BREACH, "IT-KEPT-A", "COD", start, null, 300.0, COD_LIMIT, null),
+                  "QCVN 40:2011/BTNMT column B"));
+      List<Overview.Station> open = keptAgrees(overview, follow, silent.plusSeconds(5));
+      assertThat(open.get(0).state()).isEqualTo(Overview.State.BREACH);
+      List<Overview.Station> moved = keptAgrees(overview, follow, silent.plusSeconds(35));
+      // 1 h 5 s, then 1 h 35 s in breach
+      assertThat(moved.get(0).breachHours24h() - open.get(0).breachHours24h())
+          .isCloseTo(30 / 3600.0, within(1e-9));
+      assertThat(moved.get(1)).isSameAs(open.get(1));
+    }
+  }
+
+  /**
+   * The stations of {@code kept}'s overview at {@code at}, checked equal to what an overview that
+   * keeps nothing yet says of that moment.
+   */
+  private static List<Overview.Station> keptAgrees(Overview kept, Database db, Instant at)
+      throws SQLException, InterruptedException {
+    List<Overview.Station> answer = stations(kept.at(at));
+    try (Overview fresh = new Overview(db.dataSource(), new SamplingPlans())) {
+      assertThat(answer).as("kept rows at %s", at).isEqualTo(stations(fresh.at(at)));
+    }
+    return answer;
+  }
+
+  /** A database of its own, and an overview following its writers' announcements. */
+  private record Followed(Database db, Overview overview) implements AutoCloseable {
+    static Followed open(String name) throws Exception {
+      TestServices s = TestServices.get();
+      Database db =
+          Database.open(s.newDatabase(name), s.dbUser(), s.dbPassword(), 4, Duration.ofSeconds(30));
+      Overview overview = new Overview(db.dataSource(), new SamplingPlans());
+      await().atMost(Duration.ofSeconds(10)).until(overview::followsTheWriters);
+      return new Followed(db, overview);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      overview.close();
+      db.close();
     }
   }
 
