@@ -243,7 +243,8 @@ public final class BenchCommand implements Callable<Integer> {
       }
       long start = System.nanoTime();
       long copied;
-      try (ReadingCopy copy = ReadingCopy.into(c, "readings")) {
+      // the rows come encoded: the copy's own buffer holds its header and trailer only
+      try (ReadingCopy copy = ReadingCopy.into(c, "readings", 0)) {
         copy.add(rows);
         copied = copy.finish();
       }

@@ -44,14 +44,20 @@ public final class ReadingCopy implements AutoCloseable {
   private static final int FLUSH_AT = 64 * 1024;
 
   private final CopyIn copy;
-  private final Rows rows = new Rows(FLUSH_AT + ROW_BYTES);
+  private final Rows rows;
 
-  private ReadingCopy(CopyIn copy) {
+  private ReadingCopy(CopyIn copy, int rows) {
     this.copy = copy;
+    // sized to the rows to come: a live message is a few dozen rows, and a buffer of the flush
+    // size for each was most of what the writer allocated under a province's live load
+    this.rows = new Rows(HEADER.length + Math.min(rows, FLUSH_AT / ROW_BYTES + 1) * ROW_BYTES);
   }
 
-  /** Starts {@code COPY table FROM STDIN} on {@code c}; {@link #finish()} ends it. */
-  public static ReadingCopy into(Connection c, String table) throws SQLException {
+  /**
+   * Starts {@code COPY table FROM STDIN} on {@code c} for about {@code rows} rows ({@link #add}
+   * grows the buffer if more come); {@link #finish()} ends it.
+   */
+  public static ReadingCopy into(Connection c, String table, int rows) throws SQLException {
     ReadingCopy rc =
         new ReadingCopy(
             c.unwrap(PGConnection.class)
@@ -59,7 +65,8 @@ public final class ReadingCopy implements AutoCloseable {
                 .copyIn(
                     "COPY "
                         + table
-                        + " (station_id, parameter_id, ts, value, status) FROM STDIN (FORMAT binary)"));
+                        + " (station_id, parameter_id, ts, value, status) FROM STDIN (FORMAT binary)"),
+            rows);
     rc.rows.header();
     return rc;
   }

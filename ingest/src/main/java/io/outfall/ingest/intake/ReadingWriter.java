@@ -301,7 +301,8 @@ public final class ReadingWriter implements AutoCloseable {
         }
         if (rows > 0) {
           boolean hand = to != null && to.wanted();
-          StoredBatch stored = replays ? insertNew(c, batch, ids, hand) : copy(c, batch, ids, hand);
+          StoredBatch stored =
+              replays ? insertNew(c, batch, rows, ids, hand) : copy(c, batch, rows, ids, hand);
           inserted = stored.readings();
           if (inserted > 0) {
             judging = hand && judgeHere && recordJudgingSql != null && to.judgeHere(inserted);
@@ -409,10 +410,14 @@ public final class ReadingWriter implements AutoCloseable {
    * stored already (a stored one fails the copy with a unique violation). All are new.
    */
   private static StoredBatch copy(
-      Connection c, List<Inbound> batch, Map<String, StationDirectory.Known> ids, boolean keep)
+      Connection c,
+      List<Inbound> batch,
+      int rows,
+      Map<String, StationDirectory.Known> ids,
+      boolean keep)
       throws SQLException {
-    StoredBatch stored = new StoredBatch(keep);
-    try (ReadingCopy copy = ReadingCopy.into(c, "readings")) {
+    StoredBatch stored = new StoredBatch(keep, rows);
+    try (ReadingCopy copy = ReadingCopy.into(c, "readings", rows)) {
       for (Inbound in : batch) {
         for (Inbound.Row r : in.rows()) {
           int station = ids.get(r.station()).id();
@@ -427,12 +432,16 @@ public final class ReadingWriter implements AutoCloseable {
 
   /** The path after a replay: through staging, inserting and recording only what is new. */
   private static StoredBatch insertNew(
-      Connection c, List<Inbound> batch, Map<String, StationDirectory.Known> ids, boolean keep)
+      Connection c,
+      List<Inbound> batch,
+      int rows,
+      Map<String, StationDirectory.Known> ids,
+      boolean keep)
       throws SQLException {
     try (var st = c.createStatement()) {
       st.execute(STAGING);
     }
-    try (ReadingCopy copy = ReadingCopy.into(c, "staging_readings")) {
+    try (ReadingCopy copy = ReadingCopy.into(c, "staging_readings", rows)) {
       for (Inbound in : batch)
         for (Inbound.Row r : in.rows())
           copy.add(
@@ -441,7 +450,7 @@ public final class ReadingWriter implements AutoCloseable {
     }
     Map<Integer, String> codes = new HashMap<>();
     ids.forEach((code, known) -> codes.put(known.id(), code));
-    StoredBatch stored = new StoredBatch(keep);
+    StoredBatch stored = new StoredBatch(keep, rows);
     try (var st = c.createStatement();
         var rs = st.executeQuery(INSERT_NEW)) {
       while (rs.next())

@@ -74,14 +74,16 @@ final class StoredBatch {
 
   /**
    * @param keepRows whether to keep the readings for {@link #rows()}
+   * @param expected about how many readings it will hold (it grows if more come)
    */
-  StoredBatch(boolean keepRows) {
+  StoredBatch(boolean keepRows, int expected) {
     if (keepRows) {
-      stationIds = new int[256];
-      parameterIds = new short[256];
-      timestamps = new long[256];
-      values = new double[256];
-      statuses = new short[256];
+      int n = Math.max(expected, 16);
+      stationIds = new int[n];
+      parameterIds = new short[n];
+      timestamps = new long[n];
+      values = new double[n];
+      statuses = new short[n];
     }
   }
 

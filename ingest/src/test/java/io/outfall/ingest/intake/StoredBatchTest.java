@@ -22,7 +22,7 @@ class StoredBatchTest {
 
   @Test
   void readingsAreCountedByStationParameterAndHourAsTheHourlyAggregatesCountThem() {
-    StoredBatch b = new StoredBatch(false);
+    StoredBatch b = new StoredBatch(false, 0);
     b.add("S7", 7, COD, H + 60_000, 120, (short) 0); // 03:01, slot 0
     b.add("S7", 7, COD, H + 14 * 60_000, 80, (short) 0); // 03:14, slot 2 (minute 14 / 5)
     b.add(
@@ -71,7 +71,7 @@ class StoredBatchTest {
 
   @Test
   void theReadingsKeptForTheEngineAreThoseAddedInOrder() {
-    StoredBatch b = new StoredBatch(true);
+    StoredBatch b = new StoredBatch(true, 10); // fewer than come: it grows
     for (int i = 0; i < 1_000; i++)
       b.add("S" + i % 3, i % 3, COD, H + i * 1_000L, i, (short) (i % 3));
     NewReadings r = b.rows();
@@ -84,7 +84,7 @@ class StoredBatchTest {
 
   @Test
   void eachStationIsAnnouncedWithItsNewestReadingPerParameterAndHowManyItStored() {
-    StoredBatch b = new StoredBatch(false);
+    StoredBatch b = new StoredBatch(false, 0);
     b.add("S7", 7, COD, H, 120, (short) 0);
     b.add("S7", 7, COD, H + 60_000, 130, (short) 1); // the newest COD
     b.add("S7", 7, PH, H, 7.2, (short) 0);
