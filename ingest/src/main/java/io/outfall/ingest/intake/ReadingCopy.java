@@ -41,6 +41,7 @@ public final class ReadingCopy implements AutoCloseable {
   private static final long POSTGRES_EPOCH_MS = 946_684_800_000L;
 
   private static final int ROW_BYTES = 46;
+  private static final int TRAILER_BYTES = 2;
   private static final int FLUSH_AT = 64 * 1024;
 
   private final CopyIn copy;
@@ -50,7 +51,9 @@ public final class ReadingCopy implements AutoCloseable {
     this.copy = copy;
     // sized to the rows to come: a live message is a few dozen rows, and a buffer of the flush
     // size for each was most of what the writer allocated under a province's live load
-    this.rows = new Rows(HEADER.length + Math.min(rows, FLUSH_AT / ROW_BYTES + 1) * ROW_BYTES);
+    this.rows =
+        new Rows(
+            HEADER.length + Math.min(rows, FLUSH_AT / ROW_BYTES + 1) * ROW_BYTES + TRAILER_BYTES);
   }
 
   /**
@@ -137,7 +140,8 @@ public final class ReadingCopy implements AutoCloseable {
     }
 
     private void trailer() {
-      if (length + 2 > bytes.length) bytes = Arrays.copyOf(bytes, length + 2);
+      if (length + TRAILER_BYTES > bytes.length)
+        bytes = Arrays.copyOf(bytes, length + TRAILER_BYTES);
       putShort(-1);
     }
 
