@@ -35,16 +35,23 @@ class GatewayIT {
           .atMost(Duration.ofSeconds(20))
           .until(() -> first.status().polled() >= polledAtCut + 27);
       assertThat(first.status().buffered()).isGreaterThanOrEqualTo(27);
-      // The gateway restarts during the outage: the buffer is on disk.
+      // The gateway restarts during the outage: the buffer is on disk. Its counts are read once it
+      // is closed: it polls until then.
+      first.close();
       long polledByFirst = first.status().polled();
       long sentByFirst = first.status().sent();
-      first.close();
       Gateway second = Gateway.start(config);
       assertThat(second.status().buffered()).isGreaterThanOrEqualTo(27);
       Thread.sleep(3_000);
       link.restore();
+      // The plant stops answering, so that once a poll has failed nothing more is polled, and an
+      // empty buffer means everything polled was sent.
+      rig.plant.close();
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> second.status().devices().get(0).consecutiveFailures() > 0);
       await().atMost(Duration.ofSeconds(60)).until(() -> second.status().buffered() == 0);
-      second.close(); // stop polling so that the count is final
+      second.close();
       long polled = polledByFirst + second.status().polled();
       long sent = sentByFirst + second.status().sent();
       await().atMost(Duration.ofSeconds(30)).until(() -> rig.stored() == polled);
