@@ -44,13 +44,7 @@ class GatewayIT {
       assertThat(second.status().buffered()).isGreaterThanOrEqualTo(27);
       Thread.sleep(3_000);
       link.restore();
-      // The plant stops answering, so that once a poll has failed nothing more is polled, and an
-      // empty buffer means everything polled was sent.
-      rig.plant.close();
-      await()
-          .atMost(Duration.ofSeconds(20))
-          .until(() -> second.status().devices().get(0).consecutiveFailures() > 0);
-      await().atMost(Duration.ofSeconds(60)).until(() -> second.status().buffered() == 0);
+      rig.stopPollingAndDrain(second, Duration.ofSeconds(60));
       second.close();
       long polled = polledByFirst + second.status().polled();
       long sent = sentByFirst + second.status().sent();
@@ -82,7 +76,7 @@ class GatewayIT {
           .until(() -> gw.status().unacknowledgedBatches() >= 1 && !gw.status().connected());
       assertThat(gw.status().polled()).isGreaterThan(polledAtSilence);
       link.heal();
-      await().atMost(Duration.ofSeconds(60)).until(() -> gw.status().buffered() == 0);
+      rig.stopPollingAndDrain(gw, Duration.ofSeconds(60));
       gw.close();
       long polled = gw.status().polled();
       await().atMost(Duration.ofSeconds(30)).until(() -> rig.stored() >= polled);
@@ -141,7 +135,7 @@ class GatewayIT {
               + " of the backlog still waiting%n",
           System.currentTimeMillis() - restoredAt, waiting);
       assertThat(waiting).as("live data did not wait for the backlog").isGreaterThan(90);
-      await().atMost(Duration.ofSeconds(90)).until(() -> gw.status().buffered() == 0);
+      rig.stopPollingAndDrain(gw, Duration.ofSeconds(90));
       gw.close();
       long polled = gw.status().polled();
       await().atMost(Duration.ofSeconds(30)).until(() -> rig.stored() >= polled);

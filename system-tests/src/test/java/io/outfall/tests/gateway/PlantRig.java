@@ -1,7 +1,10 @@
 package io.outfall.tests.gateway;
 
+import static org.awaitility.Awaitility.await;
+
 import io.outfall.app.demo.PlantGateways;
 import io.outfall.app.drill.TcpProxy;
+import io.outfall.gateway.Gateway;
 import io.outfall.ingest.IngestServer;
 import io.outfall.simulator.EffluentModel;
 import io.outfall.simulator.PlantSimulator;
@@ -76,6 +79,20 @@ final class PlantRig implements AutoCloseable {
   String gatewayYaml(String gateway, String site, Duration period) {
     return PlantGateways.config(
         gateway, site, station, "tcp://127.0.0.1:" + link.port(), modbusPort, period, dir);
+  }
+
+  /**
+   * Stops {@code gw}'s polling for good and waits until it has sent everything it polled: the plant
+   * stops answering, and once a poll has failed no reading joins the buffer any more, so an empty
+   * buffer then means all polled was sent. A gateway polls until it is closed; read its counts
+   * after closing it.
+   */
+  void stopPollingAndDrain(Gateway gw, Duration drain) {
+    plant.close();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> gw.status().devices().get(0).consecutiveFailures() > 0);
+    await().atMost(drain).until(() -> gw.status().buffered() == 0);
   }
 
   /** The plant's readings stored in the database. */

@@ -131,13 +131,7 @@ class RemoteConfigIT {
       assertThat(again.activeConfig().version()).isEqualTo("v2");
       Thread.sleep(2_000);
       link.restore();
-      // Polling stops before counting: the plant stops answering, and once a poll has failed no
-      // reading joins the buffer any more; an empty buffer then means all polled was sent.
-      rig.plant.close();
-      await()
-          .atMost(Duration.ofSeconds(30))
-          .until(() -> again.status().devices().get(0).consecutiveFailures() > 0);
-      await().atMost(Duration.ofSeconds(60)).until(() -> again.status().buffered() == 0);
+      rig.stopPollingAndDrain(again, Duration.ofSeconds(60)); // polling stops before counting
       again.close();
       // The retained v6 arrived again after the restart and was not tried twice: its one answer
       // is the same (republished on reconnection, same time stamp), none new.
