@@ -353,9 +353,10 @@ public final class Overview implements AutoCloseable {
       for (int i = 0; i < kept.length; i++) {
         StationRow row = f.stations().get(i);
         Kept k = kept[i];
-        if (k == null || !k.sameSilence(now) || k.planDue(now)) {
+        boolean holds = k != null && k.sameSilence(now);
+        if (!holds || k.planDue(now)) {
           SamplingPlan plan = plans.cached(c, row.code(), now);
-          if (k != null && k.sameSilence(now) && k.plan().equals(plan))
+          if (holds && k.plan().equals(plan))
             k = new Kept(k.station(), plan, now); // only its plan was due to be asked again
           else {
             ReportingState.Shares shares =

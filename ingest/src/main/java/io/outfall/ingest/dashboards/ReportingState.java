@@ -335,10 +335,13 @@ final class ReportingState implements AutoCloseable {
       last.forEach((code, ms) -> read.computeIfAbsent(code, k -> new Station()).lastMs = ms);
       synchronized (this) {
         meters = meterCodes;
-        if (reload == null) stations.clear();
-        else reload.forEach(stations::remove);
-        if (reload == null) changed = null;
-        else if (changed != null) changed.addAll(reload);
+        if (reload == null) {
+          stations.clear();
+          changed = null;
+        } else {
+          reload.forEach(stations::remove);
+          if (changed != null) changed.addAll(reload);
+        }
         stations.putAll(read);
         if (reload == null) dirty.clear();
         else dirty.removeAll(reload);

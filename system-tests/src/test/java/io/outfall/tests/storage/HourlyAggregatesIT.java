@@ -253,9 +253,9 @@ class HourlyAggregatesIT {
   @Test
   void theOverviewKeepsTheRegistryAndAlertsUntilAChangeIsAnnounced() throws Exception {
     AlertStore alerts = new AlertStore(Set.of(), List.of());
-    try (Followed followed = Followed.open("overview_frame")) {
-      Database follow = followed.db();
-      Overview overview = followed.overview();
+    try (Followed fixture = Followed.open("overview_frame")) {
+      Database follow = fixture.db();
+      Overview overview = fixture.overview();
       AtomicInteger acked = new AtomicInteger();
       ReadingWriter w = writer(follow, false);
       Instant now = Instant.now().truncatedTo(ChronoUnit.MINUTES);
@@ -352,9 +352,9 @@ class HourlyAggregatesIT {
   @Test
   void theOverviewKeepsAStationsRowUntilItMayDiffer() throws Exception {
     AlertStore alerts = new AlertStore(Set.of(), List.of());
-    try (Followed followed = Followed.open("overview_kept")) {
-      Database follow = followed.db();
-      Overview overview = followed.overview();
+    try (Followed fixture = Followed.open("overview_kept")) {
+      Database follow = fixture.db();
+      Overview overview = fixture.overview();
       PermitStore permits = new PermitStore(follow.dataSource(), StandardsCatalog.load(null));
       for (String st : List.of("IT-KEPT-A", "IT-KEPT-B"))
         permits.put(
@@ -493,16 +493,9 @@ class HourlyAggregatesIT {
    */
   @Test
   void theOverviewFollowingTheWritersCountsWhatTheAggregatesSay() throws Exception {
-    TestServices s = TestServices.get();
-    try (Database follow =
-            Database.open(
-                s.newDatabase("overview_follow"),
-                s.dbUser(),
-                s.dbPassword(),
-                4,
-                Duration.ofSeconds(30));
-        Overview following = new Overview(follow.dataSource(), new SamplingPlans())) {
-      await().atMost(Duration.ofSeconds(10)).until(following::followsTheWriters);
+    try (Followed fixture = Followed.open("overview_follow")) {
+      Database follow = fixture.db();
+      Overview following = fixture.overview();
       following.at(Instant.now()); // loaded now: what follows comes through announcements
       AtomicInteger acked = new AtomicInteger();
       ReadingWriter w = writer(follow, true);
