@@ -8,6 +8,8 @@ import io.outfall.tests.testing.DocumentedRoutes;
 import io.outfall.tests.testing.Probe;
 import io.outfall.tests.testing.TestPublisher;
 import io.outfall.tests.testing.TestServices;
+import io.vertx.core.http.HttpServerOptions;
+import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -44,6 +46,7 @@ class HttpApiFuzzIT {
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   static final List<DocumentedRoutes.Route> routes = new ArrayList<>();
   static final AtomicInteger requests = new AtomicInteger();
+  static final AtomicInteger resets = new AtomicInteger();
   static final Map<Integer, AtomicInteger> byStatus = new ConcurrentHashMap<>();
 
   record Request(String method, String path, String contentType, String user, byte[] body) {
@@ -79,8 +82,8 @@ class HttpApiFuzzIT {
   @AfterContainer
   static void stop() throws Exception {
     System.out.printf(
-        "[http fuzz] %d requests over %d routes, by status: %s%n",
-        requests.get(), routes.size(), new TreeMap<>(byStatus));
+        "[http fuzz] %d requests over %d routes, by status: %s; reset before the 414 was read: %d%n",
+        requests.get(), routes.size(), new TreeMap<>(byStatus), resets.get());
     assertThat(Probe.get(port(), "/api/health").status()).isEqualTo(200);
     server.close();
     services.dropSession("fuzz");
@@ -101,7 +104,18 @@ class HttpApiFuzzIT {
                     : HttpRequest.BodyPublishers.ofByteArray(r.body()));
     if (r.contentType() != null) b.header("content-type", r.contentType());
     if (r.user() != null) b.header("X-Outfall-User", r.user());
-    HttpResponse<String> res = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> res;
+    try {
+      res = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      if (!refusedBeforeItsBody(r)) throw new AssertionError("no answer to " + r, e);
+      // The HTTP layer answers a request line over its limit with 414 and closes the connection
+      // at once; a body still arriving then meets a closed socket, and the reset the kernel sends
+      // can overtake the 414 (Netty does not linger on close as nginx does). The server is fine:
+      // the next request is answered, and stop() checks its health.
+      resets.incrementAndGet();
+      return;
+    }
     requests.incrementAndGet();
     byStatus.computeIfAbsent(res.statusCode(), s -> new AtomicInteger()).incrementAndGet();
     assertThat(res.statusCode()).as(r + " → " + res.body()).isLessThan(500);
@@ -109,6 +123,14 @@ class HttpApiFuzzIT {
     boolean routed = !List.of(413, 414, 431).contains(res.statusCode());
     if (res.statusCode() >= 400 && routed && r.path().startsWith("/api/"))
       assertThat(res.body()).as("a refusal says why: " + r).contains("\"error\"");
+  }
+
+  /** A request the HTTP layer refuses on its request line while its body is still to come. */
+  private static boolean refusedBeforeItsBody(Request r) {
+    String line = r.method() + " " + r.path() + " HTTP/1.1";
+    return r.body() != null
+        && r.body().length > 0
+        && line.length() > HttpServerOptions.DEFAULT_MAX_INITIAL_LINE_LENGTH;
   }
 
   @Provide
