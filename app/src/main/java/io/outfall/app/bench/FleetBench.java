@@ -3,6 +3,7 @@ package io.outfall.app.bench;
 import io.outfall.app.embedded.EmbeddedBroker;
 import io.outfall.app.embedded.ScratchDirectory;
 import io.outfall.ingest.config.Setting;
+import io.outfall.ingest.dashboards.DashboardsApi;
 import io.outfall.protocol.DeviceStatus;
 import io.outfall.protocol.Reading;
 import io.outfall.protocol.ReadingsBatch;
@@ -14,9 +15,11 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -60,8 +63,9 @@ import picocli.CommandLine.Option;
  *       and its ratio to the baseline;
  *   <li>the wait until the compliance engine and the aggregates have followed the backlog;
  *   <li><b>live</b>: every gateway sends its readings every {@code --live-interval-seconds},
- *       staggered, while the regulator's overview, the station list and a station's chart are asked
- *       for and {@code --sse-clients} pages follow the live feed (publish → page).
+ *       staggered, while the regulator's overview, the station list and a station's chart (raw, and
+ *       in 1-minute buckets as the operator page asks for it) are asked for and {@code
+ *       --sse-clients} pages follow the live feed (publish → page).
  * </ol>
  *
  * Then it counts what was sent (acknowledged by the broker) against what was stored.
@@ -430,8 +434,9 @@ public final class FleetBench implements Callable<Integer> {
     String page = "overview, a page of 200 plants";
     String list = "station list, a page of 100";
     String chart = "one station's chart, 24 h";
+    String buckets = "one station's chart, 24 h of 1-minute buckets";
     String feed = "live feed, publish -> page (" + sseClients + " pages)";
-    for (String k : List.of(overview, first, page, list, chart, feed))
+    for (String k : List.of(overview, first, page, list, chart, buckets, feed))
       latencies.put(k, Collections.synchronizedList(new ArrayList<>()));
 
     List<Thread> pages = new ArrayList<>();
@@ -494,9 +499,19 @@ public final class FleetBench implements Callable<Integer> {
           latencies.get(page),
           "/api/overview?limit=200&offset=" + 200 * random.nextInt(Math.max(1, gateways / 200)));
       timed(latencies.get(list), "/api/stations?limit=100&offset=" + 100 * random.nextInt(10));
+      String readings = "/api/stations/" + station(site(random.nextInt(gateways))) + "/readings";
+      timed(latencies.get(chart), readings);
+      // what the operator page's charts ask for (operator.js, loadCharts)
+      Instant now = Instant.now();
       timed(
-          latencies.get(chart),
-          "/api/stations/" + station(site(random.nextInt(gateways))) + "/readings");
+          latencies.get(buckets),
+          readings
+              + "?step=1m&tz="
+              + URLEncoder.encode(DashboardsApi.PLANT_ZONE.getId(), StandardCharsets.UTF_8)
+              + "&from="
+              + now.minus(Duration.ofDays(1))
+              + "&to="
+              + now);
       Thread.sleep(500);
     }
     ticker.shutdown();
