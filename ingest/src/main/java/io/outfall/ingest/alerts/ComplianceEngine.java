@@ -365,7 +365,10 @@ public final class ComplianceEngine implements AutoCloseable {
       // replayed is exactly what they held, and batches stored meanwhile wait for the normal path.
       c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
       loadStationCodes(c);
-      for (var e : permits.currentAll(c).entrySet()) {
+      var current = permits.currentAll(c);
+      // every station's plan in three statements, not three per station
+      Map<String, SamplingPlan> plans = SamplingPlans.ofAll(c, current.keySet(), Instant.now());
+      for (var e : current.entrySet()) {
         Sink sink = new Sink(true);
         PermitSchedule schedule = permits.schedule(e.getValue());
         stations.put(
@@ -373,12 +376,7 @@ public final class ComplianceEngine implements AutoCloseable {
             new Evaluated(
                 e.getValue().version(),
                 schedule,
-                new ComplianceEvaluator(
-                    schedule,
-                    bands,
-                    settings,
-                    SamplingPlans.of(c, e.getKey(), Instant.now()),
-                    sink),
+                new ComplianceEvaluator(schedule, bands, settings, plans.get(e.getKey()), sink),
                 sink));
       }
       Instant from = Instant.now().minus(REPLAY);

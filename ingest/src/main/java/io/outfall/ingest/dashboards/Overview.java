@@ -350,6 +350,8 @@ public final class Overview implements AutoCloseable {
         }
       keptFrame = f;
       keptPeriods = periods;
+      // the plans not known yet in one go (after a start, or when a province's stations appear)
+      plans.prefetch(c, f.stationIndex().keySet(), now);
       for (int i = 0; i < kept.length; i++) {
         StationRow row = f.stations().get(i);
         Kept k = kept[i];

@@ -6,8 +6,11 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.outfall.compliance.sampling.SamplingPlan;
 import io.outfall.ingest.IngestServer;
 import io.outfall.ingest.config.Setting;
+import io.outfall.ingest.intake.AggregateFollower;
+import io.outfall.ingest.registry.SamplingPlans;
 import io.outfall.protocol.DeviceStatus;
 import io.outfall.protocol.Reading;
 import io.outfall.protocol.ReadingsBatch;
@@ -23,11 +26,13 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -233,6 +238,37 @@ class CompletenessIT {
     assertThat(cod.getLong("slot_minutes")).isEqualTo(15);
     assertThat(cod.getLong("expected_slots")).isEqualTo(4);
     assertThat(cod.getDouble("completeness")).isEqualTo(1.0);
+  }
+
+  @Test
+  void stationsMeasuredTogetherGetTheIntervalsEachShowsAlone() throws Exception {
+    // a third interval beside FULL's and GAP's five minutes: one reading every ten minutes
+    String tenMinutes = "IT-CMP-10";
+    Instant now = Instant.now();
+    List<Reading> readings = new ArrayList<>();
+    int i = 0;
+    for (Instant t = now.minus(Duration.ofHours(3));
+        t.isBefore(now);
+        t = t.plus(Duration.ofMinutes(10)), i++)
+      readings.add(
+          new Reading(
+              tenMinutes, "COD", t.toEpochMilli(), 50 + i % 7, "mg/L", DeviceStatus.MEASURING));
+    publish(readings);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> Probe.get(server.httpPort(), "/api/stations").body().contains(tenMinutes));
+    try (Connection c = server.database().dataSource().getConnection()) {
+      AggregateFollower.awaitFolded(c); // a station's parameters are found in the daily aggregates
+      List<String> stations = List.of(FULL, GAP, tenMinutes, "IT-CMP-NOBODY");
+      Map<String, SamplingPlan> together = SamplingPlans.ofAll(c, stations, now);
+      // GAP's 40 minutes without readings do not move the median of its gaps off five minutes
+      assertThat(together.get(FULL).interval("COD")).isEqualTo(Duration.ofMinutes(5));
+      assertThat(together.get(GAP).interval("COD")).isEqualTo(Duration.ofMinutes(5));
+      assertThat(together.get(tenMinutes).interval("COD")).isEqualTo(Duration.ofMinutes(10));
+      assertThat(together.get("IT-CMP-NOBODY")).isEqualTo(SamplingPlan.NONE);
+      for (String station : stations)
+        assertThat(together.get(station)).isEqualTo(SamplingPlans.of(c, station, now));
+    }
   }
 
   private static JsonObject report(String station, Instant from, Instant to) {
