@@ -118,6 +118,7 @@ public final class DatabaseOutageDrill implements Callable<Integer> {
                 Drills.adminToken(dir.path()),
                 "outfall_ingest_write_failures_total{kind=\"transient\"}"));
         long lost = Math.max(0, sent - storedNow);
+        if (lost > 0) Drills.explainLoss(server.httpPort(), Drills.adminToken(dir.path()), true);
         System.out.printf(
             "sent=%d stored=%d duplicates=%d lost=%d%n", sent, storedNow, duplicates, lost);
         return lost == 0 && duplicates == 0 && storedNow == sent ? 0 : 1;

@@ -97,6 +97,36 @@ final class Drills {
         .orElse("?");
   }
 
+  /**
+   * What a drill prints when readings went missing, so that a rare failure says where the flow
+   * stopped: whether ingest still received messages from the broker, what waits in its queue, what
+   * it stored and whether its links are up; with {@code inProcess}, also where ingest's writer and
+   * the MQTT callback threads stand (a stall that held for minutes shows in their stacks).
+   */
+  static void explainLoss(int port, String adminToken, boolean inProcess) {
+    step(
+        "ingest says: received %s messages, stored %s readings, %s messages queued, broker"
+            + " connected %s, database up %s, transient write failures %s",
+        metric(port, adminToken, "outfall_messages_received_total"),
+        metric(port, adminToken, "outfall_readings_stored_total"),
+        metric(port, adminToken, "outfall_ingest_queue_messages"),
+        metric(port, adminToken, "outfall_broker_connected"),
+        metric(port, adminToken, "outfall_database_up"),
+        metric(port, adminToken, "outfall_ingest_write_failures_total{kind=\"transient\"}"));
+    if (!inProcess) return;
+    Thread.getAllStackTraces()
+        .forEach(
+            (thread, stack) -> {
+              // the writer, and Paho's callback thread that hands it messages (blocked when full)
+              if (!thread.getName().equals("outfall-writer")
+                  && !thread.getName().startsWith("MQTT Call")) return;
+              StringBuilder s = new StringBuilder();
+              for (int i = 0; i < Math.min(stack.length, 10); i++)
+                s.append("%n      at ".formatted()).append(stack[i]);
+              step("thread %s (%s):%s", thread.getName(), thread.getState(), s);
+            });
+  }
+
   /** A count read from the database. */
   interface Count {
     long get() throws Exception;

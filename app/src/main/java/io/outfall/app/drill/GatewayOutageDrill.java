@@ -108,6 +108,7 @@ public final class GatewayOutageDrill implements Callable<Integer> {
         gateway.waitFor();
         long duplicates = Drills.duplicates(jdbc);
         long lost = Math.max(0, sent - stored);
+        if (lost > 0) Drills.explainLoss(server.httpPort(), Drills.adminToken(dir.path()), true);
         System.out.printf(
             "sent=%d stored=%d duplicates=%d lost=%d%n", sent, stored, duplicates, lost);
         return lost == 0 && duplicates == 0 && stored == sent ? 0 : 1;

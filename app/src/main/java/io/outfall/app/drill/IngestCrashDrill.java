@@ -130,9 +130,11 @@ public final class IngestCrashDrill implements Callable<Integer> {
                       httpPort,
                       Drills.adminToken(dir.path()),
                       "outfall_readings_duplicate_total")));
+      long lost = Math.max(0, sent - storedNow);
+      // asked before the process goes: the restarted ingest is the one that should have stored
+      if (lost > 0) Drills.explainLoss(httpPort, Drills.adminToken(dir.path()), false);
       ingest.destroy();
       ingest.waitFor();
-      long lost = Math.max(0, sent - storedNow);
       System.out.printf(
           "sent=%d stored=%d duplicates=%d lost=%d%n", sent, storedNow, duplicates, lost);
       return lost == 0 && duplicates == 0 && storedNow == sent ? 0 : 1;

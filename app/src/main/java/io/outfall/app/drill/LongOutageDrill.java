@@ -125,6 +125,7 @@ public final class LongOutageDrill implements Callable<Integer> {
         long stored = Drills.settled(() -> stored(jdbc), polled, Duration.ofSeconds(120));
         long duplicates = Drills.duplicates(jdbc);
         long lost = Math.max(0, polled - stored);
+        if (lost > 0) Drills.explainLoss(server.httpPort(), Drills.adminToken(dir.path()), true);
         System.out.printf(
             "polled=%d stored=%d duplicates=%d lost=%d%n", polled, stored, duplicates, lost);
         boolean liveInTime = liveAfter >= 0 && liveAfter <= LIVE_WITHIN.toSeconds();
