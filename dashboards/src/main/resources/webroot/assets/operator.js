@@ -164,7 +164,7 @@ function shadePlugin(flags) {
 
 async function loadCharts() {
   const to = new Date(), from = new Date(to - DAY * 1000);
-  const r = await O.json(`/api/stations/${encodeURIComponent(state.station)}/readings?step=1m&tz=${O.tz}&from=${from.toISOString()}&to=${to.toISOString()}`);
+  const r = await O.json(`/api/stations/${encodeURIComponent(state.station)}/readings?step=1m&fields=mean,calibrating,fault&tz=${O.tz}&from=${from.toISOString()}&to=${to.toISOString()}`);
   const host = document.getElementById('charts');
   Object.values(state.charts).forEach(c => c.plot.destroy());
   state.charts = {};

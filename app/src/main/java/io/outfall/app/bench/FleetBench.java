@@ -508,7 +508,7 @@ public final class FleetBench implements Callable<Integer> {
       timed(
           latencies.get(buckets),
           readings
-              + "?step=1m&tz="
+              + "?step=1m&fields=mean,calibrating,fault&tz="
               + URLEncoder.encode(DashboardsApi.PLANT_ZONE.getId(), StandardCharsets.UTF_8)
               + "&from="
               + now.minus(Duration.ofDays(1))

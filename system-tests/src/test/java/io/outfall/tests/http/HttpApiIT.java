@@ -130,6 +130,26 @@ class HttpApiIT {
   }
 
   @Test
+  void fieldsChooseWhatEachBucketSays() {
+    String q =
+        "/api/stations/IT-API-OUT/readings?parameter=COD&from="
+            + BASE
+            + "&to="
+            + BASE.plusSeconds(3600)
+            + "&step=5m&fields=mean,%20fault";
+    JsonObject b =
+        new JsonObject(Probe.get(port, q).body())
+            .getJsonArray("series")
+            .getJsonObject(0)
+            .getJsonArray("points")
+            .getJsonObject(0);
+    // the start always, then what was asked for (spaces after commas are forgiven) and nothing else
+    assertThat(b.fieldNames()).containsExactlyInAnyOrder("ts", "mean", "fault");
+    assertThat(b.getInteger("fault")).isZero();
+    assertThat(b.getDouble("mean")).isPositive();
+  }
+
+  @Test
   void badRequestsSayWhatIsWrong() {
     var badStep = Probe.get(port, "/api/stations/IT-API-OUT/readings?step=fortnightly");
     assertThat(badStep.status()).isEqualTo(400);
@@ -139,6 +159,13 @@ class HttpApiIT {
     assertThat(badFrom.body()).contains("from must be ISO-8601");
     var unknownParameter = Probe.get(port, "/api/stations/IT-API-OUT/readings?parameter=nitrate");
     assertThat(unknownParameter.status()).isEqualTo(400);
+    var unknownField =
+        Probe.get(port, "/api/stations/IT-API-OUT/readings?step=1m&fields=mean,median");
+    assertThat(unknownField.status()).isEqualTo(400);
+    assertThat(unknownField.body()).contains("unknown field 'median': fields are mean, min, max");
+    var fieldsOfRaw = Probe.get(port, "/api/stations/IT-API-OUT/readings?fields=mean");
+    assertThat(fieldsOfRaw.status()).isEqualTo(400);
+    assertThat(fieldsOfRaw.body()).contains("it needs a step");
     var unknownStation = Probe.get(port, "/api/stations/NOPE/readings");
     assertThat(unknownStation.status()).isEqualTo(404);
     assertThat(unknownStation.body()).contains("unknown station 'NOPE'");
