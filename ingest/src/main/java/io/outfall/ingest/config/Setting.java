@@ -17,6 +17,11 @@ public enum Setting {
       "the server's key and certificate chain (PKCS#12 .p12/.pfx, or JKS): HTTPS on http.port and"
           + " Secure session cookies (empty: plain HTTP, e.g. behind a proxy that terminates TLS)"),
   HTTP_TLS_KEYSTORE_PASSWORD("http.tls-keystore-password", "", "password of http.tls-keystore"),
+  HTTP_COMPRESSION_LEVEL(
+      "http.compression-level",
+      "1",
+      "gzip/deflate level of answers to clients that accept it (browsers, Prometheus): 1 fastest"
+          + " to 9 smallest; 0 never compresses"),
   HTTP_ADMIN_TOKEN_FILE(
       "http.admin-token-file",
       "",

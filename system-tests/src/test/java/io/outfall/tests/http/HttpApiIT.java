@@ -8,13 +8,16 @@ import io.outfall.tests.testing.Probe;
 import io.outfall.tests.testing.TestPublisher;
 import io.outfall.tests.testing.TestServices;
 import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.zip.GZIPInputStream;
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -147,6 +150,35 @@ class HttpApiIT {
     assertThat(b.fieldNames()).containsExactlyInAnyOrder("ts", "mean", "fault");
     assertThat(b.getInteger("fault")).isZero();
     assertThat(b.getDouble("mean")).isPositive();
+  }
+
+  @Test
+  void answersAreGzippedForClientsThatAcceptIt() throws Exception {
+    URI uri =
+        URI.create(
+            "http://127.0.0.1:"
+                + port
+                + "/api/stations/IT-API-OUT/readings?step=1m&from="
+                + BASE
+                + "&to="
+                + BASE.plusSeconds(3600));
+    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    HttpResponse<byte[]> plain =
+        client.send(Probe.request(uri).build(), HttpResponse.BodyHandlers.ofByteArray());
+    HttpResponse<byte[]> gzipped =
+        client.send(
+            Probe.request(uri).header("Accept-Encoding", "gzip").build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(plain.headers().firstValue("content-encoding")).isEmpty();
+    assertThat(gzipped.headers().firstValue("content-encoding")).hasValue("gzip");
+    byte[] unzipped;
+    try (var in = new GZIPInputStream(new ByteArrayInputStream(gzipped.body()))) {
+      unzipped = in.readAllBytes();
+    }
+    assertThat(new String(unzipped, StandardCharsets.UTF_8))
+        .isEqualTo(new String(plain.body(), StandardCharsets.UTF_8));
+    // ten minutes of 1-minute buckets, the same keys in each: far smaller on the wire
+    assertThat(gzipped.body().length).isLessThan(plain.body().length / 3);
   }
 
   @Test
