@@ -6,6 +6,7 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -25,21 +26,20 @@ final class BreachHours {
   private static final double NANOS_PER_HOUR = Duration.ofHours(1).toNanos();
 
   /**
-   * The compliance alerts' spans that reach into [from, to), by station (of {@code station} only
-   * when it is not null), in no order.
+   * The compliance alerts' spans that reach into [from, to), by station (of {@code stations} only
+   * when not null), in no order.
    */
-  static Map<String, List<Span>> spans(Connection c, String station, Instant from, Instant to)
-      throws SQLException {
+  static Map<String, List<Span>> spans(
+      Connection c, Collection<String> stations, Instant from, Instant to) throws SQLException {
     Map<String, List<Span>> out = new HashMap<>();
     try (var ps =
         c.prepareStatement(
             "SELECT station, started_at, resolved_at FROM alerts WHERE family = 'compliance'"
                 + " AND started_at < ? AND coalesce(resolved_at, 'infinity') > ?"
-                + " AND (?::text IS NULL OR station = ?)")) {
+                + (stations == null ? "" : " AND station = ANY (?)"))) {
       ps.setTimestamp(1, Timestamp.from(to));
       ps.setTimestamp(2, Timestamp.from(from));
-      ps.setString(3, station);
-      ps.setString(4, station);
+      if (stations != null) ps.setArray(3, c.createArrayOf("text", stations.toArray()));
       try (var rs = ps.executeQuery()) {
         while (rs.next()) {
           Timestamp resolved = rs.getTimestamp(3);

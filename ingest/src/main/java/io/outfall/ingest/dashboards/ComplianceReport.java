@@ -147,7 +147,9 @@ public final class ComplianceReport {
           all == 0 ? 0 : valid / (double) all,
           overall.value(),
           BreachHours.of(
-              BreachHours.spans(c, station, from, to).getOrDefault(station, List.of()), from, to),
+              BreachHours.spans(c, List.of(station), from, to).getOrDefault(station, List.of()),
+              from,
+              to),
           params,
           breaches(c, station, from, to),
           alerts(c, station, from, to));

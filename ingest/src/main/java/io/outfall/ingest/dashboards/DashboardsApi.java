@@ -91,8 +91,9 @@ public final class DashboardsApi implements AutoCloseable {
         .register(registry);
     FunctionCounter.builder("outfall.overview.frame.loads", overview, Overview::frameLoads)
         .description(
-            "Times the overview read the registry and the alerts again (an announcement said they"
-                + " changed, or a minute passed); every other answer used what it kept")
+            "Times the overview read the registry and the alerts, or the alerts alone, again (an"
+                + " announcement said they changed, or a minute passed); every other answer used"
+                + " what it kept")
         .register(registry);
   }
 

@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -157,13 +158,14 @@ public final class Overview implements AutoCloseable {
   /**
    * What the overview reads of the registry and the alerts, kept between requests: it changes
    * seldom, and reading it at every request (seven queries) was half of an answer's time under a
-   * province's live load (bench-fleet, 2026-12-01). {@code changes} is {@link
-   * ReportingState#otherChanges} when it was read; {@code stationIndex} each station's place in
-   * {@code stations}; {@code breaches} the compliance alerts' spans of the last {@link
-   * #BREACH_SPANS} from {@code loadedAt}.
+   * province's live load (bench-fleet, 2026-12-01). {@code changes} and {@code alertChanges} are
+   * {@link ReportingState#otherChanges} and {@link ReportingState#alertChanges} when it was read;
+   * {@code stationIndex} each station's place in {@code stations}; {@code breaches} the compliance
+   * alerts' spans of the last {@link #BREACH_SPANS} from {@code loadedAt}.
    */
   private record Frame(
       long changes,
+      long alertChanges,
       Instant loadedAt,
       List<ClusterRow> clusters,
       List<SiteRow> sites,
@@ -171,7 +173,26 @@ public final class Overview implements AutoCloseable {
       Map<String, Integer> stationIndex,
       Set<String> permitted,
       Map<String, List<OpenAlert>> open,
-      Map<String, List<BreachHours.Span>> breaches) {}
+      Map<String, List<BreachHours.Span>> breaches) {
+
+    /** This frame with the alerts read again, and the registry's part as it is. */
+    Frame withAlerts(
+        long alertChanges,
+        Map<String, List<OpenAlert>> open,
+        Map<String, List<BreachHours.Span>> breaches) {
+      return new Frame(
+          changes,
+          alertChanges,
+          loadedAt,
+          clusters,
+          sites,
+          stations,
+          stationIndex,
+          permitted,
+          open,
+          breaches);
+    }
+  }
 
   /**
    * The longest a frame is kept without an announcement: a change made by hand in the database
@@ -227,6 +248,10 @@ public final class Overview implements AutoCloseable {
   private final ReportingState reported;
   private volatile Frame frame;
   private final AtomicLong frameLoads = new AtomicLong();
+  private final AtomicLong alertLoads = new AtomicLong();
+
+  /** Guards reading {@link #frame}: one reader at a time, so that none undoes another's. */
+  private final Object framing = new Object();
 
   /** Starts following what stations report (a connection of its own); close to stop. */
   public Overview(DataSource ds, SamplingPlans plans) {
@@ -341,13 +366,22 @@ public final class Overview implements AutoCloseable {
       // taken and applied under the same lock as the rows are kept: an answer never finds a row
       // whose change another answer has taken but not yet computed again
       Set<String> changed = reported.takeChanged();
-      if (keptFrame != f || !Arrays.equals(keptPeriods, periods) || changed == null)
-        kept = new Kept[f.stations().size()];
-      else
+      if (keptFrame == null
+          || keptFrame.stations() != f.stations() // the registry was read again
+          || !Arrays.equals(keptPeriods, periods)
+          || changed == null) kept = new Kept[f.stations().size()];
+      else {
+        if (keptFrame != f) { // the alerts alone were read again: the rows whose alerts differ
+          for (int i = 0; i < kept.length; i++) {
+            String code = f.stations().get(i).code();
+            if (!Objects.equals(keptFrame.open().get(code), f.open().get(code))) kept[i] = null;
+          }
+        }
         for (String code : changed) {
           Integer i = f.stationIndex().get(code);
           if (i != null) kept[i] = null;
         }
+      }
       keptFrame = f;
       keptPeriods = periods;
       // the plans not known yet in one go (after a start, or when a province's stations appear)
@@ -434,35 +468,85 @@ public final class Overview implements AutoCloseable {
    * next request load again.
    */
   private Frame frame(Connection c, Instant now) throws SQLException {
-    long changes = reported.otherChanges();
-    Frame f = frame;
-    if (f != null
-        && reported.listening()
-        && f.changes() == changes
-        && !now.isBefore(f.loadedAt())
-        && now.isBefore(f.loadedAt().plus(FRAME_MAX_AGE))) return f;
+    synchronized (framing) {
+      // counted before reading: a change announced meanwhile makes the next answer read again
+      long changes = reported.otherChanges();
+      long alertChanges = reported.alertChanges();
+      Frame f = frame;
+      if (f != null
+          && reported.listening()
+          && f.changes() == changes
+          && !now.isBefore(f.loadedAt())
+          && now.isBefore(f.loadedAt().plus(FRAME_MAX_AGE))) {
+        if (f.alertChanges() == alertChanges) return f;
+        // taken after counting, so it names every station counted (and perhaps a few more)
+        f = withAlertsOf(c, f, alertChanges, reported.takeAlerted());
+        frameLoads.incrementAndGet();
+        alertLoads.incrementAndGet();
+        frame = f;
+        return f;
+      }
+      reported.takeAlerted(); // all read below
+      f = loadFrame(c, now, changes, alertChanges);
+      frameLoads.incrementAndGet();
+      frame = f;
+      return f;
+    }
+  }
+
+  /**
+   * {@code f} with the alerts of the stations {@code alerted} (null: of every station) read again,
+   * and the registry's part as it is. Alerts change in bursts when a province's readings resume (a
+   * hundred announcements in a few seconds in bench-fleet): reading the registry and every alert
+   * again at each made those answers a province's slowest (17-90 ms, 2026-12-03).
+   */
+  private static Frame withAlertsOf(Connection c, Frame f, long alertChanges, Set<String> alerted)
+      throws SQLException {
+    Instant from = f.loadedAt().minus(BREACH_SPANS);
+    Instant to = f.loadedAt().plus(FRAME_MAX_AGE);
+    if (alerted == null)
+      return f.withAlerts(alertChanges, openAlerts(c, null), BreachHours.spans(c, null, from, to));
+    return f.withAlerts(
+        alertChanges,
+        replaced(f.open(), alerted, openAlerts(c, alerted)),
+        replaced(f.breaches(), alerted, BreachHours.spans(c, alerted, from, to)));
+  }
+
+  /** {@code kept} with the entries of {@code stations} those {@code read} (none if absent). */
+  private static <V> Map<String, List<V>> replaced(
+      Map<String, List<V>> kept, Set<String> stations, Map<String, List<V>> read) {
+    Map<String, List<V>> out = new HashMap<>(kept);
+    out.keySet().removeAll(stations);
+    out.putAll(read);
+    return out;
+  }
+
+  private Frame loadFrame(Connection c, Instant now, long changes, long alertChanges)
+      throws SQLException {
     List<StationRow> stations = stations(c);
     Map<String, Integer> stationIndex = new HashMap<>();
     for (int i = 0; i < stations.size(); i++) stationIndex.put(stations.get(i).code(), i);
-    f =
-        new Frame(
-            changes,
-            now,
-            clusters(c),
-            sites(c),
-            stations,
-            stationIndex,
-            permitted(c),
-            openAlerts(c),
-            BreachHours.spans(c, null, now.minus(BREACH_SPANS), now.plus(FRAME_MAX_AGE)));
-    frameLoads.incrementAndGet();
-    frame = f;
-    return f;
+    return new Frame(
+        changes,
+        alertChanges,
+        now,
+        clusters(c),
+        sites(c),
+        stations,
+        stationIndex,
+        permitted(c),
+        openAlerts(c, null),
+        BreachHours.spans(c, null, now.minus(BREACH_SPANS), now.plus(FRAME_MAX_AGE)));
   }
 
-  /** How many times the registry and alerts were read for the overview ({@link Frame}). */
+  /** How many times the registry and alerts, or the alerts alone, were read ({@link Frame}). */
   public long frameLoads() {
     return frameLoads.get();
+  }
+
+  /** How many of {@link #frameLoads} read the alerts alone (nothing else was announced). */
+  public long alertLoads() {
+    return alertLoads.get();
   }
 
   /**
@@ -586,23 +670,28 @@ public final class Overview implements AutoCloseable {
     return out;
   }
 
-  private static Map<String, List<OpenAlert>> openAlerts(Connection c) throws SQLException {
+  private static Map<String, List<OpenAlert>> openAlerts(Connection c, Set<String> only)
+      throws SQLException {
     Map<String, List<OpenAlert>> out = new HashMap<>();
-    try (var st = c.createStatement();
-        var rs =
-            st.executeQuery(
-                "SELECT id, station, kind, family, parameter, band, started_at FROM alerts"
-                    + " WHERE state <> 'resolved' AND family <> 'warning' ORDER BY started_at")) {
-      while (rs.next())
-        out.computeIfAbsent(rs.getString(2), k -> new ArrayList<>())
-            .add(
-                new OpenAlert(
-                    rs.getLong(1),
-                    rs.getString(3),
-                    rs.getString(4),
-                    rs.getString(5),
-                    rs.getString(6),
-                    rs.getTimestamp(7).toInstant()));
+    try (var ps =
+        c.prepareStatement(
+            "SELECT id, station, kind, family, parameter, band, started_at FROM alerts"
+                + " WHERE state <> 'resolved' AND family <> 'warning'"
+                + (only == null ? "" : " AND station = ANY (?)")
+                + " ORDER BY started_at")) {
+      if (only != null) ps.setArray(1, c.createArrayOf("text", only.toArray()));
+      try (var rs = ps.executeQuery()) {
+        while (rs.next())
+          out.computeIfAbsent(rs.getString(2), k -> new ArrayList<>())
+              .add(
+                  new OpenAlert(
+                      rs.getLong(1),
+                      rs.getString(3),
+                      rs.getString(4),
+                      rs.getString(5),
+                      rs.getString(6),
+                      rs.getTimestamp(7).toInstant()));
+      }
     }
     return out;
   }

@@ -48,7 +48,8 @@ import org.postgresql.PGNotification;
  *
  * <p>On the same connection it counts the announcements of what else the overview shows (alerts,
  * the registry, permits: {@link #OTHER_CHANGES}), so that after the same wait the overview knows
- * whether what it keeps of those is still what the database holds ({@link #otherChanges}).
+ * whether what it keeps of those is still what the database holds: the alerts apart ({@link
+ * #alertChanges}), which change far more often than the rest ({@link #otherChanges}).
  *
  * <p>Counts what {@link SlotMasks} and {@link Completeness} count, with one simplification: a
  * parameter is taken as reported in a period when it reported on any UTC day the period touches.
@@ -219,11 +220,24 @@ final class ReportingState implements AutoCloseable {
    * ({@code AlertStore}), the registry ({@code Registry}), permits ({@code PermitStore}), a station
    * registered by its first reading ({@link StationDirectory#REGISTERED}).
    */
-  static final List<String> OTHER_CHANGES =
-      List.of("outfall_alerts", "outfall_registry", "outfall_permits", StationDirectory.REGISTERED);
+  private static final String ALERTS = "outfall_alerts";
 
-  /** Announcements on {@link #OTHER_CHANGES}, and starts and stops of listening, so far. */
+  static final List<String> OTHER_CHANGES =
+      List.of(ALERTS, "outfall_registry", "outfall_permits", StationDirectory.REGISTERED);
+
+  /**
+   * Announcements on {@link #OTHER_CHANGES} but {@link #ALERTS}, and starts and stops of listening,
+   * so far.
+   */
   private final AtomicLong otherChanges = new AtomicLong();
+
+  /** Announcements on {@link #ALERTS} so far. */
+  private final AtomicLong alertChanges = new AtomicLong();
+
+  /**
+   * The stations those announced alerts of since {@link #takeAlerted}; null: one could not tell.
+   */
+  private Set<String> alerted = new HashSet<>();
 
   ReportingState(DataSource ds) {
     List<String> channels = new ArrayList<>(List.of("outfall_readings", SYNC_CHANNEL));
@@ -265,15 +279,47 @@ final class ReportingState implements AutoCloseable {
       CompletableFuture<Void> f = syncs.remove(n.getParameter());
       if (f != null) f.complete(null);
     } else if (n.getName().equals("outfall_readings")) announced(new JsonObject(n.getParameter()));
+    else if (n.getName().equals(ALERTS)) alerted(n.getParameter());
     else otherChanges.incrementAndGet();
   }
 
   /**
-   * How many announcements of what else the overview shows ({@link #OTHER_CHANGES}) came so far:
-   * after {@link #catchUp} with {@link #listening}, every change committed before it is counted.
+   * How many announcements of what else the overview shows ({@link #OTHER_CHANGES}) but alerts came
+   * so far, and starts and stops of listening: after {@link #catchUp} with {@link #listening},
+   * every change committed before it is counted.
    */
   long otherChanges() {
     return otherChanges.get();
+  }
+
+  /** How many announcements of alerts ({@code outfall_alerts}) came so far, as above. */
+  long alertChanges() {
+    return alertChanges.get();
+  }
+
+  /** One {@code outfall_alerts} announcement, its station noted before it is counted. */
+  private void alerted(String announcement) {
+    String station;
+    try {
+      station = new JsonObject(announcement).getString("station");
+    } catch (RuntimeException e) {
+      station = null;
+    }
+    synchronized (this) {
+      if (station == null) alerted = null;
+      else if (alerted != null) alerted.add(station);
+    }
+    alertChanges.incrementAndGet();
+  }
+
+  /**
+   * The stations whose alerts were announced since the last call, or null when an announcement did
+   * not say whose: taken after reading {@link #alertChanges}, it holds every station counted there.
+   */
+  synchronized Set<String> takeAlerted() {
+    Set<String> taken = alerted;
+    alerted = new HashSet<>();
+    return taken;
   }
 
   /** One {@code outfall_readings} announcement: a station's newest readings of one batch. */

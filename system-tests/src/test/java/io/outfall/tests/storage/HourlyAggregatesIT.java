@@ -278,9 +278,15 @@ class HourlyAggregatesIT {
       Episode breach =
           new Episode(
               Episode.Kind.BREACH, "IT-FRAME-A", "COD", start, null, 300.0, COD_LIMIT, null);
+      long loads = overview.frameLoads();
+      long alertLoads = overview.alertLoads();
       inTransaction(follow, c -> alerts.opened(c, breach, "QCVN 40:2011/BTNMT column B"));
       Overview.Station a = frameStation(overview, "IT-FRAME-A");
       assertThat(a.state()).isEqualTo(Overview.State.BREACH);
+      assertThat(overview.alertLoads())
+          .as("an alert announced: the alerts read")
+          .isEqualTo(alertLoads + 1);
+      assertThat(overview.frameLoads()).as("and nothing else").isEqualTo(loads + 1);
       assertThat(a.openAlerts()).singleElement().extracting(Overview.OpenAlert::band).isNull();
 
       inTransaction(
@@ -393,13 +399,27 @@ class HourlyAggregatesIT {
         w.close();
       }
 
+      // B's analyzer flat-lined: an alert of B's, which A's alerts below must leave as it is
+      inTransaction(
+          follow,
+          c ->
+              alerts.opened(
+                  c,
+                  new Episode(
+                      Episode.Kind.FLAT_LINE, "IT-KEPT-B", "COD", last, null, 10.0, null, null),
+                  null));
       // last + 30:20: B is silent, A (a minute later) not yet
       Instant silent = slot.plusSeconds(140);
-      assertThat(keptAgrees(overview, follow, silent))
+      List<Overview.Station> beforeBreach = keptAgrees(overview, follow, silent);
+      assertThat(beforeBreach)
           .extracting(Overview.Station::state)
           .containsExactly(Overview.State.COMPLIANT, Overview.State.NO_DATA);
+      assertThat(beforeBreach.get(1).openAlerts())
+          .singleElement()
+          .extracting(Overview.OpenAlert::kind)
+          .isEqualTo("flat_line");
 
-      // a breach of A open for an hour: 30 s later, same registry and alerts, its hours have moved
+      // a breach of A open for an hour: 10 s later, same registry and alerts, its hours have moved
       Instant start = silent.minus(Duration.ofHours(1));
       inTransaction(
           follow,
@@ -411,10 +431,12 @@ class HourlyAggregatesIT {
                   "QCVN 40:2011/BTNMT column B"));
       List<Overview.Station> open = keptAgrees(overview, follow, silent.plusSeconds(5));
       assertThat(open.get(0).state()).isEqualTo(Overview.State.BREACH);
-      List<Overview.Station> moved = keptAgrees(overview, follow, silent.plusSeconds(35));
-      // 1 h 5 s, then 1 h 35 s in breach
+      assertThat(open.get(1)).as("an alert of A alone: B's row kept").isSameAs(beforeBreach.get(1));
+      // slot + 2:35, within a minute of the registry's reading at slot + 1:40 (FRAME_MAX_AGE)
+      List<Overview.Station> moved = keptAgrees(overview, follow, silent.plusSeconds(15));
+      // 1 h 5 s, then 1 h 15 s in breach
       assertThat(moved.get(0).breachHours24h() - open.get(0).breachHours24h())
-          .isCloseTo(30 / 3600.0, within(1e-9));
+          .isCloseTo(10 / 3600.0, within(1e-9));
       assertThat(moved.get(1)).isSameAs(open.get(1));
     }
   }
