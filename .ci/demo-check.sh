@@ -5,7 +5,8 @@
 # plants (OUTFALL_DONRE_FTP_URL) to Debian's pyftpdlib standing in for the department's server, and
 # stop on SIGTERM within 10 s with no error or warning in its log after the stop began (nor any ERROR
 # before); then reset the admin's password with `outfall users` while it is stopped, start it
-# again and sign in with the new one.
+# again and sign in with the new one; last, with its MQTT port held by another process, it must refuse
+# at once and name the port.
 # Ports: --http-port and --mqtt-port below (OUTFALL_DEMO_HTTP_PORT, OUTFALL_DEMO_MQTT_PORT), the
 # department's FTP server on OUTFALL_DEMO_FTP_PORT.
 set -euo pipefail
@@ -130,5 +131,28 @@ kill -TERM $pid
 wait $pid || true
 trap - EXIT
 say "restarted: the admin's password kept; reset from the shell while stopped, the new one signs in, the old one not"
+
+# a port another process holds: the demo says which and exits at once, starting nothing
+/usr/bin/python3 -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(); time.sleep(120)' "$mqtt_port" 2>"$work/holder.log" &
+holder=$!
+trap 'kill $holder 2>/dev/null || true' EXIT
+held=no
+for _ in $(seq 50); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$mqtt_port") 2>/dev/null && kill -0 $holder 2>/dev/null && held=yes && break
+  sleep 0.2
+done
+[ "$held" = yes ] || fail "could not hold port $mqtt_port to try the demo against it: $(cat "$work/holder.log")"
+rc=0
+timeout 60 ./outfall demo --data-dir "$work/taken" --http-port "$http_port" --mqtt-port "$mqtt_port" \
+  --mqtts-port "$mqtts_port" >"$work/taken.log" 2>&1 || rc=$?
+kill $holder 2>/dev/null || true
+trap - EXIT
+[ "$rc" = 2 ] || fail "with --mqtt-port $mqtt_port held by another process the demo ended $rc, not 2: $(tail -5 "$work/taken.log")"
+grep -q "port $mqtt_port is in use.*choose another with --mqtt-port" "$work/taken.log" \
+  || fail "the demo did not say which port was taken: $(tail -5 "$work/taken.log")"
+[ ! -e "$work/taken" ] || fail "the demo started something before refusing a port in use"
+say "a port in use: refused at once, naming it ($(grep -o 'port [0-9]* is in use' "$work/taken.log"))"
 say "ok: demo up, signed in, $online gateways online, readings growing, files at the department, clean stop in $took s"
 rm -rf "$work"

@@ -19,10 +19,14 @@ import io.outfall.ingest.registry.Registry;
 import io.outfall.ingest.registry.RegistryCsv;
 import io.outfall.ingest.storage.Database;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -76,6 +80,11 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    String taken = portTaken();
+    if (taken != null) {
+      System.err.println("outfall demo: " + taken);
+      return 2;
+    }
     Path dir = dataDir.toAbsolutePath();
     System.out.println("outfall demo: data in " + dir);
     // stopped last, by awaitShutdown below: everything else still writes to it while it stops
@@ -219,6 +228,31 @@ final class DemoCommand implements Callable<Integer> {
   private static String keystorePassword(Path tls) throws IOException {
     return SecretFile.loadOrCreate(
         tls.resolve("keystore-password"), "the demo's keystore password");
+  }
+
+  /**
+   * Which of the demo's ports another process holds, as a sentence a user can act on, or null.
+   * Asked before anything starts: the embedded broker only logs a listener it cannot bind and runs
+   * without it, and a demo whose MQTT port was another's waited for health that never came.
+   */
+  private String portTaken() {
+    Map<String, InetSocketAddress> ports = new LinkedHashMap<>();
+    ports.put("--http-port", new InetSocketAddress(httpPort)); // every address, as the API binds
+    ports.put("--mqtt-port", new InetSocketAddress(InetAddress.getLoopbackAddress(), mqttPort));
+    ports.put("--mqtts-port", new InetSocketAddress(InetAddress.getLoopbackAddress(), mqttsPort));
+    for (var p : ports.entrySet()) {
+      try (ServerSocket probe = new ServerSocket()) {
+        probe.bind(p.getValue());
+      } catch (IOException e) {
+        return "port "
+            + p.getValue().getPort()
+            + " is in use ("
+            + e.getMessage()
+            + "): another program holds it, perhaps another demo; choose another with "
+            + p.getKey();
+      }
+    }
+    return null;
   }
 
   /**
