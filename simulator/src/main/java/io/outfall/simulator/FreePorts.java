@@ -18,14 +18,21 @@ public final class FreePorts {
     ThreadLocalRandom random = ThreadLocalRandom.current();
     for (int attempt = 0; attempt < 200; attempt++) {
       int candidate = 20_000 + random.nextInt(12_000);
-      try (ServerSocket s = new ServerSocket()) {
-        s.setReuseAddress(true);
-        s.bind(new InetSocketAddress("127.0.0.1", candidate));
+      try {
+        claimable(new InetSocketAddress("127.0.0.1", candidate));
         return candidate;
       } catch (IOException taken) {
         // in use: try another
       }
     }
     throw new IOException("no free TCP port between 20000 and 32000");
+  }
+
+  /** Returns when a server could listen on {@code address} now; else why not. */
+  public static void claimable(InetSocketAddress address) throws IOException {
+    try (ServerSocket s = new ServerSocket()) {
+      s.setReuseAddress(true);
+      s.bind(address);
+    }
   }
 }

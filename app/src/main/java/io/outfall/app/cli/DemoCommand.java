@@ -18,10 +18,10 @@ import io.outfall.ingest.donre.DonreSettings;
 import io.outfall.ingest.registry.Registry;
 import io.outfall.ingest.registry.RegistryCsv;
 import io.outfall.ingest.storage.Database;
+import io.outfall.simulator.FreePorts;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -241,8 +241,8 @@ final class DemoCommand implements Callable<Integer> {
     ports.put("--mqtt-port", new InetSocketAddress(InetAddress.getLoopbackAddress(), mqttPort));
     ports.put("--mqtts-port", new InetSocketAddress(InetAddress.getLoopbackAddress(), mqttsPort));
     for (var p : ports.entrySet()) {
-      try (ServerSocket probe = new ServerSocket()) {
-        probe.bind(p.getValue());
+      try {
+        FreePorts.claimable(p.getValue());
       } catch (IOException e) {
         return "port "
             + p.getValue().getPort()

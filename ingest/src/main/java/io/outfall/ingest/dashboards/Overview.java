@@ -481,13 +481,11 @@ public final class Overview implements AutoCloseable {
         if (f.alertChanges() == alertChanges) return f;
         // taken after counting, so it names every station counted (and perhaps a few more)
         f = withAlertsOf(c, f, alertChanges, reported.takeAlerted());
-        frameLoads.incrementAndGet();
         alertLoads.incrementAndGet();
-        frame = f;
-        return f;
+      } else {
+        reported.takeAlerted(); // all read below
+        f = loadFrame(c, now, changes, alertChanges);
       }
-      reported.takeAlerted(); // all read below
-      f = loadFrame(c, now, changes, alertChanges);
       frameLoads.incrementAndGet();
       frame = f;
       return f;
@@ -504,17 +502,19 @@ public final class Overview implements AutoCloseable {
       throws SQLException {
     Instant from = f.loadedAt().minus(BREACH_SPANS);
     Instant to = f.loadedAt().plus(FRAME_MAX_AGE);
-    if (alerted == null)
-      return f.withAlerts(alertChanges, openAlerts(c, null), BreachHours.spans(c, null, from, to));
     return f.withAlerts(
         alertChanges,
         replaced(f.open(), alerted, openAlerts(c, alerted)),
         replaced(f.breaches(), alerted, BreachHours.spans(c, alerted, from, to)));
   }
 
-  /** {@code kept} with the entries of {@code stations} those {@code read} (none if absent). */
+  /**
+   * {@code kept} with the entries of {@code stations} those {@code read} (none if absent); all of
+   * {@code read} when {@code stations} is null (every station was read).
+   */
   private static <V> Map<String, List<V>> replaced(
       Map<String, List<V>> kept, Set<String> stations, Map<String, List<V>> read) {
+    if (stations == null) return read;
     Map<String, List<V>> out = new HashMap<>(kept);
     out.keySet().removeAll(stations);
     out.putAll(read);

@@ -215,13 +215,14 @@ final class ReportingState implements AutoCloseable {
   private volatile boolean listening;
   private final Listener listener;
 
-  /**
-   * Where what else the overview shows is announced: alerts opened, resolved or changing band
-   * ({@code AlertStore}), the registry ({@code Registry}), permits ({@code PermitStore}), a station
-   * registered by its first reading ({@link StationDirectory#REGISTERED}).
-   */
+  /** Where alerts opened, resolved or changing band are announced ({@code AlertStore}). */
   private static final String ALERTS = "outfall_alerts";
 
+  /**
+   * Where what else the overview shows is announced: alerts ({@link #ALERTS}), the registry ({@code
+   * Registry}), permits ({@code PermitStore}), a station registered by its first reading ({@link
+   * StationDirectory#REGISTERED}).
+   */
   static final List<String> OTHER_CHANGES =
       List.of(ALERTS, "outfall_registry", "outfall_permits", StationDirectory.REGISTERED);
 
