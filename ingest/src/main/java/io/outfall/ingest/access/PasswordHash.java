@@ -55,11 +55,20 @@ public final class PasswordHash {
     }
   }
 
-  /** A random secret for a machine (gateway, service, API token): 32 bytes, URL-safe base64. */
+  /**
+   * A random secret for a machine (gateway, service, API token): 32 bytes, URL-safe base64, never
+   * beginning with {@code -}. One secret in 64 would otherwise begin with it, and command-line
+   * tools an engineer pastes it into ({@code mosquitto_pub -P}, Python's argparse) then take it for
+   * an option. Drawing again costs 0.02 bits of the 256.
+   */
   public static String newSecret() {
     byte[] b = new byte[32];
-    random.nextBytes(b);
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    String secret;
+    do {
+      random.nextBytes(b);
+      secret = Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    } while (secret.charAt(0) == '-');
+    return secret;
   }
 
   /** SHA-256 of a token: tokens are random, so a fast hash suffices to store them safely. */

@@ -197,8 +197,7 @@ class ExternalFtpPeersIT {
                 String.valueOf(server.donreIntakePort()),
                 "--user",
                 SITE + "/logger-" + scheme,
-                "--password",
-                password));
+                "--password=" + password)); // one argument, whatever the secret begins with
     if (tls) args.addAll(List.of("--ca", certs.caPem.toString()));
     args.add(name + "=" + file);
     String out = python("logger.py", args);
