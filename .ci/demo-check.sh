@@ -5,8 +5,9 @@
 # plants (OUTFALL_DONRE_FTP_URL) to Debian's pyftpdlib standing in for the department's server, and
 # stop on SIGTERM within 10 s with no error or warning in its log after the stop began (nor any ERROR
 # before); then reset the admin's password with `outfall users` while it is stopped, start it
-# again and sign in with the new one; last, with its MQTT port held by another process, it must refuse
-# at once and name the port.
+# again and sign in with the new one; a second demo on the same data dir must be refused; killed with
+# SIGKILL, its next start must stop the PostgreSQL it left running and come up; last, with its MQTT
+# port held by another process, it must refuse at once and name the port.
 # Ports: --http-port and --mqtt-port below (OUTFALL_DEMO_HTTP_PORT, OUTFALL_DEMO_MQTT_PORT), the
 # department's FTP server on OUTFALL_DEMO_FTP_PORT.
 set -euo pipefail
@@ -20,6 +21,15 @@ log=$work/demo.log
 base=http://127.0.0.1:$http_port
 say() { echo "[demo-check] $(date +%H:%M:%S) $*"; }
 fail() { say "FAILED: $*"; echo "---- last lines of $log"; tail -40 "$log"; exit 1; }
+# until the demo ($pid) answers /api/health and has said in its log $1 that it runs; $2 names the start
+await_up() {
+  for _ in $(seq 240); do
+    curl -fs "$base/api/health" >/dev/null 2>&1 && grep -q 'Outfall is running' "$1" && return 0
+    kill -0 $pid 2>/dev/null || fail "the demo exited at $2: $(tail -20 "$1")"
+    sleep 0.5
+  done
+  fail "the demo was not up 120 s after $2"
+}
 
 # the department: an FTP server Outfall did not write
 department=$work/department
@@ -35,13 +45,7 @@ pid=$! # ./outfall execs java: this is the JVM
 trap 'kill -9 $pid $ftp_pid 2>/dev/null || true' EXIT
 
 # up: it answers /api/health and has printed how to sign in (after its plants started)
-for _ in $(seq 240); do
-  curl -fs "$base/api/health" >/dev/null 2>&1 && grep -q 'Outfall is running' "$log" && break
-  kill -0 $pid 2>/dev/null || fail "the demo exited before it was up"
-  sleep 0.5
-done
-curl -fs "$base/api/health" >/dev/null || fail "/api/health not up after 120 s"
-grep -q 'Outfall is running' "$log" || fail "the demo did not say it was running after 120 s"
+await_up "$log" "its first start"
 say "up $((SECONDS - t0)) s after start"
 
 password=$(sed -n 's/.*sign in: user admin, password \([^ ]*\) .*/\1/p' "$log" | head -1)
@@ -113,24 +117,46 @@ reset=$(./outfall users reset-password admin --data-dir "$work/data" 2>"$work/us
   || fail "users reset-password failed: $(tail -5 "$work/users.log")"
 new_password=$(sed -n 's/^password: *\([^ ]*\).*/\1/p' <<<"$reset")
 [ -n "$new_password" ] || fail "users reset-password printed no password: $reset"
-./outfall demo --data-dir "$work/data" --http-port "$http_port" --mqtt-port "$mqtt_port" --mqtts-port "$mqtts_port" >"$work/demo-2.log" 2>&1 &
-pid=$!
-trap 'kill -9 $pid 2>/dev/null || true' EXIT
-for _ in $(seq 240); do
-  curl -fs "$base/api/health" >/dev/null 2>&1 && grep -q 'Outfall is running' "$work/demo-2.log" && break
-  kill -0 $pid 2>/dev/null || fail "the demo exited at its second start: $(tail -20 "$work/demo-2.log")"
-  sleep 0.5
-done
+# the demo started again on its data dir, its log in $1; on a failure, it and its database are killed
+restart() {
+  ./outfall demo --data-dir "$work/data" --http-port "$http_port" --mqtt-port "$mqtt_port" \
+    --mqtts-port "$mqtts_port" >"$1" 2>&1 &
+  pid=$!
+  trap 'kill -9 $pid 2>/dev/null || true; pkill -f "postgres -D $work/data/postgres" || true' EXIT
+  await_up "$1" "$2"
+}
+restart "$work/demo-2.log" "its second start"
 grep -q 'with the password shown at the first start' "$work/demo-2.log" \
   || fail "the second start did not keep the admin's password: $(grep 'sign in' "$work/demo-2.log")"
 signin() { curl -s -o /dev/null -w '%{http_code}' -X POST "$base/api/login" -H 'content-type: application/json' \
   -d "{\"username\":\"admin\",\"password\":\"$1\"}"; }
 [ "$(signin "$new_password")" = 200 ] || fail "the reset password does not sign in after a restart"
 [ "$(signin "$password")" = 401 ] || fail "the password from before the reset still signs in"
+say "restarted: the admin's password kept; reset from the shell while stopped, the new one signs in, the old one not"
+
+# one data dir, one demo: a second demo on it (other ports) is refused at once, naming the dir
+rc=0
+timeout 60 ./outfall demo --data-dir "$work/data" --http-port "$((http_port + 1))" \
+  --mqtt-port "$((mqtt_port + 2))" --mqtts-port "$((mqtts_port + 2))" >"$work/second.log" 2>&1 || rc=$?
+[ "$rc" = 2 ] || fail "a second demo on the same data dir ended $rc, not 2: $(tail -5 "$work/second.log")"
+grep -q "database in $work/data/postgres is in use" "$work/second.log" \
+  || fail "the second demo did not say the data dir is in use: $(tail -5 "$work/second.log")"
+# a demo killed outright (SIGKILL) leaves its PostgreSQL running; the next start stops it and goes on
+postgres_on_data() { pgrep -f "postgres -D $work/data/postgres" || true; }
+kill -9 $pid
+wait $pid 2>/dev/null || true
+orphan=$(postgres_on_data)
+[ -n "$orphan" ] || fail "no PostgreSQL left running after the demo's SIGKILL: nothing to try the next start against"
+restart "$work/demo-3.log" "its start after a SIGKILL"
+grep -q "PostgreSQL (pid $orphan) is still running on .*stopping it" "$work/demo-3.log" \
+  || fail "the start after a SIGKILL did not say it stopped PostgreSQL $orphan: $(grep -i postgres "$work/demo-3.log" | tail -5)"
+[ "$(signin "$new_password")" = 200 ] || fail "the admin cannot sign in after the start that followed a SIGKILL"
 kill -TERM $pid
 wait $pid || true
+left=$(postgres_on_data)
+[ -z "$left" ] || fail "PostgreSQL $left still runs on the data dir after the demo stopped"
 trap - EXIT
-say "restarted: the admin's password kept; reset from the shell while stopped, the new one signs in, the old one not"
+say "a second demo on the data dir refused; after a SIGKILL the next start stopped PostgreSQL $orphan left running, and its own stop left none"
 
 # a port another process holds: the demo says which and exits at once, starting nothing
 /usr/bin/python3 -c 'import socket, sys, time

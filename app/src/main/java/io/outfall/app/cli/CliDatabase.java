@@ -48,12 +48,13 @@ final class CliDatabase implements AutoCloseable {
 
   /**
    * Opens the database, does the work, closes it. A name or value the rules refuse (an {@link
-   * IllegalArgumentException}) is said on stderr without a stack trace: exit status 2.
+   * IllegalArgumentException}), or a demo database another process holds, is said on stderr without
+   * a stack trace: exit status 2.
    */
   static int run(Options where, Work work) throws Exception {
     try (CliDatabase db = open(where)) {
       return work.run(db.database.dataSource());
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | EmbeddedDatabase.InUse e) {
       System.err.println(e.getMessage());
       return 2;
     }

@@ -88,7 +88,13 @@ final class DemoCommand implements Callable<Integer> {
     Path dir = dataDir.toAbsolutePath();
     System.out.println("outfall demo: data in " + dir);
     // stopped last, by awaitShutdown below: everything else still writes to it while it stops
-    EmbeddedDatabase db = EmbeddedDatabase.start(dir.resolve("postgres"), 0, false);
+    EmbeddedDatabase db;
+    try {
+      db = EmbeddedDatabase.start(dir.resolve("postgres"), 0, false);
+    } catch (EmbeddedDatabase.InUse e) {
+      System.err.println("outfall demo: " + e.getMessage());
+      return 2;
+    }
     // Broker accounts live in the database: migrate it first, so the broker can check logins
     // before ingest starts. Each start issues fresh secrets to the demo's own clients.
     Database accountsDb =
