@@ -59,6 +59,14 @@ public final class Responder implements AutoCloseable {
   }
 
   /**
+   * Runs {@code work} on the pool and answers 200 with the JSON it has written itself: for answers
+   * of many thousand points, where a {@code JsonObject} per point costs more than the query.
+   */
+  public void encoded(RoutingContext ctx, Callable<Buffer> work) {
+    blocking(work).onSuccess(body -> send(ctx, 200, body)).onFailure(e -> fail(ctx, e));
+  }
+
+  /**
    * Answers {@code status} with what {@code body} yields. An {@link IllegalArgumentException} (a
    * value the store refused) becomes a 400 with its message; any other failure goes to {@link
    * #failed}.

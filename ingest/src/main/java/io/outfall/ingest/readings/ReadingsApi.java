@@ -21,7 +21,6 @@ import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -54,6 +53,11 @@ public final class ReadingsApi {
 
     BucketField(Function<ReadingQueries.Bucket, Object> value) {
       this.value = value;
+    }
+
+    /** This field of {@code b}: a Double (null when no valid reading), or an Integer. */
+    Object value(ReadingQueries.Bucket b) {
+      return value.apply(b);
     }
 
     /** The fields {@code fields} names (all when null or blank); unknown names are refused. */
@@ -172,7 +176,7 @@ public final class ReadingsApi {
       }
     }
     Instant origin = LocalDate.of(2000, 1, 1).atStartOfDay(zone).toInstant();
-    responder.json(
+    responder.encoded(
         ctx,
         () -> {
           Integer id = queries.stationId(station);
@@ -182,55 +186,32 @@ public final class ReadingsApi {
             ps = new ArrayList<>();
             for (short p : queries.parametersOf(id)) ps.add(catalog.byId(p));
           }
-          JsonArray series = new JsonArray();
-          boolean truncated = false;
-          Instant next = null;
           List<Short> ids = ps.stream().map(ParameterCatalog.Parameter::id).toList();
-          Map<Short, List<ReadingQueries.Bucket>> buckets =
-              step == null ? Map.of() : queries.buckets(id, ids, from, to, step, origin);
-          Map<Short, List<ReadingQueries.RawPoint>> raws =
-              step == null ? queries.raw(id, ids, from, to, limit + 1) : Map.of();
-          for (ParameterCatalog.Parameter p : ps) {
-            JsonArray points = new JsonArray();
-            if (step == null) {
-              var raw = raws.get(p.id());
-              if (raw.size() > limit) {
-                truncated = true;
-                raw = raw.subList(0, limit);
-                Instant after = raw.get(raw.size() - 1).ts().plusMillis(1);
-                next = next == null || after.isBefore(next) ? after : next;
-              }
-              raw.forEach(
-                  x ->
-                      points.add(
-                          new JsonObject()
-                              .put("ts", x.ts())
-                              .put("value", x.value())
-                              .put("status", x.status().code())));
-            } else {
-              for (ReadingQueries.Bucket b : buckets.get(p.id())) {
-                JsonObject point = new JsonObject().put("ts", b.start());
-                for (BucketField f : fields) point.put(f.key, f.value.apply(b));
-                points.add(point);
-              }
-            }
-            series.add(
-                new JsonObject()
-                    .put("parameter", p.code())
-                    .put("unit", p.unit())
-                    .put("points", points));
+          if (step != null) {
+            var buckets = queries.buckets(id, ids, from, to, step, origin);
+            List<ChartJson.Series<ReadingQueries.Bucket>> series = new ArrayList<>();
+            for (ParameterCatalog.Parameter p : ps)
+              series.add(new ChartJson.Series<>(p, buckets.get(p.id())));
+            return ChartJson.buckets(
+                new ChartJson.Header(station, from, to, step.toString(), zone.getId(), false, null),
+                series,
+                fields);
           }
-          JsonObject body =
-              new JsonObject()
-                  .put("station", station)
-                  .put("from", from)
-                  .put("to", to)
-                  .put("step", step == null ? "raw" : step.toString())
-                  .put("tz", zone.getId())
-                  .put("series", series)
-                  .put("truncated", truncated);
-          if (next != null) body.put("next_from", next);
-          return body;
+          var raws = queries.raw(id, ids, from, to, limit + 1);
+          List<ChartJson.Series<ReadingQueries.RawPoint>> series = new ArrayList<>();
+          Instant next = null;
+          for (ParameterCatalog.Parameter p : ps) {
+            var raw = raws.get(p.id());
+            if (raw.size() > limit) {
+              raw = raw.subList(0, limit);
+              Instant after = raw.get(raw.size() - 1).ts().plusMillis(1);
+              next = next == null || after.isBefore(next) ? after : next;
+            }
+            series.add(new ChartJson.Series<>(p, raw));
+          }
+          return ChartJson.raw(
+              new ChartJson.Header(station, from, to, "raw", zone.getId(), next != null, next),
+              series);
         });
   }
 }
