@@ -55,6 +55,7 @@ public final class DashboardsApi implements AutoCloseable {
   private final Responder responder;
   private final ReadingQueries readings;
   private final Overview overview;
+  private final OverviewWriter overviewWriter = new OverviewWriter();
   private final PlantKpis kpis;
   private final KpiTargets targets;
   private final TargetBoard board;
@@ -130,14 +131,14 @@ public final class DashboardsApi implements AutoCloseable {
     int offset = QueryParams.intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
     int limit = QueryParams.intParam(ctx, "limit", Integer.MAX_VALUE, 0, Integer.MAX_VALUE);
     Principal who = HttpAccess.principal(ctx);
-    responder.json(
+    responder.encoded(
         ctx,
         () -> {
           Overview.Result all = overview.at(Instant.now());
           // an operator sees the part about their own sites, judged on that part alone
           Overview.Result seen =
               who.role() == Role.OPERATOR ? Overview.within(all, who::sees) : all;
-          return DashboardsJson.overview(seen, offset, limit, board.bySite());
+          return overviewWriter.write(seen, offset, limit, board.bySite());
         });
   }
 

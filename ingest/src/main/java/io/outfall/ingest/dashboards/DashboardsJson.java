@@ -14,83 +14,43 @@ import java.util.function.Consumer;
 final class DashboardsJson {
   private DashboardsJson() {}
 
-  /**
-   * The overview with clusters {@code offset} to {@code offset + limit} (the headline and the worst
-   * stations always whole): a province's first screen need not wait for a thousand plants.
-   *
-   * @param targets each plant's month against its target, from {@link TargetBoard}: a column per
-   *     plant and a count per cluster
-   */
-  static JsonObject overview(
-      Overview.Result o, int offset, int limit, Map<String, TargetBoard.PlantMonth> targets) {
-    JsonArray clusters = new JsonArray();
-    int end = (int) Math.min(o.clusters().size(), (long) offset + limit);
-    for (Overview.Cluster c : o.clusters().subList(Math.min(offset, end), end)) {
-      JsonArray plants = new JsonArray();
-      JsonObject rollUp = new JsonObject();
-      for (Overview.Plant p : c.plants()) {
-        JsonArray stations = new JsonArray();
-        p.stations().forEach(s -> stations.add(station(s)));
-        TargetBoard.PlantMonth month = targets.get(p.site());
-        if (month != null)
-          rollUp.put(month.verdict().code(), rollUp.getInteger(month.verdict().code(), 0) + 1);
-        plants.add(
-            new JsonObject()
-                .put("site", p.site())
-                .put("name", p.name())
-                .put("status", p.status())
-                .put("state", p.state().code())
-                .put("targets", month == null ? null : plantMonth(month))
-                .put("stations", stations));
-      }
-      clusters.add(
-          new JsonObject()
-              .put("code", c.code())
-              .put("name", c.name())
-              .put("kind", c.kind())
-              .put("district", c.district())
-              .put("treatment", c.treatment())
-              .put("registered", c.registered())
-              .put("state", c.state().code())
-              .put("compliant", c.state().compliant())
-              .put("targets", rollUp.isEmpty() ? null : rollUp)
-              .put("plants", plants));
-    }
-    JsonArray worst = new JsonArray();
-    o.worst().forEach(p -> worst.add(station(p)));
+  /** The overview's headline: clusters, plants and stations counted. */
+  static JsonObject headline(Overview.Result o) {
     return new JsonObject()
-        .put("at", o.at())
         .put(
-            "headline",
-            new JsonObject()
-                .put(
-                    "clusters",
-                    count(
-                        o.clusterCount(),
-                        "clusters whose operating treatment plants are all compliant",
-                        "a cluster needing a central plant without one operating is not yet built;"
-                            + " clusters needing none are not counted"))
-                .put(
-                    "plants",
-                    count(
-                        o.plantCount(),
-                        "treatment plants whose stations are all compliant",
-                        "plants planned or under construction count as not yet built"))
-                .put(
-                    "stations",
-                    count(
-                        o.stationCount(),
-                        "monitoring stations compliant now",
-                        "compliant: a permit, data within twice the planned interval, no open"
-                            + " breach; no permit, no data and not built are never compliant")))
-        .put("clusters", clusters)
-        .put("clusters_total", o.clusters().size())
-        .put("offset", offset)
-        .put("next_offset", end < o.clusters().size() ? end : null)
-        .put("worst", worst);
+            "clusters",
+            count(
+                o.clusterCount(),
+                "clusters whose operating treatment plants are all compliant",
+                "a cluster needing a central plant without one operating is not yet built;"
+                    + " clusters needing none are not counted"))
+        .put(
+            "plants",
+            count(
+                o.plantCount(),
+                "treatment plants whose stations are all compliant",
+                "plants planned or under construction count as not yet built"))
+        .put(
+            "stations",
+            count(
+                o.stationCount(),
+                "monitoring stations compliant now",
+                "compliant: a permit, data within twice the planned interval, no open"
+                    + " breach; no permit, no data and not built are never compliant"));
   }
 
-  private static JsonObject plantMonth(TargetBoard.PlantMonth m) {
+  /** How many of a cluster's plants stand at each verdict of their month, or null for none. */
+  static JsonObject targetsRollUp(Overview.Cluster c, Map<String, TargetBoard.PlantMonth> targets) {
+    JsonObject rollUp = new JsonObject();
+    for (Overview.Plant p : c.plants()) {
+      TargetBoard.PlantMonth month = targets.get(p.site());
+      if (month != null)
+        rollUp.put(month.verdict().code(), rollUp.getInteger(month.verdict().code(), 0) + 1);
+    }
+    return rollUp.isEmpty() ? null : rollUp;
+  }
+
+  static JsonObject plantMonth(TargetBoard.PlantMonth m) {
     JsonObject kpis = new JsonObject();
     m.kpis().forEach((k, s) -> kpis.put(k.key, s.code()));
     return new JsonObject()
@@ -113,7 +73,7 @@ final class DashboardsJson {
         .put("rule", rule);
   }
 
-  private static JsonObject station(Overview.Station p) {
+  static JsonObject station(Overview.Station p) {
     JsonArray alerts = new JsonArray();
     for (Overview.OpenAlert a : p.openAlerts()) {
       alerts.add(

@@ -1,13 +1,11 @@
 package io.outfall.ingest.readings;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.outfall.compliance.parameters.ParameterCatalog;
 import io.outfall.ingest.http.JsonTime;
+import io.outfall.ingest.http.WrittenJson;
 import io.vertx.core.buffer.Buffer;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
@@ -21,8 +19,6 @@ import java.util.Set;
  * them).
  */
 final class ChartJson {
-  private static final JsonFactory JSON = new JsonFactory();
-
   /** What the answer says about itself, around its series; {@code nextFrom} null when complete. */
   record Header(
       String station,
@@ -74,35 +70,32 @@ final class ChartJson {
   }
 
   private static <P> Buffer write(Header h, List<Series<P>> series, PointWriter<P> point) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
-    try (JsonGenerator g = JSON.createGenerator(out)) {
-      g.writeStartObject();
-      g.writeStringField("station", h.station());
-      g.writeStringField("from", JsonTime.iso(h.from()));
-      g.writeStringField("to", JsonTime.iso(h.to()));
-      g.writeStringField("step", h.step());
-      g.writeStringField("tz", h.tz());
-      g.writeArrayFieldStart("series");
-      for (Series<P> s : series) {
-        g.writeStartObject();
-        g.writeStringField("parameter", s.parameter().code());
-        g.writeStringField("unit", s.parameter().unit());
-        g.writeArrayFieldStart("points");
-        for (P p : s.points()) {
+    return WrittenJson.of(
+        g -> {
           g.writeStartObject();
-          point.write(g, p);
+          g.writeStringField("station", h.station());
+          g.writeStringField("from", JsonTime.iso(h.from()));
+          g.writeStringField("to", JsonTime.iso(h.to()));
+          g.writeStringField("step", h.step());
+          g.writeStringField("tz", h.tz());
+          g.writeArrayFieldStart("series");
+          for (Series<P> s : series) {
+            g.writeStartObject();
+            g.writeStringField("parameter", s.parameter().code());
+            g.writeStringField("unit", s.parameter().unit());
+            g.writeArrayFieldStart("points");
+            for (P p : s.points()) {
+              g.writeStartObject();
+              point.write(g, p);
+              g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+          }
+          g.writeEndArray();
+          g.writeBooleanField("truncated", h.truncated());
+          if (h.nextFrom() != null) g.writeStringField("next_from", JsonTime.iso(h.nextFrom()));
           g.writeEndObject();
-        }
-        g.writeEndArray();
-        g.writeEndObject();
-      }
-      g.writeEndArray();
-      g.writeBooleanField("truncated", h.truncated());
-      if (h.nextFrom() != null) g.writeStringField("next_from", JsonTime.iso(h.nextFrom()));
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
-    }
-    return Buffer.buffer(out.toByteArray());
+        });
   }
 }
