@@ -74,9 +74,7 @@ final class OverviewWriter {
     g.writeStringField("state", c.state().code());
     g.writeBooleanField("compliant", c.state().compliant());
     g.writeFieldName("targets");
-    JsonObject rollUp = DashboardsJson.targetsRollUp(c, targets);
-    if (rollUp == null) g.writeNull();
-    else raw(g, rollUp);
+    raw(g, DashboardsJson.targetsRollUp(c, targets));
     g.writeArrayFieldStart("plants");
     for (Overview.Plant p : c.plants()) {
       g.writeStartObject();
@@ -86,8 +84,7 @@ final class OverviewWriter {
       g.writeStringField("state", p.state().code());
       g.writeFieldName("targets");
       TargetBoard.PlantMonth month = targets.get(p.site());
-      if (month == null) g.writeNull();
-      else raw(g, DashboardsJson.plantMonth(month));
+      raw(g, month == null ? null : DashboardsJson.plantMonth(month));
       g.writeArrayFieldStart("stations");
       for (Overview.Station s : p.stations()) g.writeRawValue(station(s));
       g.writeEndArray();
@@ -106,7 +103,9 @@ final class OverviewWriter {
     return json;
   }
 
+  /** A part {@link DashboardsJson} builds, or null when there is none. */
   private static void raw(JsonGenerator g, JsonObject part) throws IOException {
-    g.writeRawValue(part.encode());
+    if (part == null) g.writeNull();
+    else g.writeRawValue(part.encode());
   }
 }

@@ -53,9 +53,7 @@ public final class Responder implements AutoCloseable {
    * every other request and the live feed meanwhile.
    */
   public void json(RoutingContext ctx, int status, Callable<JsonObject> work) {
-    blocking(() -> work.call().toBuffer())
-        .onSuccess(body -> send(ctx, status, body))
-        .onFailure(e -> fail(ctx, e));
+    answer(ctx, status, () -> work.call().toBuffer());
   }
 
   /**
@@ -63,7 +61,11 @@ public final class Responder implements AutoCloseable {
    * of many thousand points, where a {@code JsonObject} per point costs more than the query.
    */
   public void encoded(RoutingContext ctx, Callable<Buffer> work) {
-    blocking(work).onSuccess(body -> send(ctx, 200, body)).onFailure(e -> fail(ctx, e));
+    answer(ctx, 200, work);
+  }
+
+  private void answer(RoutingContext ctx, int status, Callable<Buffer> body) {
+    blocking(body).onSuccess(b -> send(ctx, status, b)).onFailure(e -> fail(ctx, e));
   }
 
   /**

@@ -19,15 +19,12 @@ import java.util.Set;
  * them).
  */
 final class ChartJson {
-  /** What the answer says about itself, around its series; {@code nextFrom} null when complete. */
+  /**
+   * What the answer says about itself, around its series; {@code nextFrom} where the next page
+   * starts, null when the answer is complete (not truncated).
+   */
   record Header(
-      String station,
-      Instant from,
-      Instant to,
-      String step,
-      String tz,
-      boolean truncated,
-      Instant nextFrom) {}
+      String station, Instant from, Instant to, String step, String tz, Instant nextFrom) {}
 
   /** One parameter's points, raw readings or buckets. */
   record Series<P>(ParameterCatalog.Parameter parameter, List<P> points) {}
@@ -93,7 +90,7 @@ final class ChartJson {
             g.writeEndObject();
           }
           g.writeEndArray();
-          g.writeBooleanField("truncated", h.truncated());
+          g.writeBooleanField("truncated", h.nextFrom() != null);
           if (h.nextFrom() != null) g.writeStringField("next_from", JsonTime.iso(h.nextFrom()));
           g.writeEndObject();
         });

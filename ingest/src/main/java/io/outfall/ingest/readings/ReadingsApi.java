@@ -193,7 +193,7 @@ public final class ReadingsApi {
             for (ParameterCatalog.Parameter p : ps)
               series.add(new ChartJson.Series<>(p, buckets.get(p.id())));
             return ChartJson.buckets(
-                new ChartJson.Header(station, from, to, step.toString(), zone.getId(), false, null),
+                new ChartJson.Header(station, from, to, step.toString(), zone.getId(), null),
                 series,
                 fields);
           }
@@ -210,8 +210,7 @@ public final class ReadingsApi {
             series.add(new ChartJson.Series<>(p, raw));
           }
           return ChartJson.raw(
-              new ChartJson.Header(station, from, to, "raw", zone.getId(), next != null, next),
-              series);
+              new ChartJson.Header(station, from, to, "raw", zone.getId(), next), series);
         });
   }
 }

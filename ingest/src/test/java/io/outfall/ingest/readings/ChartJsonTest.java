@@ -33,7 +33,7 @@ class ChartJsonTest {
     Instant next = FROM.plusMillis(120_001);
     String written =
         ChartJson.raw(
-                new ChartJson.Header("BT-OUT", FROM, TO, "raw", "Asia/Ho_Chi_Minh", true, next),
+                new ChartJson.Header("BT-OUT", FROM, TO, "raw", "Asia/Ho_Chi_Minh", next),
                 List.of(new ChartJson.Series<>(COD, cod), new ChartJson.Series<>(PH, ph)))
             .toString();
 
@@ -67,7 +67,7 @@ class ChartJsonTest {
             ReadingsApi.BucketField.parse("mean,calibrating,fault"))) {
       String written =
           ChartJson.buckets(
-                  new ChartJson.Header("BT-OUT", FROM, TO, "PT1M", "Asia/Ho_Chi_Minh", false, null),
+                  new ChartJson.Header("BT-OUT", FROM, TO, "PT1M", "Asia/Ho_Chi_Minh", null),
                   List.of(new ChartJson.Series<>(COD, buckets)),
                   fields)
               .toString();
