@@ -7,7 +7,9 @@ import io.outfall.ingest.http.WrittenJson;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -26,7 +28,10 @@ final class OverviewWriter {
    */
   private record Encoded(Overview.Station row, SerializedString json) {}
 
-  /** By station code: one entry per station, replaced when its row is. */
+  /**
+   * By station code: one entry per station, replaced when its row is, dropped once the overview no
+   * longer has the station ({@link #forgetRemoved}).
+   */
   private final Map<String, Encoded> stations = new ConcurrentHashMap<>();
 
   /**
@@ -39,6 +44,7 @@ final class OverviewWriter {
   Buffer write(
       Overview.Result o, int offset, int limit, Map<String, TargetBoard.PlantMonth> targets) {
     int end = (int) Math.min(o.clusters().size(), (long) offset + limit);
+    forgetRemoved(o);
     return WrittenJson.of(
         g -> {
           g.writeStartObject();
@@ -59,6 +65,27 @@ final class OverviewWriter {
           g.writeEndArray();
           g.writeEndObject();
         });
+  }
+
+  /**
+   * Drops the JSON of stations {@code o} does not have (taken out of the registry), so that what is
+   * kept follows the province rather than every station it ever had. Looks only when more stations
+   * are kept than {@code o} counts (a removed station shows as one too many once another's JSON is
+   * written), so most answers find nothing to do.
+   */
+  private void forgetRemoved(Overview.Result o) {
+    if (stations.size() <= o.stationCount().total()) return;
+    Set<String> present = new HashSet<>();
+    for (Overview.Cluster c : o.clusters())
+      for (Overview.Plant p : c.plants())
+        for (Overview.Station s : p.stations()) present.add(s.station());
+    for (Overview.Station s : o.worst()) present.add(s.station());
+    stations.keySet().retainAll(present);
+  }
+
+  /** The codes of the stations whose JSON is kept (for tests). */
+  Set<String> kept() {
+    return Set.copyOf(stations.keySet());
   }
 
   private void cluster(

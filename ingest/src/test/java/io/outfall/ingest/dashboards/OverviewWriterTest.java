@@ -19,21 +19,7 @@ class OverviewWriterTest {
   private static final Overview.OpenAlert BREACH =
       new Overview.OpenAlert(
           41, "breach", "compliance", "COD", "B", Instant.parse("2026-12-03T08:00:00Z"));
-  private static final Overview.Station BREACHING =
-      new Overview.Station(
-          "BT-OUT",
-          "Bát Tràng outlet",
-          "bat-trang",
-          "Bát Tràng plant",
-          true,
-          State.BREACH,
-          Instant.parse("2026-12-03T09:14:50Z"),
-          Duration.ofMinutes(20),
-          List.of(BREACH),
-          1.25,
-          3.5,
-          0.99,
-          null);
+  private static final Overview.Station BREACHING = breaching("BT-OUT", "Bát Tràng outlet");
   private static final Overview.Station SILENT =
       new Overview.Station(
           "PN-OUT",
@@ -159,6 +145,37 @@ class OverviewWriterTest {
     assertThat(station.getDouble("breach_hours_24h")).isEqualTo(2.5);
     assertThat(answer.getJsonArray("worst").getJsonObject(0).getDouble("breach_hours_30d"))
         .isEqualTo(4.75);
+  }
+
+  @Test
+  void aStationTakenOutOfTheRegistryIsForgotten() {
+    writer.write(result(BREACHING), 0, 2, Map.of());
+    assertThat(writer.kept()).containsExactlyInAnyOrder("BT-OUT", "PN-OUT");
+    // BT-OUT removed, NT-OUT registered in its place: the overview still counts two stations
+    Overview.Station replacing = breaching("NT-OUT", "Nam Trung outlet");
+    writer.write(result(replacing), 0, 2, Map.of());
+    String again = writer.write(result(replacing), 0, 2, Map.of()).toString();
+    // three kept for two counted after the first answer: the next one looks and drops BT-OUT
+    assertThat(writer.kept()).containsExactlyInAnyOrder("NT-OUT", "PN-OUT");
+    assertThat(again).contains("\"NT-OUT\"").doesNotContain("BT-OUT");
+  }
+
+  /** A station of plant bat-trang in breach of its permit. */
+  private static Overview.Station breaching(String code, String name) {
+    return new Overview.Station(
+        code,
+        name,
+        "bat-trang",
+        "Bát Tràng plant",
+        true,
+        State.BREACH,
+        Instant.parse("2026-12-03T09:14:50Z"),
+        Duration.ofMinutes(20),
+        List.of(BREACH),
+        1.25,
+        3.5,
+        0.99,
+        null);
   }
 
   private static Overview.Result result(Overview.Station breaching) {
