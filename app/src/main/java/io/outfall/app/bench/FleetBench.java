@@ -31,10 +31,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -79,6 +81,21 @@ public final class FleetBench implements Callable<Integer> {
   private static final String[] PARAMETERS = LoadGateway.PARAMETERS;
   private static final String[] UNITS = LoadGateway.UNITS;
 
+  /**
+   * Each parameter's readings (in {@link #PARAMETERS}' order) run from its low to low + span:
+   * values an operating plant reports, inside the permit the bench gives every station (QCVN 40
+   * column B: compliance/…/standards/qcvn-40-2011.yaml). Until 2026-12-03 every parameter ran
+   * 10–58, pH too: every plant raised an impossible-value alert about every 12 minutes and breached
+   * NH4_N all day, a province no regulator has and not the load the pages were meant to be measured
+   * under (docs/performance.md).
+   */
+  private static final double[] LOW = {40, 20, 1, 6.8, 26, 40, 42, 20};
+
+  private static final double[] SPAN = {50, 40, 5, 1, 5, 20, 20, 40};
+
+  /** A breaching plant's COD runs from here to + 60 mg/L: above column B's 150 all along. */
+  private static final double BREACHING_COD = 200;
+
   @Option(
       names = "--gateways",
       defaultValue = "1000",
@@ -115,6 +132,17 @@ public final class FleetBench implements Callable<Integer> {
       defaultValue = "10",
       description = "each gateway sends this often when live (default: ${DEFAULT-VALUE})")
   int liveIntervalSeconds;
+
+  @Option(
+      names = "--breaching-plants",
+      defaultValue = "20",
+      description =
+          "plants whose COD breaches their permit all along, spread over the province"
+              + " (default: ${DEFAULT-VALUE})")
+  int breachingPlants;
+
+  /** The sites of the breaching plants ({@link #breachingPlants}). */
+  private final Set<String> breaching = new HashSet<>();
 
   @Option(
       names = "--batch",
@@ -157,6 +185,9 @@ public final class FleetBench implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     parameters = Math.min(parameters, PARAMETERS.length);
+    int every = breachingPlants > 0 ? Math.max(1, gateways / breachingPlants) : gateways;
+    for (int g = 0; g < gateways && breaching.size() < breachingPlants; g += every)
+      breaching.add(site(g));
     ScratchDirectory dir = ScratchDirectory.create("outfall-bench-fleet");
     try (dir;
         BenchDatabase.Running db = database.start(dir.path());
@@ -182,12 +213,14 @@ public final class FleetBench implements Callable<Integer> {
     long perGateway = (long) historyHours * 3600 / historyIntervalSeconds * parameters;
     System.out.printf(
         "outfall bench-fleet: %,d gateways x 1 station x %d parameters; backlog %d h at %d s"
-            + " (%,d readings each); live every %d s for %d s; broker %s, %s, ingest %s%n",
+            + " (%,d readings each), %d plants breaching COD; live every %d s for %d s; broker %s,"
+            + " %s, ingest %s%n",
         gateways,
         parameters,
         historyHours,
         historyIntervalSeconds,
         perGateway,
+        breaching.size(),
         liveIntervalSeconds,
         liveSeconds,
         running.label(),
@@ -415,8 +448,9 @@ public final class FleetBench implements Callable<Integer> {
   }
 
   private Reading reading(String site, int p, long ts, long n) {
-    return new Reading(
-        station(site), PARAMETERS[p], ts, 10 + (n % 97) * 0.5, UNITS[p], DeviceStatus.MEASURING);
+    double low = p == 0 && breaching.contains(site) ? BREACHING_COD : LOW[p];
+    double value = low + SPAN[p] * (n % 97) / 96.0;
+    return new Reading(station(site), PARAMETERS[p], ts, value, UNITS[p], DeviceStatus.MEASURING);
   }
 
   // --- live ---------------------------------------------------------------------------------
