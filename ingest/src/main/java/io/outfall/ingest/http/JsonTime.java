@@ -17,9 +17,10 @@ public final class JsonTime {
 
   /** {@code t.toString()}, faster for whole milliseconds. */
   public static String iso(Instant t) {
-    if (t.getNano() % 1_000_000 != 0) return t.toString();
-    long ms = t.toEpochMilli();
-    return ms < MIN_MS || ms > MAX_MS ? t.toString() : iso(ms);
+    // the range by seconds first: far enough out, toEpochMilli overflows
+    long s = t.getEpochSecond();
+    if (t.getNano() % 1_000_000 != 0 || s < MIN_MS / 1000 || s > MAX_MS / 1000) return t.toString();
+    return iso(t.toEpochMilli());
   }
 
   /** {@code Instant.ofEpochMilli(ms).toString()}, faster. */

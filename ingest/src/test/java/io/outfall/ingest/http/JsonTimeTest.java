@@ -48,6 +48,9 @@ class JsonTimeTest {
     assertThat(JsonTime.iso(far.toEpochMilli())).isEqualTo("+10000-01-01T00:00:00Z");
     Instant bc = Instant.parse("-0001-12-31T23:59:59Z");
     assertThat(JsonTime.iso(bc.toEpochMilli())).isEqualTo("-0001-12-31T23:59:59Z");
+    // far beyond any millisecond a long holds: still Instant's text, not an overflow
+    assertThat(JsonTime.iso(Instant.MAX)).isEqualTo(Instant.MAX.toString());
+    assertThat(JsonTime.iso(Instant.MIN)).isEqualTo(Instant.MIN.toString());
     Instant micros = Instant.parse("2026-12-03T08:45:00.000250Z");
     assertThat(JsonTime.iso(micros)).isEqualTo("2026-12-03T08:45:00.000250Z");
   }
