@@ -1,17 +1,21 @@
 package io.outfall.app.embedded;
 
 import com.hivemq.embedded.EmbeddedHiveMQ;
+import com.hivemq.persistence.local.memory.ClientQueueMemoryLocalPersistence;
 import io.outfall.ingest.access.BrokerAccounts;
 import io.outfall.simulator.FreePorts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A real MQTT 5 broker in this process (HiveMQ Community Edition, embedded), for the demo and the
  * default test run. Production uses an external broker (Mosquitto, EMQX, HiveMQ) by configuration.
  */
 public final class EmbeddedBroker implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(EmbeddedBroker.class);
   private final Path dir;
   private final int port;
   private final BrokerAccounts access;
@@ -107,7 +111,28 @@ public final class EmbeddedBroker implements AutoCloseable {
                     + "<client-authentication-mode>OPTIONAL</client-authentication-mode>");
   }
 
+  /**
+   * Whether the broker's in-memory queues are Outfall's copy of HiveMQ's, which stops searching a
+   * shared subscription's queue at the acknowledged message (module {@code hivemq-patch}). HiveMQ's
+   * own walks the whole queue on every PUBACK, so a backlog drains in time that grows with the
+   * square of its length. True whenever {@code outfall-hivemq-patch} precedes HiveMQ's jar on the
+   * class path, as in every build of Outfall.
+   */
+  public static boolean queuesPatched() {
+    try {
+      ClientQueueMemoryLocalPersistence.class.getField("OUTFALL_PATCH");
+      return true;
+    } catch (NoSuchFieldException e) {
+      return false;
+    }
+  }
+
   private static EmbeddedHiveMQ launch(Path dir, BrokerAccounts access, BrokerRefusals refusals) {
+    if (!queuesPatched())
+      log.warn(
+          "HiveMQ's own ClientQueueMemoryLocalPersistence is first on the class path: every"
+              + " acknowledgement walks a shared subscription's whole queue (put"
+              + " outfall-hivemq-patch before HiveMQ's jar)");
     var builder =
         EmbeddedHiveMQ.builder()
             .withConfigurationFolder(dir.resolve("conf"))
