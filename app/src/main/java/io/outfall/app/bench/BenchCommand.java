@@ -363,9 +363,14 @@ public final class BenchCommand implements Callable<Integer> {
       // decoder (670 ms against 150 ms warm, measured 2026-12-01), which the copy ceiling, built
       // before its clock, never pays. Storing is timed cold as before.
       for (Delivery d : deliveries) validator.validate(d);
-      long validateStart = System.nanoTime();
-      for (Delivery d : deliveries) validator.validate(d);
-      long validateNanos = System.nanoTime() - validateStart;
+      // The fastest of five warm passes: single passes of 1,000,000 readings ranged from 1.0 to
+      // 3.0 million readings/s in one hour on the same build (2026-12-03), the JIT and the machine.
+      long validateNanos = Long.MAX_VALUE;
+      for (int pass = 0; pass < 5; pass++) {
+        long passStart = System.nanoTime();
+        for (Delivery d : deliveries) validator.validate(d);
+        validateNanos = Math.min(validateNanos, System.nanoTime() - passStart);
+      }
       long start = System.nanoTime();
       for (Delivery d : deliveries) writer.submit(validator.validate(d));
       long expected = (long) perGateway * batch * gateways;
