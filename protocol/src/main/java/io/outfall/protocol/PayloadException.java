@@ -8,11 +8,22 @@ package io.outfall.protocol;
 public final class PayloadException extends Exception {
   private final RejectReason reason;
   private final String path;
+  private final String detail;
 
   public PayloadException(RejectReason reason, String path, String detail) {
     super((path == null || path.isEmpty() ? "" : path + ": ") + detail);
     this.reason = reason;
     this.path = path;
+    this.detail = detail;
+  }
+
+  /**
+   * The same refusal with its path under {@code parent}: {@code value} under {@code readings[3]} is
+   * {@code readings[3].value}. Lets a decoder build a path only for what it refuses.
+   */
+  public PayloadException under(String parent) {
+    return new PayloadException(
+        reason, path == null || path.isEmpty() ? parent : parent + "." + path, detail);
   }
 
   public RejectReason reason() {

@@ -1,7 +1,6 @@
 package io.outfall.protocol;
 
 import java.util.Arrays;
-import java.util.regex.Pattern;
 
 /**
  * The MQTT topic tree, version 1: {@code outfall/v1/{site}/{gateway}/{kind}}.
@@ -11,7 +10,6 @@ import java.util.regex.Pattern;
  */
 public final class Topics {
   public static final String ROOT = "outfall/v1";
-  private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
   /** The kinds of topic under a gateway. */
   public enum Kind {
@@ -40,8 +38,23 @@ public final class Topics {
 
   private Topics() {}
 
+  /**
+   * Whether {@code id} is 1 to 64 characters of {@code [A-Za-z0-9_-]}. Written out rather than
+   * matched with a pattern: it runs for every reading's station (a regex was a tenth of decoding).
+   */
   public static boolean isValidId(String id) {
-    return id != null && ID.matcher(id).matches();
+    if (id == null || id.isEmpty() || id.length() > 64) return false;
+    for (int i = 0; i < id.length(); i++) {
+      char c = id.charAt(i);
+      boolean ok =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9')
+              || c == '_'
+              || c == '-';
+      if (!ok) return false;
+    }
+    return true;
   }
 
   public static String topic(String site, String gateway, Kind kind) {

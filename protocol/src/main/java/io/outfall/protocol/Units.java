@@ -13,6 +13,8 @@ public final class Units {
    * converted.
    */
   public static boolean same(String catalogUnit, String sent) {
+    // the spelling of nearly every reading: no normalizing (two lowercased copies each)
+    if (catalogUnit.equals(sent)) return true;
     return normalize(catalogUnit).equals(normalize(sent));
   }
 

@@ -3,6 +3,9 @@ package io.outfall.protocol;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,7 +70,14 @@ class ReadingsCodecTest {
           """
           {"v":1,"gateway":"g","seq":1                                                              | MALFORMED           | ''
           not json                                                                                    | MALFORMED           | ''
-          {"v":1,"v":1}                                                                               | MALFORMED           | ''
+          {"v":1,"v":1}                                                                               | MALFORMED           | v
+          {"v":1,"gateway":"g","seq":1,"sent":1,"readings":[{"station":"S","parameter":"COD","ts":1,"value":1,"unit":"mg/L","status":"00"}],"readings":[]} | MALFORMED | readings
+          {"v":1,"gateway":"g","seq":1,"sent":1,"readings":[{"station":"S","parameter":"COD","ts":1,"value":1,"value":2,"unit":"mg/L","status":"00"}]} | MALFORMED | readings[0].value
+          {"v":1,"gateway":"g","seq":1,"sent":1,"readings":[{"station":"S","parameter":"COD","ts":1,"value":1,"unit":"mg/L","status":"00"},{"station":"S","station":"T","parameter":"COD","ts":1,"value":1,"unit":"mg/L","status":"00"}]} | MALFORMED | readings[1].station
+          {"v":1,"gateway":"g","seq":1,"sent":1,"readings":[{"parameter":"COD","ts":1,"value":1,"unit":"mg/L","status":"00"}]} | MISSING_FIELD | readings[0].station
+          {"v":1,"gateway":"g","seq":1,"sent":1,"readings":[{"station":"S","parameter":"COD","value":1,"status":"00"}]} | MISSING_FIELD | readings[0].ts
+          {"v":1,"gateway":"g","seq":1,"sent":1,"readings":[{"station":"S","parameter":"COD","ts":1,"value":1,"unit":"mg/L","status":"00"},7]} | INVALID_FIELD | readings[1]
+          {"v":1,"gateway":"g","seq":1,"sent":1,"readings":[{"station":"S p","parameter":"COD","ts":1,"value":1,"unit":"mg/L","status":"00"}]} | INVALID_FIELD | readings[0].station
           {"v":1,"gateway":"g","seq":1,"sent":1,"readings":[{"station":"S","parameter":"COD","ts":1,"value":1,"unit":"mg/L","status":"00"}]} trailing | MALFORMED | ''
           []                                                                                          | INVALID_FIELD       | ''
           {"v":2,"gateway":"g"}                                                                       | UNSUPPORTED_VERSION | v
@@ -127,6 +137,38 @@ class ReadingsCodecTest {
                 .get(0)
                 .value())
         .isNaN();
+  }
+
+  @Test
+  void aFieldTwiceInCborIsRefusedToo() throws Exception {
+    var out = new ByteArrayOutputStream();
+    try (JsonGenerator g = new CBORFactory().createGenerator(out)) {
+      g.writeStartObject();
+      g.writeNumberField("v", 1);
+      g.writeStringField("gateway", "g");
+      g.writeNumberField("seq", 1);
+      g.writeNumberField("sent", 1);
+      g.writeArrayFieldStart("readings");
+      g.writeStartObject();
+      g.writeStringField("station", "S");
+      g.writeStringField("parameter", "COD");
+      g.writeNumberField("ts", 1);
+      g.writeNumberField("value", 1.0);
+      g.writeStringField("unit", "mg/L");
+      g.writeStringField("status", "00");
+      g.writeStringField("unit", "g/L");
+      g.writeEndObject();
+      g.writeEndArray();
+      g.writeEndObject();
+    }
+    assertThatThrownBy(() -> codec.decode(out.toByteArray(), PayloadFormat.CBOR))
+        .isInstanceOfSatisfying(
+            PayloadException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo(RejectReason.MALFORMED);
+              assertThat(e.getMessage())
+                  .isEqualTo("readings[0].unit: the field appears more than once");
+            });
   }
 
   @Test

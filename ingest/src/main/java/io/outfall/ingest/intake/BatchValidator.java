@@ -77,30 +77,29 @@ public final class BatchValidator {
     for (int i = 0; i < readings.size(); i++) {
       Reading r = readings.get(i);
       ParameterCatalog.Parameter p = catalog.byCode(r.parameter());
-      String path = "readings[" + i + "]";
       if (p == null) {
         rejections.add(
             reject(
                 RejectReason.UNKNOWN_PARAMETER,
-                path + ".parameter",
+                "readings[" + i + "].parameter",
                 "unknown parameter code '" + r.parameter() + "'"));
       } else if (!ParameterCatalog.sameUnit(p.unit(), r.unit())) {
         rejections.add(
             reject(
                 RejectReason.UNIT_MISMATCH,
-                path + ".unit",
+                "readings[" + i + "].unit",
                 r.parameter() + " is measured in " + p.unit() + ", got '" + r.unit() + "'"));
       } else if (!Double.isFinite(r.value())) {
         rejections.add(
             reject(
                 RejectReason.NON_FINITE_VALUE,
-                path + ".value",
+                "readings[" + i + "].value",
                 "value " + r.value() + " is not a finite number"));
       } else if (r.timestampMs() < now - maxPastMs || r.timestampMs() > now + maxFutureMs) {
         rejections.add(
             reject(
                 RejectReason.TIMESTAMP_OUT_OF_RANGE,
-                path + ".ts",
+                "readings[" + i + "].ts",
                 Instant.ofEpochMilli(r.timestampMs())
                     + " is outside the accepted window ["
                     + Instant.ofEpochMilli(now - maxPastMs)
