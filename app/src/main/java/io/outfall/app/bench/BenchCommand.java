@@ -319,9 +319,9 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   /**
-   * Storage only's time, and how long one thread took to decode and check every payload once (warm,
-   * untimed by storage only: the decoder's own ceiling, which the intake's one receiving thread
-   * cannot pass).
+   * Storage only's time, and the fastest of five warm passes of one thread decoding and checking
+   * every payload, outside storage only's clock: the decoder's own ceiling, which the intake's one
+   * receiving thread cannot pass.
    */
   private record StorageRun(long nanos, long validateNanos) {}
 
