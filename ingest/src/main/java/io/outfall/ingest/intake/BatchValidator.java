@@ -81,25 +81,29 @@ public final class BatchValidator {
         rejections.add(
             reject(
                 RejectReason.UNKNOWN_PARAMETER,
-                "readings[" + i + "].parameter",
+                i,
+                "parameter",
                 "unknown parameter code '" + r.parameter() + "'"));
       } else if (!ParameterCatalog.sameUnit(p.unit(), r.unit())) {
         rejections.add(
             reject(
                 RejectReason.UNIT_MISMATCH,
-                "readings[" + i + "].unit",
+                i,
+                "unit",
                 r.parameter() + " is measured in " + p.unit() + ", got '" + r.unit() + "'"));
       } else if (!Double.isFinite(r.value())) {
         rejections.add(
             reject(
                 RejectReason.NON_FINITE_VALUE,
-                "readings[" + i + "].value",
+                i,
+                "value",
                 "value " + r.value() + " is not a finite number"));
       } else if (r.timestampMs() < now - maxPastMs || r.timestampMs() > now + maxFutureMs) {
         rejections.add(
             reject(
                 RejectReason.TIMESTAMP_OUT_OF_RANGE,
-                "readings[" + i + "].ts",
+                i,
+                "ts",
                 Instant.ofEpochMilli(r.timestampMs())
                     + " is outside the accepted window ["
                     + Instant.ofEpochMilli(now - maxPastMs)
@@ -123,8 +127,9 @@ public final class BatchValidator {
         receivedAt);
   }
 
-  private static Inbound.Rejection reject(RejectReason reason, String path, String detail) {
-    return new Inbound.Rejection(reason, path, detail, 1);
+  /** A refusal of field {@code field} of reading {@code i}; the path is built only here. */
+  private static Inbound.Rejection reject(RejectReason reason, int i, String field, String detail) {
+    return new Inbound.Rejection(reason, "readings[" + i + "]." + field, detail, 1);
   }
 
   private static Inbound refused(
