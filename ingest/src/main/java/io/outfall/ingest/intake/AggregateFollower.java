@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * (inserted nothing) is never folded, and a crash anywhere leaves the batch for the next fold.
  * Every column merges by addition, least/greatest or OR, so batches folded in any order by any
  * number of followers (one per ingest instance) give the same aggregates. The price: the aggregates
- * trail the readings by one fold, a few milliseconds when idle and up to a second under load.
+ * trail the readings by one fold, a few milliseconds when idle (and the writer's pause, below) and
+ * up to a second under load.
  *
  * <p>Reading back is the fold's largest cost, so the writer of the same instance counts each batch
  * by station-hour itself and hands the counts over before it commits ({@link HourRows}); the fold
@@ -34,6 +36,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Batches coalesce: while a fold runs, the batches committed meanwhile wait and are folded
  * together by the next, so under load one upsert covers many readings of each station-hour.
+ *
+ * <p>A fold waits for a pause in the writer ({@link #deferral}): it costs the database several
+ * times what the writer's transaction does (20 ms against 6 for a tick of 500 stations), and run at
+ * once after the first commit of a burst it took the cores from the burst's second transaction,
+ * whose readings (and the alerts they raise) then waited longer. Under a load without pauses it
+ * waits at most {@link #MAX_DEFER_NANOS}.
  */
 public final class AggregateFollower implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AggregateFollower.class);
@@ -43,6 +51,18 @@ public final class AggregateFollower implements AutoCloseable {
 
   /** Looks without being woken this often: batches of an instance that crashed. */
   private static final long SWEEP_MILLIS = 1_000;
+
+  /**
+   * How long the writer must have had nothing to write for a fold to start: longer than the
+   * writer's own 2 ms gap, so that the stragglers of a burst of gateways are not taken for its end.
+   */
+  static final long QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+
+  /** The longest a woken fold waits for the writer to pause: the aggregates' lag under load. */
+  static final long MAX_DEFER_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+  /** How often a fold waiting for a busy writer looks again. */
+  private static final long BUSY_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
   /**
    * Folds the batches of the first array; those of the second were counted by the writer and handed
@@ -79,13 +99,18 @@ public final class AggregateFollower implements AutoCloseable {
 
   private final DataSource dataSource;
   private final IntakeMetrics metrics;
+
+  /** How long the writer has had nothing to write, in nanoseconds; 0 while it gathers or writes. */
+  private final LongSupplier writerIdle;
+
   private final Semaphore wake = new Semaphore(0);
   private final Thread thread;
   private volatile boolean running = true;
 
-  AggregateFollower(DataSource dataSource, IntakeMetrics metrics) {
+  AggregateFollower(DataSource dataSource, IntakeMetrics metrics, LongSupplier writerIdle) {
     this.dataSource = dataSource;
     this.metrics = metrics;
+    this.writerIdle = writerIdle;
     this.thread = new Thread(this::run, "outfall-aggregates");
   }
 
@@ -166,7 +191,7 @@ public final class AggregateFollower implements AutoCloseable {
     long backoff = 100;
     while (running) {
       try {
-        wake.tryAcquire(SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+        if (wake.tryAcquire(SWEEP_MILLIS, TimeUnit.MILLISECONDS)) awaitWritersPause();
         wake.drainPermits();
         while (running && foldOnce() == MAX_BATCHES) {
           // a backlog: keep folding
@@ -191,6 +216,24 @@ public final class AggregateFollower implements AutoCloseable {
         backoff = Math.min(backoff * 2, 5_000);
       }
     }
+  }
+
+  private void awaitWritersPause() throws InterruptedException {
+    long woken = System.nanoTime();
+    long wait;
+    while (running && (wait = deferral(writerIdle.getAsLong(), woken, System.nanoTime())) > 0) {
+      TimeUnit.NANOSECONDS.sleep(wait);
+    }
+  }
+
+  /**
+   * How much longer a fold woken at {@code woken} waits at {@code now}, the writer having had
+   * nothing to write for {@code writerIdle} nanoseconds (0 while it writes); 0: fold now.
+   */
+  static long deferral(long writerIdle, long woken, long now) {
+    long left = woken + MAX_DEFER_NANOS - now;
+    if (left <= 0 || writerIdle >= QUIET_NANOS) return 0;
+    return Math.min(left, writerIdle > 0 ? QUIET_NANOS - writerIdle : BUSY_RECHECK_NANOS);
   }
 
   /** One fold; the number of batches it folded. */

@@ -98,6 +98,14 @@ public final class ReadingWriter implements AutoCloseable {
   private volatile NewReadings.Handoff handoff;
 
   /**
+   * Since when (nanoTime) the writer has had nothing to write, or {@link #BUSY} while it gathers or
+   * writes a transaction: the aggregates fold in its pauses.
+   */
+  private volatile long idleSince = System.nanoTime();
+
+  private static final long BUSY = Long.MIN_VALUE;
+
+  /**
    * @param forEvaluation whether each transaction also leaves its batch for the compliance engine
    *     ({@code evaluation_batches}: alerting on)
    * @param markLateAfter readings older than this when they are stored are noted in {@code
@@ -129,7 +137,7 @@ public final class ReadingWriter implements AutoCloseable {
     this.queue = new ArrayBlockingQueue<>(queueCapacity);
     metrics.bindQueue(queue::size, queuedReadings::get);
     this.thread = new Thread(this::run, "outfall-writer");
-    this.aggregates = new AggregateFollower(dataSource, metrics);
+    this.aggregates = new AggregateFollower(dataSource, metrics, this::idleNanos);
   }
 
   public void start() {
@@ -162,14 +170,23 @@ public final class ReadingWriter implements AutoCloseable {
     return queue.size();
   }
 
+  /** How long the writer has had nothing to write, in nanoseconds; 0 while it gathers or writes. */
+  private long idleNanos() {
+    long since = idleSince;
+    return since == BUSY ? 0 : System.nanoTime() - since;
+  }
+
   private void run() {
     List<Inbound> batch = new ArrayList<>();
     while (running || !queue.isEmpty()) {
       try {
-        Inbound first = queue.poll(200, TimeUnit.MILLISECONDS);
+        Inbound first = queue.poll();
         if (first == null) {
-          continue;
+          if (idleSince == BUSY) idleSince = System.nanoTime();
+          first = queue.poll(200, TimeUnit.MILLISECONDS);
+          if (first == null) continue;
         }
+        idleSince = BUSY;
         batch.add(first);
         fill(batch, first.rows().size());
         writeUntilDone(batch);
