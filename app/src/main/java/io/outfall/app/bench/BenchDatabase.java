@@ -94,7 +94,9 @@ final class BenchDatabase {
     }
 
     /**
-     * What it is: "PostgreSQL 17.7, TimescaleDB 2.x" or "embedded PostgreSQL 17.7 (plain tables)".
+     * What it is: "PostgreSQL 17.7, TimescaleDB 2.x, max_wal_size 4GB" or "embedded PostgreSQL 17.7
+     * (plain tables), max_wal_size 4GB": the WAL size decides how often checkpoints write through a
+     * run.
      */
     String label(String jdbcUrl) throws SQLException {
       try (Connection c = DriverManager.getConnection(jdbcUrl, user(), password());
@@ -104,6 +106,11 @@ final class BenchDatabase {
           rs.next();
           version = rs.getString(1).split(" ")[0];
         }
+        String walSize;
+        try (var rs = st.executeQuery("SHOW max_wal_size")) {
+          rs.next();
+          walSize = rs.getString(1);
+        }
         String timescale = null;
         try (var rs =
             st.executeQuery("SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'")) {
@@ -112,9 +119,9 @@ final class BenchDatabase {
         return (embedded != null ? "embedded " : "")
             + "PostgreSQL "
             + version
-            + (timescale != null
-                ? ", TimescaleDB " + timescale
-                : " (no TimescaleDB: plain tables)");
+            + (timescale != null ? ", TimescaleDB " + timescale : " (no TimescaleDB: plain tables)")
+            + ", max_wal_size "
+            + walSize;
       }
     }
 
