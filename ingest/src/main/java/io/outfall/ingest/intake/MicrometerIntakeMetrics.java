@@ -80,7 +80,9 @@ public final class MicrometerIntakeMetrics implements IntakeMetrics {
             .register(registry);
     writeLatency =
         Timer.builder("outfall.ingest.write.latency")
-            .description("Duration of a write transaction (COPY, insert, commit)")
+            .description(
+                "Duration of a write transaction, from its first message to its commit (it takes"
+                    + " more messages as they come meanwhile, by ingest.linger-ms)")
             .publishPercentileHistogram()
             .minimumExpectedValue(Duration.ofMillis(1))
             .maximumExpectedValue(Duration.ofSeconds(30))

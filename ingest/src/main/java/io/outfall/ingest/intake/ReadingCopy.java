@@ -87,6 +87,15 @@ public final class ReadingCopy implements AutoCloseable {
       copy.writeToCopy(encoded.bytes, off, Math.min(1 << 20, encoded.length - off));
   }
 
+  /**
+   * Sends the rows added so far now, rather than when a piece is full: the server stores them while
+   * the caller waits for more.
+   */
+  public void send() throws SQLException {
+    flush();
+    copy.flushCopy();
+  }
+
   /** Ends the copy; the number of rows the server stored. */
   public long finish() throws SQLException {
     rows.trailer();

@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -28,10 +29,12 @@ import org.slf4j.LoggerFactory;
  * The write path: one thread that takes validated messages from a bounded queue and stores many of
  * them per transaction — a binary COPY straight into readings, one statement recording what the
  * transaction stored for those who follow it ({@link StoredBatch}), dead letters for whatever was
- * refused — and only after the commit acknowledges the messages to the broker. A crash anywhere
- * before the commit means redelivery; a redelivered message inserts nothing new: its copy fails on
- * the stored rows with a unique violation, and the transaction is written again through a staging
- * table with ON CONFLICT DO NOTHING, which every transaction then uses for a while.
+ * refused — and only after the commit acknowledges the messages to the broker. The COPY begins with
+ * the transaction's first message and takes each further one as it arrives, so the server stores
+ * the early messages of a burst while the late ones are still coming. A crash anywhere before the
+ * commit means redelivery; a redelivered message inserts nothing new: its copy fails on the stored
+ * rows with a unique violation, and the transaction is written again through a staging table with
+ * ON CONFLICT DO NOTHING, which every transaction then uses for a while.
  *
  * <p>Why a plain thread and not the event loop: JDBC and COPY block. Why one thread: a single
  * writer with large transactions is faster than several small ones on the same database, and keeps
@@ -95,6 +98,13 @@ public final class ReadingWriter implements AutoCloseable {
   private final AggregateFollower aggregates;
   private volatile boolean running = true;
   private volatile boolean databaseUp = true;
+
+  /**
+   * A message the last transaction took but could not copy (one of its stations was not known yet,
+   * and the COPY under way leaves no room to look it up): the next transaction begins with it.
+   */
+  private Inbound carried;
+
   private volatile NewReadings.Handoff handoff;
 
   /**
@@ -178,9 +188,10 @@ public final class ReadingWriter implements AutoCloseable {
 
   private void run() {
     List<Inbound> batch = new ArrayList<>();
-    while (running || !queue.isEmpty()) {
+    while (running || !queue.isEmpty() || carried != null) {
       try {
-        Inbound first = queue.poll();
+        Inbound first = carried != null ? carried : queue.poll();
+        carried = null;
         if (first == null) {
           if (idleSince == BUSY) idleSince = System.nanoTime();
           first = queue.poll(200, TimeUnit.MILLISECONDS);
@@ -188,8 +199,7 @@ public final class ReadingWriter implements AutoCloseable {
         }
         idleSince = BUSY;
         batch.add(first);
-        fill(batch, first.rows().size());
-        writeUntilDone(batch);
+        writeUntilDone(batch, new Gathering(first.rows().size()));
         for (Inbound in : batch) {
           queuedReadings.addAndGet(-in.rows().size());
         }
@@ -202,32 +212,57 @@ public final class ReadingWriter implements AutoCloseable {
   }
 
   /**
-   * Gathers more messages until the transaction is full, the linger time has passed, or no message
-   * came for {@link #IDLE_GAP_NANOS}. The gap rule keeps latency low at steady rates (a burst of
-   * gateways publishing together becomes one transaction, and then nothing waits for messages that
-   * are not coming), while a backlog, which arrives without gaps, still fills whole transactions.
+   * How a transaction takes more messages after its first: until it is full, it has waited the
+   * linger time in all, or no message came for {@link #IDLE_GAP_NANOS}. The gap rule keeps latency
+   * low at steady rates (a burst of gateways publishing together becomes one transaction, and then
+   * nothing waits for messages that are not coming), while a backlog, which arrives without gaps,
+   * still fills whole transactions. Only waiting counts towards the linger time, not copying: a
+   * backlog's transaction copies for longer than the linger (20,000 readings take some 40 ms), and
+   * would otherwise end at the first moment the queue ran dry. Only a transaction's first attempt
+   * gathers; a retry writes what it took.
    */
-  private void fill(List<Inbound> batch, int readings) throws InterruptedException {
-    long deadline = System.nanoTime() + lingerNanos;
-    while (readings < maxReadings) {
-      long wait = Math.min(deadline - System.nanoTime(), IDLE_GAP_NANOS);
-      Inbound next = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
+  private final class Gathering {
+    private long waited;
+    private int readings;
+
+    Gathering(int readings) {
+      this.readings = readings;
+    }
+
+    /**
+     * The next message for the transaction, or null when it should take no more; before waiting for
+     * one, sends {@code copy} what it holds, for the server to store meanwhile.
+     */
+    Inbound next(Copy copy) throws InterruptedException, SQLException {
+      if (readings >= maxReadings) return null;
+      Inbound next = queue.poll();
       if (next == null) {
-        return;
+        copy.send();
+        long wait = Math.min(lingerNanos - waited, IDLE_GAP_NANOS);
+        if (wait <= 0) return null;
+        long from = System.nanoTime();
+        next = queue.poll(wait, TimeUnit.NANOSECONDS);
+        waited += System.nanoTime() - from;
       }
-      batch.add(next);
-      readings += next.rows().size();
+      if (next != null) readings += next.rows().size();
+      return next;
     }
   }
 
-  private void writeUntilDone(List<Inbound> batch) throws InterruptedException {
+  /**
+   * Writes {@code batch}, first gathering more into it with {@code gathering} (null: as it is),
+   * until it is stored or parked.
+   */
+  private void writeUntilDone(List<Inbound> batch, Gathering gathering)
+      throws InterruptedException {
     long backoff = 100;
     while (true) {
       try {
-        write(batch);
+        write(batch, gathering);
         databaseUp = true;
         return;
       } catch (SQLException e) {
+        gathering = null; // what it took is in batch: a retry writes the same messages
         if (isTransient(e)) {
           metrics.writeFailed(true);
           if (databaseUp) {
@@ -246,7 +281,7 @@ public final class ReadingWriter implements AutoCloseable {
           if (batch.size() > 1) {
             // Find the offending message: write one at a time (each retried as above).
             for (Inbound in : batch) {
-              writeUntilDone(List.of(in));
+              writeUntilDone(List.of(in), null);
             }
           } else {
             parkRefused(batch.get(0), e);
@@ -257,35 +292,39 @@ public final class ReadingWriter implements AutoCloseable {
     }
   }
 
-  private void write(List<Inbound> received) throws SQLException {
+  private void write(List<Inbound> received, Gathering gathering)
+      throws SQLException, InterruptedException {
     long start = System.nanoTime();
     try {
-      write(received, true, start);
+      write(received, gathering, true, start);
     } catch (NewReadings.JudgingFailed e) {
       // Storing must not depend on judging: the engine starts again from storage (release) and
       // judges these readings from the queue.
       log.error("{}; storing the transaction again for the engine to judge", e.getMessage());
-      write(received, false, start);
+      write(received, null, false, start);
     }
   }
 
-  private void write(List<Inbound> received, boolean judgeHere, long start) throws SQLException {
+  private void write(List<Inbound> received, Gathering gathering, boolean judgeHere, long start)
+      throws SQLException, InterruptedException {
     if (start - replaysExpectedUntil >= 0) {
-      if (write(received, false, judgeHere, start)) return;
+      if (write(received, gathering, false, judgeHere, start)) return;
       // a reading was stored already (a redelivery): again, skipping stored rows, and so for a
       // while
       replaysExpectedUntil = System.nanoTime() + REPLAYS_EXPECTED_NANOS;
     }
-    write(received, true, judgeHere, start);
+    write(received, null, true, judgeHere, start);
   }
 
   /**
    * One transaction; false, with nothing written, when {@code replays} is false and a reading was
-   * stored already. With {@code judgeHere}, its readings may be judged in it ({@link
+   * stored already. With {@code gathering}, it takes more messages into {@code received} as they
+   * arrive. With {@code judgeHere}, its readings may be judged in it ({@link
    * NewReadings.Handoff#judgeHere}).
    */
-  private boolean write(List<Inbound> received, boolean replays, boolean judgeHere, long start)
-      throws SQLException {
+  private boolean write(
+      List<Inbound> received, Gathering gathering, boolean replays, boolean judgeHere, long start)
+      throws SQLException, InterruptedException {
     Map<String, StationDirectory.Registration> newStations = new HashMap<>();
     for (Inbound in : received) {
       for (Inbound.Row r : in.rows()) {
@@ -296,7 +335,6 @@ public final class ReadingWriter implements AutoCloseable {
     // what is stored and acknowledged: the received messages less their refused stations
     List<Inbound> batch = new ArrayList<>(received.size());
     List<Held> held = new ArrayList<>();
-    int rows = 0;
     int inserted = 0;
     NewReadings.Handoff to = handoff;
     // what was handed over for the transaction, withdrawn if it does not commit
@@ -311,15 +349,21 @@ public final class ReadingWriter implements AutoCloseable {
       c.setAutoCommit(false);
       try {
         ids = stations.resolve(c, newStations);
-        for (Inbound in : received) {
-          Inbound checked = checkStations(in, ids, held);
-          batch.add(checked);
-          rows += checked.rows().size();
+        boolean hand = to != null && to.wanted();
+        StoredBatch stored;
+        try (Copy copy = new Copy(c, replays, hand, received.get(0).rows().size())) {
+          for (Inbound in : received) copy.add(checkStations(in, ids, held), ids, batch);
+          for (Inbound next; gathering != null && (next = gathering.next(copy)) != null; ) {
+            if (!toldWithoutLookup(next, newStations.keySet(), ids)) {
+              carried = next; // a station to look up: the COPY under way leaves no room
+              break;
+            }
+            received.add(next);
+            copy.add(checkStations(next, ids, held), ids, batch);
+          }
+          stored = copy.finish(ids);
         }
-        if (rows > 0) {
-          boolean hand = to != null && to.wanted();
-          StoredBatch stored =
-              replays ? insertNew(c, batch, rows, ids, hand) : copy(c, batch, rows, ids, hand);
+        if (stored != null) {
           inserted = stored.readings();
           if (inserted > 0) {
             judging = hand && judgeHere && recordJudgingSql != null && to.judgeHere(inserted);
@@ -339,7 +383,7 @@ public final class ReadingWriter implements AutoCloseable {
         park(c, batch);
         c.commit();
         committed = true;
-      } catch (SQLException | RuntimeException e) {
+      } catch (SQLException | RuntimeException | InterruptedException e) {
         rollbackQuietly(c);
         // the commit may have failed (or not): the batches are read back if they are there
         if (handedToEngine > 0) to.withdraw(handedToEngine);
@@ -354,6 +398,8 @@ public final class ReadingWriter implements AutoCloseable {
     stations.remember(ids);
     if (inserted > 0) aggregates.wake();
     long now = System.nanoTime();
+    int rows = 0;
+    for (Inbound in : batch) rows += in.rows().size();
     metrics.committed(batch.size(), inserted, rows - inserted, now - start);
     if (!held.isEmpty()) metrics.rejected(RejectReason.UNREGISTERED_STATION, held.size());
     for (Inbound in : batch) {
@@ -423,63 +469,106 @@ public final class ReadingWriter implements AutoCloseable {
   }
 
   /**
-   * Copies every row straight into readings: the fast path, when no reading is expected to be
-   * stored already (a stored one fails the copy with a unique violation). All are new.
+   * Whether every station of {@code in} is told without the database, whose connection the
+   * transaction's COPY holds: looked up in this transaction already ({@code lookedUp}, known or
+   * not), or known from the cache, and then added to {@code ids}. Only a station code the writer
+   * has not seen committed, nor in this transaction, needs a lookup: a gateway's new station, or
+   * every message of a gateway that makes up a new code each time (one transaction each).
    */
-  private static StoredBatch copy(
-      Connection c,
-      List<Inbound> batch,
-      int rows,
-      Map<String, StationDirectory.Known> ids,
-      boolean keep)
-      throws SQLException {
-    StoredBatch stored = new StoredBatch(keep, rows);
-    try (ReadingCopy copy = ReadingCopy.into(c, "readings", rows)) {
-      for (Inbound in : batch) {
-        for (Inbound.Row r : in.rows()) {
-          int station = ids.get(r.station()).id();
-          copy.add(station, r.parameterId(), r.timestampMs(), r.value(), r.status());
-          stored.add(r.station(), station, r.parameterId(), r.timestampMs(), r.value(), r.status());
-        }
-      }
-      copy.finish();
+  private boolean toldWithoutLookup(
+      Inbound in, Set<String> lookedUp, Map<String, StationDirectory.Known> ids) {
+    for (Inbound.Row r : in.rows()) {
+      if (lookedUp.contains(r.station()) || ids.containsKey(r.station())) continue;
+      StationDirectory.Known k = stations.cached(r.station());
+      if (k == null) return false;
+      ids.put(r.station(), k);
     }
-    return stored;
+    return true;
   }
 
-  /** The path after a replay: through staging, inserting and recording only what is new. */
-  private static StoredBatch insertNew(
-      Connection c,
-      List<Inbound> batch,
-      int rows,
-      Map<String, StationDirectory.Known> ids,
-      boolean keep)
-      throws SQLException {
-    try (var st = c.createStatement()) {
-      st.execute(STAGING);
+  /**
+   * The readings of one transaction on their way to the server, message by message: copied straight
+   * into readings (the fast path, when no reading is expected to be stored already: a stored one
+   * fails the copy with a unique violation, and all are new), or after a replay into staging, from
+   * which only what is new is inserted and recorded. The COPY opens with the first row, so a
+   * transaction of refused messages runs none.
+   */
+  private static final class Copy implements AutoCloseable {
+    private final Connection c;
+    private final boolean replays;
+    private final boolean keep;
+    private final int expected;
+    private ReadingCopy copy;
+    private StoredBatch stored;
+
+    /**
+     * @param replays whether to go through staging
+     * @param keep whether the stored readings are kept for the compliance engine
+     * @param expected about how many readings a message holds
+     */
+    Copy(Connection c, boolean replays, boolean keep, int expected) {
+      this.c = c;
+      this.replays = replays;
+      this.keep = keep;
+      this.expected = expected;
     }
-    try (ReadingCopy copy = ReadingCopy.into(c, "staging_readings", rows)) {
-      for (Inbound in : batch)
-        for (Inbound.Row r : in.rows())
-          copy.add(
-              ids.get(r.station()).id(), r.parameterId(), r.timestampMs(), r.value(), r.status());
+
+    /** Adds {@code checked} (its readings of known stations, {@code ids}) to {@code batch}. */
+    void add(Inbound checked, Map<String, StationDirectory.Known> ids, List<Inbound> batch)
+        throws SQLException {
+      batch.add(checked);
+      if (checked.rows().isEmpty()) return;
+      if (copy == null) {
+        if (replays) {
+          try (var st = c.createStatement()) {
+            st.execute(STAGING);
+          }
+        } else stored = new StoredBatch(keep, expected);
+        copy = ReadingCopy.into(c, replays ? "staging_readings" : "readings", expected);
+      }
+      for (Inbound.Row r : checked.rows()) {
+        int station = ids.get(r.station()).id();
+        copy.add(station, r.parameterId(), r.timestampMs(), r.value(), r.status());
+        if (!replays)
+          stored.add(r.station(), station, r.parameterId(), r.timestampMs(), r.value(), r.status());
+      }
+    }
+
+    /** Sends what is added so far. */
+    void send() throws SQLException {
+      if (copy != null) copy.send();
+    }
+
+    /** Ends the copy; what is newly stored, or null if no reading was added. */
+    StoredBatch finish(Map<String, StationDirectory.Known> ids) throws SQLException {
+      if (copy == null) return null;
       copy.finish();
+      return replays ? insertNew(ids) : stored;
     }
-    Map<Integer, String> codes = new HashMap<>();
-    ids.forEach((code, known) -> codes.put(known.id(), code));
-    StoredBatch stored = new StoredBatch(keep, rows);
-    try (var st = c.createStatement();
-        var rs = st.executeQuery(INSERT_NEW)) {
-      while (rs.next())
-        stored.add(
-            codes.get(rs.getInt(1)),
-            rs.getInt(1),
-            rs.getShort(2),
-            rs.getLong(3),
-            rs.getDouble(4),
-            rs.getShort(5));
+
+    private StoredBatch insertNew(Map<String, StationDirectory.Known> ids) throws SQLException {
+      Map<Integer, String> codes = new HashMap<>();
+      ids.forEach((code, known) -> codes.put(known.id(), code));
+      StoredBatch inserted = new StoredBatch(keep, expected);
+      try (var st = c.createStatement();
+          var rs = st.executeQuery(INSERT_NEW)) {
+        while (rs.next())
+          inserted.add(
+              codes.get(rs.getInt(1)),
+              rs.getInt(1),
+              rs.getShort(2),
+              rs.getLong(3),
+              rs.getDouble(4),
+              rs.getShort(5));
+      }
+      return inserted;
     }
-    return stored;
+
+    /** Cancels a copy that was not finished, leaving the connection usable for the rollback. */
+    @Override
+    public void close() throws SQLException {
+      if (copy != null) copy.close();
+    }
   }
 
   private static void hold(Connection c, List<Held> held) throws SQLException {
@@ -550,7 +639,7 @@ public final class ReadingWriter implements AutoCloseable {
                     in.rows().size() + in.rejectedUnits())),
             in.rows().size() + in.rejectedUnits(),
             in.receivedAtNanos());
-    writeUntilDone(List.of(refused));
+    writeUntilDone(List.of(refused), null);
   }
 
   private static boolean isTransient(SQLException e) {

@@ -70,6 +70,14 @@ public final class StationDirectory {
     return result;
   }
 
+  /**
+   * {@code station} if it is known and cached (its registration committed), else null: answered
+   * without the database.
+   */
+  public Known cached(String station) {
+    return known.get(station);
+  }
+
   /** Call after commit with what {@link #resolve} returned. */
   public void remember(Map<String, Known> committed) {
     known.putAll(committed);
