@@ -312,8 +312,9 @@ public final class ReadingWriter implements AutoCloseable {
       // a reading was stored already (a redelivery): again, skipping stored rows, and so for a
       // while
       replaysExpectedUntil = System.nanoTime() + REPLAYS_EXPECTED_NANOS;
+      gathering = null; // what it took is in received
     }
-    write(received, null, true, judgeHere, start);
+    write(received, gathering, true, judgeHere, start);
   }
 
   /**

@@ -91,6 +91,25 @@ class WriterTransactionsIT {
     }
   }
 
+  @Test
+  void afterAReplayTheTransactionsThatSkipStoredReadingsStillGatherAMessageEach() throws Exception {
+    try (Database db = database("writertxreplay")) {
+      assertThat(transactions(db, StationDirectory.Unregistered.REGISTER, "IT-WTXR-", "A"))
+          .isEqualTo(1);
+      // the same message again (a redelivery), then three of a new station: the copy of the
+      // first fails on the stored rows and it is written again through staging, which the
+      // transactions of the next 10 s use too; those gather as the others do:
+      //   tx 1: A (stored already: nothing new)      B is new
+      //   tx 2: B B B
+      assertThat(
+              transactions(
+                  db, StationDirectory.Unregistered.REGISTER, "IT-WTXR-", "A", "B", "B", "B"))
+          .isEqualTo(2);
+      // A's 10 once, B's 3 messages (at T0 + 1, 2, 3 min) of 10 each
+      assertThat(count(db, "SELECT count(*) FROM readings")).isEqualTo(40);
+    }
+  }
+
   private static Database database(String name) throws Exception {
     TestServices s = TestServices.get();
     return Database.open(
