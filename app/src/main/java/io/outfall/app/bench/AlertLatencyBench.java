@@ -161,15 +161,20 @@ public final class AlertLatencyBench implements Callable<Integer> {
     // One batch per gateway per tick, every reading of every station at the tick's timestamp.
     int perTick = STATIONS_PER_GATEWAY * PARAMETERS.length * gateways;
     long tickMs = Math.max(20, Math.round(1000.0 * perTick / rate));
+    // made once: the load generator shares the cores with what it measures, and formatting
+    // 10,000 codes a second was a quarter of its publishing thread (JFR)
+    String[][] stations = new String[gateways][STATIONS_PER_GATEWAY];
     Path permits = Files.createDirectories(dir.resolve("alert-permits"));
     for (int g = 0; g < gateways; g++)
-      for (int s = 0; s < STATIONS_PER_GATEWAY; s++)
+      for (int s = 0; s < STATIONS_PER_GATEWAY; s++) {
+        stations[g][s] = station(g, s);
         Files.writeString(
-            permits.resolve(station(g, s) + ".yaml"),
+            permits.resolve(stations[g][s] + ".yaml"),
             "station: "
-                + station(g, s)
+                + stations[g][s]
                 + "\nstandard: QCVN 40:2011/BTNMT\ncolumn: B\nkq: 1\nkf: 1\n"
                 + "parameters: [COD, TSS, NH4_N, pH]\naveraging: PT10S\n");
+      }
     String url = running.url();
     String jdbc = db.newDatabase("bench_alerts");
     Settings settings =
@@ -200,11 +205,6 @@ public final class AlertLatencyBench implements Callable<Integer> {
       ScheduledExecutorService ticker = Executors.newScheduledThreadPool(2);
       ReadingsCodec codec = new ReadingsCodec();
       SplittableRandom random = new SplittableRandom(7);
-      // made once: the load generator shares the cores with what it measures, and formatting
-      // 10,000 codes a second was a quarter of its publishing thread (JFR)
-      String[][] stations = new String[gateways][STATIONS_PER_GATEWAY];
-      for (int g = 0; g < gateways; g++)
-        for (int s = 0; s < STATIONS_PER_GATEWAY; s++) stations[g][s] = station(g, s);
       // Timestamps advance by exactly one tick per run, whatever the scheduler's jitter.
       long first = (System.currentTimeMillis() / tickMs + 1) * tickMs;
       AtomicLong next = new AtomicLong(first);

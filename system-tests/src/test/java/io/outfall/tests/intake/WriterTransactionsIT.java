@@ -10,6 +10,7 @@ import io.outfall.ingest.intake.MicrometerIntakeMetrics;
 import io.outfall.ingest.intake.ReadingWriter;
 import io.outfall.ingest.intake.StationDirectory;
 import io.outfall.ingest.storage.Database;
+import io.outfall.tests.testing.Probe;
 import io.outfall.tests.testing.TestServices;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,9 +21,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * How the writer cuts its transactions while it copies each message's readings as the message
- * arrives: a message whose station the writer has not yet seen committed cannot join a COPY under
- * way (looking the station up needs the connection), so it begins the next transaction, and nothing
- * is lost or stored twice either way.
+ * arrives: a message with a station neither looked up in the transaction nor known from an earlier
+ * committed one cannot join a COPY under way (looking the station up needs the connection), so it
+ * begins the next transaction, and nothing is lost or stored twice either way.
  */
 @Tag("demo-stack")
 class WriterTransactionsIT {
@@ -32,7 +33,8 @@ class WriterTransactionsIT {
   @Test
   void aStationFirstSeenWhileATransactionGathersBeginsTheNextOneAndEverythingIsStored()
       throws Exception {
-    try (Database db = database("writertx")) {
+    String url = TestServices.get().newDatabase("writertx");
+    try (Database db = database(url)) {
       // Queued before the writer starts, so the rule alone cuts the transactions. A message joins
       // if each of its stations was looked up in the transaction or is in the writer's cache, where
       // a station is once the transaction that met it first has committed:
@@ -54,8 +56,8 @@ class WriterTransactionsIT {
               "C");
       assertThat(transactions).isEqualTo(3);
       // 7 messages of 10 readings each, all stored (the primary key keeps them once)
-      assertThat(count(db, "SELECT count(*) FROM readings")).isEqualTo(70);
-      assertThat(count(db, "SELECT count(*) FROM stations WHERE code LIKE 'IT-WTX-%'"))
+      assertThat(count(url, "SELECT count(*) FROM readings")).isEqualTo(70);
+      assertThat(count(url, "SELECT count(*) FROM stations WHERE code LIKE 'IT-WTX-%'"))
           .isEqualTo(3);
     }
   }
@@ -63,7 +65,8 @@ class WriterTransactionsIT {
   @Test
   void anUnregisteredStationsMessagesAreHeldAndTheirNeighboursStoredWithoutATransactionEach()
       throws Exception {
-    try (Database db = database("writertxpark")) {
+    String url = TestServices.get().newDatabase("writertxpark");
+    try (Database db = database(url)) {
       // the known station registered beforehand, as an admin would under mode park
       try (var c = db.dataSource().getConnection()) {
         StationDirectory.register(
@@ -84,16 +87,18 @@ class WriterTransactionsIT {
                   "KNOWN"))
           .isEqualTo(2);
       // 4 known messages stored, 2 held, 10 readings each; the stranger is never registered
-      assertThat(count(db, "SELECT count(*) FROM readings")).isEqualTo(40);
-      assertThat(count(db, "SELECT count(*) FROM unregistered_readings")).isEqualTo(20);
-      assertThat(count(db, "SELECT count(*) FROM stations WHERE code = 'IT-WTXP-STRANGER'"))
+      assertThat(count(url, "SELECT count(*) FROM readings")).isEqualTo(40);
+      assertThat(count(url, "SELECT count(*) FROM unregistered_readings")).isEqualTo(20);
+      assertThat(count(url, "SELECT count(*) FROM stations WHERE code = 'IT-WTXP-STRANGER'"))
           .isZero();
     }
   }
 
   @Test
-  void afterAReplayTheTransactionsThatSkipStoredReadingsStillGatherAMessageEach() throws Exception {
-    try (Database db = database("writertxreplay")) {
+  void afterAReplayTheTransactionsThatSkipStoredReadingsStillGatherSeveralMessages()
+      throws Exception {
+    String url = TestServices.get().newDatabase("writertxreplay");
+    try (Database db = database(url)) {
       assertThat(transactions(db, StationDirectory.Unregistered.REGISTER, "IT-WTXR-", "A"))
           .isEqualTo(1);
       // the same message again (a redelivery), then three of a new station: the copy of the
@@ -106,23 +111,18 @@ class WriterTransactionsIT {
                   db, StationDirectory.Unregistered.REGISTER, "IT-WTXR-", "A", "B", "B", "B"))
           .isEqualTo(2);
       // A's 10 once, B's 3 messages (at T0 + 1, 2, 3 min) of 10 each
-      assertThat(count(db, "SELECT count(*) FROM readings")).isEqualTo(40);
+      assertThat(count(url, "SELECT count(*) FROM readings")).isEqualTo(40);
     }
   }
 
-  private static Database database(String name) throws Exception {
+  private static Database database(String url) throws Exception {
     TestServices s = TestServices.get();
-    return Database.open(
-        s.newDatabase(name), s.dbUser(), s.dbPassword(), 4, Duration.ofSeconds(30));
+    return Database.open(url, s.dbUser(), s.dbPassword(), 4, Duration.ofSeconds(30));
   }
 
-  private static long count(Database db, String sql) throws Exception {
-    try (var c = db.dataSource().getConnection();
-        var st = c.createStatement();
-        var rs = st.executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
-    }
+  private static long count(String url, String sql) throws Exception {
+    TestServices s = TestServices.get();
+    return Probe.count(url, s.dbUser(), s.dbPassword(), sql);
   }
 
   /**
