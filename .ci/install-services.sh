@@ -53,6 +53,9 @@ persistence true
 persistence_location $dir/
 max_queued_messages 1000000
 max_inflight_messages 1000
+# Nagle off: ingest acknowledges a message only after its commit, so the broker's tail of the next
+# message otherwise waits for that ack (docs/operations.md, broker requirements)
+set_tcp_nodelay true
 CONF
   log "starting mosquitto on $port"
   mosquitto -c "$dir/mosquitto.conf" -d

@@ -1,10 +1,13 @@
 package io.outfall.protocol;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonFactoryBuilder;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -34,7 +37,13 @@ public final class ReadingsCodec {
 
   // No StreamReadFeature.STRICT_DUPLICATE_DETECTION: it kept a HashSet of the names of every
   // object, a tenth of decoding (JFR, 2026-12-03). The walk below refuses a repeated field itself.
-  private final JsonFactory json = new JsonFactory();
+  // Fast double parsing and writing (Jackson's own, correctly rounded): on JDK 17 a value of 15-17
+  // digits goes through the JDK's slow path, about a fifth of decoding a batch (JFR, 2026-12-03).
+  private final JsonFactory json =
+      new JsonFactoryBuilder()
+          .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
+          .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
+          .build();
   private final CBORFactory cbor = new CBORFactory();
 
   public byte[] encode(ReadingsBatch batch) {

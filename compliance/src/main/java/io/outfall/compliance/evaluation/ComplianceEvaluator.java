@@ -12,6 +12,7 @@ import io.outfall.protocol.Reading;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -111,7 +112,7 @@ public final class ComplianceEvaluator {
     if (r.status() != DeviceStatus.MEASURING) {
       return; // calibration and fault readings never count towards compliance
     }
-    s.validTimes.add(r.timestampMs()); // completeness counts what the device says it measured
+    s.validTime(r.timestampMs()); // completeness counts what the device says it measured
     if (s.firstValid == null) s.firstValid = t;
     if (!Plausibility.possible(r.parameter(), r.value())) {
       s.impossible(r.value(), t);
@@ -193,7 +194,7 @@ public final class ComplianceEvaluator {
   }
 
   private void closeWindowsBefore(Series s, Instant t) {
-    while (!t.isBefore(s.windowStart.plus(averaging(s.windowStart)))) {
+    while (!t.isBefore(s.windowEnd)) {
       s.closeWindow(true);
     }
   }
@@ -210,8 +211,16 @@ public final class ComplianceEvaluator {
   private final class Series {
     final String parameter;
     Instant firstValid; // completeness is counted from its slot
-    final List<Long> validTimes = new ArrayList<>();
+
+    /** The open window's valid readings' times: {@code validCount} of them. */
+    long[] validTimes = new long[16];
+
+    int validCount;
     Instant windowStart;
+
+    /** Where the open window ends: worked out once per window, not per reading. */
+    Instant windowEnd;
+
     double sum;
     int valid;
     int readings;
@@ -221,7 +230,7 @@ public final class ComplianceEvaluator {
     int under;
     Instant overSince;
     Episode flat;
-    Double flatValue;
+    double flatValue; // unchanged since flatSince (no value before flatSince is set)
     Instant flatSince;
     Instant faultSince;
     Episode fault;
@@ -231,10 +240,16 @@ public final class ComplianceEvaluator {
     Series(String parameter, Instant windowStart) {
       this.parameter = parameter;
       this.windowStart = windowStart;
+      this.windowEnd = windowStart.plus(averaging(windowStart));
+    }
+
+    void validTime(long ms) {
+      if (validCount == validTimes.length) validTimes = Arrays.copyOf(validTimes, validCount * 2);
+      validTimes[validCount++] = ms;
     }
 
     void closeWindow(boolean complete) {
-      Instant end = windowStart.plus(averaging(windowStart));
+      Instant end = windowEnd;
       EffectiveLimits limits = permits.at(windowStart);
       EffectiveLimits.Entry entry = limits == null ? null : limits.get(parameter);
       Double mean = valid > 0 ? sum / valid : null;
@@ -278,10 +293,11 @@ public final class ComplianceEvaluator {
               entry == null ? null : entry.derivation()));
       if (complete && entry != null) trackCompleteness(end);
       windowStart = end;
+      windowEnd = end.plus(averaging(end));
       sum = 0;
       valid = 0;
       readings = 0;
-      validTimes.clear();
+      validCount = 0;
     }
 
     void trackBreach(WindowResult.Verdict verdict, Limit limit, Double mean, Instant end) {
@@ -305,7 +321,7 @@ public final class ComplianceEvaluator {
     void trackCompleteness(Instant end) {
       Duration slot = plan.slot(parameter);
       if (Duration.between(windowStart, end).compareTo(slot) < 0) return; // shorter than a slot
-      long[] times = validTimes.stream().mapToLong(Long::longValue).toArray();
+      long[] times = Arrays.copyOf(validTimes, validCount);
       Completeness.Share share =
           Completeness.of(
               times, Completeness.monitoredFrom(windowStart, firstValid, slot), end, slot);
@@ -371,7 +387,7 @@ public final class ComplianceEvaluator {
     }
 
     void trackFlatLine(double value, Instant t) {
-      if (flatValue == null || Math.abs(value - flatValue) > 1e-9 * Math.max(1, Math.abs(value))) {
+      if (flatSince == null || Math.abs(value - flatValue) > 1e-9 * Math.max(1, Math.abs(value))) {
         if (flat != null) {
           close(flat, t);
           flat = null;

@@ -889,7 +889,7 @@ public final class ComplianceEngine implements AutoCloseable {
   private int judgeInOrder(Connection c, List<Reading> readings, Rejudge finishing)
       throws SQLException {
     readings.sort(Comparator.comparingLong(Reading::timestampMs));
-    long arrived = System.nanoTime();
+    Long arrived = System.nanoTime(); // boxed once, not once a reading
     Map<String, Long> lateFrom = new HashMap<>();
     Rejudge j = finishing != null ? finishing : rejudging;
     for (Reading r : readings) {

@@ -3,9 +3,8 @@ package io.outfall.ingest.dashboards;
 import io.outfall.compliance.sampling.Completeness;
 import io.outfall.compliance.sampling.SamplingPlan;
 import io.outfall.ingest.intake.AggregateFollower;
+import io.outfall.ingest.intake.ReadingsNotice;
 import io.outfall.ingest.intake.StationDirectory;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -206,7 +205,7 @@ final class ReportingState implements AutoCloseable {
   private long epoch;
 
   /** Announcements received while a load runs: applied again once it is in place. */
-  private List<JsonObject> duringLoad;
+  private List<ReadingsNotice> duringLoad;
 
   /** One load at a time: requests on several workers may each find the state behind. */
   private final Object loading = new Object();
@@ -279,7 +278,8 @@ final class ReportingState implements AutoCloseable {
       // a request's notice came back: every announcement before it has been applied
       CompletableFuture<Void> f = syncs.remove(n.getParameter());
       if (f != null) f.complete(null);
-    } else if (n.getName().equals("outfall_readings")) announced(new JsonObject(n.getParameter()));
+    } else if (n.getName().equals("outfall_readings"))
+      announced(ReadingsNotice.parse(n.getParameter()));
     else if (n.getName().equals(ALERTS)) alerted(n.getParameter());
     else otherChanges.incrementAndGet();
   }
@@ -300,12 +300,7 @@ final class ReportingState implements AutoCloseable {
 
   /** One {@code outfall_alerts} announcement, its station noted before it is counted. */
   private void alerted(String announcement) {
-    String station;
-    try {
-      station = new JsonObject(announcement).getString("station");
-    } catch (RuntimeException e) {
-      station = null;
-    }
+    String station = LiveFeed.stationOf(announcement);
     synchronized (this) {
       if (station == null) alerted = null;
       else if (alerted != null) alerted.add(station);
@@ -324,7 +319,7 @@ final class ReportingState implements AutoCloseable {
   }
 
   /** One {@code outfall_readings} announcement: a station's newest readings of one batch. */
-  private synchronized void announced(JsonObject a) {
+  private synchronized void announced(ReadingsNotice a) {
     if (duringLoad != null) duringLoad.add(a);
     apply(a);
   }
@@ -334,23 +329,20 @@ final class ReportingState implements AutoCloseable {
     listener.close();
   }
 
-  private void apply(JsonObject a) {
-    String code = a.getString("station");
-    JsonArray readings = a.getJsonArray("readings", new JsonArray());
+  private void apply(ReadingsNotice a) {
+    String code = a.station();
     Station st = stations.computeIfAbsent(code, k -> new Station());
     st.counted = null;
     if (changed != null) changed.add(code);
-    for (int i = 0; i < readings.size(); i++) {
-      JsonArray r = readings.getJsonArray(i);
-      long ts = r.getLong(1);
-      st.lastMs = Math.max(st.lastMs, ts);
-      if (meters.contains(r.getString(0))) continue;
-      Slots s = st.parameters.computeIfAbsent(r.getString(0), k -> new Slots());
-      s.seen(ts);
-      if (r.getInteger(3) == 0) s.setValid(ts);
+    for (ReadingsNotice.Newest r : a.newest()) {
+      st.lastMs = Math.max(st.lastMs, r.timestampMs());
+      if (meters.contains(r.parameter())) continue;
+      Slots s = st.parameters.computeIfAbsent(r.parameter(), k -> new Slots());
+      s.seen(r.timestampMs());
+      if (r.status() == 0) s.setValid(r.timestampMs());
     }
     // more readings than the newest of each parameter: a backlog, whose other slots are unknown
-    if (a.getInteger("n", readings.size()) > readings.size()) dirty.add(code);
+    if (a.stored() > a.newest().size()) dirty.add(code);
   }
 
   // --- used by the overview, on a worker thread ----------------------------------------------
@@ -392,7 +384,7 @@ final class ReportingState implements AutoCloseable {
         stations.putAll(read);
         if (reload == null) dirty.clear();
         else dirty.removeAll(reload);
-        for (JsonObject a : duringLoad) apply(a);
+        for (ReadingsNotice a : duringLoad) apply(a);
         duringLoad = null;
         // else announcements or folds may be missing: load again next time
         loaded = epoch == started && folded;

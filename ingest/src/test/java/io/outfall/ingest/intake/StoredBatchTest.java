@@ -90,7 +90,7 @@ class StoredBatchTest {
     b.add("S7", 7, PH, H, 7.2, (short) 0);
     b.add("S8", 8, PH, H + 1_000, 6.9, (short) 0);
 
-    String[] notices = b.notices(ParameterCatalog.shipped());
+    String[] notices = b.notices(ParameterCatalog.shipped()).split(StoredBatch.NOTICE_SEPARATOR);
     assertThat(notices).hasSize(2);
     JsonObject s7 = new JsonObject(notices[0]);
     assertThat(s7.getString("station")).isEqualTo("S7");
