@@ -13,6 +13,7 @@ import io.outfall.ingest.config.Settings;
 import io.outfall.ingest.intake.ReadingsNotice;
 import io.outfall.ingest.readings.ReadingQueries;
 import io.outfall.protocol.DeviceStatus;
+import io.outfall.protocol.JsonFields;
 import io.outfall.protocol.Reading;
 import io.outfall.protocol.ReadingsBatch;
 import io.outfall.protocol.ReadingsCodec;
@@ -441,13 +442,7 @@ public final class AlertLatencyBench implements Callable<Integer> {
    */
   private static long seqOf(byte[] payload) throws IOException {
     try (JsonParser p = JSON.createParser(payload)) {
-      p.nextToken();
-      while (p.nextToken() == JsonToken.FIELD_NAME) {
-        boolean seq = p.currentName().equals("seq");
-        p.nextToken();
-        if (seq) return p.getLongValue();
-        p.skipChildren();
-      }
+      if (JsonFields.seek(p, "seq") == JsonToken.VALUE_NUMBER_INT) return p.getLongValue();
     }
     throw new IOException("no seq in the batch");
   }

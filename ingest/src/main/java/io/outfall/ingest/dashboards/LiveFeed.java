@@ -3,6 +3,7 @@ package io.outfall.ingest.dashboards;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import io.outfall.protocol.JsonFields;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import java.io.IOException;
@@ -62,14 +63,7 @@ public final class LiveFeed implements AutoCloseable {
    */
   static String stationOf(String notice) {
     try (JsonParser p = JSON.createParser(notice)) {
-      if (p.nextToken() != JsonToken.START_OBJECT) return null;
-      while (p.nextToken() == JsonToken.FIELD_NAME) {
-        boolean station = p.currentName().equals("station");
-        JsonToken value = p.nextToken();
-        if (station) return value == JsonToken.VALUE_STRING ? p.getText() : null;
-        p.skipChildren();
-      }
-      return null;
+      return JsonFields.seek(p, "station") == JsonToken.VALUE_STRING ? p.getText() : null;
     } catch (IOException e) {
       return null;
     }

@@ -59,7 +59,7 @@ public final class StationDirectory {
       throws SQLException {
     Map<String, Known> result = new HashMap<>(stations.size() * 2);
     for (var e : stations.entrySet()) {
-      Known k = known.get(e.getKey());
+      Known k = cached(e.getKey());
       if (k == null) {
         if (mode == Unregistered.REGISTER) register(c, e.getKey(), e.getValue(), null);
         else firstReport(c, e.getKey(), e.getValue());
