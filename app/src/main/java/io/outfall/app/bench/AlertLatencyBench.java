@@ -347,19 +347,14 @@ public final class AlertLatencyBench implements Callable<Integer> {
           "  breach alert p99 / mqtt transit p99 = %.1f   (goal: alert p99 < 50 ms)%n",
           open[1] / base[1]);
       System.out.printf(
-          "  where it goes (histogram buckets, measured period): writer arrival -> commit"
-              + " p50 <= %.1f ms, p99 <= %.1f ms; engine batches taken -> judged -> committed"
-              + " p50 <= %.1f ms, p99 <= %.1f ms; judged in the writer's transaction (judging taken"
-              + " -> committed) p50 <= %.1f ms, p99 <= %.1f ms; the writer's transaction p50 <="
-              + " %.1f ms, p99 <= %.1f ms, %.1f per tick of %d messages%n",
-          writerMs[0],
-          writerMs[1],
-          engineMs[0],
-          engineMs[1],
-          inWriteMs[0],
-          inWriteMs[1],
-          transactionMs[0],
-          transactionMs[1],
+          "  where it goes (histogram buckets, measured period): writer arrival -> commit %s;"
+              + " engine batches taken -> judged -> committed %s; judged in the writer's"
+              + " transaction (judging taken -> committed) %s; the writer's transaction %s, %.1f"
+              + " per tick of %d messages%n",
+          upTo(writerMs),
+          upTo(engineMs),
+          upTo(inWriteMs),
+          upTo(transactionMs),
           transactionsPerTick,
           gateways);
       return new Result(
@@ -499,5 +494,12 @@ public final class AlertLatencyBench implements Callable<Integer> {
   /** The {@code q} quantile in ms of ascending nanos (nearest rank). */
   static double pct(long[] sorted, double q) {
     return sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)] / 1e6;
+  }
+
+  /** "p50 <= a ms, p99 <= b ms" from histogram bounds, or "none" where nothing was timed. */
+  private static String upTo(double[] p50p99) {
+    return Double.isNaN(p50p99[0])
+        ? "none"
+        : "p50 <= %.1f ms, p99 <= %.1f ms".formatted(p50p99[0], p50p99[1]);
   }
 }

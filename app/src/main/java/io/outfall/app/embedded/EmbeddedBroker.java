@@ -1,12 +1,15 @@
 package io.outfall.app.embedded;
 
 import com.hivemq.embedded.EmbeddedHiveMQ;
+import com.hivemq.mqtt.services.PublishPollServiceImpl;
+import com.hivemq.persistence.clientqueue.ClientQueuePersistenceImpl;
 import com.hivemq.persistence.local.memory.ClientQueueMemoryLocalPersistence;
 import io.outfall.ingest.access.BrokerAccounts;
 import io.outfall.simulator.FreePorts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -112,15 +115,37 @@ public final class EmbeddedBroker implements AutoCloseable {
   }
 
   /**
-   * Whether the broker's in-memory queues are Outfall's copy of HiveMQ's, which stops searching a
-   * shared subscription's queue at the acknowledged message (module {@code hivemq-patch}). HiveMQ's
-   * own walks the whole queue on every PUBACK, so a backlog drains in time that grows with the
-   * square of its length. True whenever {@code outfall-hivemq-patch} precedes HiveMQ's jar on the
-   * class path, as in every build of Outfall.
+   * The classes of HiveMQ CE that module {@code hivemq-patch} replaces (its pom says why, with the
+   * figures):
+   *
+   * <ul>
+   *   <li>the in-memory queues stop searching a shared subscription's queue at the acknowledged
+   *       message; HiveMQ's walk the whole queue on every PUBACK, so a backlog drains in time that
+   *       grows with the square of its length;
+   *   <li>a message added to a shared subscription's queue is offered to its subscribers at once,
+   *       and a subscriber is polled while messages are in flight (a sliding window); HiveMQ's send
+   *       the next messages only when every message in flight is acknowledged, and the ingest
+   *       acknowledges after its commit, so a gateway tick's readings took two commits.
+   * </ul>
+   */
+  static final List<Class<?>> PATCHED_CLASSES =
+      List.of(
+          ClientQueueMemoryLocalPersistence.class,
+          ClientQueuePersistenceImpl.class,
+          PublishPollServiceImpl.class);
+
+  /**
+   * Whether the broker runs Outfall's copies of the {@link #PATCHED_CLASSES} (module {@code
+   * hivemq-patch}). True whenever {@code outfall-hivemq-patch} precedes HiveMQ's jar on the class
+   * path, as in every build of Outfall.
    */
   public static boolean queuesPatched() {
+    return PATCHED_CLASSES.stream().allMatch(EmbeddedBroker::patched);
+  }
+
+  private static boolean patched(Class<?> hiveMqClass) {
     try {
-      ClientQueueMemoryLocalPersistence.class.getField("OUTFALL_PATCH");
+      hiveMqClass.getField("OUTFALL_PATCH");
       return true;
     } catch (NoSuchFieldException e) {
       return false;
@@ -128,11 +153,12 @@ public final class EmbeddedBroker implements AutoCloseable {
   }
 
   private static EmbeddedHiveMQ launch(Path dir, BrokerAccounts access, BrokerRefusals refusals) {
-    if (!queuesPatched())
-      log.warn(
-          "HiveMQ's own ClientQueueMemoryLocalPersistence is first on the class path: every"
-              + " acknowledgement walks a shared subscription's whole queue (put"
-              + " outfall-hivemq-patch before HiveMQ's jar)");
+    for (var hiveMqClass : PATCHED_CLASSES)
+      if (!patched(hiveMqClass))
+        log.warn(
+            "HiveMQ's own {} is first on the class path, not Outfall's copy: shared subscriptions"
+                + " drain slower (put outfall-hivemq-patch before HiveMQ's jar)",
+            hiveMqClass.getSimpleName());
     var builder =
         EmbeddedHiveMQ.builder()
             .withConfigurationFolder(dir.resolve("conf"))

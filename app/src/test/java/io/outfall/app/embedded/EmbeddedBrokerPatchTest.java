@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.hivemq.embedded.EmbeddedHiveMQ;
 import org.junit.jupiter.api.Test;
 
-/** The embedded broker runs with Outfall's patched queue class, taken from this HiveMQ version. */
+/** The embedded broker runs with Outfall's patched classes, taken from this HiveMQ version. */
 class EmbeddedBrokerPatchTest {
 
   @Test
@@ -19,7 +19,7 @@ class EmbeddedBrokerPatchTest {
   void hiveMqIsTheVersionTheCopyWasTakenFrom() {
     assertThat(EmbeddedHiveMQ.class.getPackage().getImplementationVersion())
         .as(
-            "hivemq-patch copies a class of HiveMQ CE 2025.5: take the new version's file, add the"
+            "hivemq-patch copies classes of HiveMQ CE 2025.5: take the new version's files, add the"
                 + " lines marked 'Outfall:' again (see hivemq-patch/pom.xml)")
         .isEqualTo("2025.5");
   }
