@@ -77,15 +77,13 @@ public final class ReadingWriter implements AutoCloseable {
   private final ParameterCatalog parameters;
   private final StationDirectory stations;
   private final IntakeMetrics metrics;
-  private final String recordSql;
+  private final StoredBatch.Recording recording;
 
   /**
    * The recording statement when this transaction's readings may be judged in it; null with
    * alerting off (nothing is judged in the writer then).
    */
-  private final String recordJudgingSql;
-
-  private final boolean markLate;
+  private final StoredBatch.Recording recordingJudged;
 
   /** Until when transactions skip stored rows rather than fail on them (nanoTime). */
   private long replaysExpectedUntil = System.nanoTime();
@@ -133,13 +131,14 @@ public final class ReadingWriter implements AutoCloseable {
       Duration markLateAfter) {
     this.dataSource = dataSource;
     this.parameters = parameters;
-    this.recordSql =
-        StoredBatch.sql(
+    this.recording =
+        StoredBatch.recording(
             forEvaluation ? StoredBatch.Queue.ALWAYS : StoredBatch.Queue.NONE, markLateAfter);
     // the writer judges only what it would otherwise leave for the engine: with alerting on
-    this.recordJudgingSql =
-        forEvaluation ? StoredBatch.sql(StoredBatch.Queue.BEHIND_WAITING, markLateAfter) : null;
-    this.markLate = markLateAfter != null;
+    this.recordingJudged =
+        forEvaluation
+            ? StoredBatch.recording(StoredBatch.Queue.BEHIND_WAITING, markLateAfter)
+            : null;
     this.stations = stations;
     this.metrics = metrics;
     this.maxReadings = maxReadings;
@@ -367,9 +366,9 @@ public final class ReadingWriter implements AutoCloseable {
         if (stored != null) {
           inserted = stored.readings();
           if (inserted > 0) {
-            judging = hand && judgeHere && recordJudgingSql != null && to.judgeHere(inserted);
+            judging = hand && judgeHere && recordingJudged != null && to.judgeHere(inserted);
             StoredBatch.Ids recorded =
-                stored.record(c, judging ? recordJudgingSql : recordSql, markLate, parameters);
+                stored.record(c, judging ? recordingJudged : recording, parameters);
             if (aggregates.offer(recorded.readingBatch(), stored.hourRows()))
               handedToAggregates = recorded.readingBatch();
             if (hand && recorded.evaluationBatch() > 0) {
