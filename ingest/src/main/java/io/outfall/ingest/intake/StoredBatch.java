@@ -244,12 +244,11 @@ final class StoredBatch {
 
   private static String sql(Queue queue, Duration markLateAfter) {
     boolean forEvaluation = queue != Queue.NONE;
-    return "WITH k AS (SELECT ?::int4[] AS station_ids, ?::int2[] AS parameter_ids,"
-        + " ARRAY(SELECT "
-        + ts("ms")
-        + " FROM unnest(?::int8[]) ms) AS first_ts, ARRAY(SELECT "
-        + ts("ms")
-        + " FROM unnest(?::int8[]) ms) AS last_ts),"
+    return "WITH k AS (SELECT ?::int4[] AS station_ids, ?::int2[] AS parameter_ids, "
+        + timestamps("?::int8[]")
+        + " AS first_ts, "
+        + timestamps("?::int8[]")
+        + " AS last_ts),"
         + " live AS (SELECT pg_notify('outfall_readings', notice)"
         + " FROM unnest(string_to_array(?, chr(10))) notice),"
         + " batch AS (INSERT INTO reading_batches (xid, station_ids, parameter_ids, first_ts,"
@@ -279,6 +278,11 @@ final class StoredBatch {
         // a CTE that only selects runs only when referenced
         + " SELECT (SELECT count(*) FROM live), (SELECT id FROM batch), "
         + (forEvaluation ? "(SELECT id FROM judge), (SELECT count(*) FROM wake)" : "0");
+  }
+
+  /** An array of epoch milliseconds {@code ms} (an SQL expression) as a timestamptz[], in order. */
+  private static String timestamps(String ms) {
+    return "ARRAY(SELECT " + ts("ms") + " FROM unnest(" + ms + ") ms)";
   }
 
   private static String ts(String ms) {
