@@ -92,8 +92,8 @@ public final class AlertLatencyBench implements Callable<Integer> {
       names = "--warm-up",
       defaultValue = "20",
       description =
-          "seconds before measuring, at least; the warm-up also lasts until a breach has opened"
-              + " and resolved once (default: ${DEFAULT-VALUE})")
+          "seconds before measuring, at least; the warm-up also lasts until breaches have opened"
+              + " and resolved --warm-up-boundaries times (default: ${DEFAULT-VALUE})")
   int warmUpSeconds;
 
   @Option(
@@ -103,7 +103,7 @@ public final class AlertLatencyBench implements Callable<Integer> {
           "breaches opened and resolved this many times before measuring: what runs only at a"
               + " window boundary is still being compiled for the first few (default:"
               + " ${DEFAULT-VALUE})")
-  int warmUpBoundaries = 3;
+  int warmUpBoundaries;
 
   @Mixin BenchBroker broker;
   @Mixin BenchDatabase database;
@@ -239,8 +239,6 @@ public final class AlertLatencyBench implements Callable<Integer> {
       long warmUpAtLeast = System.currentTimeMillis() + warmUpSeconds * 1000L;
       long warmUpGrace = (2L * warmUpBoundaries + 2) * WINDOW_MS;
       long warmUpAtMost = warmUpAtLeast + warmUpGrace;
-      int openings = 0;
-      int resolutions = 0;
       long warmUpEnd = Long.MAX_VALUE;
       long end = Long.MAX_VALUE;
       ReadingQueries q = new ReadingQueries(server.database().dataSource());
@@ -265,6 +263,8 @@ public final class AlertLatencyBench implements Callable<Integer> {
       HistogramSnapshot inWriteAtStart = null;
       while (System.currentTimeMillis() < end) {
         if (warmUpEnd == Long.MAX_VALUE && System.currentTimeMillis() >= warmUpAtLeast) {
+          long openings = boundaries.values().stream().filter(b -> b.opening).count();
+          long resolutions = boundaries.size() - openings;
           if (System.currentTimeMillis() > warmUpAtMost)
             throw new IllegalStateException(
                 "breaches opened "
@@ -320,13 +320,7 @@ public final class AlertLatencyBench implements Callable<Integer> {
           }
           boolean opening = "opened".equals(a.getString("event"));
           // a boundary that began in the warm-up stays in it
-          Boundary b = boundaries.get(boundary);
-          if (b == null) {
-            b = new Boundary(opening, warmingUp);
-            boundaries.put(boundary, b);
-            if (opening) openings++;
-            else resolutions++;
-          }
+          Boundary b = boundaries.computeIfAbsent(boundary, k -> new Boundary(opening, warmingUp));
           b.seen(now - pub[g]);
           if (b.warmingUp) continue;
           (opening ? opened : resolved).add(now - pub[g]);
