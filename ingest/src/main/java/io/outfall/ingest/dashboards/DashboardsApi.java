@@ -55,6 +55,7 @@ public final class DashboardsApi implements AutoCloseable {
   private final Responder responder;
   private final ReadingQueries readings;
   private final Overview overview;
+  private final OverviewKeeper keeper;
   private final OverviewWriter overviewWriter = new OverviewWriter();
   private final PlantKpis kpis;
   private final KpiTargets targets;
@@ -75,8 +76,9 @@ public final class DashboardsApi implements AutoCloseable {
     this.responder = responder;
     this.readings = new ReadingQueries(ds);
     this.plans = new SamplingPlans(ds);
-    plans.warmUp();
     this.overview = new Overview(ds, plans);
+    // from the start: the first answer after a start finds the plans measured, the rows counted
+    this.keeper = new OverviewKeeper(overview, Clock.systemUTC());
     this.kpis = new PlantKpis(ds);
     this.board = new TargetBoard(ds, kpis, targets, PLANT_ZONE, Clock.systemUTC());
     refreshBoard();
@@ -95,6 +97,11 @@ public final class DashboardsApi implements AutoCloseable {
             "Times the overview read the registry and the alerts, or the alerts alone, again (an"
                 + " announcement said they changed, or a minute passed); every other answer used"
                 + " what it kept")
+        .register(registry);
+    FunctionCounter.builder("outfall.overview.rows.computed", overview, Overview::rowsComputed)
+        .description(
+            "Stations' overview rows computed (a station reported, fell silent, its alerts or the"
+                + " periods counted moved); every other row was kept from before")
         .register(registry);
   }
 
@@ -442,6 +449,7 @@ public final class DashboardsApi implements AutoCloseable {
   public void close() throws InterruptedException {
     vertx.cancelTimer(boardTimer);
     feed.close();
+    keeper.close();
     overview.close();
     plans.close();
   }

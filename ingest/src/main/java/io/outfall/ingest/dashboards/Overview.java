@@ -46,7 +46,8 @@ import javax.sql.DataSource;
  * <p>Between answers it keeps what changes seldom: the registry and the alerts ({@link Frame}), and
  * each station's row ({@link Kept}), computed again only when the station reported, fell silent, or
  * the frame or the five-minute slot counted in changed; hours in breach, which move with the clock,
- * are counted for every answer.
+ * are counted for every answer. In the ingest, {@link OverviewKeeper} brings all of it up to date
+ * in the background as announcements arrive ({@link #keep}), so that an answer finds little to do.
  */
 public final class Overview implements AutoCloseable {
   /** The shortest silence after which a station counts as not reporting (the stale alert's). */
@@ -249,6 +250,7 @@ public final class Overview implements AutoCloseable {
   private volatile Frame frame;
   private final AtomicLong frameLoads = new AtomicLong();
   private final AtomicLong alertLoads = new AtomicLong();
+  private final AtomicLong rowsComputed = new AtomicLong();
 
   /** Guards reading {@link #frame}: one reader at a time, so that none undoes another's. */
   private final Object framing = new Object();
@@ -270,18 +272,54 @@ public final class Overview implements AutoCloseable {
     reported.close();
   }
 
+  /**
+   * Brings what the overview keeps (the frame, every station's row, the plans and reporting state
+   * they come from) up to {@code now}, as an answer would, without answering: what {@link
+   * OverviewKeeper} runs in the background so that answers find the work done.
+   */
+  void keep(Instant now) throws SQLException {
+    try (Connection c = ds.getConnection()) {
+      c.setReadOnly(true);
+      stationsAt(c, caughtUp(c, now), now);
+    }
+  }
+
+  /** Whether {@link #keep} at {@code now} would count other periods than the rows kept were. */
+  boolean periodsMoved(Instant now) {
+    long[] periods = Periods.at(now).key();
+    synchronized (keeping) {
+      return !Arrays.equals(keptPeriods, periods);
+    }
+  }
+
+  /**
+   * Announcements heard so far (readings, alerts, the registry, permits, and starts and stops of
+   * listening): when this has not moved, nothing the overview keeps has changed but with the clock.
+   */
+  long heard() {
+    return reported.heard();
+  }
+
+  /** How many station rows were computed so far (not kept from an earlier answer). */
+  public long rowsComputed() {
+    return rowsComputed.get();
+  }
+
+  /** The frame at {@code now}, after the reporting state caught up with the database. */
+  private Frame caughtUp(Connection c, Instant now) throws SQLException {
+    reported.catchUp(c, now); // first: what follows is at least as fresh
+    return frame(c, now);
+  }
+
   public Result at(Instant now) throws SQLException {
     try (Connection c = ds.getConnection()) {
       c.setReadOnly(true);
-      reported.catchUp(c, now); // first: what follows is at least as fresh
-      Frame f = frame(c, now);
+      Frame f = caughtUp(c, now);
       List<ClusterRow> clusterRows = f.clusters();
       List<SiteRow> siteRows = f.sites();
       List<StationRow> stationRows = f.stations();
 
-      Map<Integer, SiteRow> sitesById = new HashMap<>();
-      siteRows.forEach(s -> sitesById.put(s.id(), s));
-      List<Station> all = stationsAt(c, f, sitesById, now);
+      List<Station> all = stationsAt(c, f, now);
       Map<Integer, List<Station>> bySite = new HashMap<>();
       for (int i = 0; i < stationRows.size(); i++)
         bySite.computeIfAbsent(stationRows.get(i).siteId(), k -> new ArrayList<>()).add(all.get(i));
@@ -351,13 +389,13 @@ public final class Overview implements AutoCloseable {
    * Every station of frame {@code f} at {@code now}, in the frame's order: the rows kept from
    * earlier answers where they still hold ({@link Kept}), the others computed again and kept.
    */
-  private List<Station> stationsAt(
-      Connection c, Frame f, Map<Integer, SiteRow> sitesById, Instant now) throws SQLException {
-    Instant day = now.minus(Duration.ofHours(24));
-    Instant month = now.minus(Duration.ofDays(30));
-    Instant seriesFrom = month.truncatedTo(ChronoUnit.HOURS);
-    Instant[] froms = {day, month};
-    long[] periods = ReportingState.periods(seriesFrom, froms, now);
+  private List<Station> stationsAt(Connection c, Frame f, Instant now) throws SQLException {
+    Periods counted = Periods.at(now);
+    Instant day = counted.froms()[0];
+    Instant month = counted.froms()[1];
+    long[] periods = counted.key();
+    Map<Integer, SiteRow> sitesById = new HashMap<>();
+    f.sites().forEach(s -> sitesById.put(s.id(), s));
     // hours in breach move with the clock: counted afresh for the few stations with spans
     Map<String, Double> breach24 = BreachHours.byStation(f.breaches(), day, now);
     Map<String, Double> breach30 = BreachHours.byStation(f.breaches(), month, now);
@@ -396,7 +434,7 @@ public final class Overview implements AutoCloseable {
             k = new Kept(k.station(), plan, now); // only its plan was due to be asked again
           else {
             ReportingState.Shares shares =
-                reported.shares(row.code(), seriesFrom, froms, now, plan);
+                reported.shares(row.code(), counted.seriesFrom(), counted.froms(), now, plan);
             Station st =
                 station(
                     row,
@@ -407,6 +445,7 @@ public final class Overview implements AutoCloseable {
                     reported.last(row.code()),
                     now);
             k = new Kept(st, plan, now);
+            rowsComputed.incrementAndGet();
           }
           kept[i] = k;
         }
@@ -419,6 +458,20 @@ public final class Overview implements AutoCloseable {
       }
     }
     return out;
+  }
+
+  /**
+   * What a station's completeness is counted over at {@code now}: the last 24 hours and 30 days
+   * ({@code froms}), the series read from the hour before the month, and their {@link
+   * ReportingState#periods} key, which says whether rows counted at another moment still hold.
+   */
+  private record Periods(Instant seriesFrom, Instant[] froms, long[] key) {
+    static Periods at(Instant now) {
+      Instant month = now.minus(Duration.ofDays(30));
+      Instant seriesFrom = month.truncatedTo(ChronoUnit.HOURS);
+      Instant[] froms = {now.minus(Duration.ofHours(24)), month};
+      return new Periods(seriesFrom, froms, ReportingState.periods(seriesFrom, froms, now));
+    }
   }
 
   /** A station's row, its hours in breach left at zero ({@link Station#withBreachHours}). */
@@ -588,8 +641,11 @@ public final class Overview implements AutoCloseable {
    * built, unless no central plant is required.
    */
   private static State clusterState(List<Plant> plants, String treatment) {
-    List<Plant> operating = plants.stream().filter(p -> p.status().equals("operating")).toList();
-    if (!operating.isEmpty()) return worst(operating, Plant::state);
+    State worst = null; // a loop, not a stream: asked of a thousand clusters at every answer
+    for (Plant p : plants)
+      if (p.status().equals("operating") && (worst == null || p.state().compareTo(worst) < 0))
+        worst = p.state();
+    if (worst != null) return worst;
     if ("not_required".equals(treatment) && plants.isEmpty()) return State.NOT_REQUIRED;
     return State.NOT_BUILT;
   }

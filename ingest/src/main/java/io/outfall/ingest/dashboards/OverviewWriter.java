@@ -7,19 +7,26 @@ import io.outfall.ingest.http.WrittenJson;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The overview answer, written straight to bytes, each station's part encoded once per row. A
- * province's whole overview is 1,000 stations of a dozen fields each; built as a tree of {@code
- * JsonObject}s and encoded per request, that encoding was most of the answer's time on the API's
- * threads under load (JFR, {@code bench-fleet}'s live phase). The overview keeps a station's row
- * (the same object) until something in it changes, so its JSON is kept with it: most of an answer
- * is then copying bytes. What a station, a plant's month or a headline count says is still written
- * in one place, {@link DashboardsJson}.
+ * The overview answer, written straight to bytes, each station's part encoded once per row and each
+ * cluster's once per change of its own. A province's whole overview is 1,000 stations of a dozen
+ * fields each; built as a tree of {@code JsonObject}s and encoded per request, that encoding was
+ * most of the answer's time on the API's threads under load (JFR, {@code bench-fleet}'s live
+ * phase). The overview keeps a station's row (the same object) until something in it changes, so
+ * its JSON is kept with it; a cluster's JSON (its plants, their months against their targets and
+ * their stations) is kept while its fields, its plants' and their rows are the same, so that most
+ * of an answer is copying bytes: writing every cluster's wrapping and target roll-up again for each
+ * answer was half of a whole overview's time on the API's threads once stations were kept (JFR,
+ * bench-fleet, 2026-12-05). What a station, a plant's month or a headline count says is still
+ * written in one place, {@link DashboardsJson}.
  */
 final class OverviewWriter {
   /**
@@ -33,6 +40,50 @@ final class OverviewWriter {
    * longer has the station ({@link #forgetRemoved}).
    */
   private final Map<String, Encoded> stations = new ConcurrentHashMap<>();
+
+  /**
+   * A cluster's JSON and what it was written from: the cluster (its plants' rows by identity, as
+   * the overview keeps them) and each plant's month from the target board (by identity too: the
+   * board makes new ones when it refreshes).
+   */
+  private record EncodedCluster(
+      Overview.Cluster cluster, List<TargetBoard.PlantMonth> months, SerializedString json) {
+    /** Whether {@code c} with {@code m} would be written as this was. */
+    boolean writes(Overview.Cluster c, List<TargetBoard.PlantMonth> m) {
+      Overview.Cluster k = cluster;
+      if (!(k.code().equals(c.code())
+          && Objects.equals(k.name(), c.name())
+          && Objects.equals(k.kind(), c.kind())
+          && Objects.equals(k.district(), c.district())
+          && Objects.equals(k.treatment(), c.treatment())
+          && k.registered() == c.registered()
+          && k.state() == c.state()
+          && k.plants().size() == c.plants().size()
+          && sameItems(months, m))) return false;
+      for (int i = 0; i < c.plants().size(); i++) {
+        Overview.Plant a = k.plants().get(i);
+        Overview.Plant b = c.plants().get(i);
+        if (!(a.site().equals(b.site())
+            && Objects.equals(a.name(), b.name())
+            && a.status().equals(b.status())
+            && a.state() == b.state()
+            && sameItems(a.stations(), b.stations()))) return false;
+      }
+      return true;
+    }
+
+    private static boolean sameItems(List<?> a, List<?> b) {
+      if (a.size() != b.size()) return false;
+      for (int i = 0; i < a.size(); i++) if (a.get(i) != b.get(i)) return false;
+      return true;
+    }
+  }
+
+  /**
+   * By {@link #key}: one entry per cluster, replaced when it is written anew, dropped once the
+   * overview no longer has the cluster ({@link #forgetRemoved}).
+   */
+  private final Map<String, EncodedCluster> clusters = new ConcurrentHashMap<>();
 
   /**
    * The overview with clusters {@code offset} to {@code offset + limit} (the headline and the worst
@@ -53,7 +104,7 @@ final class OverviewWriter {
           raw(g, DashboardsJson.headline(o));
           g.writeArrayFieldStart("clusters");
           for (Overview.Cluster c : o.clusters().subList(Math.min(offset, end), end))
-            cluster(g, c, targets);
+            g.writeRawValue(cluster(c, targets));
           g.writeEndArray();
           g.writeNumberField("clusters_total", o.clusters().size());
           g.writeNumberField("offset", offset);
@@ -74,6 +125,11 @@ final class OverviewWriter {
    * written), so most answers find nothing to do.
    */
   private void forgetRemoved(Overview.Result o) {
+    if (clusters.size() > o.clusters().size()) {
+      Set<String> present = new HashSet<>();
+      for (Overview.Cluster c : o.clusters()) present.add(key(c));
+      clusters.keySet().retainAll(present);
+    }
     if (stations.size() <= o.stationCount().total()) return;
     Set<String> present = new HashSet<>();
     for (Overview.Cluster c : o.clusters())
@@ -86,6 +142,32 @@ final class OverviewWriter {
   /** The codes of the stations whose JSON is kept (for tests). */
   Set<String> kept() {
     return Set.copyOf(stations.keySet());
+  }
+
+  /** The keys ({@link #key}) of the clusters whose JSON is kept (for tests). */
+  Set<String> keptClusters() {
+    return Set.copyOf(clusters.keySet());
+  }
+
+  /**
+   * A registered cluster and a site no cluster holds (shown as a cluster of its own) may share a
+   * code.
+   */
+  private static String key(Overview.Cluster c) {
+    return (c.registered() ? "cluster " : "site ") + c.code();
+  }
+
+  /** The cluster's JSON, written again only when it, a plant or a station row of it changed. */
+  private SerializedString cluster(
+      Overview.Cluster c, Map<String, TargetBoard.PlantMonth> targets) {
+    List<TargetBoard.PlantMonth> months = new ArrayList<>(c.plants().size());
+    for (Overview.Plant p : c.plants()) months.add(targets.get(p.site()));
+    EncodedCluster kept = clusters.get(key(c));
+    if (kept != null && kept.writes(c, months)) return kept.json();
+    SerializedString json =
+        new SerializedString(WrittenJson.of(g -> cluster(g, c, targets)).toString());
+    clusters.put(key(c), new EncodedCluster(c, months, json));
+    return json;
   }
 
   private void cluster(

@@ -234,6 +234,9 @@ final class ReportingState implements AutoCloseable {
   /** Announcements on {@link #ALERTS} so far. */
   private final AtomicLong alertChanges = new AtomicLong();
 
+  /** Every announcement so far but the requests' own notices, and starts and stops of listening. */
+  private final AtomicLong heard = new AtomicLong();
+
   /**
    * The stations those announced alerts of since {@link #takeAlerted}; null: one could not tell.
    */
@@ -264,6 +267,7 @@ final class ReportingState implements AutoCloseable {
     loaded = false;
     epoch++;
     otherChanges.incrementAndGet();
+    heard.incrementAndGet();
   }
 
   private synchronized void notListening() {
@@ -271,6 +275,7 @@ final class ReportingState implements AutoCloseable {
     loaded = false;
     epoch++;
     otherChanges.incrementAndGet();
+    heard.incrementAndGet();
   }
 
   private void notice(PGNotification n) {
@@ -278,10 +283,20 @@ final class ReportingState implements AutoCloseable {
       // a request's notice came back: every announcement before it has been applied
       CompletableFuture<Void> f = syncs.remove(n.getParameter());
       if (f != null) f.complete(null);
-    } else if (n.getName().equals("outfall_readings"))
-      announced(ReadingsNotice.parse(n.getParameter()));
+      return;
+    }
+    if (n.getName().equals("outfall_readings")) announced(ReadingsNotice.parse(n.getParameter()));
     else if (n.getName().equals(ALERTS)) alerted(n.getParameter());
     else otherChanges.incrementAndGet();
+    heard.incrementAndGet(); // after applying: who sees it moved finds the change applied
+  }
+
+  /**
+   * Announcements applied so far ({@code outfall_readings} and {@link #OTHER_CHANGES}), and starts
+   * and stops of listening; the requests' own notices are not counted.
+   */
+  long heard() {
+    return heard.get();
   }
 
   /**

@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.concurrent.Callable;
@@ -86,8 +87,24 @@ public final class Responder implements AutoCloseable {
     send(ctx, status, body.toBuffer());
   }
 
+  /**
+   * Sends {@code body}, a large one in slices of {@link WrittenJson#CHUNK}: the socket takes heap
+   * bytes through a direct buffer, and Netty copies a buffer of several chunks into one heap array
+   * on the way, as large as the answer ({@code CompositeByteBuf.nioBuffer}); a slice within one
+   * chunk goes as it is.
+   */
   private static void send(RoutingContext ctx, int status, Buffer body) {
-    ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(body);
+    HttpServerResponse r =
+        ctx.response().setStatusCode(status).putHeader("content-type", "application/json");
+    int length = body.length();
+    if (length <= WrittenJson.CHUNK) {
+      r.end(body);
+      return;
+    }
+    r.putHeader("content-length", String.valueOf(length));
+    for (int at = 0; at < length; at += WrittenJson.CHUNK)
+      r.write(body.slice(at, Math.min(length, at + WrittenJson.CHUNK)));
+    r.end();
   }
 
   /**

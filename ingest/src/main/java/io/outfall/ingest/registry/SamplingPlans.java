@@ -96,26 +96,6 @@ public final class SamplingPlans implements AutoCloseable {
     ofAll(c, unknown, now).forEach((station, plan) -> kept.put(station, new Kept(plan, now)));
   }
 
-  /**
-   * Measures every registered station's plan in the background, so that the first overview after a
-   * start does not measure them all itself.
-   */
-  public void warmUp() {
-    if (refresher == null) return;
-    refresher.execute(
-        () -> {
-          try (Connection c = ds.getConnection();
-              var st = c.createStatement();
-              var rs = st.executeQuery("SELECT code FROM stations ORDER BY code")) {
-            List<String> stations = new ArrayList<>();
-            while (rs.next()) stations.add(rs.getString(1));
-            prefetch(c, stations, Instant.now());
-          } catch (SQLException | RuntimeException e) {
-            log.warn("sampling plans not measured ahead: {}", e.toString());
-          }
-        });
-  }
-
   private void refresh(String station) {
     try (Connection c = ds.getConnection()) {
       Instant now = Instant.now();

@@ -131,7 +131,7 @@ class OverviewWriterTest {
   void aStationsNewRowIsWrittenAnewAndAnUnchangedRowAsBefore() {
     String first = writer.write(result(BREACHING), 0, 2, Map.of()).toString();
     assertThat(writer.write(result(BREACHING), 0, 2, Map.of()).toString()).isEqualTo(first);
-    // the hours in breach move with the clock: a new row of the same station
+    // the hours in breach move with the clock: a new row of the same station, and so of its cluster
     Overview.Station later = BREACHING.withBreachHours(2.5, 4.75);
     JsonObject answer = new JsonObject(writer.write(result(later), 0, 2, Map.of()).toString());
     JsonObject station =
@@ -158,6 +158,33 @@ class OverviewWriterTest {
     // three kept for two counted after the first answer: the next one looks and drops BT-OUT
     assertThat(writer.kept()).containsExactlyInAnyOrder("NT-OUT", "PN-OUT");
     assertThat(again).contains("\"NT-OUT\"").doesNotContain("BT-OUT");
+  }
+
+  @Test
+  void aClusterIsWrittenAnewWhenItsPlantsMonthChangesAndElseAsBefore() {
+    Map<String, TargetBoard.PlantMonth> board = Map.of("bat-trang", MONTH);
+    String first = writer.write(result(BREACHING), 0, 2, board).toString();
+    // a new answer of the same rows and months: the cluster as kept
+    assertThat(writer.write(result(BREACHING), 0, 2, board).toString()).isEqualTo(first);
+    assertThat(writer.keptClusters())
+        .containsExactlyInAnyOrder("cluster hn-bat-trang", "site hn-phu-nghia");
+
+    // the board refreshed: the same month of the plant, now on track
+    TargetBoard.PlantMonth onTrack =
+        new TargetBoard.PlantMonth(
+            "bat-trang",
+            MONTH.month(),
+            Map.of(Kpi.ENERGY_PER_M3, Status.ON_TRACK),
+            Status.ON_TRACK,
+            Instant.parse("2026-12-03T09:30:00Z"));
+    JsonObject cluster =
+        new JsonObject(
+                writer.write(result(BREACHING), 0, 2, Map.of("bat-trang", onTrack)).toString())
+            .getJsonArray("clusters")
+            .getJsonObject(0);
+    assertThat(cluster.getJsonObject("targets")).isEqualTo(new JsonObject().put("on_track", 1));
+    assertThat(cluster.getJsonArray("plants").getJsonObject(0).getJsonObject("targets"))
+        .isEqualTo(DashboardsJson.plantMonth(onTrack));
   }
 
   /** A station of plant bat-trang in breach of its permit. */
