@@ -3,7 +3,6 @@ package io.outfall.app.bench;
 import io.outfall.app.embedded.EmbeddedBroker;
 import io.outfall.app.embedded.ScratchDirectory;
 import io.outfall.ingest.config.Setting;
-import io.outfall.ingest.dashboards.DashboardsApi;
 import io.outfall.protocol.DeviceStatus;
 import io.outfall.protocol.Reading;
 import io.outfall.protocol.ReadingsBatch;
@@ -12,10 +11,11 @@ import io.outfall.protocol.Topics;
 import io.outfall.protocol.transport.MqttConnect;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -35,7 +35,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
@@ -66,8 +65,9 @@ import picocli.CommandLine.Option;
  *   <li>the wait until the compliance engine and the aggregates have followed the backlog;
  *   <li><b>live</b>: every gateway sends its readings every {@code --live-interval-seconds},
  *       staggered, while the regulator's overview, the station list and a station's chart (raw, and
- *       in 1-minute buckets as the operator page asks for it) are asked for and {@code
- *       --sse-clients} pages follow the live feed (publish → page).
+ *       in 1-minute buckets as the operator page asks for it) are asked for, from a process of
+ *       their own ({@link PageProbe}), and {@code --sse-clients} pages follow the live feed
+ *       (publish → page).
  * </ol>
  *
  * Then it counts what was sent (acknowledged by the broker) against what was stored.
@@ -123,7 +123,9 @@ public final class FleetBench implements Callable<Integer> {
 
   @Option(
       names = "--live-seconds",
-      defaultValue = "60",
+      // 120: some 170 answers of each page, so that a p95 rests on eight or nine of them, not on
+      // the four of a minute's 77 (which moved by tens of ms between runs, 2026-12-05)
+      defaultValue = "120",
       description = "length of the live phase (default: ${DEFAULT-VALUE})")
   int liveSeconds;
 
@@ -196,6 +198,12 @@ public final class FleetBench implements Callable<Integer> {
       Ingest ingest = startIngest(dir.path(), db, jdbc, running.url());
       try {
         return run(running, db, jdbc, ingest);
+      } catch (Exception e) {
+        // the scratch directory goes with the run: what the ingest said of it goes to the console
+        List<String> log = Files.readAllLines(dir.path().resolve("ingest.log"));
+        System.err.println("the ingest's log, its last 80 lines:");
+        log.subList(Math.max(0, log.size() - 80), log.size()).forEach(System.err::println);
+        throw e;
       } finally {
         ingest.process().destroy();
         ingest.process().waitFor(20, TimeUnit.SECONDS);
@@ -310,11 +318,11 @@ public final class FleetBench implements Callable<Integer> {
     return sent == stored ? 0 : 1;
   }
 
-  private static String site(int g) {
+  static String site(int g) {
     return g < 0 ? "fleet-solo" : String.format("fleet-%04d", g);
   }
 
-  private static String station(String site) {
+  static String station(String site) {
     return site.toUpperCase() + "-OUT";
   }
 
@@ -465,15 +473,10 @@ public final class FleetBench implements Callable<Integer> {
   private Live live(Fleet fleet, Instant from) throws Exception {
     Map<String, long[]> publishedAt = new ConcurrentHashMap<>(); // station -> {ts, nanos}
     Map<String, List<Long>> latencies = new LinkedHashMap<>();
-    String overview = "overview, whole (" + gateways + " plants)";
-    String first = "overview, first screen (limit=0)";
-    String page = "overview, a page of 200 plants";
-    String list = "station list, a page of 100";
-    String chart = "one station's chart, 24 h";
-    String buckets = "one station's chart, 24 h of 1-minute buckets";
+    for (String page : PageProbe.pages(gateways))
+      latencies.put(page, Collections.synchronizedList(new ArrayList<>()));
     String feed = "live feed, publish -> page (" + sseClients + " pages)";
-    for (String k : List.of(overview, first, page, list, chart, buckets, feed))
-      latencies.put(k, Collections.synchronizedList(new ArrayList<>()));
+    latencies.put(feed, Collections.synchronizedList(new ArrayList<>()));
 
     List<Thread> pages = new ArrayList<>();
     List<InputStream> streams = new ArrayList<>();
@@ -523,32 +526,29 @@ public final class FleetBench implements Callable<Integer> {
           TimeUnit.MILLISECONDS);
     }
 
-    // the pages, each asked for evenly over the phase, one request at a time
-    Random random = new Random(3);
+    // the pages, each asked for evenly over the phase, one request at a time, from a process of
+    // their own (PageProbe)
     long end = startMs + ticks * intervalMs;
-    Thread.sleep(Math.max(0, startMs - System.currentTimeMillis() + 2_000));
-    while (System.currentTimeMillis() < end - 1_000) {
-      timed(latencies.get(overview), "/api/overview");
-      timed(latencies.get(first), "/api/overview?limit=0");
-      // what the overview page asks for after its first screen (every plant its own cluster here)
-      timed(
-          latencies.get(page),
-          "/api/overview?limit=200&offset=" + 200 * random.nextInt(Math.max(1, gateways / 200)));
-      timed(latencies.get(list), "/api/stations?limit=100&offset=" + 100 * random.nextInt(10));
-      String readings = "/api/stations/" + station(site(random.nextInt(gateways))) + "/readings";
-      timed(latencies.get(chart), readings);
-      // what the operator page's charts ask for (operator.js, loadCharts)
-      Instant now = Instant.now();
-      timed(
-          latencies.get(buckets),
-          readings
-              + "?step=1m&fields=mean,calibrating,fault&tz="
-              + URLEncoder.encode(DashboardsApi.PLANT_ZONE.getId(), StandardCharsets.UTF_8)
-              + "&from="
-              + now.minus(Duration.ofDays(1))
-              + "&to="
-              + now);
-      Thread.sleep(500);
+    ProcessBuilder pb =
+        new ProcessBuilder(PageProbe.command(base, gateways, startMs + 2_000, end - 1_000));
+    pb.environment().put(PageProbe.TOKEN_ENV, token);
+    pb.redirectError(ProcessBuilder.Redirect.INHERIT);
+    Process probe = pb.start();
+    try (var answers =
+        new BufferedReader(new InputStreamReader(probe.getInputStream(), StandardCharsets.UTF_8))) {
+      for (String line; (line = answers.readLine()) != null; ) {
+        String[] pageAndNanos = line.split("\t");
+        if (pageAndNanos.length == 2 && latencies.containsKey(pageAndNanos[0]))
+          latencies.get(pageAndNanos[0]).add(Long.parseLong(pageAndNanos[1]));
+        else System.err.println("pages' probe: " + line);
+      }
+      if (probe.waitFor() != 0)
+        throw new IllegalStateException("the pages' probe failed (exit " + probe.exitValue() + ")");
+    } catch (Exception e) {
+      probe.destroy();
+      ticker.shutdownNow(); // its threads would keep the bench from exiting
+      for (InputStream in : streams) in.close();
+      throw e;
     }
     ticker.shutdown();
     ticker.awaitTermination(intervalMs * 2, TimeUnit.MILLISECONDS);
@@ -582,14 +582,6 @@ public final class FleetBench implements Callable<Integer> {
     } catch (Exception e) {
       // the stream was closed at the end of the phase
     }
-  }
-
-  private void timed(List<Long> into, String path) throws Exception {
-    long t0 = System.nanoTime();
-    HttpResponse<String> r = http.send(request(path).build(), HttpResponse.BodyHandlers.ofString());
-    if (r.statusCode() != 200)
-      throw new IllegalStateException(path + ": " + r.statusCode() + " " + r.body());
-    into.add(System.nanoTime() - t0);
   }
 
   // --- the ingest process -------------------------------------------------------------------
