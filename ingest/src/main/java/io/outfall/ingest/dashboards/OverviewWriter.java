@@ -164,8 +164,7 @@ final class OverviewWriter {
     for (Overview.Plant p : c.plants()) months.add(targets.get(p.site()));
     EncodedCluster kept = clusters.get(key(c));
     if (kept != null && kept.writes(c, months)) return kept.json();
-    SerializedString json =
-        new SerializedString(WrittenJson.of(g -> cluster(g, c, targets)).toString());
+    SerializedString json = new SerializedString(WrittenJson.text(g -> cluster(g, c, targets)));
     clusters.put(key(c), new EncodedCluster(c, months, json));
     return json;
   }

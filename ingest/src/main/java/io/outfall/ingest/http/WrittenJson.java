@@ -8,6 +8,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.buffer.BufferInternal;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,6 +46,20 @@ public final class WrittenJson {
       throw new UncheckedIOException(e); // chunks in memory do not fail
     }
     return BufferInternal.buffer(out.joined());
+  }
+
+  /**
+   * One JSON value as text: for a small part kept to be written raw into larger answers (a cluster
+   * of the overview), which needs neither a chunk of {@value #CHUNK} bytes nor bytes at all.
+   */
+  public static String text(Body body) {
+    StringWriter out = new StringWriter();
+    try (JsonGenerator g = JSON.createGenerator(out)) {
+      body.write(g);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a StringWriter does not fail
+    }
+    return out.toString();
   }
 
   /** Bytes in chunks of {@link #CHUNK}, joined at the end without a copy. */
