@@ -97,23 +97,23 @@ final class PageProbe {
       }
       Thread.sleep(20);
     }
-    List<String> pages = pages(gateways);
+    String whole = WHOLE.formatted(gateways);
     Random random = new Random(3);
     while (System.currentTimeMillis() < endMs) {
-      timed(pages.get(0), "/api/overview");
-      timed(pages.get(1), "/api/overview?limit=0");
+      timed(whole, "/api/overview");
+      timed(FIRST, "/api/overview?limit=0");
       // what the overview page asks for after its first screen (every plant its own cluster here)
       timed(
-          pages.get(2),
+          PAGE,
           "/api/overview?limit=200&offset=" + 200 * random.nextInt(Math.max(1, gateways / 200)));
-      timed(pages.get(3), "/api/stations?limit=100&offset=" + 100 * random.nextInt(10));
+      timed(LIST, "/api/stations?limit=100&offset=" + 100 * random.nextInt(10));
       String station = FleetBench.station(FleetBench.site(random.nextInt(gateways)));
       String readings = "/api/stations/" + station + "/readings";
-      timed(pages.get(4), readings);
+      timed(CHART, readings);
       // what the operator page's charts ask for (operator.js, loadCharts)
       Instant now = Instant.now();
       timed(
-          pages.get(5),
+          BUCKETS,
           readings
               + "?step=1m&fields=mean,calibrating,fault&tz="
               + URLEncoder.encode(zone, StandardCharsets.UTF_8)
