@@ -67,7 +67,9 @@ import picocli.CommandLine.Option;
  *       staggered, while the regulator's overview, the station list and a station's chart (raw, and
  *       in 1-minute buckets as the operator page asks for it) are asked for, from a process of
  *       their own ({@link PageProbe}), and {@code --sse-clients} pages follow the live feed
- *       (publish → page).
+ *       (publish → page). Its first {@code --settle-seconds}, while the database vacuums what the
+ *       backlogs left and the page code warms, are reported apart and not judged against the goal:
+ *       the goal is a province's steady state.
  * </ol>
  *
  * Then it counts what was sent (acknowledged by the broker) against what was stored.
@@ -128,6 +130,18 @@ public final class FleetBench implements Callable<Integer> {
       defaultValue = "120",
       description = "length of the live phase (default: ${DEFAULT-VALUE})")
   int liveSeconds;
+
+  @Option(
+      names = "--settle-seconds",
+      // After a province's backlogs the database vacuums and analyses the fresh chunks (autovacuum
+      // of the hourly aggregates and of the readings' chunk from 20 to 45 s into the live phase)
+      // and the ingest's page code runs cold: pages answered two to five times slower than later
+      // until about a minute in (answers timed per 15 s, 2026-12-05). Reported apart, not judged.
+      defaultValue = "60",
+      description =
+          "first seconds of the live phase, after the backlogs, whose pages are reported apart"
+              + " and not judged against the goal (default: ${DEFAULT-VALUE})")
+  int settleSeconds;
 
   @Option(
       names = "--live-interval-seconds",
@@ -221,8 +235,8 @@ public final class FleetBench implements Callable<Integer> {
     long perGateway = (long) historyHours * 3600 / historyIntervalSeconds * parameters;
     System.out.printf(
         "outfall bench-fleet: %,d gateways x 1 station x %d parameters; backlog %d h at %d s"
-            + " (%,d readings each), %d plants breaching COD; live every %d s for %d s; broker %s,"
-            + " %s, ingest %s%n",
+            + " (%,d readings each), %d plants breaching COD; live every %d s for %d s after %d s"
+            + " settling; broker %s, %s, ingest %s%n",
         gateways,
         parameters,
         historyHours,
@@ -231,6 +245,7 @@ public final class FleetBench implements Callable<Integer> {
         breaching.size(),
         liveIntervalSeconds,
         liveSeconds,
+        settleSeconds,
         running.label(),
         db.label(jdbc),
         ingestHeap == null ? "a process of its own" : "a process of its own, -Xmx" + ingestHeap);
@@ -277,17 +292,11 @@ public final class FleetBench implements Callable<Integer> {
         "  judging at most %.0f s behind the stored readings (outfall_compliance_backlog_age_seconds,"
             + " sampled by the ingest every 5 s)%n",
         peak.judgingBehindSeconds());
-    for (var e : live.latencies().entrySet()) {
-      double[] p = pcts(e.getValue());
-      System.out.printf(
-          "  %-44s n=%5d  p50 %7.1f ms  p95 %7.1f ms  max %8.1f ms  (goal p95 <= 50 ms: %s)%n",
-          e.getKey(),
-          e.getValue().size(),
-          p[0],
-          p[1],
-          p[2],
-          e.getKey().startsWith("live") ? "-" : p[1] <= 50 ? "met" : "NOT met");
-    }
+    System.out.printf(
+        "  settling, the first %d s after the backlogs (not judged):%n", settleSeconds);
+    printLatencies(live.settling(), false);
+    System.out.printf("  live, the %d s after that:%n", liveSeconds);
+    printLatencies(live.steady(), true);
     if (format.equals("json")) {
       JsonObject out =
           new JsonObject()
@@ -306,16 +315,36 @@ public final class FleetBench implements Callable<Integer> {
               .put("judging_behind_peak_s", Math.round(peak.judgingBehindSeconds() * 10) / 10.0)
               .put("broker", running.label())
               .put("database", db.label(jdbc));
-      for (var e : live.latencies().entrySet()) {
-        double[] p = pcts(e.getValue());
-        String key = e.getKey().replaceAll("[^a-z0-9]+", "_").replaceAll("_+$", "");
-        out.put(key + "_p50_ms", Math.round(p[0] * 10) / 10.0)
-            .put(key + "_p95_ms", Math.round(p[1] * 10) / 10.0)
-            .put(key + "_max_ms", Math.round(p[2] * 10) / 10.0);
-      }
+      putLatencies(out, "", live.steady());
+      putLatencies(out, "settling_", live.settling());
       System.out.println(out.encode());
     }
     return sent == stored ? 0 : 1;
+  }
+
+  private static void printLatencies(Map<String, List<Long>> latencies, boolean judged) {
+    for (var e : latencies.entrySet()) {
+      double[] p = pcts(e.getValue());
+      // issue 19's goal is the overview's and the station list's; the charts and feed have none
+      boolean hasGoal =
+          judged && (e.getKey().startsWith("overview") || e.getKey().startsWith("station list"));
+      String goal = !hasGoal ? "-" : p[1] <= 50 ? "met" : "NOT met";
+      System.out.printf(
+          "  %-44s n=%5d  p50 %7.1f ms  p95 %7.1f ms  max %8.1f ms  (goal p95 <= 50 ms: %s)%n",
+          e.getKey(), e.getValue().size(), p[0], p[1], p[2], goal);
+    }
+  }
+
+  /** Each page's p50, p95 and max as {@code <prefix><page>_p50_ms}... */
+  private static void putLatencies(
+      JsonObject out, String prefix, Map<String, List<Long>> latencies) {
+    for (var e : latencies.entrySet()) {
+      double[] p = pcts(e.getValue());
+      String key = prefix + e.getKey().replaceAll("[^a-z0-9]+", "_").replaceAll("_+$", "");
+      out.put(key + "_p50_ms", Math.round(p[0] * 10) / 10.0)
+          .put(key + "_p95_ms", Math.round(p[1] * 10) / 10.0)
+          .put(key + "_max_ms", Math.round(p[2] * 10) / 10.0);
+    }
   }
 
   static String site(int g) {
@@ -463,7 +492,40 @@ public final class FleetBench implements Callable<Integer> {
 
   // --- live ---------------------------------------------------------------------------------
 
-  private record Live(Map<String, List<Long>> latencies) {}
+  /**
+   * The answers' times by page, those begun in the settling seconds apart from the steady phase's.
+   */
+  private static final class Live {
+    private final Map<String, List<Long>> settling = new LinkedHashMap<>();
+    private final Map<String, List<Long>> steady = new LinkedHashMap<>();
+
+    /** When the settling seconds end (epoch ms); set before anything is published. */
+    private volatile long settledMs = Long.MAX_VALUE;
+
+    Live(List<String> pages) {
+      for (String page : pages) {
+        settling.put(page, Collections.synchronizedList(new ArrayList<>()));
+        steady.put(page, Collections.synchronizedList(new ArrayList<>()));
+      }
+    }
+
+    boolean knows(String page) {
+      return steady.containsKey(page);
+    }
+
+    /** An answer to {@code page} that took {@code nanos}, begun at {@code atMs}. */
+    void add(String page, long nanos, long atMs) {
+      (atMs < settledMs ? settling : steady).get(page).add(nanos);
+    }
+
+    Map<String, List<Long>> settling() {
+      return settling;
+    }
+
+    Map<String, List<Long>> steady() {
+      return steady;
+    }
+  }
 
   /**
    * Every gateway sends one reading of each parameter every {@code --live-interval-seconds},
@@ -472,11 +534,10 @@ public final class FleetBench implements Callable<Integer> {
    */
   private Live live(Fleet fleet, Instant from) throws Exception {
     Map<String, long[]> publishedAt = new ConcurrentHashMap<>(); // station -> {ts, nanos}
-    Map<String, List<Long>> latencies = new LinkedHashMap<>();
-    for (String page : PageProbe.pages(gateways))
-      latencies.put(page, Collections.synchronizedList(new ArrayList<>()));
     String feed = "live feed, publish -> page (" + sseClients + " pages)";
-    latencies.put(feed, Collections.synchronizedList(new ArrayList<>()));
+    List<String> measured = new ArrayList<>(PageProbe.pages(gateways));
+    measured.add(feed);
+    Live live = new Live(measured);
 
     List<Thread> pages = new ArrayList<>();
     List<InputStream> streams = new ArrayList<>();
@@ -484,7 +545,7 @@ public final class FleetBench implements Callable<Integer> {
       InputStream in =
           http.send(request("/api/live").build(), HttpResponse.BodyHandlers.ofInputStream()).body();
       streams.add(in);
-      Thread t = new Thread(() -> follow(in, publishedAt, latencies.get(feed)), "bench-page-" + i);
+      Thread t = new Thread(() -> follow(in, publishedAt, live, feed), "bench-page-" + i);
       t.setDaemon(true);
       t.start();
       pages.add(t);
@@ -492,7 +553,7 @@ public final class FleetBench implements Callable<Integer> {
 
     ScheduledExecutorService ticker = Executors.newScheduledThreadPool(2);
     long intervalMs = liveIntervalSeconds * 1000L;
-    long ticks = liveSeconds / liveIntervalSeconds;
+    long ticks = (settleSeconds + liveSeconds) / liveIntervalSeconds;
     MqttActionListener counted =
         new MqttActionListener() {
           @Override
@@ -506,6 +567,7 @@ public final class FleetBench implements Callable<Integer> {
           }
         };
     long startMs = System.currentTimeMillis() + 1_000;
+    live.settledMs = startMs + settleSeconds * 1000L;
     for (int g = 0; g < fleet.clients.size(); g++) {
       int gw = g;
       long offset = intervalMs * g / fleet.clients.size();
@@ -537,9 +599,9 @@ public final class FleetBench implements Callable<Integer> {
     try (var answers =
         new BufferedReader(new InputStreamReader(probe.getInputStream(), StandardCharsets.UTF_8))) {
       for (String line; (line = answers.readLine()) != null; ) {
-        String[] pageAndNanos = line.split("\t");
-        if (pageAndNanos.length == 2 && latencies.containsKey(pageAndNanos[0]))
-          latencies.get(pageAndNanos[0]).add(Long.parseLong(pageAndNanos[1]));
+        String[] answer = line.split("\t"); // page, nanos, epoch ms begun
+        if (answer.length == 3 && live.knows(answer[0]))
+          live.add(answer[0], Long.parseLong(answer[1]), Long.parseLong(answer[2]));
         else System.err.println("pages' probe: " + line);
       }
       if (probe.waitFor() != 0)
@@ -554,11 +616,12 @@ public final class FleetBench implements Callable<Integer> {
     ticker.awaitTermination(intervalMs * 2, TimeUnit.MILLISECONDS);
     Thread.sleep(2_000);
     for (InputStream in : streams) in.close();
-    return new Live(latencies);
+    return live;
   }
 
   /** Reads a live feed's events and notes how long after publishing each reading arrived. */
-  private static void follow(InputStream in, Map<String, long[]> publishedAt, List<Long> into) {
+  private static void follow(
+      InputStream in, Map<String, long[]> publishedAt, Live live, String feed) {
     try {
       StringBuilder line = new StringBuilder();
       String type = null;
@@ -577,7 +640,8 @@ public final class FleetBench implements Callable<Integer> {
         long[] pub = publishedAt.get(data.getString("station"));
         JsonArray readings = data.getJsonArray("readings");
         if (pub == null || readings == null || readings.isEmpty()) continue;
-        if (readings.getJsonArray(0).getLong(1) == pub[0]) into.add(now - pub[1]);
+        if (readings.getJsonArray(0).getLong(1) == pub[0])
+          live.add(feed, now - pub[1], System.currentTimeMillis());
       }
     } catch (Exception e) {
       // the stream was closed at the end of the phase

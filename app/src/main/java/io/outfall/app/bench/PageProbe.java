@@ -24,8 +24,8 @@ import java.util.Random;
  *
  * <p>From {@code start} to {@code end} (epoch ms), each page in turn, one request at a time, then
  * half a second's pause; before {@code start} it asks for {@code /api/health} so that its own HTTP
- * client is not measured cold. Prints one line per answer, {@code <page>\t<ns>}, and exits 1 at the
- * first answer that is not 200.
+ * client is not measured cold. Prints one line per answer, {@code <page>\t<ns>\t<epoch ms begun>},
+ * and exits 1 at the first answer that is not 200.
  */
 final class PageProbe {
   /** Where the ingest's admin token is passed (not on a command line others can read). */
@@ -126,9 +126,10 @@ final class PageProbe {
   }
 
   private void timed(String page, String path) throws Exception {
+    long begunMs = System.currentTimeMillis();
     long t0 = System.nanoTime();
     send(path);
-    out.println(page + "\t" + (System.nanoTime() - t0));
+    out.println(page + "\t" + (System.nanoTime() - t0) + "\t" + begunMs);
   }
 
   private void send(String path) throws Exception {
