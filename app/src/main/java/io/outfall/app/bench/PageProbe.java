@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 
 /**
  * The pages {@code bench-fleet} asks for during its live phase, asked for from a process of their
@@ -41,6 +42,11 @@ final class PageProbe {
   /** The pages' names, in the order asked for and reported. */
   static List<String> pages(int gateways) {
     return List.of(WHOLE.formatted(gateways), FIRST, PAGE, LIST, CHART, BUCKETS);
+  }
+
+  /** The pages issue 19 sets a goal for (the overview and the station list; not the charts). */
+  static Set<String> judged(int gateways) {
+    return Set.of(WHOLE.formatted(gateways), FIRST, PAGE, LIST);
   }
 
   /** HTTP/1.1, as a browser speaks to a plain http:// server (no h2c upgrade). */
